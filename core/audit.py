@@ -1,0 +1,66 @@
+"""Audit log entries, written in the same transaction as the change they record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from db.models import AuditLog
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: Any, fields: Optional[list[str]] = None) -> dict[str, Any]:
+    """The column values of an ORM object as JSON-able data (for before/after)."""
+    if obj is None:
+        return {}
+    mapper = inspect(obj).mapper
+    names = fields or [c.key for c in mapper.column_attrs]
+    return {name: jsonable(getattr(obj, name)) for name in names}
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    before: Optional[dict[str, Any]] = None,
+    after: Optional[dict[str, Any]] = None,
+    office_id: Optional[int] = None,
+) -> AuditLog:
+    entry = AuditLog(
+        actor_id=actor.user_id or None,
+        actor_username=actor.username,
+        office_id=office_id if office_id is not None else actor.office_id,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def data_version(session: Session) -> int:
+    """A number that grows with every audited change: the key for caches that a save invalidates."""
+    return session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0

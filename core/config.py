@@ -1,0 +1,81 @@
+"""Configuration in one place: environment variables, then `.streamlit/secrets.toml`, then defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_COOKIE_KEY = "kinerja-dev-cookie-key-change-me"
+
+
+def _secrets() -> dict:
+    path = ROOT / ".streamlit" / "secrets.toml"
+    if path.exists():
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            return {}
+    return {}
+
+
+def _get(name: str, default: str) -> str:
+    if name in os.environ:
+        return os.environ[name]
+    value = _secrets().get(name)
+    return str(value) if value is not None else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    env: str
+    cookie_key: str
+    cookie_name: str
+    cookie_expiry_days: float
+    upload_dir: Path
+    archive_dir: Path
+    backup_dir: Path
+    max_upload_mb: int
+    auto_seed: bool
+    place: str
+    max_failed_logins: int
+    lockout_minutes: int
+    min_password_length: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    data_dir = Path(_get("KINERJA_DATA_DIR", str(ROOT / "data")))
+    return Settings(
+        database_url=_get("DATABASE_URL", f"sqlite:///{data_dir / 'kinerja.db'}"),
+        env=_get("KINERJA_ENV", "development"),
+        cookie_key=_get("KINERJA_COOKIE_KEY", DEFAULT_COOKIE_KEY),
+        cookie_name=_get("KINERJA_COOKIE_NAME", "kinerja_auth"),
+        cookie_expiry_days=float(_get("KINERJA_COOKIE_EXPIRY_DAYS", "0.5")),
+        upload_dir=Path(_get("KINERJA_UPLOAD_DIR", str(data_dir / "uploads"))),
+        archive_dir=Path(_get("KINERJA_ARCHIVE_DIR", str(data_dir / "archive"))),
+        backup_dir=Path(_get("KINERJA_BACKUP_DIR", str(data_dir / "backups"))),
+        max_upload_mb=int(_get("KINERJA_MAX_UPLOAD_MB", "10")),
+        auto_seed=_get("KINERJA_AUTO_SEED", "1") not in ("0", "false", "no"),
+        place=_get("KINERJA_PLACE", "Putussibau"),
+        max_failed_logins=int(_get("KINERJA_MAX_FAILED_LOGINS", "5")),
+        lockout_minutes=int(_get("KINERJA_LOCKOUT_MINUTES", "15")),
+        min_password_length=int(_get("KINERJA_MIN_PASSWORD_LENGTH", "8")),
+    )
+
+
+def check_production_safety(settings: Settings) -> None:
+    """Refuse to run in production with the development cookie key."""
+    if settings.is_production and settings.cookie_key in ("", DEFAULT_COOKIE_KEY):
+        raise RuntimeError(
+            "KINERJA_ENV=production tetapi KINERJA_COOKIE_KEY masih kunci bawaan. "
+            "Setel KINERJA_COOKIE_KEY ke nilai acak yang rahasia sebelum menjalankan aplikasi."
+        )

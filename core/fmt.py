@@ -1,0 +1,77 @@
+"""Indonesian number, money, percent and date formats through Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Optional, Union
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+LOCALE = "id_ID"
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+Num = Union[Decimal, int, float]
+
+
+def quarter_label(q: int) -> str:
+    return f"TW {ROMAN[q]}"
+
+
+def quarter_long(q: int) -> str:
+    return f"Triwulan {ROMAN[q]}"
+
+
+def number(value: Optional[Num], decimals: int = 2, strip: bool = True) -> str:
+    """1.234,56; '–' for a missing value. With strip, trailing zero decimals are dropped."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + ("#" if strip else "0") * decimals if decimals else "")
+    return format_decimal(Decimal(str(value)), format=pattern, locale=LOCALE)
+
+
+def percent(value: Optional[Num], decimals: int = 2) -> str:
+    """87,50 %"""
+    if value is None:
+        return "–"
+    return number(value, decimals, strip=False) + " %"
+
+
+def money(value: Optional[Num]) -> str:
+    """Rp 1.250.000.000"""
+    if value is None:
+        return "–"
+    return "Rp " + format_decimal(Decimal(str(value)), format="#,##0", locale=LOCALE)
+
+
+def date(value: Optional[dt.date]) -> str:
+    """24 November 2026"""
+    if value is None:
+        return "–"
+    return format_date(value, format="d MMMM y", locale=LOCALE)
+
+
+def datetime(value: Optional[dt.datetime]) -> str:
+    """24 November 2026 14.05"""
+    if value is None:
+        return "–"
+    return format_datetime(value, format="d MMMM y HH.mm", locale=LOCALE)
+
+
+def duration(minutes: Optional[float]) -> str:
+    """A duration in words: '25 menit', '3 jam 10 menit', '2 hari 4 jam'."""
+    if minutes is None:
+        return "–"
+    m = int(round(minutes))
+    if m < 60:
+        return f"{m} menit"
+    days, rest = divmod(m, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} hari")
+    if hours:
+        parts.append(f"{hours} jam")
+    if mins and not days:
+        parts.append(f"{mins} menit")
+    return " ".join(parts)

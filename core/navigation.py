@@ -1,0 +1,38 @@
+"""Which pages each role sees, grouped for the sidebar: plain data, checked again on every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.actor import ROLES
+
+ALL = tuple(ROLES)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    group: str
+    roles: tuple[str, ...]
+    default: bool = False
+
+
+# Add a page here when it is built; a page that is not here does not exist for anyone.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/beranda.py", "Beranda", ":material/home:", "Umum", ALL, default=True),
+    PageSpec("pages/akun.py", "Akun Saya", ":material/person:", "Umum", ALL),
+)
+
+
+def pages_for(role: str) -> dict[str, list[PageSpec]]:
+    groups: dict[str, list[PageSpec]] = {}
+    for page in PAGES:
+        if role in page.roles:
+            groups.setdefault(page.group, []).append(page)
+    return groups
+
+
+def page_allowed(role: str, path: str) -> bool:
+    return any(p.path == path and role in p.roles for p in PAGES)

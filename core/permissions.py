@@ -1,0 +1,120 @@
+"""Who may do what: one table of every action, checked in core at the function that changes data.
+
+An action is bound either to an SOP step (its executor roles are data, editable by an admin) or to
+a fixed set of roles. Unit-scoped actions also require that the actor belongs to the unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy.orm import Session
+
+from core.actor import ROLE_LABELS, ROLES, Actor
+from core.errors import NotAllowed
+
+
+@dataclass(frozen=True)
+class Rule:
+    label: str  # what the action is, in Indonesian, for the refusal message
+    step: Optional[str] = None  # SOP step code whose executor roles may do it
+    roles: frozenset[str] = frozenset()  # fixed roles, when not bound to a step
+    unit_scoped: bool = False  # the actor must belong to the unit acted on
+
+
+def _r(*roles: str) -> frozenset[str]:
+    return frozenset(roles)
+
+
+ALL = frozenset(ROLES)
+
+MATRIX: dict[str, Rule] = {
+    # SOP steps
+    "round.open": Rule("membuka pengumpulan data (langkah Disposisi)", step="disposisi"),
+    "round.distribute": Rule("mendistribusikan pengumpulan data", step="distribusi"),
+    "submission.extend": Rule("memberi perpanjangan tenggat", step="distribusi"),
+    "submission.acknowledge": Rule("menyatakan disposisi diterima", step="isi_data", unit_scoped=True),
+    "submission.edit": Rule("mengisi data kinerja unit", step="isi_data", unit_scoped=True),
+    "submission.submit": Rule("mengajukan data kinerja unit", step="isi_data", unit_scoped=True),
+    "evidence.upload": Rule("mengunggah bukti dukung", step="isi_data", unit_scoped=True),
+    "comment.respond": Rule("menjawab catatan pemeriksa", step="isi_data", unit_scoped=True),
+    "submission.review": Rule("menerima atau mengembalikan data unit", step="pengolahan"),
+    "comment.create": Rule("memberi catatan pada baris indikator", step="pengolahan"),
+    "comment.resolve": Rule("menandai catatan selesai", step="pengolahan"),
+    "report.compile": Rule("menyusun draf laporan", step="penyusunan"),
+    "report.send": Rule("mensosialisasikan draf kepada JFT Perencana", step="sosialisasi"),
+    "correction.create": Rule("mencatat koreksi draf laporan", step="koreksi"),
+    "correction.apply": Rule("menerapkan koreksi ke versi draf baru", step="penyusunan"),
+    "report.hand_over": Rule("menyerahkan laporan untuk didokumentasikan", step="serah"),
+    "report.document": Rule("mendokumentasikan laporan final", step="dokumentasi"),
+    # outside the SOP
+    "masterdata.manage": Rule("mengelola data induk", roles=_r("admin")),
+    "user.manage": Rule("mengelola pengguna", roles=_r("admin")),
+    "sop.manage": Rule("mengubah definisi langkah SOP", roles=_r("admin")),
+    "backup.run": Rule("membuat atau memulihkan cadangan", roles=_r("admin")),
+    "audit.view": Rule("melihat jejak audit", roles=_r("admin", "kepala_dinas")),
+    "recap.view": Rule("melihat rekap", roles=ALL),
+    "account.change_password": Rule("mengganti kata sandi sendiri", roles=ALL),
+}
+
+
+def allowed_roles(session: Optional[Session], action: str) -> frozenset[str]:
+    rule = MATRIX[action]
+    if rule.step is None:
+        return rule.roles
+    roles: Optional[list[str]] = None
+    if session is not None:
+        from core.sop import step_by_code
+
+        roles = step_by_code(session, rule.step).executor_roles
+    if roles is None:
+        from core.sop import DEFAULT_STEPS
+
+        roles = next(list(d.executor_roles) for d in DEFAULT_STEPS if d.code == rule.step)
+    return frozenset(roles)
+
+
+def unit_in_scope(session: Optional[Session], actor: Actor, unit_id: Optional[int]) -> bool:
+    """The actor's own unit, or a unit above it (a Kepala Sub Bagian reports for the Sekretariat)."""
+    if unit_id is None or actor.unit_id is None:
+        return False
+    if actor.unit_id == unit_id:
+        return True
+    if session is None:
+        return False
+    from db.models import OrgUnit
+
+    unit = session.get(OrgUnit, actor.unit_id)
+    while unit is not None and unit.parent_id is not None:
+        if unit.parent_id == unit_id:
+            target = session.get(OrgUnit, unit_id)
+            return target is not None and target.kind not in ("dinas", "pemkab")
+        unit = session.get(OrgUnit, unit.parent_id)
+    return False
+
+
+def can(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None) -> bool:
+    rule = MATRIX[action]
+    if actor.role not in allowed_roles(session, action):
+        return False
+    if rule.unit_scoped and not unit_in_scope(session, actor, unit_id):
+        return False
+    return True
+
+
+def require(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None) -> None:
+    """Raise NotAllowed with a clear Indonesian message when the actor may not do the action."""
+    rule = MATRIX[action]
+    roles = allowed_roles(session, action)
+    if actor.role not in roles:
+        who = ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles)) or "tidak ada peran"
+        raise NotAllowed(
+            f"Anda ({actor.role_label}) tidak berwenang {rule.label}. "
+            f"Yang berwenang: {who}."
+        )
+    if rule.unit_scoped and not unit_in_scope(session, actor, unit_id):
+        raise NotAllowed(
+            f"Anda tidak berwenang {rule.label} untuk unit lain. "
+            "Anda hanya dapat bertindak untuk unit kerja Anda sendiri."
+        )

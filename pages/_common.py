@@ -1,0 +1,33 @@
+"""Helpers every page uses: the logged-in actor, the page guard, and showing core errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from core.actor import Actor
+from core.errors import KinerjaError
+from core.navigation import page_allowed
+
+
+def actor_or_stop(path: str) -> Actor:
+    """The logged-in actor; stops the page with a refusal when the role may not see it."""
+    actor = st.session_state.get("actor")
+    if actor is None:
+        st.error("Sesi Anda berakhir. Silakan masuk kembali.")
+        st.stop()
+    if not page_allowed(actor.role, path):
+        st.error(f"Halaman ini tidak tersedia untuk peran {actor.role_label}.")
+        st.stop()
+    return actor
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Show a core error as an Indonesian message instead of a traceback."""
+    try:
+        yield
+    except KinerjaError as err:
+        st.error(str(err))

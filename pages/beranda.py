@@ -1,0 +1,40 @@
+"""Beranda: who is logged in and where the office's current collection round stands."""
+
+import streamlit as st
+
+from core import fmt, home
+from core.uow import unit_of_work
+from pages._common import actor_or_stop
+
+actor = actor_or_stop("pages/beranda.py")
+
+with unit_of_work() as session:
+    me = home.profile(session, actor)
+    rnd = home.current_round(session, actor.office_id)
+
+st.title("Beranda")
+st.caption(me.office_name)
+
+left, right = st.columns([1, 2])
+with left:
+    with st.container(border=True):
+        st.subheader(me.full_name)
+        st.markdown(
+            f"**Jabatan:** {me.jabatan or '–'}  \n"
+            f"**NIP:** {me.nip or '–'}  \n"
+            f"**Peran:** {me.role_label}  \n"
+            f"**Unit kerja:** {me.unit_name or '–'}"
+        )
+with right:
+    with st.container(border=True):
+        st.subheader("Pengumpulan data saat ini")
+        if rnd is None:
+            st.info("Belum ada pengumpulan data yang dibuka.")
+        else:
+            st.markdown(f"**{rnd.title}**")
+            st.markdown(
+                f"Langkah {rnd.current_step}: {rnd.current_step_name}  \n"
+                f"Tenggat: {fmt.date(rnd.deadline)}"
+            )
+            if rnd.instruction:
+                st.markdown(f"> {rnd.instruction}")
