@@ -1,0 +1,113 @@
+"""Browser end-to-end fixtures: the real app served by `streamlit run` on a temporary demo database,
+driven by Playwright through Debian's Chromium (/usr/bin/chromium; Playwright's own download is not used).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("KINERJA_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("KINERJA_SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))
+PASSWORD = "kinerja2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium tidak ditemukan di {CHROMIUM}: .ci/run harus memasangnya.")
+        pytest.skip(f"Chromium tidak ditemukan di {CHROMIUM}")
+    data = tmp_path_factory.mktemp("e2e-data")
+    port = _free_port()
+    env = dict(os.environ, KINERJA_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'kinerja.db'}",
+               KINERJA_AUTO_SEED="1")
+    subprocess.run([sys.executable, "-m", "db.seed", "--demo"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    log = open(data / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("Aplikasi tidak mulai dalam 60 detik:\n" + (data / "streamlit.log").read_text())
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """A fresh browser context (its own cookies) per user, as six people in six browsers."""
+    contexts = []
+
+    def make():
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="id-ID",
+                                  accept_downloads=True)
+        ctx.set_default_timeout(30_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def login(page, app_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(app_url)
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi", exact=True).fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role("heading", name="Beranda").wait_for()
+
+
+def shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.wait_for_timeout(800)  # let charts and fonts settle
+    page.screenshot(path=str(path), full_page=True)
+    return path
