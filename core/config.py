@@ -45,6 +45,7 @@ class Settings:
     max_failed_logins: int
     lockout_minutes: int
     min_password_length: int
+    session_idle_minutes: int
 
     @property
     def is_production(self) -> bool:
@@ -69,6 +70,7 @@ def get_settings() -> Settings:
         max_failed_logins=int(_get("KINERJA_MAX_FAILED_LOGINS", "5")),
         lockout_minutes=int(_get("KINERJA_LOCKOUT_MINUTES", "15")),
         min_password_length=int(_get("KINERJA_MIN_PASSWORD_LENGTH", "8")),
+        session_idle_minutes=int(_get("KINERJA_SESSION_IDLE_MINUTES", "60")),
     )
 
 

@@ -23,6 +23,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/beranda.py", "Beranda", ":material/home:", "Umum", ALL, default=True),
     PageSpec("pages/akun.py", "Akun Saya", ":material/person:", "Umum", ALL),
+    PageSpec("pages/cadangan.py", "Cadangan & Pemulihan", ":material/backup:", "Administrasi", ("admin",)),
 )
 
 

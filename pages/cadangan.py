@@ -1,0 +1,66 @@
+"""Cadangan & Pemulihan: the administrator makes and downloads backups and restores from one."""
+
+import streamlit as st
+
+from core import backup, fmt
+from core.config import get_settings
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/cadangan.py")
+settings = get_settings()
+
+st.title("Cadangan & Pemulihan")
+st.caption(
+    "Satu berkas cadangan (.zip) memuat salinan basis data yang utuh, seluruh bukti dukung, arsip laporan "
+    "yang didokumentasikan, dan manifest berisi SHA-256 setiap berkas. Simpan cadangan di luar server "
+    "(mis. diska eksternal) secara berkala."
+)
+
+st.subheader("Buat cadangan")
+if st.button("Buat cadangan sekarang", type="primary", key="buat_cadangan"):
+    with shown_errors():
+        with st.spinner("Membuat cadangan…"):
+            with unit_of_work() as session:
+                made = backup.make_backup(session, actor)
+        st.session_state["cadangan_terakhir"] = str(made)
+        st.success(f"Cadangan dibuat: {made.name}")
+
+backups = backup.list_backups()
+if backups:
+    names = [b.name for b in backups]
+    last = st.session_state.get("cadangan_terakhir", "")
+    default = next((i for i, b in enumerate(backups) if str(b.path) == last), 0)
+    chosen = st.selectbox("Cadangan yang tersimpan di server", names, index=default, key="pilih_cadangan")
+    info = backups[names.index(chosen)]
+    st.text(
+        f"Dibuat: {info.created_at or '–'} oleh {info.created_by or '–'} · basis data {info.backend} · "
+        f"{fmt.number(info.files, 0)} berkas · {fmt.number(info.size / 1024 / 1024, 2)} MB\n"
+        f"SHA-256: {info.sha256}"
+    )
+    st.download_button("Unduh cadangan ini", data=backup.backup_bytes(info.path), file_name=info.name,
+                       mime="application/zip", key="unduh_cadangan", icon=":material/download:")
+else:
+    st.info("Belum ada cadangan di folder cadangan server.")
+
+st.divider()
+st.subheader("Pulihkan dari cadangan")
+st.warning(
+    "Pemulihan MENGGANTI seluruh data saat ini (basis data, bukti dukung, dan arsip) dengan isi cadangan. "
+    "Data saat ini disimpan dahulu sebagai salinan pengaman di folder cadangan server."
+)
+uploaded = st.file_uploader("Berkas cadangan (.zip)", type=["zip"], key="unggah_cadangan")
+sure = st.checkbox("Saya memahami bahwa data saat ini akan diganti dengan isi cadangan.", key="yakin_pulihkan")
+typed = st.text_input("Ketik PULIHKAN untuk mengonfirmasi", key="ketik_pulihkan")
+if st.button("Pulihkan", key="pulihkan", disabled=uploaded is None or not sure or typed.strip() != "PULIHKAN"):
+    with shown_errors():
+        with st.spinner("Memeriksa dan memulihkan cadangan…"):
+            path = backup.store_uploaded_backup(uploaded.getvalue(), uploaded.name)
+            result = backup.restore_backup(path, settings.database_url, actor)
+        st.cache_data.clear()
+        st.success(
+            f"Pemulihan selesai dari {result.backup.name}: {fmt.number(sum(result.tables.values()), 0)} baris "
+            f"data dan {fmt.number(result.files, 0)} berkas dipulihkan. Silakan keluar lalu masuk kembali."
+        )
+        if result.safety_backup:
+            st.info(f"Salinan pengaman data sebelum pemulihan: {result.safety_backup.name}")
