@@ -1,0 +1,172 @@
+"""Download files of recap tables: CSV (standard or Indonesian Excel) and formatted XLSX with a signature block.
+
+Every cell that carries user text is neutralised against formula injection (a leading =, +, -, @, tab or
+carriage return gets an apostrophe in front), in both formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Optional
+
+import pandas as pd
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core import fmt
+from core.config import get_settings
+from db.models import OrgUnit, User
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv"
+DIALECTS = {"standar": (",", "."), "excel_id": (";", ",")}
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_FORMAT = "#,##0.00"  # Excel shows it as #.##0,00 under an Indonesian locale
+INTEGER_FORMAT = "#,##0"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a recap or report: the office's Kepala Dinas."""
+
+    office_name: str
+    title: str
+    full_name: str
+    pangkat: str
+    nip: str
+    place: str
+
+
+def neutralise(value: Any) -> Any:
+    """User text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(DANGEROUS):
+        return "'" + value
+    return value
+
+
+def signer(session: Session, office_id: Optional[int]) -> Signer:
+    office = session.get(OrgUnit, office_id) if office_id else None
+    user = None
+    if office_id is not None:
+        user = session.scalar(
+            select(User).join(OrgUnit, User.unit_id == OrgUnit.id)
+            .where(User.role == "kepala_dinas", User.active.is_(True),
+                   or_(OrgUnit.id == office_id, OrgUnit.office_id == office_id))
+            .order_by(User.id))
+    office_name = office.name if office else ""
+    title = user.jabatan if user and user.jabatan else f"Kepala {office_name}".strip()
+    return Signer(
+        office_name=office_name,
+        title=_with_regency(title),
+        full_name=user.full_name if user else "",
+        pangkat=user.pangkat if user else "",
+        nip=user.nip or "" if user else "",
+        place=get_settings().place,
+    )
+
+
+def _with_regency(title: str) -> str:
+    return title if "Kabupaten" in title else f"{title} Kabupaten Kapuas Hulu"
+
+
+def signature_lines(sig: Signer, on: dt.date) -> list[str]:
+    """The signature block, top to bottom, with blank lines for the wet signature."""
+    return [f"{sig.place}, {fmt.date(on)}", "Mengetahui,", sig.title, "", "", "", sig.full_name,
+            sig.pangkat, f"NIP. {sig.nip}" if sig.nip else "NIP. –"]
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Decimals as floats (display only), booleans as Ya/Tidak, user text neutralised."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == bool:
+            out[col] = s.map({True: "Ya", False: "Tidak"})
+        elif s.dtype == object or pd.api.types.is_string_dtype(s):
+            non_null = [v for v in s if v is not None and not (isinstance(v, float) and pd.isna(v))]
+            if non_null and all(isinstance(v, (Decimal, int, float)) and not isinstance(v, bool)
+                                for v in non_null):
+                out[col] = pd.to_numeric(s.map(lambda v: None if v is None else float(v)), errors="coerce")
+            elif non_null and all(isinstance(v, bool) for v in non_null):
+                out[col] = s.map(lambda v: "" if v is None else ("Ya" if v else "Tidak"))
+            else:
+                out[col] = s.map(neutralise)
+    return out
+
+
+def to_csv(df: pd.DataFrame, dialect: str = "standar") -> bytes:
+    """CSV in UTF-8 with BOM; 'standar' (comma, decimal point) or 'excel_id' (semicolon, decimal comma)."""
+    sep, dec = DIALECTS[dialect]
+    plain = _plain(df)
+    return plain.to_csv(index=False, sep=sep, decimal=dec, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def to_xlsx(views: dict[str, pd.DataFrame], title: str, office: str, period: str,
+            sig: Optional[Signer] = None, on: Optional[dt.date] = None,
+            formats: Optional[dict[str, str]] = None) -> bytes:
+    """One sheet per view: title block, styled and frozen header, autofilter, number formats, signature."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "strings_to_numbers": False})
+    f_title = wb.add_format({"bold": True, "font_size": 14})
+    f_sub = wb.add_format({"font_size": 11})
+    f_head = wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1,
+                            "text_wrap": True, "valign": "vcenter", "align": "center"})
+    f_text = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
+    f_num = wb.add_format({"border": 1, "num_format": NUMBER_FORMAT, "valign": "top"})
+    f_int = wb.add_format({"border": 1, "num_format": INTEGER_FORMAT, "valign": "top"})
+    f_sig = wb.add_format({"align": "center"})
+    f_sig_name = wb.add_format({"align": "center", "bold": True, "underline": True})
+    formats = formats or {}
+    header_row = 4
+    for sheet_name, df in views.items():
+        ws = wb.add_worksheet(_sheet_name(sheet_name))
+        ws.write_string(0, 0, neutralise(office), f_sub)
+        ws.write_string(1, 0, neutralise(title), f_title)
+        ws.write_string(2, 0, neutralise(period), f_sub)
+        plain = _plain(df)
+        ncols = max(len(plain.columns), 1)
+        for c, col in enumerate(plain.columns):
+            ws.write_string(header_row, c, neutralise(str(col)), f_head)
+            numeric = pd.api.types.is_numeric_dtype(plain[col])
+            fmt_name = formats.get(str(col), "number" if numeric else "text")
+            width = min(max([len(str(col))] + [len(str(v)) for v in plain[col].head(200)]) + 2, 60)
+            ws.set_column(c, c, max(width, 10) if numeric else width)
+            for r, value in enumerate(plain[col].tolist(), start=header_row + 1):
+                if value is None or (isinstance(value, float) and pd.isna(value)):
+                    ws.write_blank(r, c, None, f_text)
+                elif numeric:
+                    ws.write_number(r, c, float(value), f_int if fmt_name == "integer" else f_num)
+                else:
+                    ws.write_string(r, c, str(neutralise(value)), f_text)
+        last_row = header_row + len(plain)
+        ws.freeze_panes(header_row + 1, 0)
+        ws.autofilter(header_row, 0, max(last_row, header_row), ncols - 1)
+        ws.set_row(header_row, 30)
+        if sig is not None:
+            col = max(ncols - 3, 0)
+            row = last_row + 2
+            for i, line in enumerate(signature_lines(sig, on or dt.date.today())):
+                if line:
+                    span_end = min(col + 2, max(ncols - 1, col))
+                    style = f_sig_name if line == sig.full_name else f_sig
+                    if span_end > col:
+                        ws.merge_range(row + i, col, row + i, span_end, neutralise(line), style)
+                    else:
+                        ws.write_string(row + i, col, neutralise(line), style)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(header_row)
+    wb.close()
+    return buf.getvalue()
+
+
+def _sheet_name(name: str) -> str:
+    bad = '[]:*?/\\'
+    clean = "".join("-" if ch in bad else ch for ch in name).strip("'")
+    return (clean or "Data")[:31]

@@ -1,0 +1,445 @@
+"""Recap tables of indicators and budget by quarter, year-to-date and year, as pandas DataFrames.
+
+Values come out of SQL already pivoted by quarter (conditional aggregation); the achievement formulas of
+core.achievement then run once per indicator. Numbers stay Decimal in the frames; charts and exports
+convert them for display. Column keys are snake_case; `LABELS` gives the Indonesian headers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Optional
+
+import pandas as pd
+from sqlalchemy import and_, case, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from core import achievement as ach
+from core.fmt import quarter_label
+from db.models import (
+    BudgetLine,
+    BudgetRealization,
+    CollectionRound,
+    Indicator,
+    Money,
+    OrgUnit,
+    Realization,
+    Sasaran,
+    SopStep,
+    StepRecord,
+    Submission,
+    Target,
+    Value,
+)
+
+QUARTERS = (1, 2, 3, 4)
+
+LABELS: dict[str, str] = {
+    "code": "Kode",
+    "name": "Indikator",
+    "sasaran": "Sasaran",
+    "unit": "Unit",
+    "satuan": "Satuan",
+    "iku": "IKU",
+    "polarity": "Polaritas",
+    "combine": "Penggabungan",
+    "target_tahunan": "Target Tahunan",
+    "target_tw": "Target TW",
+    "realisasi_tw": "Realisasi TW",
+    "capaian_tw": "Capaian TW (%)",
+    "predikat_tw": "Predikat TW",
+    "target_ytd": "Target s.d. TW",
+    "realisasi_ytd": "Realisasi s.d. TW",
+    "capaian_ytd": "Capaian s.d. TW (%)",
+    "predikat": "Predikat",
+    "keterangan": "Keterangan",
+    "kendala": "Kendala",
+    "tindak_lanjut": "Tindak Lanjut",
+    "indikator": "Jumlah Indikator",
+    "dinilai": "Indikator Dinilai",
+    "rata_capaian": "Rata-rata Capaian (%)",
+    "program": "Program",
+    "kegiatan": "Kegiatan",
+    "sub_kegiatan": "Sub Kegiatan",
+    "pagu": "Pagu (Rp)",
+    "realisasi_anggaran_tw": "Realisasi TW (Rp)",
+    "realisasi_anggaran_ytd": "Realisasi s.d. TW (Rp)",
+    "serapan_tw": "Serapan TW (%)",
+    "serapan_ytd": "Serapan s.d. TW (%)",
+    "tahun_berjalan": "Bagian Tahun Berjalan (%)",
+    "proyeksi": "Proyeksi Akhir Tahun",
+    "capaian_proyeksi": "Capaian Proyeksi (%)",
+    "berisiko": "Berisiko",
+    "triwulan": "Triwulan",
+    "tahun": "Tahun",
+    "langkah": "Langkah",
+    "nama_langkah": "Nama Langkah",
+    "menit": "Durasi (menit)",
+    "standar_menit": "Waktu Standar (menit)",
+    "melebihi": "Melebihi Standar",
+}
+for _q in QUARTERS:
+    LABELS[f"target_q{_q}"] = f"Target {quarter_label(_q)}"
+    LABELS[f"realisasi_q{_q}"] = f"Realisasi {quarter_label(_q)}"
+    LABELS[f"capaian_q{_q}"] = f"Capaian {quarter_label(_q)} (%)"
+for _p in ach.PREDICATE_ORDER:
+    LABELS[_p] = _p
+
+NA = "–"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a recap is limited to; None means all."""
+
+    unit_id: Optional[int] = None
+    sasaran_id: Optional[int] = None
+    iku_only: bool = False
+    accepted_only: bool = False
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with Indonesian column headers (for tables and files)."""
+    return df.rename(columns={c: LABELS.get(c, c) for c in df.columns})
+
+
+# --- raw data out of SQL ----------------------------------------------------------------------
+
+
+def _indicator_frame(session: Session, office_id: int, year: int, f: Filters) -> pd.DataFrame:
+    """One row per indicator: identity, targets and the four quarters' values, pivoted in SQL."""
+    value_rows = select(
+        Realization.indicator_id.label("indicator_id"),
+        CollectionRound.quarter.label("quarter"),
+        Realization.value.label("value"),
+        Realization.not_measured_reason.label("reason"),
+    ).join(Submission, Realization.submission_id == Submission.id).join(
+        CollectionRound, Submission.round_id == CollectionRound.id
+    ).where(CollectionRound.office_id == office_id, CollectionRound.year == year)
+    if f.accepted_only:
+        value_rows = value_rows.where(Submission.state == "diterima")
+    v = value_rows.subquery()
+    pivot = [
+        type_coerce(func.max(case((v.c.quarter == q, v.c.value))), Value).label(f"realisasi_q{q}")
+        for q in QUARTERS
+    ]
+    reasons = [func.max(case((v.c.quarter == q, v.c.reason), else_="")).label(f"reason_q{q}") for q in QUARTERS]
+    values = select(v.c.indicator_id, *pivot, *reasons).group_by(v.c.indicator_id).subquery()
+
+    stmt = (
+        select(
+            Indicator.id.label("indicator_id"), Indicator.code.label("code"), Indicator.name.label("name"),
+            Sasaran.id.label("sasaran_id"), Sasaran.code.label("sasaran_code"), Sasaran.name.label("sasaran"),
+            OrgUnit.id.label("unit_id"), OrgUnit.name.label("unit"), Indicator.satuan.label("satuan"),
+            Indicator.is_iku.label("iku"), Indicator.polarity.label("polarity"),
+            Indicator.combine.label("combine"), Target.annual.label("target_tahunan"),
+            Target.annual_upper.label("target_atas"),
+            *[getattr(Target, f"q{q}").label(f"target_q{q}") for q in QUARTERS],
+            *[getattr(values.c, f"realisasi_q{q}") for q in QUARTERS],
+            *[getattr(values.c, f"reason_q{q}") for q in QUARTERS],
+        )
+        .join(Sasaran, Indicator.sasaran_id == Sasaran.id)
+        .join(OrgUnit, Indicator.owner_unit_id == OrgUnit.id)
+        .outerjoin(Target, and_(Target.indicator_id == Indicator.id, Target.year == year))
+        .outerjoin(values, values.c.indicator_id == Indicator.id)
+        .where(Indicator.office_id == office_id, Indicator.active.is_(True))
+        .order_by(Sasaran.sort_order, Indicator.sort_order, Indicator.id)
+    )
+    if f.unit_id is not None:
+        stmt = stmt.where(Indicator.owner_unit_id == f.unit_id)
+    if f.sasaran_id is not None:
+        stmt = stmt.where(Indicator.sasaran_id == f.sasaran_id)
+    if f.iku_only:
+        stmt = stmt.where(Indicator.is_iku.is_(True))
+    rows = session.execute(stmt).mappings().all()
+    cols = [c.name for c in stmt.selected_columns]
+    df = pd.DataFrame([dict(r) for r in rows], columns=cols)
+    for c in cols:
+        if c.startswith(("target_", "realisasi_")):
+            df[c] = df[c].astype(object).map(ach.to_decimal)
+    return df
+
+
+def _reason(a: ach.Achievement, not_measured: str = "") -> str:
+    if a.ok:
+        return ""
+    if not_measured:
+        return f"tidak diukur: {not_measured}"
+    return a.reason
+
+
+def _pct(a: ach.Achievement) -> Optional[Decimal]:
+    return a.percent
+
+
+# --- indicator recaps -------------------------------------------------------------------------
+
+
+def indicator_recap(session: Session, office_id: int, year: int, quarter: int,
+                    filters: Filters = Filters()) -> pd.DataFrame:
+    """Per indicator for one quarter: target, realisation and capaian of the quarter and year-to-date."""
+    df = _indicator_frame(session, office_id, year, filters)
+    out: list[dict[str, Any]] = []
+    for r in df.to_dict("records"):
+        qt = [r[f"target_q{q}"] for q in QUARTERS]
+        qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
+        cap_q = ach.achievement(qt[quarter - 1], qv[quarter - 1], r["polarity"])
+        cap_y = ach.ytd_achievement(qt, qv, quarter, r["combine"], r["polarity"])
+        out.append({
+            "indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
+            "sasaran_id": r["sasaran_id"], "sasaran": r["sasaran"], "unit_id": r["unit_id"], "unit": r["unit"],
+            "satuan": r["satuan"], "iku": bool(r["iku"]), "polarity": r["polarity"], "combine": r["combine"],
+            "target_tahunan": r["target_tahunan"],
+            "target_tw": qt[quarter - 1], "realisasi_tw": qv[quarter - 1], "capaian_tw": _pct(cap_q),
+            "predikat_tw": ach.predicate(cap_q.percent) or NA,
+            "target_ytd": ach.combine(qt[:quarter], r["combine"]),
+            "realisasi_ytd": ach.combine(qv[:quarter], r["combine"]) if qv[quarter - 1] is not None else None,
+            "capaian_ytd": _pct(cap_y),
+            "predikat": ach.predicate(cap_y.percent) or NA,
+            "keterangan": _reason(cap_q, r[f"reason_q{quarter}"]) or _reason(cap_y),
+        })
+    return pd.DataFrame(out, columns=_INDICATOR_COLUMNS)
+
+
+_INDICATOR_COLUMNS = [
+    "indicator_id", "code", "name", "sasaran_id", "sasaran", "unit_id", "unit", "satuan", "iku", "polarity",
+    "combine", "target_tahunan", "target_tw", "realisasi_tw", "capaian_tw", "predikat_tw", "target_ytd",
+    "realisasi_ytd", "capaian_ytd", "predikat", "keterangan",
+]
+INDICATOR_VIEW = ["code", "name", "sasaran", "unit", "satuan", "target_tahunan", "target_tw", "realisasi_tw",
+                  "capaian_tw", "target_ytd", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]
+
+
+def quarterly_long(session: Session, office_id: int, year: int, filters: Filters = Filters()) -> pd.DataFrame:
+    """One row per indicator × quarter (target, realisation, capaian): the input of trend charts."""
+    df = _indicator_frame(session, office_id, year, filters)
+    out = []
+    for r in df.to_dict("records"):
+        for q in QUARTERS:
+            a = ach.achievement(r[f"target_q{q}"], r[f"realisasi_q{q}"], r["polarity"])
+            out.append({"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
+                        "sasaran": r["sasaran"], "unit": r["unit"], "satuan": r["satuan"],
+                        "polarity": r["polarity"], "quarter": q, "triwulan": quarter_label(q),
+                        "target": r[f"target_q{q}"], "realisasi": r[f"realisasi_q{q}"],
+                        "capaian": a.percent, "predikat": ach.predicate(a.percent) or NA,
+                        "keterangan": _reason(a, r[f"reason_q{q}"])})
+    return pd.DataFrame(out, columns=["indicator_id", "code", "name", "sasaran", "unit", "satuan", "polarity",
+                                      "quarter", "triwulan", "target", "realisasi", "capaian", "predikat",
+                                      "keterangan"])
+
+
+def annual_recap(session: Session, office_id: int, year: int, filters: Filters = Filters()) -> pd.DataFrame:
+    """The four quarters side by side with year-to-date achievement through the last reported quarter
+    (the input of the LKjIP)."""
+    df = _indicator_frame(session, office_id, year, filters)
+    out = []
+    for r in df.to_dict("records"):
+        qt = [r[f"target_q{q}"] for q in QUARTERS]
+        qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
+        row: dict[str, Any] = {"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
+                               "sasaran": r["sasaran"], "unit": r["unit"], "satuan": r["satuan"],
+                               "target_tahunan": r["target_tahunan"]}
+        for q in QUARTERS:
+            row[f"target_q{q}"] = qt[q - 1]
+            row[f"realisasi_q{q}"] = qv[q - 1]
+            row[f"capaian_q{q}"] = ach.achievement(qt[q - 1], qv[q - 1], r["polarity"]).percent
+        last = max((q for q in QUARTERS if qv[q - 1] is not None), default=None)
+        if last is None:
+            cap = ach.Achievement(None, ach.NO_VALUE)
+            row["realisasi_ytd"] = None
+        else:
+            cap = ach.ytd_achievement(qt, qv, last, r["combine"], r["polarity"])
+            row["realisasi_ytd"] = ach.combine(qv[:last], r["combine"])
+        row["capaian_ytd"] = cap.percent
+        row["predikat"] = ach.predicate(cap.percent) or NA
+        row["triwulan"] = quarter_label(last) if last else NA
+        row["keterangan"] = _reason(cap)
+        out.append(row)
+    cols = ["indicator_id", "code", "name", "sasaran", "unit", "satuan", "target_tahunan"]
+    for q in QUARTERS:
+        cols += [f"target_q{q}", f"realisasi_q{q}", f"capaian_q{q}"]
+    cols += ["triwulan", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]
+    return pd.DataFrame(out, columns=cols)
+
+
+def _summarise(ind: pd.DataFrame, key: str, cap_col: str) -> pd.DataFrame:
+    """Count of indicators, average capaian and count per predicate, grouped by `key`."""
+    rows = []
+    for name, grp in ind.groupby(key, sort=False):
+        caps = [c for c in grp[cap_col] if c is not None]
+        row = {key: name, "indikator": len(grp), "dinilai": len(caps),
+               "rata_capaian": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None}
+        preds = [ach.predicate(c) for c in caps]
+        for p in ach.PREDICATE_ORDER:
+            row[p] = preds.count(p)
+        row["predikat"] = ach.predicate(row["rata_capaian"]) or NA
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[key, "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER,
+                                       "predikat"])
+
+
+def unit_recap(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters(),
+               ytd: bool = False) -> pd.DataFrame:
+    """Per unit: indicators, average capaian (quarter or year-to-date), predicate counts, budget absorption."""
+    ind = indicator_recap(session, office_id, year, quarter, filters)
+    out = _summarise(ind, "unit", "capaian_ytd" if ytd else "capaian_tw")
+    budget = budget_recap(session, office_id, year, quarter, filters, by="unit")
+    if not budget.empty:
+        out = out.merge(budget[["unit", "pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd", "serapan_tw",
+                                "serapan_ytd"]], on="unit", how="outer")
+    return out
+
+
+def sasaran_recap(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters(),
+                  ytd: bool = False) -> pd.DataFrame:
+    ind = indicator_recap(session, office_id, year, quarter, filters)
+    return _summarise(ind, "sasaran", "capaian_ytd" if ytd else "capaian_tw")
+
+
+def predicate_counts(caps: list[Optional[Decimal]]) -> dict[str, int]:
+    preds = [ach.predicate(c) for c in caps if c is not None]
+    return {p: preds.count(p) for p in ach.PREDICATE_ORDER}
+
+
+# --- budget -------------------------------------------------------------------------------------
+
+
+def budget_recap(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters(),
+                 by: str = "line") -> pd.DataFrame:
+    """Pagu, spending of the quarter and year-to-date and absorption, per DPA line, unit or program.
+
+    Sums are SQL aggregates; absorption is computed on the sums.
+    """
+    spent = (
+        select(BudgetRealization.budget_line_id.label("line_id"),
+               type_coerce(func.sum(case((CollectionRound.quarter == quarter, BudgetRealization.amount))),
+                           Money).label("tw"),
+               type_coerce(func.sum(case((CollectionRound.quarter <= quarter, BudgetRealization.amount))),
+                           Money).label("ytd"))
+        .join(Submission, BudgetRealization.submission_id == Submission.id)
+        .join(CollectionRound, Submission.round_id == CollectionRound.id)
+        .where(CollectionRound.office_id == office_id, CollectionRound.year == year)
+        .group_by(BudgetRealization.budget_line_id)
+    )
+    if filters.accepted_only:
+        spent = spent.where(Submission.state == "diterima")
+    s = spent.subquery()
+    keys = {
+        "line": [BudgetLine.code.label("code"), BudgetLine.program.label("program"),
+                 BudgetLine.kegiatan.label("kegiatan"), BudgetLine.sub_kegiatan.label("sub_kegiatan"),
+                 OrgUnit.name.label("unit")],
+        "unit": [OrgUnit.name.label("unit")],
+        "program": [BudgetLine.program.label("program")],
+        "kegiatan": [BudgetLine.program.label("program"), BudgetLine.kegiatan.label("kegiatan")],
+    }[by]
+    stmt = (
+        select(*keys,
+               type_coerce(func.sum(BudgetLine.pagu), Money).label("pagu"),
+               type_coerce(func.sum(func.coalesce(s.c.tw, 0)), Money).label("realisasi_anggaran_tw"),
+               type_coerce(func.sum(func.coalesce(s.c.ytd, 0)), Money).label("realisasi_anggaran_ytd"),
+               func.min(BudgetLine.code).label("first_code"))
+        .join(OrgUnit, BudgetLine.owner_unit_id == OrgUnit.id)
+        .outerjoin(s, s.c.line_id == BudgetLine.id)
+        .where(BudgetLine.office_id == office_id, BudgetLine.year == year)
+        .group_by(*keys)
+        .order_by(func.min(BudgetLine.code))
+    )
+    if filters.unit_id is not None:
+        stmt = stmt.where(BudgetLine.owner_unit_id == filters.unit_id)
+    rows = [dict(r) for r in session.execute(stmt).mappings()]
+    cols = [k.name for k in keys] + ["pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd"]
+    df = pd.DataFrame(rows, columns=cols + ["first_code"]).drop(columns="first_code")
+    for c in ("pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd"):
+        df[c] = df[c].astype(object).map(ach.to_decimal)
+    df["serapan_tw"] = [ach.absorption(a, p) for a, p in zip(df["realisasi_anggaran_tw"], df["pagu"])]
+    df["serapan_ytd"] = [ach.absorption(a, p) for a, p in zip(df["realisasi_anggaran_ytd"], df["pagu"])]
+    df["tahun_berjalan"] = [year_elapsed(quarter)] * len(df)
+    return df
+
+
+def year_elapsed(quarter: int) -> Decimal:
+    """Share of the year elapsed at the end of the quarter: 25 / 50 / 75 / 100 %."""
+    return Decimal(25 * quarter)
+
+
+def budget_totals(session: Session, office_id: int, year: int, quarter: int,
+                  filters: Filters = Filters()) -> dict[str, Optional[Decimal]]:
+    df = budget_recap(session, office_id, year, quarter, filters, by="unit")
+    pagu = sum(df["pagu"], Decimal(0)) if len(df) else Decimal(0)
+    ytd = sum(df["realisasi_anggaran_ytd"], Decimal(0)) if len(df) else Decimal(0)
+    tw = sum(df["realisasi_anggaran_tw"], Decimal(0)) if len(df) else Decimal(0)
+    return {"pagu": pagu, "realisasi_tw": tw, "realisasi_ytd": ytd, "serapan_tw": ach.absorption(tw, pagu),
+            "serapan_ytd": ach.absorption(ytd, pagu), "tahun_berjalan": year_elapsed(quarter)}
+
+
+# --- projection and SOP step durations ----------------------------------------------------------
+
+
+def projection_recap(session: Session, office_id: int, year: int, quarter: int,
+                     filters: Filters = Filters()) -> pd.DataFrame:
+    """Year-end projection of each indicator from the quarters so far, against the annual target.
+
+    At risk: the projected achievement of the annual target is under 100 %.
+    """
+    df = _indicator_frame(session, office_id, year, filters)
+    out = []
+    for r in df.to_dict("records"):
+        qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
+        proj = ach.projection(qv, quarter, r["combine"])
+        a = ach.achievement(r["target_tahunan"], proj, r["polarity"], r["target_atas"])
+        out.append({"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
+                    "sasaran": r["sasaran"], "unit": r["unit"], "satuan": r["satuan"],
+                    "target_tahunan": r["target_tahunan"],
+                    "realisasi_ytd": ach.combine(qv[:quarter], r["combine"]),
+                    "proyeksi": None if proj is None else ach._q(proj),
+                    "capaian_proyeksi": a.percent,
+                    "berisiko": a.percent is not None and a.percent < ach.HUNDRED,
+                    "keterangan": _reason(a)})
+    return pd.DataFrame(out, columns=["indicator_id", "code", "name", "sasaran", "unit", "satuan",
+                                      "target_tahunan", "realisasi_ytd", "proyeksi", "capaian_proyeksi",
+                                      "berisiko", "keterangan"])
+
+
+def step_durations(session: Session, office_id: int, years: Optional[list[int]] = None) -> pd.DataFrame:
+    """Actual duration of each SOP step per round (minutes) beside the step's standard time."""
+    stmt = (
+        select(CollectionRound.year.label("tahun"), CollectionRound.quarter.label("quarter"),
+               StepRecord.step_number.label("langkah"), SopStep.short_name.label("nama_langkah"),
+               SopStep.standard_minutes.label("standar_menit"),
+               StepRecord.started_at.label("started_at"), StepRecord.finished_at.label("finished_at"))
+        .join(CollectionRound, StepRecord.round_id == CollectionRound.id)
+        .join(SopStep, SopStep.number == StepRecord.step_number)
+        .where(CollectionRound.office_id == office_id, StepRecord.finished_at.is_not(None))
+        .order_by(CollectionRound.year, CollectionRound.quarter, StepRecord.step_number)
+    )
+    if years:
+        stmt = stmt.where(CollectionRound.year.in_(years))
+    df = pd.DataFrame([dict(r) for r in session.execute(stmt).mappings()],
+                      columns=["tahun", "quarter", "langkah", "nama_langkah", "standar_menit", "started_at",
+                               "finished_at"])
+    if df.empty:
+        df["menit"] = []
+    else:
+        df["menit"] = ((pd.to_datetime(df["finished_at"]) - pd.to_datetime(df["started_at"]))
+                       .dt.total_seconds() / 60).round(1)
+    df["triwulan"] = [f"{quarter_label(q)} {y}" for y, q in zip(df["tahun"], df["quarter"])]
+    df["melebihi"] = df["menit"] > df["standar_menit"]
+    return df.drop(columns=["started_at", "finished_at"])
+
+
+def filter_options(session: Session, office_id: int) -> dict[str, Any]:
+    """Choices for the filter widgets: years with rounds, units owning indicators, sasaran."""
+    years = sorted({y for (y,) in session.execute(
+        select(CollectionRound.year).where(CollectionRound.office_id == office_id).distinct())}, reverse=True)
+    units = [(i, n) for i, n in session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(
+            select(Indicator.owner_unit_id).where(Indicator.office_id == office_id))).order_by(OrgUnit.sort_order))]
+    sasaran = [(i, f"{c} {n}") for i, c, n in session.execute(
+        select(Sasaran.id, Sasaran.code, Sasaran.name).where(Sasaran.id.in_(
+            select(Indicator.sasaran_id).where(Indicator.office_id == office_id))).order_by(Sasaran.sort_order))]
+    latest = session.execute(
+        select(CollectionRound.year, CollectionRound.quarter).where(CollectionRound.office_id == office_id)
+        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc()).limit(1)).first()
+    return {"years": years, "units": units, "sasaran": sasaran,
+            "latest": (latest[0], latest[1]) if latest else None}
