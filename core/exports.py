@@ -22,6 +22,7 @@ from db.models import OrgUnit, User
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv"
+PDF_TYPE = "application/pdf"
 DIALECTS = {"standar": (",", "."), "excel_id": (";", ",")}
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMAT = "#,##0.00"  # Excel shows it as #.##0,00 under an Indonesian locale
@@ -170,3 +171,114 @@ def _sheet_name(name: str) -> str:
     bad = '[]:*?/\\'
     clean = "".join("-" if ch in bad else ch for ch in name).strip("'")
     return (clean or "Data")[:31]
+
+
+# --- PDF (reportlab) ------------------------------------------------------------------------------
+
+
+def pdf_styles() -> dict[str, Any]:
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+
+    base = getSampleStyleSheet()
+    return {
+        "kop": ParagraphStyle("kop", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=12,
+                              alignment=TA_CENTER, leading=15),
+        "kop2": ParagraphStyle("kop2", parent=base["Normal"], fontSize=9, alignment=TA_CENTER, leading=11),
+        "title": ParagraphStyle("title", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=12,
+                                alignment=TA_CENTER, spaceBefore=6, spaceAfter=4, leading=15),
+        "sub": ParagraphStyle("sub", parent=base["Normal"], fontSize=9, alignment=TA_CENTER, spaceAfter=6),
+        "h2": ParagraphStyle("h2", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=10,
+                             spaceBefore=8, spaceAfter=4),
+        "cell": ParagraphStyle("cell", parent=base["Normal"], fontSize=7.5, leading=9),
+        "head": ParagraphStyle("head", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=7.5,
+                               leading=9, textColor="#FFFFFF", alignment=TA_CENTER),
+        "body": ParagraphStyle("body", parent=base["Normal"], fontSize=9, leading=12),
+        "sig": ParagraphStyle("sig", parent=base["Normal"], fontSize=9.5, leading=12, alignment=TA_CENTER),
+    }
+
+
+def pdf_escape(value: Any) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape("" if value is None else str(value))
+
+
+def pdf_table(rows: list[list[Any]], header: list[str], widths: Optional[list[float]] = None,
+              numeric: Optional[set[int]] = None) -> Any:
+    """A bordered table with a dark header row repeated on each page; cells wrap."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    st = pdf_styles()
+    data = [[Paragraph(pdf_escape(h), st["head"]) for h in header]]
+    for row in rows:
+        data.append([Paragraph(pdf_escape(v), st["cell"]) for v in row])
+    t = Table(data, colWidths=widths, repeatRows=1)
+    style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
+             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def pdf_signature(sig: Signer, on: dt.date) -> Any:
+    """The signature block, right-aligned on the page."""
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    st = pdf_styles()
+    lines = signature_lines(sig, on)
+    paras = []
+    for line in lines:
+        text = pdf_escape(line) or "&nbsp;"
+        if line and line == sig.full_name:
+            text = f"<u><b>{text}</b></u>"
+        paras.append([Paragraph(text, st["sig"])])
+    block = Table(paras, colWidths=[240])
+    block.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    outer = Table([["", block]], colWidths=["*", 250])
+    outer.hAlign = "RIGHT"
+    return outer
+
+
+def kop(office_name: str) -> list[Any]:
+    """The letterhead: regency and office, with a rule under it."""
+    from reportlab.platypus import HRFlowable, Paragraph
+
+    st = pdf_styles()
+    return [Paragraph("PEMERINTAH KABUPATEN KAPUAS HULU", st["kop"]),
+            Paragraph(pdf_escape(office_name.upper()), st["kop"]),
+            Paragraph("Putussibau, Kalimantan Barat", st["kop2"]),
+            HRFlowable(width="100%", thickness=1.5, color="#000000", spaceBefore=3, spaceAfter=6)]
+
+
+def to_pdf_table(df: pd.DataFrame, title: str, office: str, period: str, sig: Optional[Signer] = None,
+                 on: Optional[dt.date] = None) -> bytes:
+    """A printable one-table PDF (A4 landscape): kop, title, period, table, signature block."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    st = pdf_styles()
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=28, rightMargin=28, topMargin=28,
+                            bottomMargin=28, title=title, author=office)
+    plain = _plain(df)
+    rows = [[_pdf_value(v) for v in r] for r in plain.itertuples(index=False)]
+    story = [*kop(office), Paragraph(pdf_escape(title), st["title"]), Paragraph(pdf_escape(period), st["sub"])]
+    if rows:
+        story.append(pdf_table(rows, [str(c) for c in plain.columns]))
+    else:
+        story.append(Paragraph("Tidak ada data.", st["body"]))
+    if sig is not None:
+        story += [Spacer(1, 14), pdf_signature(sig, on or dt.date.today())]
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _pdf_value(v: Any) -> str:
+    from core import fmt as _fmt
+
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "–"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _fmt.number(v)
+    return str(v)

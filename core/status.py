@@ -1,0 +1,329 @@
+"""Status Triwulan: where a round stands, which units are late or incomplete, and the headline figures.
+
+Completeness counts only what is really complete (a value or an explicit not-measured reason; kendala and
+tindak lanjut where the value is below target; evidence where the indicator needs it). Timeliness is
+submission by the deadline in force (the latest extension, else the submission's own deadline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Optional
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import achievement as ach
+from core import fmt, recap
+from core.errors import NotFound
+from core.home import round_title
+from db.models import (
+    CollectionRound,
+    Evidence,
+    Extension,
+    Indicator,
+    OrgUnit,
+    Realization,
+    Review,
+    SopStep,
+    Submission,
+    Target,
+    User,
+)
+
+STATE_LABELS = {
+    "belum_mulai": "Belum mulai",
+    "draf": "Mengisi (draf)",
+    "diajukan": "Diajukan",
+    "dikembalikan": "Dikembalikan",
+    "diterima": "Diterima",
+}
+STAGES = ("Diterima disposisi", "Mengisi (draf)", "Diajukan", "Dikembalikan", "Diterima")
+
+
+@dataclass
+class UnitStatus:
+    unit_id: int
+    unit: str
+    head: str
+    state: str
+    deadline: Optional[dt.date]
+    days_late: int
+    submitted_on_time: bool
+    indicators: int
+    complete: int
+    missing: list[str] = field(default_factory=list)
+    stages: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def late(self) -> bool:
+        return self.days_late > 0
+
+
+@dataclass
+class QuarterStatus:
+    round_id: int
+    year: int
+    quarter: int
+    title: str
+    status: str
+    current_step: int
+    current_step_name: str
+    units: list[UnitStatus]
+    board: pd.DataFrame
+    completeness: Optional[Decimal]  # % of expected indicators really complete
+    timeliness: Optional[Decimal]  # % of units submitted by the deadline in force
+    average_capaian: Optional[Decimal]
+    predicate_counts: dict[str, int]
+    absorption_ytd: Optional[Decimal]
+    year_elapsed: Decimal
+    behind: pd.DataFrame  # indicators below target this quarter
+    today: dt.date
+
+    @property
+    def late_units(self) -> list[UnitStatus]:
+        return [u for u in self.units if u.late]
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for u in self.units if u.state in ("diajukan", "diterima"))
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for u in self.units if u.state == "diterima")
+
+
+def default_round_id(session: Session, office_id: Optional[int]) -> Optional[int]:
+    """The open round of the office, else its latest one."""
+    if office_id is None:
+        return None
+    rows = session.execute(
+        select(CollectionRound.id, CollectionRound.status).where(CollectionRound.office_id == office_id)
+        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc())).all()
+    for rid, status in rows:
+        if status == "berjalan":
+            return rid
+    return rows[0][0] if rows else None
+
+
+def round_choices(session: Session, office_id: Optional[int]) -> list[tuple[int, str]]:
+    if office_id is None:
+        return []
+    return [(rid, f"{fmt.quarter_label(q)} {y}") for rid, y, q in session.execute(
+        select(CollectionRound.id, CollectionRound.year, CollectionRound.quarter)
+        .where(CollectionRound.office_id == office_id)
+        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc()))]
+
+
+def _heads(session: Session, office_id: int) -> dict[int, str]:
+    """The reporting head of each unit: a Kepala Bidang/Kasubag or JFT in it or in a sub-unit of it."""
+    rows = session.execute(
+        select(User.full_name, User.role, OrgUnit.id, OrgUnit.parent_id)
+        .join(OrgUnit, User.unit_id == OrgUnit.id)
+        .where(User.active.is_(True), OrgUnit.office_id == office_id,
+               User.role.in_(("kepala_bidang", "jft", "sekretaris")))
+        .order_by(User.id)).all()
+    rank = {"kepala_bidang": 0, "jft": 1, "sekretaris": 2}
+    best: dict[int, tuple[int, str]] = {}
+    for name, role, unit_id, parent_id in rows:
+        for uid in (unit_id, parent_id):
+            if uid is not None and (uid not in best or rank[role] < best[uid][0]):
+                best[uid] = (rank[role], name)
+    return {uid: name for uid, (_r, name) in best.items()}
+
+
+def _stamp(when: Optional[dt.datetime], who: Optional[str]) -> str:
+    if when is None:
+        return "–"
+    return f"{fmt.datetime(when)} ({who})" if who else fmt.datetime(when)
+
+
+def _days_late(deadline: Optional[dt.date], submitted: Optional[dt.datetime], today: dt.date) -> int:
+    if deadline is None:
+        return 0
+    end = submitted.date() if submitted else today
+    return max((end - deadline).days, 0)
+
+
+def quarter_status(session: Session, office_id: int, round_id: Optional[int], today: dt.date) -> QuarterStatus:
+    """Everything Beranda shows about one round (the open or latest one when round_id is None)."""
+    round_id = round_id or default_round_id(session, office_id)
+    rnd = session.get(CollectionRound, round_id) if round_id else None
+    if rnd is None or rnd.office_id != office_id:
+        raise NotFound("Pengumpulan data triwulan tidak ditemukan untuk kantor ini.")
+    step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
+    users = dict(session.execute(select(User.id, User.full_name)).all())
+    heads = _heads(session, office_id)
+
+    subs = list(session.execute(
+        select(Submission, OrgUnit.name).join(OrgUnit, Submission.unit_id == OrgUnit.id)
+        .where(Submission.round_id == rnd.id).order_by(OrgUnit.sort_order)).all())
+    sub_ids = [s.id for s, _n in subs]
+    ext = {}
+    for sid, new_deadline in session.execute(
+            select(Extension.submission_id, Extension.new_deadline)
+            .where(Extension.submission_id.in_(sub_ids)).order_by(Extension.id)):
+        ext[sid] = new_deadline
+    returned: dict[int, tuple[dt.datetime, int, str]] = {}
+    accepted: dict[int, tuple[dt.datetime, int]] = {}
+    for sid, decision, at, reviewer, reason in session.execute(
+            select(Review.submission_id, Review.decision, Review.created_at, Review.reviewer_id, Review.reason)
+            .where(Review.submission_id.in_(sub_ids)).order_by(Review.id)):
+        if decision == "dikembalikan":
+            returned[sid] = (at, reviewer, reason)
+        else:
+            accepted[sid] = (at, reviewer)
+    first_edit: dict[int, tuple[dt.datetime, Optional[int]]] = {}
+    for sid, at, who in session.execute(
+            select(Realization.submission_id, Realization.updated_at, Realization.updated_by_id)
+            .where(Realization.submission_id.in_(sub_ids), Realization.updated_by_id.is_not(None))
+            .order_by(Realization.updated_at)):
+        first_edit.setdefault(sid, (at, who))
+
+    # indicators expected from each unit, with this quarter's target and the unit's realisation
+    indicators = session.execute(
+        select(Indicator.id, Indicator.code, Indicator.owner_unit_id, Indicator.polarity,
+               Indicator.needs_evidence, getattr(Target, f"q{rnd.quarter}"))
+        .outerjoin(Target, (Target.indicator_id == Indicator.id) & (Target.year == rnd.year))
+        .where(Indicator.office_id == office_id, Indicator.active.is_(True))
+        .order_by(Indicator.sort_order)).all()
+    reals = {(r.submission_id, r.indicator_id): r for r in session.scalars(
+        select(Realization).where(Realization.submission_id.in_(sub_ids)))}
+    with_evidence = set(session.scalars(
+        select(Evidence.realization_id).where(Evidence.submission_id.in_(sub_ids),
+                                              Evidence.realization_id.is_not(None)).distinct()))
+    evidence_count = dict(session.execute(
+        select(Evidence.submission_id, func.count()).where(Evidence.submission_id.in_(sub_ids))
+        .group_by(Evidence.submission_id)).all())
+
+    units: list[UnitStatus] = []
+    total_expected = total_complete = 0
+    for sub, unit_name in subs:
+        deadline = ext.get(sub.id, sub.deadline)
+        submitted = sub.first_submitted_at or sub.submitted_at
+        days_late = _days_late(deadline, submitted, today)
+        no_value: list[str] = []
+        no_reason: list[str] = []
+        no_evidence: list[str] = []
+        expected = [i for i in indicators if i.owner_unit_id == sub.unit_id]
+        complete = 0
+        for ind_id, code, _owner, polarity, needs_evidence, target in expected:
+            r = reals.get((sub.id, ind_id))
+            ok = True
+            if r is None or (r.value is None and not (r.not_measured_reason or "").strip()):
+                no_value.append(code)
+                ok = False
+            else:
+                if r.value is not None and ach.below_target(target, r.value, polarity) and not (
+                        (r.kendala or "").strip() and (r.tindak_lanjut or "").strip()):
+                    no_reason.append(code)
+                    ok = False
+                if needs_evidence and r.value is not None and r.id not in with_evidence:
+                    no_evidence.append(code)
+                    ok = False
+            complete += ok
+        missing = []
+        if sub.received_at is None:
+            missing.append("Disposisi belum dinyatakan diterima")
+        if sub.state in ("belum_mulai", "draf"):
+            missing.append("Data belum diajukan")
+        elif sub.state == "dikembalikan":
+            missing.append("Perbaikan belum diajukan kembali")
+        if no_value:
+            missing.append("Realisasi belum diisi: " + ", ".join(no_value))
+        if no_reason:
+            missing.append("Kendala/tindak lanjut belum diisi (di bawah target): " + ", ".join(no_reason))
+        if no_evidence:
+            missing.append("Bukti dukung belum diunggah: " + ", ".join(no_evidence))
+        ret = returned.get(sub.id)
+        acc = accepted.get(sub.id)
+        edit = first_edit.get(sub.id)
+        stages = {
+            "Diterima disposisi": _stamp(sub.received_at, users.get(sub.received_by_id)),
+            "Mengisi (draf)": _stamp(edit[0], users.get(edit[1])) if edit else "–",
+            "Diajukan": _stamp(sub.submitted_at, users.get(sub.submitted_by_id)),
+            "Dikembalikan": (_stamp(ret[0], users.get(ret[1])) + (f": {ret[2]}" if ret[2] else "")) if ret else "–",
+            "Diterima": _stamp(acc[0], users.get(acc[1])) if acc else _stamp(sub.accepted_at, None),
+        }
+        units.append(UnitStatus(
+            unit_id=sub.unit_id, unit=unit_name, head=heads.get(sub.unit_id, "–"), state=sub.state,
+            deadline=deadline, days_late=days_late,
+            submitted_on_time=submitted is not None and (deadline is None or submitted.date() <= deadline),
+            indicators=len(expected), complete=complete, missing=missing, stages=stages))
+        total_expected += len(expected)
+        total_complete += complete
+        _ = evidence_count  # kept for a later "files attached" column
+
+    board = pd.DataFrame([{
+        "Unit": u.unit, "Kepala Unit": u.head, "Status": STATE_LABELS.get(u.state, u.state),
+        **u.stages,
+        "Tenggat berlaku": fmt.date(u.deadline), "Terlambat (hari)": u.days_late,
+        "Kelengkapan": f"{u.complete}/{u.indicators}",
+    } for u in units], columns=["Unit", "Kepala Unit", "Status", *STAGES, "Tenggat berlaku", "Terlambat (hari)",
+                                "Kelengkapan"])
+
+    ind = recap.indicator_recap(session, office_id, rnd.year, rnd.quarter)
+    caps = [c for c in ind["capaian_tw"] if c is not None]
+    avg = ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None
+    kend = {r.indicator_id: r for r in reals.values()}
+    behind_rows = []
+    for row in ind.to_dict("records"):
+        if row["capaian_tw"] is not None and row["capaian_tw"] < ach.HUNDRED:
+            r = kend.get(row["indicator_id"])
+            behind_rows.append({"Kode": row["code"], "Indikator": row["name"], "Unit": row["unit"],
+                                "Target TW": fmt.number(row["target_tw"]),
+                                "Realisasi TW": fmt.number(row["realisasi_tw"]),
+                                "Capaian TW": fmt.percent(row["capaian_tw"]), "Predikat": row["predikat_tw"],
+                                "Kendala": (r.kendala if r else "") or "–",
+                                "Tindak Lanjut": (r.tindak_lanjut if r else "") or "–"})
+    behind = pd.DataFrame(behind_rows, columns=["Kode", "Indikator", "Unit", "Target TW", "Realisasi TW",
+                                                "Capaian TW", "Predikat", "Kendala", "Tindak Lanjut"])
+    budget = recap.budget_totals(session, office_id, rnd.year, rnd.quarter)
+    n_units = len(units)
+    return QuarterStatus(
+        round_id=rnd.id, year=rnd.year, quarter=rnd.quarter, title=round_title(rnd.year, rnd.quarter),
+        status=rnd.status, current_step=rnd.current_step, current_step_name=step.name if step else "",
+        units=units, board=board,
+        completeness=ach._q(Decimal(total_complete) / total_expected * 100) if total_expected else None,
+        timeliness=ach._q(Decimal(sum(u.submitted_on_time for u in units)) / n_units * 100) if n_units else None,
+        average_capaian=avg, predicate_counts=recap.predicate_counts(caps),
+        absorption_ytd=budget["serapan_ytd"], year_elapsed=budget["tahun_berjalan"] or Decimal(0),
+        behind=behind, today=today)
+
+
+def missing_list(session: Session, office_id: int, round_id: Optional[int], today: dt.date) -> pd.DataFrame:
+    """Who is still missing what: unit, head's name, state, deadline, days late, what is missing."""
+    st = quarter_status(session, office_id, round_id, today)
+    return _missing_frame(st)
+
+
+def _missing_frame(st: QuarterStatus) -> pd.DataFrame:
+    rows = [{"Unit": u.unit, "Kepala Unit": u.head, "Status": STATE_LABELS.get(u.state, u.state),
+             "Tenggat berlaku": fmt.date(u.deadline), "Terlambat (hari)": u.days_late,
+             "Yang belum lengkap": "; ".join(u.missing)}
+            for u in sorted(st.units, key=lambda u: -u.days_late) if u.missing]
+    return pd.DataFrame(rows, columns=["Unit", "Kepala Unit", "Status", "Tenggat berlaku", "Terlambat (hari)",
+                                       "Yang belum lengkap"])
+
+
+def missing_list_files(session: Session, office_id: int, round_id: Optional[int], today: dt.date
+                       ) -> dict[str, tuple[str, str, bytes]]:
+    """The printable 'who is still missing' list as PDF and XLSX: {kind: (file name, media type, bytes)}."""
+    from core import exports
+
+    st = quarter_status(session, office_id, round_id, today)
+    df = _missing_frame(st)
+    sig = exports.signer(session, office_id)
+    title = f"Daftar Kekurangan Data — {st.title}"
+    period = f"Keadaan per {fmt.date(today)}"
+    base = f"kekurangan-data-{st.year}-tw{st.quarter}"
+    pdf = exports.to_pdf_table(df, title, sig.office_name, period, sig, today)
+    xlsx = exports.to_xlsx({"Kekurangan Data": df}, title, sig.office_name, period, sig, today)
+    return {"pdf": (base + ".pdf", exports.PDF_TYPE, pdf), "xlsx": (base + ".xlsx", exports.XLSX_TYPE, xlsx)}
+
+
+def as_dict(st: QuarterStatus) -> dict[str, Any]:  # pragma: no cover - debugging aid
+    return {k: v for k, v in st.__dict__.items() if not isinstance(v, pd.DataFrame)}
