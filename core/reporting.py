@@ -1,0 +1,676 @@
+"""SOP steps 5–9: compile the draft, disseminate it, correct it in versions, hand it over, document it.
+
+Every report is a new version (draf → koreksi … → final); nothing is overwritten. Documenting a round
+(step 9) writes one archive bundle per final version — report files, a data snapshot, the evidence
+files and the round's history, with a manifest of SHA-256 checksums — and closes the round, after
+which its data is read-only. A later correction is a reissue: a new final version with its own
+archive, the old ones left byte-identical.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import achievement as ach
+from core import audit, workflow
+from core.actor import Actor
+from core.config import get_settings
+from core.errors import Conflict, InvalidInput, NotFound
+from core.permissions import require
+from core.report_doc import build_report, report_lines
+from db.models import (
+    Archive,
+    CollectionRound,
+    Correction,
+    Indicator,
+    Report,
+    ReportFile,
+    Review,
+    ReviewComment,
+    SopStep,
+    StepRecord,
+    Submission,
+    User,
+    utcnow,
+)
+
+KIND_LABELS = {"draf": "Draf", "koreksi": "Hasil koreksi", "final": "Final"}
+# Line fields that hold numbers (as strings); a proposed value for them must be a number.
+NUMERIC_FIELDS = frozenset({
+    "target_tahunan", "target_tw", "target_ytd", "realisasi_tw", "realisasi_ytd", "capaian_tw", "capaian_ytd",
+    "pagu", "serapan_tw", "serapan_ytd",
+})
+FIXED_FIELDS = frozenset({"key", "type"})
+FIELD_LABELS = {
+    "sasaran": "Sasaran", "code": "Kode", "name": "Indikator", "satuan": "Satuan", "unit": "Unit",
+    "target_tahunan": "Target tahunan", "target_tw": "Target TW", "target_ytd": "Target s.d. TW",
+    "realisasi_tw": "Realisasi TW", "realisasi_ytd": "Realisasi s.d. TW", "capaian_tw": "Capaian TW (%)",
+    "capaian_ytd": "Capaian s.d. TW (%)", "predikat": "Predikat", "kendala": "Kendala",
+    "tindak_lanjut": "Tindak lanjut", "program": "Program", "kegiatan": "Kegiatan",
+    "sub_kegiatan": "Sub kegiatan", "pagu": "Pagu", "serapan_tw": "Serapan TW (%)",
+    "serapan_ytd": "Serapan s.d. TW (%)", "alasan_tidak_diukur": "Alasan tidak diukur",
+}
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_report(session: Session, report_id: int) -> Report:
+    rep = session.get(Report, report_id)
+    if rep is None:
+        raise NotFound("Laporan tidak ditemukan.")
+    return rep
+
+
+def latest_report(session: Session, round_id: int) -> Optional[Report]:
+    return session.scalar(select(Report).where(Report.round_id == round_id).order_by(Report.version.desc()))
+
+
+def open_corrections(session: Session, round_id: int) -> list[Correction]:
+    return list(session.scalars(
+        select(Correction).join(Report, Correction.report_id == Report.id)
+        .where(Report.round_id == round_id, Correction.resolved.is_(False)).order_by(Correction.id)))
+
+
+def line_label(line: dict[str, Any]) -> str:
+    if line.get("type") == "indikator":
+        return f"{line.get('code', '')} — {line.get('name', '')}"
+    return f"{line.get('code', '')} — {line.get('sub_kegiatan', '')}"
+
+
+def versions(session: Session, round_id: int) -> pd.DataFrame:
+    """Every report version of the round, oldest first."""
+    users = {u.id: u.full_name for u in session.scalars(select(User))}
+    rows = []
+    for r in session.scalars(select(Report).where(Report.round_id == round_id).order_by(Report.version)):
+        rows.append({
+            "report_id": r.id, "version": r.version, "kind": r.kind, "kind_label": KIND_LABELS.get(r.kind, r.kind),
+            "created_at": r.created_at, "created_by": users.get(r.created_by_id, ""), "note": r.note,
+            "files": len(r.files), "corrections": len(r.corrections),
+            "open_corrections": sum(1 for c in r.corrections if not c.resolved),
+        })
+    return pd.DataFrame(rows, columns=["report_id", "version", "kind", "kind_label", "created_at", "created_by",
+                                       "note", "files", "corrections", "open_corrections"])
+
+
+def report_files(session: Session, report_id: int) -> list[ReportFile]:
+    return list(get_report(session, report_id).files)
+
+
+def lines_table(session: Session, report_id: int) -> pd.DataFrame:
+    """The report's lines as a recap table (indicator lines first, then budget lines)."""
+    rep = get_report(session, report_id)
+    rows = []
+    for line in rep.lines:
+        if line.get("type") == "indikator":
+            rows.append({"key": line["key"], "Jenis": "Indikator", "Kode": line.get("code"),
+                         "Uraian": line.get("name"), "Satuan": line.get("satuan", ""),
+                         "Target TW": line.get("target_tw"), "Realisasi TW": line.get("realisasi_tw"),
+                         "Capaian TW (%)": line.get("capaian_tw"), "Predikat": line.get("predikat", ""),
+                         "Kendala": line.get("kendala", "")})
+        else:
+            rows.append({"key": line["key"], "Jenis": "Anggaran", "Kode": line.get("code"),
+                         "Uraian": line.get("sub_kegiatan"), "Satuan": "Rp", "Target TW": line.get("pagu"),
+                         "Realisasi TW": line.get("realisasi_tw"), "Capaian TW (%)": line.get("serapan_tw"),
+                         "Predikat": "", "Kendala": ""})
+    return pd.DataFrame(rows, columns=["key", "Jenis", "Kode", "Uraian", "Satuan", "Target TW", "Realisasi TW",
+                                       "Capaian TW (%)", "Predikat", "Kendala"])
+
+
+def line_fields(session: Session, report_id: int, line_key: str) -> list[str]:
+    """The fields of one line a correction may point at."""
+    rep = get_report(session, report_id)
+    line = next((ln for ln in rep.lines if ln.get("key") == line_key), None)
+    if line is None:
+        return []
+    return [k for k in line if k not in FIXED_FIELDS and not k.endswith("_reason")]
+
+
+def corrections_table(session: Session, round_id: int) -> pd.DataFrame:
+    users = {u.id: u.full_name for u in session.scalars(select(User))}
+    reports = {r.id: r for r in session.scalars(select(Report).where(Report.round_id == round_id))}
+    rows = []
+    for c in session.scalars(select(Correction).where(Correction.report_id.in_(list(reports) or [0]))
+                             .order_by(Correction.id)):
+        applied = reports.get(c.applied_in_report_id) if c.applied_in_report_id else None
+        rows.append({
+            "correction_id": c.id, "report_version": reports[c.report_id].version, "line_key": c.line_key,
+            "field": c.field, "note": c.note, "proposed_value": c.proposed_value,
+            "author": users.get(c.author_id, ""), "created_at": c.created_at, "resolved": c.resolved,
+            "applied_in_version": applied.version if applied else None,
+        })
+    return pd.DataFrame(rows, columns=["correction_id", "report_version", "line_key", "field", "note",
+                                       "proposed_value", "author", "created_at", "resolved", "applied_in_version"])
+
+
+# --- building versions ---------------------------------------------------------------------
+
+
+def _next_version(session: Session, round_id: int) -> int:
+    return (session.scalar(select(func.max(Report.version)).where(Report.round_id == round_id)) or 0) + 1
+
+
+def _store_report(session: Session, actor: Actor, rnd: CollectionRound, kind: str,
+                  lines: Optional[list[dict[str, Any]]] = None, note: str = "") -> Report:
+    version = _next_version(session, rnd.id)
+    bundle = build_report(session, rnd.id, kind, version, lines)
+    rep = Report(round_id=rnd.id, kind=kind, version=version, lines=copy.deepcopy(bundle.lines),
+                 created_by_id=actor.user_id, created_at=utcnow(), note=note)
+    session.add(rep)
+    session.flush()
+    for f in bundle.files:
+        session.add(ReportFile(report_id=rep.id, name=f.name, media_type=f.media_type, content=f.content,
+                               size=len(f.content), sha256=hashlib.sha256(f.content).hexdigest()))
+    session.flush()
+    session.refresh(rep, ["files"])
+    audit.record(session, actor, f"report.{kind}", "report", rep.id,
+                 after={"round_id": rnd.id, "kind": kind, "version": version, "note": note,
+                        "files": {f.name: f.sha256 for f in rep.files}}, office_id=rnd.office_id)
+    return rep
+
+
+def _advance(session: Session, rnd: CollectionRound, actor: Actor, disposition: str, output_ref: str = "") -> None:
+    before = {"current_step": rnd.current_step}
+    workflow.advance(session, rnd, actor, disposition=disposition, output_ref=output_ref)
+    audit.record(session, actor, "round.advance", "collection_round", rnd.id, before=before,
+                 after={"current_step": rnd.current_step}, office_id=rnd.office_id)
+
+
+def compile_draft(session: Session, actor: Actor, round_id: int, note: str = "") -> Report:
+    """Step 5: the draft report from the accepted data; the round moves on to dissemination."""
+    rnd = workflow.get_round(session, round_id, for_update=True)
+    require(session, actor, "report.compile")
+    workflow.at_step(session, rnd, "penyusunan")
+    rep = _store_report(session, actor, rnd, "draf", note=note or "Draf laporan capaian kinerja triwulan.")
+    _advance(session, rnd, actor, "Draf laporan kinerja disusun.", f"Draf v{rep.version}")
+    return rep
+
+
+def send_to_planner(session: Session, actor: Actor, round_id: int, note: str = "") -> None:
+    """Step 6: the Sekretaris disseminates the draft to the JFT Perencana, who corrects it (step 7)."""
+    rnd = workflow.get_round(session, round_id, for_update=True)
+    require(session, actor, "report.send")
+    workflow.at_step(session, rnd, "sosialisasi")
+    rep = latest_report(session, round_id)
+    if rep is None:
+        raise Conflict("Belum ada draf laporan untuk disosialisasikan. Penyusun harus menyusun draf terlebih dahulu.")
+    _advance(session, rnd, actor, note.strip() or "Draf laporan disampaikan kepada JFT Perencana Ahli Muda.",
+             f"Draf v{rep.version}")
+
+
+def _parse_number(value: str) -> Optional[Decimal]:
+    text = value.strip().replace(" ", "")
+    if "," in text:  # Indonesian writing: 1.234,5
+        text = text.replace(".", "").replace(",", ".")
+    return ach.to_decimal(text)
+
+
+def add_correction(session: Session, actor: Actor, report_id: int, line_key: str, field: str, note: str,
+                   proposed_value: str = "") -> Correction:
+    """Step 7: the planner notes a correction against one line (and field) of the latest draft."""
+    rep = get_report(session, report_id)
+    rnd = workflow.get_round(session, rep.round_id, for_update=True)
+    require(session, actor, "correction.create")
+    workflow.at_step(session, rnd, "koreksi")
+    latest = latest_report(session, rnd.id)
+    if latest is None or latest.id != rep.id:
+        raise Conflict("Koreksi hanya dapat dicatat pada versi laporan terbaru. Buka versi terbaru lalu ulangi.")
+    line = next((ln for ln in rep.lines if ln.get("key") == line_key), None)
+    if line is None:
+        raise InvalidInput(f"Baris '{line_key}' tidak ada dalam laporan ini. Pilih baris dari daftar.")
+    field = (field or "").strip()
+    if field and (field not in line or field in FIXED_FIELDS):
+        raise InvalidInput(f"Kolom '{field}' tidak ada pada baris ini. Pilih kolom dari daftar.")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Tuliskan catatan koreksi: apa yang salah dan mengapa.")
+    proposed = (proposed_value or "").strip()
+    if proposed and not field:
+        raise InvalidInput("Pilih kolom yang nilainya diusulkan untuk diubah.")
+    if proposed and field in NUMERIC_FIELDS:
+        number = _parse_number(proposed)
+        if number is None:
+            raise InvalidInput(f"Nilai usulan untuk {FIELD_LABELS.get(field, field)} harus berupa angka, "
+                               "misalnya 12,5.")
+        proposed = str(number)
+    c = Correction(report_id=rep.id, line_key=line_key, field=field, note=note, proposed_value=proposed,
+                   author_id=actor.user_id, created_at=utcnow())
+    session.add(c)
+    session.flush()
+    audit.record(session, actor, "correction.create", "correction", c.id,
+                 after=audit.snapshot(c, ["report_id", "line_key", "field", "note", "proposed_value"]),
+                 office_id=rnd.office_id)
+    return c
+
+
+def _recompute_derived(line: dict[str, Any], changed: set[str]) -> None:
+    """Keep capaian / predikat / serapan consistent with corrected targets and realisations."""
+    if line.get("type") == "indikator":
+        pol = line.get("polarity", "positif")
+        if changed & {"target_tw", "realisasi_tw"} and not changed & {"capaian_tw"}:
+            cap = ach.achievement(line.get("target_tw"), line.get("realisasi_tw"), pol)
+            line["capaian_tw"] = None if cap.percent is None else str(cap.percent)
+            line["capaian_tw_reason"] = cap.reason
+        if changed & {"target_tw", "realisasi_tw", "capaian_tw"} and "predikat" not in changed:
+            line["predikat"] = ach.predicate(line.get("capaian_tw")) or ""
+        if changed & {"target_ytd", "realisasi_ytd"} and "capaian_ytd" not in changed:
+            cap = ach.achievement(line.get("target_ytd"), line.get("realisasi_ytd"), pol)
+            line["capaian_ytd"] = None if cap.percent is None else str(cap.percent)
+    else:
+        if changed & {"pagu", "realisasi_tw"} and "serapan_tw" not in changed:
+            line["serapan_tw"] = _s(ach.absorption(line.get("realisasi_tw"), line.get("pagu")))
+        if changed & {"pagu", "realisasi_ytd"} and "serapan_ytd" not in changed:
+            line["serapan_ytd"] = _s(ach.absorption(line.get("realisasi_ytd"), line.get("pagu")))
+
+
+def _s(value: Optional[Decimal]) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def _apply(lines: list[dict[str, Any]], changes: list[tuple[str, str, Optional[str]]],
+           fresh: Optional[dict[str, dict[str, Any]]] = None) -> list[dict[str, Any]]:
+    """The lines with each (line_key, field, value) applied; value None takes the field from `fresh`."""
+    out = copy.deepcopy(lines)
+    by_key = {ln["key"]: ln for ln in out}
+    changed: dict[str, set[str]] = {}
+    for key, field, value in changes:
+        line = by_key.get(key)
+        if line is None:
+            continue
+        if value is None:
+            source = (fresh or {}).get(key)
+            if source is None:
+                continue
+            fields = [field] if field else [k for k in source if k not in FIXED_FIELDS]
+            for f in fields:
+                line[f] = source.get(f)
+                changed.setdefault(key, set()).add(f)
+        else:
+            line[field] = value
+            changed.setdefault(key, set()).add(field)
+    for key, fields in changed.items():
+        _recompute_derived(by_key[key], fields)
+    return out
+
+
+def apply_corrections(session: Session, actor: Actor, round_id: int, note: str = "") -> Report:
+    """Step 7 (penyusun): a new version whose lines carry every open correction; the corrections resolve."""
+    rnd = workflow.get_round(session, round_id, for_update=True)
+    require(session, actor, "correction.apply")
+    workflow.at_step(session, rnd, "koreksi")
+    pending = open_corrections(session, round_id)
+    if not pending:
+        raise Conflict("Tidak ada koreksi terbuka untuk diterapkan.")
+    base = latest_report(session, round_id)
+    fresh = None
+    if any(not c.proposed_value for c in pending):
+        fresh = {ln["key"]: ln for ln in report_lines(session, round_id)}
+    changes = [(c.line_key, c.field, c.proposed_value if c.proposed_value else None) for c in pending]
+    lines = _apply(base.lines, changes, fresh)
+    rep = _store_report(session, actor, rnd, "koreksi", lines=lines,
+                        note=note.strip() or f"Menerapkan {len(pending)} koreksi JFT Perencana.")
+    now = utcnow()
+    for c in pending:
+        before = audit.snapshot(c, ["resolved", "applied_in_report_id"])
+        c.resolved = True
+        c.resolved_by_id = actor.user_id
+        c.resolved_at = now
+        c.applied_in_report_id = rep.id
+        session.flush()
+        audit.record(session, actor, "correction.apply", "correction", c.id, before=before,
+                     after=audit.snapshot(c, ["resolved", "applied_in_report_id"]), office_id=rnd.office_id)
+    return rep
+
+
+def diff_versions(session: Session, report_id_a: int, report_id_b: int) -> pd.DataFrame:
+    """What changed between two versions, line by line, with the correction note that caused it."""
+    a, b = get_report(session, report_id_a), get_report(session, report_id_b)
+    if a.round_id != b.round_id:
+        raise InvalidInput("Kedua versi yang dibandingkan harus dari pengumpulan data yang sama.")
+    lo, hi = sorted((a.version, b.version))
+    between = {r.id for r in session.scalars(select(Report).where(
+        Report.round_id == a.round_id, Report.version > lo, Report.version <= hi))}
+    notes: dict[tuple[str, str], list[str]] = {}
+    for c in session.scalars(select(Correction).where(Correction.applied_in_report_id.in_(list(between) or [0]))
+                             .order_by(Correction.id)):
+        notes.setdefault((c.line_key, c.field), []).append(c.note)
+    before_lines = {ln["key"]: ln for ln in a.lines}
+    after_lines = {ln["key"]: ln for ln in b.lines}
+    rows = []
+    for key in list(before_lines) + [k for k in after_lines if k not in before_lines]:
+        old, new = before_lines.get(key, {}), after_lines.get(key, {})
+        label = line_label(new or old)
+        for field in list(old) + [f for f in new if f not in old]:
+            if field in FIXED_FIELDS or old.get(field) == new.get(field):
+                continue
+            note = notes.get((key, field)) or notes.get((key, "")) or [
+                n for (k, _f), ns in notes.items() if k == key for n in ns]
+            rows.append({"line": key, "line_label": label, "field": field,
+                         "field_label": FIELD_LABELS.get(field, field), "before": old.get(field),
+                         "after": new.get(field), "note": "; ".join(note)})
+    return pd.DataFrame(rows, columns=["line", "line_label", "field", "field_label", "before", "after", "note"])
+
+
+def hand_over(session: Session, actor: Actor, round_id: int, note: str = "") -> None:
+    """Step 8: the planner hands the corrected report over to be documented (no open corrections)."""
+    rnd = workflow.get_round(session, round_id, for_update=True)
+    require(session, actor, "report.hand_over")
+    step = workflow.at_step(session, rnd, "koreksi", "serah")
+    pending = open_corrections(session, round_id)
+    if pending:
+        raise Conflict(f"Masih ada {len(pending)} koreksi terbuka. Penyusun harus menerapkannya menjadi versi "
+                       "baru sebelum laporan diserahkan.")
+    rep = latest_report(session, round_id)
+    if rep is None:
+        raise Conflict("Belum ada laporan untuk diserahkan.")
+    if step.code == "koreksi":
+        _advance(session, rnd, actor, "Rekap dan koreksi data kinerja triwulan selesai.", f"Versi {rep.version}")
+    _advance(session, rnd, actor, note.strip() or "Laporan hasil koreksi diserahkan untuk didokumentasikan.",
+             f"Versi {rep.version}")
+
+
+# --- documentation and the archive ---------------------------------------------------------
+
+
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, delimiter=";", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(audit.jsonable(data), ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+
+def _evidence_path(stored_path: str) -> Path:
+    p = Path(stored_path)
+    return p if p.is_absolute() else get_settings().upload_dir / p
+
+
+def _members(session: Session, rnd: CollectionRound, rep: Report) -> dict[str, bytes]:
+    """Every file of the bundle by its name inside the zip."""
+    users = {u.id: u.full_name for u in session.scalars(select(User))}
+    members: dict[str, bytes] = {}
+    for f in rep.files:
+        members[f"laporan/{f.name}"] = f.content
+    members["laporan/baris-laporan.json"] = _json(rep.lines)
+
+    subs = list(session.scalars(select(Submission).where(Submission.round_id == rnd.id).order_by(Submission.id)))
+    inds = {i.id: i for i in session.scalars(select(Indicator).where(Indicator.office_id == rnd.office_id))}
+    real_rows, budget_rows, evidence_rows, review_rows, comment_rows = [], [], [], [], []
+    missing: list[str] = []
+    for s in subs:
+        for r in sorted(s.realizations, key=lambda r: r.id):
+            ind = inds.get(r.indicator_id)
+            real_rows.append({"unit": s.unit.name, "kode": ind.code if ind else r.indicator_id,
+                              "indikator": ind.name if ind else "", "satuan": ind.satuan if ind else "",
+                              "nilai": r.value, "alasan_tidak_diukur": r.not_measured_reason, "catatan": r.note,
+                              "kendala": r.kendala, "tindak_lanjut": r.tindak_lanjut, "versi": r.version,
+                              "diubah_oleh": users.get(r.updated_by_id, ""), "diubah_pada": r.updated_at})
+        for br in sorted(s.budget_realizations, key=lambda b: b.id):
+            bl = br.budget_line
+            budget_rows.append({"unit": s.unit.name, "kode": bl.code, "program": bl.program,
+                                "kegiatan": bl.kegiatan, "sub_kegiatan": bl.sub_kegiatan, "pagu": bl.pagu,
+                                "realisasi": br.amount, "versi": br.version,
+                                "diubah_oleh": users.get(br.updated_by_id, ""), "diubah_pada": br.updated_at})
+        for ev in sorted(s.evidence, key=lambda e: e.id):
+            name = f"bukti/{s.unit.code}/{ev.id}-{Path(ev.filename).name}"
+            path = _evidence_path(ev.stored_path)
+            if path.is_file():
+                members[name] = path.read_bytes()
+            else:
+                missing.append(f"{ev.filename} ({ev.stored_path})")
+            evidence_rows.append({"unit": s.unit.name, "berkas": name, "nama_asli": ev.filename,
+                                  "sha256_tercatat": ev.sha256, "ukuran": ev.size,
+                                  "diunggah_oleh": users.get(ev.uploaded_by_id, ""), "diunggah_pada": ev.uploaded_at})
+        for rv in s.reviews:
+            review_rows.append({"unit": s.unit.name, "keputusan": rv.decision, "alasan": rv.reason,
+                                "pemeriksa": users.get(rv.reviewer_id, ""), "waktu": rv.created_at})
+        for c in session.scalars(select(ReviewComment).where(ReviewComment.submission_id == s.id)
+                                 .order_by(ReviewComment.id)):
+            ind = inds.get(c.indicator_id)
+            comment_rows.append({"unit": s.unit.name, "indikator": ind.code if ind else "", "catatan": c.text,
+                                 "penulis": users.get(c.author_id, ""), "waktu": c.created_at,
+                                 "jawaban": c.response, "dijawab_oleh": users.get(c.responded_by_id, ""),
+                                 "selesai": c.resolved, "diselesaikan_pada": c.resolved_at})
+    if missing:
+        members["bukti/BERKAS-TIDAK-DITEMUKAN.txt"] = (
+            "Berkas bukti dukung berikut tercatat tetapi tidak ditemukan saat dokumentasi:\n"
+            + "\n".join(missing) + "\n").encode("utf-8")
+    steps = {s.number: s for s in session.scalars(select(SopStep))}
+    step_rows = [{"langkah": r.step_number, "nama": steps[r.step_number].short_name if r.step_number in steps else "",
+                  "pelaksana": users.get(r.actor_id, ""), "mulai": r.started_at, "selesai": r.finished_at,
+                  "disposisi": r.disposition, "keluaran": r.output_ref}
+                 for r in session.scalars(select(StepRecord).where(StepRecord.round_id == rnd.id)
+                                          .order_by(StepRecord.id))]
+    reports = list(session.scalars(select(Report).where(Report.round_id == rnd.id).order_by(Report.version)))
+    by_id = {r.id: r for r in reports}
+    correction_rows = [{"versi_laporan": by_id[c.report_id].version, "baris": c.line_key, "kolom": c.field,
+                        "catatan": c.note, "nilai_usulan": c.proposed_value, "penulis": users.get(c.author_id, ""),
+                        "waktu": c.created_at, "selesai": c.resolved,
+                        "diterapkan_pada_versi": by_id[c.applied_in_report_id].version
+                        if c.applied_in_report_id in by_id else ""}
+                       for c in session.scalars(select(Correction).where(Correction.report_id.in_(list(by_id)))
+                                                .order_by(Correction.id))]
+    report_rows = [{"versi": r.version, "jenis": r.kind, "dibuat_oleh": users.get(r.created_by_id, ""),
+                    "dibuat_pada": r.created_at, "catatan": r.note,
+                    "berkas": ", ".join(f"{f.name} ({f.sha256})" for f in r.files)} for r in reports]
+
+    members["data/realisasi-indikator.csv"] = _csv(real_rows, list(real_rows[0]) if real_rows else ["unit"])
+    members["data/realisasi-anggaran.csv"] = _csv(budget_rows, list(budget_rows[0]) if budget_rows else ["unit"])
+    members["data/data-pengumpulan.json"] = _json({
+        "pengumpulan": {"tahun": rnd.year, "triwulan": rnd.quarter, "status": rnd.status,
+                        "dibuka": rnd.opened_at, "ditutup": rnd.closed_at, "instruksi": rnd.instruction},
+        "realisasi_indikator": real_rows, "realisasi_anggaran": budget_rows, "bukti_dukung": evidence_rows,
+    })
+    history = {"langkah": step_rows, "pemeriksaan": review_rows, "catatan_pemeriksa": comment_rows,
+               "koreksi": correction_rows, "versi_laporan": report_rows}
+    for name, rows in history.items():
+        members[f"riwayat/{name.replace('_', '-')}.csv"] = _csv(rows, list(rows[0]) if rows else ["keterangan"])
+    members["riwayat/riwayat.json"] = _json(history)
+    return members
+
+
+def _write_zip(path: Path, members: dict[str, bytes], manifest: dict[str, str], when: dt.datetime) -> bytes:
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, members[name])
+        info = zipfile.ZipInfo("manifest.json", date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, _json({"algoritma": "sha256", "berkas": manifest}))
+    data = buf.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return data
+
+
+def _archive(session: Session, actor: Actor, rnd: CollectionRound, rep: Report) -> Archive:
+    members = _members(session, rnd, rep)
+    manifest = {name: hashlib.sha256(content).hexdigest() for name, content in sorted(members.items())}
+    folder = get_settings().archive_dir / f"{rnd.year}-TW{rnd.quarter}"
+    path = folder / f"arsip-laporan-kinerja-{rnd.year}-tw{rnd.quarter}-v{rep.version}.zip"
+    if path.exists():
+        if session.scalar(select(Archive).where(Archive.path == str(path))) is not None:
+            raise Conflict("Arsip versi ini sudah ada dan tidak boleh ditimpa.")
+        path.rename(path.with_suffix(f".orphan-{utcnow():%Y%m%d%H%M%S}"))  # left by a failed attempt
+    now = utcnow()
+    data = _write_zip(path, members, manifest, now)
+    arc = Archive(round_id=rnd.id, report_id=rep.id, version=rep.version, path=str(path), size=len(data),
+                  sha256=hashlib.sha256(data).hexdigest(), manifest=manifest, created_by_id=actor.user_id,
+                  created_at=now)
+    session.add(arc)
+    session.flush()
+    audit.record(session, actor, "archive.create", "archive", arc.id,
+                 after=audit.snapshot(arc, ["round_id", "report_id", "version", "path", "size", "sha256"]),
+                 office_id=rnd.office_id)
+    return arc
+
+
+def document(session: Session, actor: Actor, round_id: int, note: str = "") -> Archive:
+    """Step 9: the final report, its archive bundle, and the round closed (data read-only from now on)."""
+    rnd = workflow.get_round(session, round_id, for_update=True)
+    require(session, actor, "report.document")
+    workflow.at_step(session, rnd, "dokumentasi")
+    if open_corrections(session, round_id):
+        raise Conflict("Masih ada koreksi terbuka; laporan belum dapat didokumentasikan.")
+    base = latest_report(session, round_id)
+    if base is None:
+        raise Conflict("Belum ada laporan untuk didokumentasikan.")
+    rep = _store_report(session, actor, rnd, "final", lines=base.lines,
+                        note=note.strip() or "Laporan kinerja triwulan final (didokumentasikan).")
+    before = audit.snapshot(rnd, ["status", "current_step", "closed_at"])
+    workflow.finish_current(session, rnd, actor, "Laporan kinerja triwulan didokumentasikan.",
+                            f"Laporan final v{rep.version}")
+    rnd.status = "selesai"
+    rnd.closed_at = utcnow()
+    rnd.version = (rnd.version or 0) + 1
+    session.flush()
+    audit.record(session, actor, "round.close", "collection_round", rnd.id, before=before,
+                 after=audit.snapshot(rnd, ["status", "current_step", "closed_at"]), office_id=rnd.office_id)
+    return _archive(session, actor, rnd, rep)
+
+
+def reissue(session: Session, actor: Actor, round_id: int, note: str,
+            changes: Optional[list[tuple[str, str, str]]] = None) -> Archive:
+    """A correction after documentation: a new final version and a new archive; old ones stay as they are."""
+    rnd = workflow.get_round(session, round_id, for_update=True)
+    require(session, actor, "report.document")
+    if rnd.status != "selesai":
+        raise Conflict("Penerbitan ulang hanya untuk pengumpulan data yang sudah didokumentasikan; "
+                       "selama belum didokumentasikan, gunakan koreksi biasa.")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Tuliskan alasan penerbitan ulang (apa yang dikoreksi).")
+    base = latest_report(session, round_id)
+    if base is None:
+        raise Conflict("Pengumpulan data ini belum memiliki laporan untuk diterbitkan ulang.")
+    lines = base.lines
+    if changes:
+        keys = {ln["key"]: ln for ln in lines}
+        for key, field, _value in changes:
+            if key not in keys or field not in keys[key] or field in FIXED_FIELDS:
+                raise InvalidInput(f"Baris '{key}' kolom '{field}' tidak ada dalam laporan.")
+        lines = _apply(lines, [(k, f, str(v)) for k, f, v in changes])
+    rep = _store_report(session, actor, rnd, "final", lines=lines, note=note)
+    return _archive(session, actor, rnd, rep)
+
+
+# --- the archive list and its verification -------------------------------------------------
+
+
+def archives(session: Session, office_id: Optional[int] = None) -> pd.DataFrame:
+    """Every archive bundle of every round, newest round first."""
+    users = {u.id: u.full_name for u in session.scalars(select(User))}
+    stmt = select(Archive, CollectionRound, Report).join(CollectionRound, Archive.round_id == CollectionRound.id) \
+        .join(Report, Archive.report_id == Report.id)
+    if office_id is not None:
+        stmt = stmt.where(CollectionRound.office_id == office_id)
+    rows = []
+    for arc, rnd, rep in session.execute(stmt.order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc(),
+                                                       Archive.version.desc())):
+        rows.append({"archive_id": arc.id, "round_id": rnd.id, "year": rnd.year, "quarter": rnd.quarter,
+                     "version": arc.version, "report_id": rep.id, "note": rep.note, "path": arc.path,
+                     "file_name": Path(arc.path).name, "size": arc.size, "sha256": arc.sha256,
+                     "members": len(arc.manifest or {}), "created_at": arc.created_at,
+                     "created_by": users.get(arc.created_by_id, "")})
+    return pd.DataFrame(rows, columns=["archive_id", "round_id", "year", "quarter", "version", "report_id", "note",
+                                       "path", "file_name", "size", "sha256", "members", "created_at",
+                                       "created_by"])
+
+
+def archive_bytes(session: Session, archive_id: int) -> bytes:
+    arc = session.get(Archive, archive_id)
+    if arc is None:
+        raise NotFound("Arsip tidak ditemukan.")
+    path = Path(arc.path)
+    if not path.is_file():
+        raise NotFound(f"Berkas arsip tidak ditemukan di {arc.path}. Hubungi administrator untuk memulihkan "
+                       "dari cadangan.")
+    return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class ArchiveCheck:
+    archive_id: int
+    path: str
+    file_status: str  # ok / changed / missing: the zip's own SHA-256 against the Archive row
+    members: pd.DataFrame  # name, expected, actual, status (ok / changed / missing / extra)
+
+    @property
+    def ok(self) -> bool:
+        return self.file_status == "ok" and bool((self.members["status"] == "ok").all())
+
+
+def verify_archive(session: Session, archive_id: int) -> ArchiveCheck:
+    """Recompute every checksum of the bundle on disk against the manifest recorded at documentation."""
+    arc = session.get(Archive, archive_id)
+    if arc is None:
+        raise NotFound("Arsip tidak ditemukan.")
+    path = Path(arc.path)
+    manifest = dict(arc.manifest or {})
+    rows = []
+    if not path.is_file():
+        rows = [{"name": n, "expected": h, "actual": None, "status": "missing"} for n, h in sorted(manifest.items())]
+        return ArchiveCheck(arc.id, arc.path, "missing", pd.DataFrame(rows, columns=["name", "expected", "actual",
+                                                                                     "status"]))
+    data = path.read_bytes()
+    file_status = "ok" if hashlib.sha256(data).hexdigest() == arc.sha256 and len(data) == arc.size else "changed"
+    actual: dict[str, str] = {}
+    readable = True
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for name in zf.namelist():
+                if name == "manifest.json":
+                    continue
+                try:
+                    actual[name] = hashlib.sha256(zf.read(name)).hexdigest()
+                except (zipfile.BadZipFile, OSError, ValueError):
+                    actual[name] = "tidak-terbaca"
+    except zipfile.BadZipFile:
+        readable = False
+    for name, expected in sorted(manifest.items()):
+        if not readable:
+            status, got = "changed", None
+        elif name not in actual:
+            status, got = "missing", None
+        else:
+            got = actual[name]
+            status = "ok" if got == expected else "changed"
+        rows.append({"name": name, "expected": expected, "actual": got, "status": status})
+    for name in sorted(set(actual) - set(manifest)):
+        rows.append({"name": name, "expected": None, "actual": actual[name], "status": "extra"})
+    return ArchiveCheck(arc.id, arc.path, file_status,
+                        pd.DataFrame(rows, columns=["name", "expected", "actual", "status"]))
+
+
+def round_history(session: Session, round_id: int) -> pd.DataFrame:
+    """Reviews of the round's submissions, for the Dokumentasi page's history."""
+    rows = []
+    for rv, sub in session.execute(select(Review, Submission).join(Submission).where(Submission.round_id == round_id)
+                                   .order_by(Review.id)):
+        rows.append({"unit": sub.unit.name, "decision": rv.decision, "reason": rv.reason, "at": rv.created_at})
+    return pd.DataFrame(rows, columns=["unit", "decision", "reason", "at"])
+

@@ -1,0 +1,399 @@
+"""SOP step 4 (Pengolahan): the penyusun checks each unit's submission, accepts or returns it, and
+comments on single indicator rows; the unit answers. Every decision and comment is kept as history.
+
+Reviews are allowed while the round is at 'isi_data' or 'pengolahan' (units arrive at different
+times). When every expected unit's submission is accepted, the round moves on to 'penyusunan'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import achievement as ach
+from core import audit, fmt, workflow
+from core.actor import Actor
+from core.errors import Conflict, InvalidInput, NotFound
+from core.permissions import require
+from db.models import (
+    CollectionRound,
+    Indicator,
+    OrgUnit,
+    Review,
+    ReviewComment,
+    SopStep,
+    Submission,
+    Target,
+    User,
+    utcnow,
+)
+
+REVIEW_STEPS = ("isi_data", "pengolahan")
+STATE_LABELS = {
+    "belum_mulai": "Belum mulai",
+    "draf": "Draf",
+    "diajukan": "Diajukan",
+    "dikembalikan": "Dikembalikan",
+    "diterima": "Diterima",
+    "tidak_ada": "Belum didistribusikan",
+}
+OUTSTANDING = ("belum_mulai", "draf", "dikembalikan")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_submission(session: Session, submission_id: int) -> Submission:
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        raise NotFound("Data unit tidak ditemukan.")
+    return sub
+
+
+def deadline_in_force(sub: Submission) -> dt.date:
+    """The unit's deadline, moved by the latest extension the Sekretaris granted."""
+    if sub.extensions:
+        return sub.extensions[-1].new_deadline
+    return sub.deadline
+
+
+def days_late(sub: Submission, today: dt.date) -> int:
+    """Days past the deadline in force: until the (last) submission, or until today while outstanding."""
+    deadline = deadline_in_force(sub)
+    if sub.state in ("diajukan", "diterima") and sub.submitted_at is not None:
+        end = sub.submitted_at.date()
+    else:
+        end = today
+    return max(0, (end - deadline).days)
+
+
+def expected_unit_ids(session: Session, office_id: int) -> list[int]:
+    """Units that must report in a round: owners of the office's active indicators."""
+    return sorted(set(session.scalars(
+        select(Indicator.owner_unit_id).where(Indicator.office_id == office_id, Indicator.active.is_(True)))))
+
+
+def missing_unit_ids(session: Session, rnd: CollectionRound) -> list[int]:
+    have = {s.unit_id for s in rnd.submissions}
+    return [u for u in expected_unit_ids(session, rnd.office_id) if u not in have]
+
+
+def _open_comment_counts(session: Session, submission_ids: list[int]) -> dict[int, int]:
+    if not submission_ids:
+        return {}
+    rows = session.execute(
+        select(ReviewComment.submission_id, func.count())
+        .where(ReviewComment.submission_id.in_(submission_ids), ReviewComment.resolved.is_(False))
+        .group_by(ReviewComment.submission_id))
+    return {sid: n for sid, n in rows}
+
+
+def submissions_overview(session: Session, round_id: int, today: dt.date) -> pd.DataFrame:
+    """One row per unit of the round: state, deadline in force, submitted at, days late, returns."""
+    rnd = workflow.get_round(session, round_id)
+    subs = sorted(rnd.submissions, key=lambda s: (s.unit.sort_order, s.unit.name))
+    comments = _open_comment_counts(session, [s.id for s in subs])
+    rows = []
+    for s in subs:
+        rows.append({
+            "submission_id": s.id,
+            "unit_id": s.unit_id,
+            "unit": s.unit.name,
+            "state": s.state,
+            "state_label": STATE_LABELS.get(s.state, s.state),
+            "deadline": deadline_in_force(s),
+            "extended": bool(s.extensions),
+            "submitted_at": s.submitted_at,
+            "days_late": days_late(s, today),
+            "returns": sum(1 for r in s.reviews if r.decision == "dikembalikan"),
+            "open_comments": comments.get(s.id, 0),
+        })
+    for unit_id in missing_unit_ids(session, rnd):
+        unit = session.get(OrgUnit, unit_id)
+        rows.append({
+            "submission_id": None, "unit_id": unit_id, "unit": unit.name, "state": "tidak_ada",
+            "state_label": STATE_LABELS["tidak_ada"], "deadline": rnd.deadline, "extended": False,
+            "submitted_at": None, "days_late": max(0, (today - rnd.deadline).days) if rnd.deadline else 0,
+            "returns": 0, "open_comments": 0,
+        })
+    columns = ["submission_id", "unit_id", "unit", "state", "state_label", "deadline", "extended",
+               "submitted_at", "days_late", "returns", "open_comments"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def when(value: object) -> str:
+    """A timestamp from a DataFrame cell (NaT/None shown as '–')."""
+    if value is None or pd.isna(value):
+        return "–"
+    return fmt.datetime(pd.Timestamp(value).to_pydatetime())
+
+
+def overview_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The overview formatted for display, with Indonesian column names."""
+    return pd.DataFrame({
+        "Unit": df["unit"],
+        "Status": df["state_label"],
+        "Tenggat": [fmt.date(d) + (" (diperpanjang)" if e else "") for d, e in zip(df["deadline"], df["extended"])],
+        "Diajukan": [when(v) for v in df["submitted_at"]],
+        "Terlambat (hari)": df["days_late"],
+        "Dikembalikan (kali)": df["returns"],
+        "Catatan terbuka": df["open_comments"],
+    })
+
+
+def submission_detail(session: Session, submission_id: int) -> pd.DataFrame:
+    """Each indicator of the unit: value against target, capaian and predikat, kendala, evidence, comments."""
+    sub = get_submission(session, submission_id)
+    rnd = sub.round
+    q = rnd.quarter
+    indicators = list(session.scalars(
+        select(Indicator).where(Indicator.office_id == rnd.office_id, Indicator.owner_unit_id == sub.unit_id,
+                                Indicator.active.is_(True)).order_by(Indicator.sort_order, Indicator.code)))
+    ids = [i.id for i in indicators]
+    targets = {t.indicator_id: t for t in session.scalars(
+        select(Target).where(Target.indicator_id.in_(ids), Target.year == rnd.year))} if ids else {}
+    reals = {r.indicator_id: r for r in sub.realizations}
+    evidence: dict[Optional[int], int] = {}
+    for ev in sub.evidence:
+        rid = ev.realization_id
+        evidence[rid] = evidence.get(rid, 0) + 1
+    open_comments: dict[Optional[int], int] = {}
+    for c in session.scalars(select(ReviewComment).where(ReviewComment.submission_id == sub.id,
+                                                         ReviewComment.resolved.is_(False))):
+        open_comments[c.indicator_id] = open_comments.get(c.indicator_id, 0) + 1
+    rows = []
+    for ind in indicators:
+        t = targets.get(ind.id)
+        target_q = t.quarter(q) if t else None
+        real = reals.get(ind.id)
+        value = real.value if real else None
+        cap = ach.achievement(target_q, value, ind.polarity)
+        rows.append({
+            "indicator_id": ind.id,
+            "code": ind.code,
+            "indicator": ind.name,
+            "satuan": ind.satuan,
+            "polarity": ind.polarity,
+            "target_annual": t.annual if t else None,
+            "target_tw": target_q,
+            "realisasi_tw": value,
+            "capaian_tw": cap.percent,
+            "capaian_reason": cap.reason,
+            "predikat": ach.predicate(cap.percent) or "",
+            "not_measured_reason": real.not_measured_reason if real else "",
+            "kendala": real.kendala if real else "",
+            "tindak_lanjut": real.tindak_lanjut if real else "",
+            "evidence": evidence.get(real.id, 0) if real else 0,
+            "needs_evidence": ind.needs_evidence,
+            "open_comments": open_comments.get(ind.id, 0),
+        })
+    columns = ["indicator_id", "code", "indicator", "satuan", "polarity", "target_annual", "target_tw",
+               "realisasi_tw", "capaian_tw", "capaian_reason", "predikat", "not_measured_reason", "kendala",
+               "tindak_lanjut", "evidence", "needs_evidence", "open_comments"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def detail_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The detail formatted for display, with Indonesian column names."""
+    return pd.DataFrame({
+        "Kode": df["code"],
+        "Indikator": df["indicator"],
+        "Satuan": df["satuan"],
+        "Target TW": [fmt.number(v) for v in df["target_tw"]],
+        "Realisasi TW": [fmt.number(v) for v in df["realisasi_tw"]],
+        "Capaian TW": [fmt.percent(v) if v is not None else f"– ({r})" for v, r in
+                       zip(df["capaian_tw"], df["capaian_reason"])],
+        "Predikat": df["predikat"],
+        "Kendala": df["kendala"],
+        "Tindak lanjut": df["tindak_lanjut"],
+        "Bukti dukung": df["evidence"],
+        "Catatan terbuka": df["open_comments"],
+    })
+
+
+def review_history(session: Session, submission_id: int) -> pd.DataFrame:
+    """Every decision on the submission, oldest first: the return reasons stay visible."""
+    sub = get_submission(session, submission_id)
+    rows = [{"review_id": r.id, "at": r.created_at, "decision": r.decision,
+             "decision_label": STATE_LABELS.get(r.decision, r.decision), "reason": r.reason,
+             "reviewer": r.reviewer.full_name if r.reviewer else ""} for r in sub.reviews]
+    return pd.DataFrame(rows, columns=["review_id", "at", "decision", "decision_label", "reason", "reviewer"])
+
+
+def comments_for(session: Session, submission_id: int) -> pd.DataFrame:
+    """Every comment on the submission's rows, open and resolved, with the unit's answer."""
+    get_submission(session, submission_id)
+    users = {u.id: u.full_name for u in session.scalars(select(User))}
+    inds = {i.id: i for i in session.scalars(select(Indicator))}
+    rows = []
+    for c in session.scalars(select(ReviewComment).where(ReviewComment.submission_id == submission_id)
+                             .order_by(ReviewComment.id)):
+        ind = inds.get(c.indicator_id)
+        rows.append({
+            "comment_id": c.id, "indicator_id": c.indicator_id, "code": ind.code if ind else "",
+            "indicator": ind.name if ind else "(seluruh data unit)", "text": c.text,
+            "author": users.get(c.author_id, ""), "created_at": c.created_at, "response": c.response,
+            "responded_by": users.get(c.responded_by_id, "") if c.responded_by_id else "",
+            "responded_at": c.responded_at, "resolved": c.resolved,
+            "resolved_by": users.get(c.resolved_by_id, "") if c.resolved_by_id else "",
+            "resolved_at": c.resolved_at,
+        })
+    columns = ["comment_id", "indicator_id", "code", "indicator", "text", "author", "created_at", "response",
+               "responded_by", "responded_at", "resolved", "resolved_by", "resolved_at"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --- deciding ------------------------------------------------------------------------------
+
+
+def _review_round(session: Session, sub: Submission) -> CollectionRound:
+    rnd = workflow.get_round(session, sub.round_id, for_update=True)
+    workflow.at_step(session, rnd, *REVIEW_STEPS)
+    return rnd
+
+
+def _all_accepted(session: Session, rnd: CollectionRound) -> bool:
+    return bool(rnd.submissions) and all(s.state == "diterima" for s in rnd.submissions) \
+        and not missing_unit_ids(session, rnd)
+
+
+def _advance_to_penyusunan(session: Session, rnd: CollectionRound, actor: Actor) -> None:
+    """Every unit's data is accepted: finish the data steps so the draft can be compiled."""
+    while True:
+        step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
+        if step is None or step.code not in REVIEW_STEPS:
+            return
+        before = {"current_step": rnd.current_step}
+        disposition = ("Seluruh data unit diterima; siap disusun menjadi draf laporan."
+                       if step.code == "pengolahan" else "Seluruh unit mengajukan data.")
+        workflow.advance(session, rnd, actor if step.code == "pengolahan" else None, disposition=disposition,
+                         output_ref=step.output)
+        audit.record(session, actor, "round.advance", "collection_round", rnd.id, before=before,
+                     after={"current_step": rnd.current_step}, office_id=rnd.office_id)
+
+
+def accept(session: Session, actor: Actor, submission_id: int, note: str = "") -> Submission:
+    """Accept a unit's submitted data (state diajukan → diterima)."""
+    sub = get_submission(session, submission_id)
+    require(session, actor, "submission.review", sub.unit_id)
+    rnd = _review_round(session, sub)
+    if sub.state != "diajukan":
+        raise Conflict(f"Data unit {sub.unit.name} berstatus '{STATE_LABELS.get(sub.state, sub.state)}'; "
+                       "hanya data yang sudah diajukan yang dapat diterima.")
+    before = audit.snapshot(sub, ["state", "accepted_at", "version"])
+    now = utcnow()
+    sub.state = "diterima"
+    sub.accepted_at = now
+    sub.version = (sub.version or 0) + 1
+    review = Review(submission_id=sub.id, decision="diterima", reason=(note or "").strip(),
+                    reviewer_id=actor.user_id, created_at=now)
+    session.add(review)
+    session.flush()
+    audit.record(session, actor, "submission.accept", "submission", sub.id, before=before,
+                 after={**audit.snapshot(sub, ["state", "accepted_at", "version"]), "note": review.reason},
+                 office_id=rnd.office_id)
+    session.refresh(rnd, ["submissions"])
+    if _all_accepted(session, rnd):
+        _advance_to_penyusunan(session, rnd, actor)
+    return sub
+
+
+def return_submission(session: Session, actor: Actor, submission_id: int, reason: str) -> Submission:
+    """Return a unit's submitted data for revision, with the reason the unit must fix."""
+    sub = get_submission(session, submission_id)
+    require(session, actor, "submission.review", sub.unit_id)
+    rnd = _review_round(session, sub)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Tuliskan alasan pengembalian agar unit tahu apa yang harus diperbaiki.")
+    if sub.state != "diajukan":
+        raise Conflict(f"Data unit {sub.unit.name} berstatus '{STATE_LABELS.get(sub.state, sub.state)}'; "
+                       "hanya data yang sudah diajukan yang dapat dikembalikan.")
+    before = audit.snapshot(sub, ["state", "version"])
+    sub.state = "dikembalikan"
+    sub.version = (sub.version or 0) + 1
+    session.add(Review(submission_id=sub.id, decision="dikembalikan", reason=reason,
+                       reviewer_id=actor.user_id, created_at=utcnow()))
+    session.flush()
+    audit.record(session, actor, "submission.return", "submission", sub.id, before=before,
+                 after={**audit.snapshot(sub, ["state", "version"]), "reason": reason}, office_id=rnd.office_id)
+    return sub
+
+
+# --- comments on indicator rows ------------------------------------------------------------
+
+
+def _comment(session: Session, comment_id: int) -> ReviewComment:
+    c = session.get(ReviewComment, comment_id)
+    if c is None:
+        raise NotFound("Catatan pemeriksa tidak ditemukan.")
+    return c
+
+
+def add_comment(session: Session, actor: Actor, submission_id: int, indicator_id: Optional[int],
+                text: str) -> ReviewComment:
+    """The penyusun's note on one indicator row of a unit's data (or on the whole data when no row)."""
+    sub = get_submission(session, submission_id)
+    require(session, actor, "comment.create", sub.unit_id)
+    rnd = _review_round(session, sub)
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("Tuliskan isi catatan untuk baris indikator.")
+    if indicator_id is not None:
+        ind = session.get(Indicator, indicator_id)
+        if ind is None or ind.owner_unit_id != sub.unit_id or ind.office_id != rnd.office_id:
+            raise InvalidInput("Indikator yang dipilih bukan indikator unit ini.")
+    c = ReviewComment(submission_id=sub.id, indicator_id=indicator_id, text=text, author_id=actor.user_id,
+                      created_at=utcnow())
+    session.add(c)
+    session.flush()
+    audit.record(session, actor, "comment.create", "review_comment", c.id,
+                 after=audit.snapshot(c, ["submission_id", "indicator_id", "text"]), office_id=rnd.office_id)
+    return c
+
+
+def respond_comment(session: Session, actor: Actor, comment_id: int, response: str) -> ReviewComment:
+    """The unit answers a reviewer's note on its row (its own unit only)."""
+    c = _comment(session, comment_id)
+    sub = get_submission(session, c.submission_id)
+    require(session, actor, "comment.respond", sub.unit_id)
+    rnd = _review_round(session, sub)
+    response = (response or "").strip()
+    if not response:
+        raise InvalidInput("Tuliskan jawaban atas catatan pemeriksa.")
+    if c.resolved:
+        raise Conflict("Catatan ini sudah ditandai selesai oleh pemeriksa; jawaban tidak dapat diubah.")
+    before = audit.snapshot(c, ["response", "responded_by_id", "responded_at"])
+    c.response = response
+    c.responded_by_id = actor.user_id
+    c.responded_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "comment.respond", "review_comment", c.id, before=before,
+                 after=audit.snapshot(c, ["response", "responded_by_id", "responded_at"]), office_id=rnd.office_id)
+    return c
+
+
+def resolve_comment(session: Session, actor: Actor, comment_id: int) -> ReviewComment:
+    """The penyusun marks a note as settled; it stays in the history."""
+    c = _comment(session, comment_id)
+    sub = get_submission(session, c.submission_id)
+    require(session, actor, "comment.resolve", sub.unit_id)
+    rnd = _review_round(session, sub)
+    if c.resolved:
+        raise Conflict("Catatan ini sudah ditandai selesai.")
+    before = audit.snapshot(c, ["resolved", "resolved_by_id", "resolved_at"])
+    c.resolved = True
+    c.resolved_by_id = actor.user_id
+    c.resolved_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "comment.resolve", "review_comment", c.id, before=before,
+                 after=audit.snapshot(c, ["resolved", "resolved_by_id", "resolved_at"]), office_id=rnd.office_id)
+    return c
+
+
+def submission_for_unit(session: Session, round_id: int, unit_id: int) -> Optional[Submission]:
+    return session.scalar(select(Submission).where(Submission.round_id == round_id, Submission.unit_id == unit_id))
