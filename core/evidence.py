@@ -1,0 +1,183 @@
+"""Bukti dukung: uploaded files checked (type by content, size), stored by hash outside the database.
+
+Files live under settings.upload_dir/<round>/<submission>/<sha256>.<ext>; the user's file name is kept
+only as a sanitised label in the database, never used as a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import filetype
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.config import get_settings
+from core.entry import editable_submission, readable_submission, unit_indicators
+from core.errors import InvalidInput, NotFound
+from core.fmt import datetime as fmt_datetime
+from db.models import Evidence, Indicator, Realization, User, utcnow
+
+# extension -> (what filetype must detect, media type)
+ALLOWED: dict[str, tuple[str, str]] = {
+    "pdf": ("pdf", "application/pdf"),
+    "jpg": ("jpg", "image/jpeg"),
+    "jpeg": ("jpg", "image/jpeg"),
+    "png": ("png", "image/png"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+ALLOWED_LABEL = "PDF, JPG, PNG, XLSX atau DOCX"
+UPLOAD_TYPES = ["pdf", "jpg", "jpeg", "png", "xlsx", "docx"]
+
+
+def safe_filename(name: str) -> str:
+    """The last path component, without control or path characters; never empty."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFC", base)
+    base = "".join(c for c in base if c.isprintable() and c not in '<>:"|?*')
+    base = base.strip().lstrip(".").strip()
+    if not base:
+        base = "berkas"
+    if len(base) > 200:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: 200 - len(ext) - 1] + dot + ext) if dot else base[:200]
+    return base
+
+
+def _extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def _root() -> Path:
+    return get_settings().upload_dir.resolve()
+
+
+def _path_of(ev: Evidence) -> Path:
+    root = _root()
+    path = (root / ev.stored_path).resolve()
+    if root not in path.parents:
+        raise NotFound("Berkas bukti dukung tidak ditemukan.")
+    return path
+
+
+def check_file(filename: str, data: bytes) -> tuple[str, str, str]:
+    """(safe name, extension, media type) of an acceptable upload, or InvalidInput saying why not."""
+    name = safe_filename(filename)
+    ext = _extension(name)
+    if ext not in ALLOWED:
+        raise InvalidInput(f"Berkas '{name}' tidak dapat diterima: jenis berkas yang diizinkan {ALLOWED_LABEL}.")
+    if not data:
+        raise InvalidInput(f"Berkas '{name}' kosong (0 byte). Pilih berkas yang berisi bukti dukung.")
+    limit = get_settings().max_upload_mb
+    if len(data) > limit * 1024 * 1024:
+        raise InvalidInput(f"Berkas '{name}' terlalu besar ({len(data) / 1024 / 1024:.1f} MB); "
+                           f"batas ukuran {limit} MB. Perkecil atau pisahkan berkasnya.")
+    kind = filetype.guess(data)
+    expected, media = ALLOWED[ext]
+    if kind is None or kind.extension != expected:
+        raise InvalidInput(f"Isi berkas '{name}' tidak sesuai dengan ekstensi .{ext}. Unggah berkas "
+                           f"{ext.upper()} yang asli (bukan berkas lain yang diganti namanya).")
+    return name, ("jpg" if ext == "jpeg" else ext), media
+
+
+def store_evidence(session: Session, actor, submission_id: int, indicator_id: Optional[int], filename: str,
+                   data: bytes) -> Evidence:
+    """Attach one file to a submission (or to one of its indicators) while the data is editable."""
+    sub = editable_submission(session, actor, submission_id, action="evidence.upload")
+    name, ext, media = check_file(filename, data)
+    realization_id = None
+    if indicator_id is not None:
+        ind = session.get(Indicator, indicator_id)
+        if ind is None or ind.id not in {i.id for i in unit_indicators(session, sub.round, sub.unit_id)}:
+            raise InvalidInput("Indikator yang dipilih bukan indikator unit ini.")
+        r = session.scalar(select(Realization).where(Realization.submission_id == sub.id,
+                                                     Realization.indicator_id == ind.id))
+        if r is None:
+            r = Realization(submission_id=sub.id, indicator_id=ind.id, version=1, not_measured_reason="",
+                            note="", kendala="", tindak_lanjut="", updated_by_id=actor.user_id or None)
+            session.add(r)
+            session.flush()
+        realization_id = r.id
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(str(sub.round_id)) / str(sub.id) / f"{digest}.{ext}"
+    target = _root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    ev = Evidence(submission_id=sub.id, realization_id=realization_id, filename=name,
+                  stored_path=relative.as_posix(), content_type=media, size=len(data), sha256=digest,
+                  uploaded_by_id=actor.user_id, uploaded_at=utcnow())
+    session.add(ev)
+    session.flush()
+    audit.record(session, actor, "evidence.upload", "evidence", ev.id, before=None, after=audit.snapshot(ev),
+                 office_id=sub.round.office_id)
+    return ev
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    id: int
+    filename: str
+    indicator_id: Optional[int]
+    indicator_label: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: str
+
+
+def list_evidence(session: Session, actor, submission_id: int) -> list[EvidenceItem]:
+    sub = readable_submission(session, actor, submission_id)
+    rows = session.execute(
+        select(Evidence, Indicator, User.full_name)
+        .outerjoin(Realization, Realization.id == Evidence.realization_id)
+        .outerjoin(Indicator, Indicator.id == Realization.indicator_id)
+        .outerjoin(User, User.id == Evidence.uploaded_by_id)
+        .where(Evidence.submission_id == sub.id).order_by(Evidence.id))
+    return [EvidenceItem(ev.id, ev.filename, ind.id if ind else None,
+                         f"{ind.code} {ind.name}" if ind else "Umum (seluruh data unit)", ev.size,
+                         ev.content_type, ev.sha256, who or "", fmt_datetime(ev.uploaded_at))
+            for ev, ind, who in rows]
+
+
+def _get(session: Session, evidence_id: int) -> Evidence:
+    ev = session.get(Evidence, evidence_id)
+    if ev is None:
+        raise NotFound("Bukti dukung tidak ditemukan (mungkin sudah dihapus).")
+    return ev
+
+
+def read_evidence(session: Session, actor, evidence_id: int) -> tuple[str, str, bytes]:
+    """(file name, media type, bytes) for a download, after the read check."""
+    ev = _get(session, evidence_id)
+    readable_submission(session, actor, ev.submission_id)
+    path = _path_of(ev)
+    if not path.exists():
+        raise NotFound(f"Berkas '{ev.filename}' tidak ada di penyimpanan. Hubungi administrator.")
+    return ev.filename, ev.content_type, path.read_bytes()
+
+
+def delete_evidence(session: Session, actor, evidence_id: int) -> None:
+    """Remove a file while the unit's data is still editable; the stored file goes when unreferenced."""
+    ev = _get(session, evidence_id)
+    editable_submission(session, actor, ev.submission_id, action="evidence.upload")
+    before = audit.snapshot(ev)
+    path = _path_of(ev)
+    others = session.scalar(select(Evidence.id).where(Evidence.stored_path == ev.stored_path,
+                                                      Evidence.id != ev.id))
+    session.delete(ev)
+    session.flush()
+    audit.record(session, actor, "evidence.delete", "evidence", evidence_id, before=before, after=None,
+                 office_id=actor.office_id)
+    if others is None and path.exists():
+        path.unlink()
