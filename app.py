@@ -1,5 +1,7 @@
 """Kinerja: page config, login, then the role-aware navigation. Nothing else lives here."""
 
+import time
+
 import streamlit as st
 
 st.set_page_config(
@@ -51,6 +53,10 @@ if not st.session_state.get("authentication_status"):
         "Kabupaten Kapuas Hulu"
     )
     st.session_state.pop("login_message", None)
+    st.session_state.pop("last_activity", None)  # a new login starts a new idle clock
+    expired = st.session_state.pop("expired_message", None)
+    if expired:
+        st.warning(expired)
     try:
         authenticator.login(
             location="main",
@@ -75,6 +81,17 @@ if not st.session_state.get("authentication_status"):
     else:
         st.info("Masukkan nama pengguna dan kata sandi yang diberikan administrator.")
         st.stop()
+
+# Server-side idle timeout: a session left open on a shared office computer ends by itself.
+now = time.time()
+last = st.session_state.get("last_activity")
+if last is not None and now - last > settings.session_idle_minutes * 60:
+    authenticator.logout(location="unrendered")
+    st.session_state.pop("actor", None)
+    st.session_state.pop("last_activity", None)
+    st.session_state["expired_message"] = "Sesi Anda berakhir karena tidak aktif. Silakan masuk kembali."
+    st.rerun()
+st.session_state["last_activity"] = now
 
 username = st.session_state["username"]
 try:
