@@ -38,3 +38,8 @@ with right:
             )
             if rnd.instruction:
                 st.markdown(f"> {rnd.instruction}")
+
+# Status Triwulan (everyone): late units, lagging indicators, the board of units, who is still missing.
+from pages import _status_triwulan  # noqa: E402
+
+_status_triwulan.render(actor)

@@ -1,0 +1,96 @@
+"""The 'Status Triwulan' section of Beranda: late units, lagging indicators, the board, the missing list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core import charts, fmt, status
+from core.actor import Actor
+from core.uow import unit_of_work
+from pages._common import shown_errors
+
+
+def render(actor: Actor, today: dt.date | None = None) -> None:
+    today = today or dt.date.today()
+    st.divider()
+    st.header("Status Triwulan")
+    if actor.office_id is None:
+        st.info("Akun Anda tidak terhubung dengan kantor mana pun.")
+        return
+    with unit_of_work() as session:
+        choices = status.round_choices(session, actor.office_id)
+        default_id = status.default_round_id(session, actor.office_id)
+    if not choices:
+        st.info("Belum ada pengumpulan data triwulan.")
+        return
+    ids = [c[0] for c in choices]
+    labels = dict(choices)
+    round_id = st.selectbox("Triwulan", ids, index=ids.index(default_id) if default_id in ids else 0,
+                            format_func=lambda i: labels[i], key="status_round")
+    with shown_errors(), unit_of_work() as session:
+        qs = status.quarter_status(session, actor.office_id, round_id, today)
+        missing = status._missing_frame(qs)
+        files = status.missing_list_files(session, actor.office_id, round_id, today) if len(missing) else {}
+
+    state = "selesai" if qs.status == "selesai" else "berjalan"
+    st.caption(f"{qs.title} — {state}; langkah {qs.current_step}: {qs.current_step_name}. "
+               f"Keadaan per {fmt.date(today)}.")
+    late = qs.late_units
+    m = st.columns(6)
+    m[0].metric("Langkah SOP", f"{qs.current_step} dari 9", help=qs.current_step_name)
+    m[1].metric("Unit terlambat", f"{len(late)} dari {len(qs.units)}",
+                delta=("ada yang terlambat" if late else "tepat waktu"), delta_color="inverse" if late else "normal",
+                delta_arrow="off")
+    m[2].metric("Sudah diajukan", f"{qs.submitted} dari {len(qs.units)}", help=f"Diterima: {qs.accepted}")
+    m[3].metric("Kelengkapan data", fmt.percent(qs.completeness, 1),
+                help="Realisasi atau alasan tidak diukur; kendala dan tindak lanjut bila di bawah target; "
+                     "bukti dukung bila diwajibkan.")
+    m[4].metric("Rata-rata capaian TW", fmt.percent(qs.average_capaian, 1),
+                help=", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
+    lag = None if qs.absorption_ytd is None else qs.absorption_ytd - qs.year_elapsed
+    m[5].metric("Serapan anggaran s.d. TW", fmt.percent(qs.absorption_ytd, 1),
+                delta=None if lag is None else f"{fmt.number(lag, 1)} poin vs {fmt.percent(qs.year_elapsed, 0)} tahun",
+                delta_color="normal")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Unit terlambat")
+        if late:
+            lines = []
+            for u in sorted(late, key=lambda u: -u.days_late):
+                what = "belum mengajukan" if u.state in ("belum_mulai", "draf", "dikembalikan") else "terlambat mengajukan"
+                lines.append(f"- **{u.unit}** ({u.head}): {what}, {u.days_late} hari lewat tenggat "
+                             f"{fmt.date(u.deadline)}")
+            st.error("\n".join(lines))
+        else:
+            st.success("Tidak ada unit yang terlambat.")
+    with right:
+        st.subheader("Indikator di bawah target")
+        if len(qs.behind):
+            st.dataframe(qs.behind[["Kode", "Indikator", "Unit", "Capaian TW", "Predikat", "Kendala"]],
+                         hide_index=True)
+        else:
+            st.success("Semua indikator mencapai target triwulan ini.")
+
+    st.subheader("Papan status unit")
+    st.dataframe(qs.board, hide_index=True,
+                 column_config={"Terlambat (hari)": st.column_config.NumberColumn(format="%d")})
+
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        st.altair_chart(charts.predicate_donut(qs.predicate_counts))
+    with c2:
+        st.subheader("Siapa yang masih kurang")
+        if len(missing):
+            st.dataframe(missing, hide_index=True)
+            d1, d2 = st.columns(2)
+            name, media, data = files["pdf"]
+            d1.download_button("Unduh daftar (PDF, siap cetak)", data, file_name=name, mime=media,
+                               icon=":material/print:")
+            name, media, data = files["xlsx"]
+            d2.download_button("Unduh daftar (Excel)", data, file_name=name, mime=media,
+                               icon=":material/table_view:")
+        else:
+            st.success("Data semua unit sudah lengkap.")
