@@ -85,12 +85,12 @@ def parse_number(value: Any, label: str = "Nilai", allow_negative: bool = False)
         d = Decimal(repr(float(value)))
     elif isinstance(value, str):
         text = value.strip().replace("\u00a0", "").replace(" ", "")
-        if text.lower().startswith("rp"):
-            text = text[2:]
-        if text.endswith("%"):
-            text = text[:-1]
         if text == "":
             return None
+        if text.lower().startswith("rp"):
+            text = text[2:].lstrip(".")
+        if text.endswith("%"):
+            text = text[:-1]
         plain = _normalise(text)
         if plain is None:
             raise _fail(label, value, "bukan angka yang sah.")
