@@ -19,6 +19,7 @@ from core import audit, fmt, workflow
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput, NotFound
 from core.permissions import require
+from core.rounds import days_late, deadline_in_force
 from db.models import (
     CollectionRound,
     Indicator,
@@ -52,23 +53,6 @@ def get_submission(session: Session, submission_id: int) -> Submission:
     if sub is None:
         raise NotFound("Data unit tidak ditemukan.")
     return sub
-
-
-def deadline_in_force(sub: Submission) -> dt.date:
-    """The unit's deadline, moved by the latest extension the Sekretaris granted."""
-    if sub.extensions:
-        return sub.extensions[-1].new_deadline
-    return sub.deadline
-
-
-def days_late(sub: Submission, today: dt.date) -> int:
-    """Days past the deadline in force: until the (last) submission, or until today while outstanding."""
-    deadline = deadline_in_force(sub)
-    if sub.state in ("diajukan", "diterima") and sub.submitted_at is not None:
-        end = sub.submitted_at.date()
-    else:
-        end = today
-    return max(0, (end - deadline).days)
 
 
 def expected_unit_ids(session: Session, office_id: int) -> list[int]:

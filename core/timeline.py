@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import fmt, workflow
 from core.actor import ROLE_LABELS
-from core.review import OUTSTANDING, STATE_LABELS, days_late, deadline_in_force, missing_unit_ids, when
+from core.review import OUTSTANDING, STATE_LABELS, deadline_in_force, missing_unit_ids, when
 from db.models import OrgUnit, SopStep, StepRecord, User
 
 WARNING = ("Apabila Pengumpulan Data Kinerja tidak terselesaikan dengan baik dan benar maka kegiatan "
@@ -88,7 +88,7 @@ def late_units(session: Session, round_id: int, today: dt.date) -> pd.DataFrame:
     for sub in rnd.submissions:
         if sub.state not in OUTSTANDING:
             continue
-        late = days_late(sub, today)
+        late = (today - deadline_in_force(sub)).days
         if late <= 0:
             continue
         rows.append({"submission_id": sub.id, "unit": sub.unit.name, "state": sub.state,

@@ -515,3 +515,102 @@ def test_audit_rows_are_written_with_each_step(session, actors):
     for action in ("report.draf", "report.final", "round.advance", "round.close", "archive.create"):
         assert action in actions
     assert unit(session, "BID-LATTAS") is not None and arc.manifest
+
+
+# --- the whole SOP round through core, by every role ---------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+HEADS = {"BID-LATTAS": "kabid_lattas", "BID-HIJS": "kabid_hijs", "BID-IND": "kabid_ind",
+         "BID-TRANS": "kabid_trans", "SEKRETARIAT": "kasubag_keuren", "JFT": "jft_mediator"}
+
+
+def _fill_and_submit(session, actor, sub, factor=Decimal(1)) -> int:
+    from core import entry, evidence
+    from db.models import BudgetLine
+
+    uploaded = 0
+    inds = list(session.scalars(select(Indicator).where(Indicator.owner_unit_id == sub.unit_id)))
+    changes = {}
+    for i in inds:
+        t = session.scalar(select(Target).where(Target.indicator_id == i.id, Target.year == 2026))
+        changes[i.id] = {"Realisasi TW": t.q3 * factor, "Catatan": "Sesuai data dukung."}
+    entry.save_entries(session, actor, sub.id, changes)
+    for i in inds:
+        if i.needs_evidence:
+            evidence.store_evidence(session, actor, sub.id, i.id, f"bukti-{i.code}.pdf", PDF + i.code.encode())
+            uploaded += 1
+    lines = session.scalars(select(BudgetLine).where(BudgetLine.owner_unit_id == sub.unit_id,
+                                                     BudgetLine.year == 2026))
+    entry.save_budget(session, actor, sub.id, {bl.id: (bl.pagu / 10).quantize(Decimal(1)) for bl in lines})
+    entry.submit(session, actor, sub.id)
+    return uploaded
+
+
+def test_full_round_through_core_by_every_sop_role(session, actors):
+    from core import entry, evidence, rounds
+
+    rnd = rounds.open_round(session, actors["kadis"], 2026, 3, "Kumpulkan data kinerja TW III 2026.",
+                            dt.date(2026, 10, 15), today=TODAY)
+    rounds.distribute(session, actors["sekdis"], rnd.id)
+    session.commit()
+    assert step_code(session, rnd) == "isi_data"
+    uploaded = 0
+    for code, username in HEADS.items():
+        sub = submission_of(session, rnd, code)
+        rounds.acknowledge(session, actors[username], sub.id)
+        uploaded += _fill_and_submit(session, actors[username], sub)
+    session.commit()
+    assert step_code(session, rnd) == "pengolahan"
+
+    penyusun = actors["penyusun"]
+    lattas = submission_of(session, rnd, "BID-LATTAS")
+    ik03 = ind(session, "IK-03")
+    comment = review.add_comment(session, penyusun, lattas.id, ik03.id, "Angka penempatan belum sesuai daftar.")
+    review.return_submission(session, penyusun, lattas.id, "Perbaiki realisasi IK-03 sesuai daftar penempatan.")
+    session.commit()
+    kabid = actors["kabid_lattas"]
+    review.respond_comment(session, kabid, comment.id, "Sudah disesuaikan dengan daftar penempatan.")
+    entry.save_entries(session, kabid, lattas.id, {ik03.id: {"Realisasi TW": Decimal(175), "Kendala": "Lowongan terbatas.",
+                                                          "Tindak lanjut": "Job fair triwulan IV."}})
+    entry.submit(session, kabid, lattas.id)
+    review.resolve_comment(session, penyusun, comment.id)
+    for sub in list(rnd.submissions):
+        review.accept(session, penyusun, sub.id)
+    session.commit()
+    assert step_code(session, rnd) == "penyusunan"
+    assert list(review.review_history(session, lattas.id)["decision"]) == ["dikembalikan", "diterima"]
+
+    draft = reporting.compile_draft(session, penyusun, rnd.id)
+    assert _line(draft, "IND:IK-03")["realisasi_tw"].startswith("175")
+    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
+    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala",
+                             "Tambahkan kendala pendataan.", "Pendataan penempatan di kecamatan terlambat.")
+    v2 = reporting.apply_corrections(session, penyusun, rnd.id)
+    reporting.hand_over(session, actors["perencana"], rnd.id)
+    arc = reporting.document(session, penyusun, rnd.id)
+    session.commit()
+
+    diff = reporting.diff_versions(session, draft.id, v2.id)
+    assert list(diff["note"]) == ["Tambahkan kendala pendataan."]
+    check = reporting.verify_archive(session, arc.id)
+    assert check.ok
+    evidence_members = [n for n in check.members["name"] if n.startswith("bukti/")]
+    assert len(evidence_members) == uploaded
+    timeline_rows = __import__("core.timeline", fromlist=["round_timeline"]).round_timeline(
+        session, rnd.id, dt.datetime(2026, 10, 6))
+    assert set(timeline_rows["status"]) == {"selesai"}
+    assert timeline_rows.set_index("code").loc["koreksi", "actor_name"] == "Dewi Kartika Sari, S.E., M.Ec.Dev."
+
+    # documented: the round's data is read-only for everyone
+    before = written(session)
+    with pytest.raises(Conflict, match="didokumentasikan"):
+        entry.save_entries(session, kabid, lattas.id, {ik03.id: {"Realisasi TW": Decimal(1)}})
+    with pytest.raises(Conflict):
+        entry.submit(session, kabid, lattas.id)
+    with pytest.raises(Conflict):
+        evidence.store_evidence(session, kabid, lattas.id, ik03.id, "lagi.pdf", PDF)
+    with pytest.raises(Conflict, match="didokumentasikan"):
+        review.accept(session, penyusun, lattas.id)
+    with pytest.raises(Conflict, match="didokumentasikan"):
+        review.respond_comment(session, kabid, comment.id, "Tambahan.")
+    assert written(session) == before
