@@ -78,6 +78,7 @@ def _lock_message(sub: Submission) -> str:
 def editable_submission(session: Session, actor: Actor, submission_id: int,
                         action: str = "submission.edit") -> Submission:
     """The submission, after the permission, open-round and state checks of an edit."""
+    workflow.lock_for_write(session)  # SQLite: no stale read of versions between two saves
     sub = get_submission(session, submission_id, for_update=True)
     require(session, actor, action, sub.unit_id)
     workflow.ensure_open(sub.round)
@@ -515,6 +516,7 @@ class SubmissionChoice:
     id: int
     label: str
     state: str
+    round_open: bool = True
 
 
 def my_submissions(session: Session, actor: Actor) -> list[SubmissionChoice]:
@@ -530,5 +532,6 @@ def my_submissions(session: Session, actor: Actor) -> list[SubmissionChoice]:
     for sub, rnd in rows:
         if unit_in_scope(session, actor, sub.unit_id):
             out.append(SubmissionChoice(sub.id, f"{round_label(rnd.year, rnd.quarter)} — {sub.unit.name} "
-                                                f"({STATE_LABELS[sub.state]})", sub.state))
+                                                f"({STATE_LABELS[sub.state]})", sub.state,
+                                        rnd.status == "berjalan"))
     return out

@@ -23,6 +23,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/beranda.py", "Beranda", ":material/home:", "Umum", ALL, default=True),
     PageSpec("pages/akun.py", "Akun Saya", ":material/person:", "Umum", ALL),
+    PageSpec("pages/disposisi.py", "Disposisi", ":material/assignment:", "Pengumpulan Data", ("kepala_dinas", "sekretaris")),
+    PageSpec("pages/isi_data.py", "Isi Data Kinerja", ":material/edit_note:", "Pengumpulan Data", ("kepala_bidang", "jft")),
     PageSpec("pages/cadangan.py", "Cadangan & Pemulihan", ":material/backup:", "Administrasi", ("admin",)),
 )
 

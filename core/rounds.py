@@ -277,17 +277,20 @@ class RoundRow:
     step_name: str
     deadline: Optional[dt.date]
     instruction: str
+    step_code: str = ""
 
 
 def list_rounds(session: Session, office_id: Optional[int]) -> list[RoundRow]:
     """The office's rounds, newest first."""
     if office_id is None:
         return []
-    names = {s.number: s.short_name for s in session.scalars(select(SopStep))}
+    steps = {s.number: s for s in session.scalars(select(SopStep))}
     rounds = session.scalars(select(CollectionRound).where(CollectionRound.office_id == office_id)
                              .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc()))
     return [RoundRow(r.id, r.year, r.quarter, round_label(r.year, r.quarter), r.status, r.current_step,
-                     names.get(r.current_step, ""), r.deadline, r.instruction) for r in rounds]
+                     steps[r.current_step].short_name if r.current_step in steps else "", r.deadline,
+                     r.instruction, steps[r.current_step].code if r.current_step in steps else "")
+            for r in rounds]
 
 
 def rounds_table(session: Session, office_id: Optional[int]) -> pd.DataFrame:

@@ -39,6 +39,22 @@ with right:
             if rnd.instruction:
                 st.markdown(f"> {rnd.instruction}")
 
+# Tugas saya: what this user has to do next in the SOP round.
+from core import tasks  # noqa: E402
+
+with unit_of_work() as session:
+    my_tasks = tasks.my_tasks(session, actor)
+with st.container(border=True):
+    st.subheader("Tugas saya")
+    if not my_tasks:
+        st.caption("Tidak ada tugas yang menunggu Anda saat ini.")
+    for task in my_tasks:
+        text = f":red[{task.text} — terlambat]" if task.late else task.text
+        if task.page_path:
+            st.page_link(task.page_path, label=text, icon=":material/arrow_forward:")
+        else:
+            st.markdown(f"- {text}")
+
 # Status Triwulan (everyone): late units, lagging indicators, the board of units, who is still missing.
 from pages import _status_triwulan  # noqa: E402
 

@@ -1,0 +1,137 @@
+"""Disposisi (SOP steps 1–2): the Kepala Dinas opens the quarter's collection; the Sekretaris distributes it."""
+
+import datetime as dt
+
+import streamlit as st
+
+from core import fmt, rounds
+from core.permissions import can
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/disposisi.py")
+FLASH = "disposisi_flash"
+
+st.title("Disposisi")
+st.caption("Langkah 1–2 SOP Mekanisme Pengumpulan Data Kinerja: Kepala Dinas memerintahkan pengumpulan data "
+           "triwulan, Sekretaris meneruskannya kepada Kabid/Kasubag dan Jabatan Fungsional Tertentu.")
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+
+
+def done(message: str) -> None:
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+today = dt.date.today()
+with unit_of_work() as session:
+    may_open = can(session, actor, "round.open")
+    may_distribute = can(session, actor, "round.distribute")
+    may_extend = can(session, actor, "submission.extend")
+    all_rounds = rounds.list_rounds(session, actor.office_id)
+    history = rounds.rounds_table(session, actor.office_id)
+
+# --- Langkah 1: Kepala Dinas membuka pengumpulan data --------------------------------------------
+if may_open:
+    st.subheader("Buka pengumpulan data (Langkah 1 — Disposisi)")
+    year, quarter = rounds.collection_quarter(today)
+    with st.form("buka_pengumpulan"):
+        c1, c2, c3 = st.columns(3)
+        tahun = c1.number_input("Tahun", min_value=2000, max_value=2100, value=year, step=1)
+        triwulan = c2.selectbox("Triwulan", [1, 2, 3, 4], index=quarter - 1, format_func=fmt.quarter_label)
+        tenggat = c3.date_input("Tenggat pengumpulan", value=today + dt.timedelta(days=7), format="DD/MM/YYYY")
+        instruksi = st.text_area(
+            "Instruksi Kepala Dinas",
+            value=f"Kumpulkan data capaian kinerja {rounds.round_label(year, quarter)} sesuai Perjanjian Kinerja "
+                  "dan Rencana Aksi, beserta bukti dukung.",
+        )
+        if st.form_submit_button("Buka pengumpulan data", type="primary"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    rnd = rounds.open_round(session, actor, int(tahun), int(triwulan), instruksi, tenggat,
+                                            today=today)
+                    label = rounds.round_label(rnd.year, rnd.quarter)
+                done(f"Pengumpulan data {label} dibuka dan diteruskan kepada Sekretaris untuk didistribusikan.")
+
+# --- Langkah 2: Sekretaris mendistribusikan ---------------------------------------------------------
+running = [r for r in all_rounds if r.status == "berjalan"]
+if running:
+    chosen = running[0]
+    if len(running) > 1:
+        chosen = st.selectbox("Pengumpulan data yang berjalan", running, format_func=lambda r: r.label)
+    st.subheader(f"Pengumpulan data {chosen.label}")
+    st.markdown(f"Langkah saat ini: **{chosen.step_number}. {chosen.step_name}** · "
+                f"Tenggat Kepala Dinas: **{fmt.date(chosen.deadline)}**")
+    if chosen.instruction:
+        st.markdown(f"> {chosen.instruction}")
+
+    if chosen.step_code == "distribusi":
+        if may_distribute:
+            st.markdown("#### Distribusi kepada unit kerja (Langkah 2)")
+            st.caption("Semua unit kerja yang memiliki indikator kinerja sudah tercantum. Sesuaikan tenggat dan "
+                       "teks disposisi tiap unit, hapus centang 'Ikut' bila unit tidak perlu melapor.")
+            with unit_of_work() as session:
+                plan = rounds.assignments_table(rounds.default_assignments(session, chosen.id))
+            edited = st.data_editor(
+                plan,
+                key=f"distribusi_{chosen.id}",
+                hide_index=True,
+                num_rows="fixed",
+                disabled=["Unit kerja"],
+                column_config={
+                    "unit_id": None,
+                    "Ikut": st.column_config.CheckboxColumn("Ikut", width="small"),
+                    "Unit kerja": st.column_config.TextColumn("Unit kerja", width="medium"),
+                    "Tenggat": st.column_config.DateColumn("Tenggat", format="DD/MM/YYYY", required=True),
+                    "Disposisi": st.column_config.TextColumn("Disposisi", width="large", required=True),
+                },
+                width="stretch",
+            )
+            catatan = st.text_area("Catatan disposisi Sekretaris",
+                                   value="Diteruskan kepada Kabid/Kasubag dan JFT untuk segera diisi.")
+            if st.button("Distribusikan", type="primary"):
+                with shown_errors():
+                    with unit_of_work() as session:
+                        subs = rounds.distribute(session, actor, chosen.id, rounds.assignments_from_table(edited),
+                                                 catatan)
+                        n = len(subs)
+                    done(f"Pengumpulan data {chosen.label} didistribusikan kepada {n} unit kerja.")
+        else:
+            st.info("Menunggu Sekretaris mendistribusikan pengumpulan data kepada unit kerja.")
+    else:
+        with unit_of_work() as session:
+            board = rounds.submissions_table(session, chosen.id, today)
+            choices = rounds.submission_rows(session, chosen.id, today)
+            log = rounds.extensions_table(session, chosen.id)
+        if len(board):
+            st.markdown("#### Unit kerja dan tanda terima disposisi")
+            st.dataframe(board, hide_index=True, width="stretch")
+        if may_extend:
+            open_subs = [s for s in choices if s.state in ("belum_mulai", "draf", "dikembalikan")]
+            if open_subs:
+                st.markdown("#### Perpanjangan tenggat")
+                with st.form("perpanjangan"):
+                    sub = st.selectbox("Unit kerja", open_subs,
+                                       format_func=lambda s: f"{s.unit_name} (tenggat {fmt.date(s.deadline_in_force)})")
+                    baru = st.date_input("Tenggat baru", value=today + dt.timedelta(days=3), format="DD/MM/YYYY")
+                    alasan = st.text_area("Alasan perpanjangan")
+                    if st.form_submit_button("Beri perpanjangan"):
+                        with shown_errors():
+                            with unit_of_work() as session:
+                                rounds.grant_extension(session, actor, sub.id, baru, alasan)
+                            done(f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
+        st.markdown("#### Riwayat perpanjangan")
+        if len(log):
+            st.dataframe(log, hide_index=True, width="stretch")
+        else:
+            st.caption("Belum ada perpanjangan tenggat.")
+elif not may_open:
+    st.info("Belum ada pengumpulan data yang berjalan. Kepala Dinas membukanya pada halaman ini.")
+
+st.subheader("Riwayat pengumpulan data")
+if len(history):
+    st.dataframe(history, hide_index=True, width="stretch")
+else:
+    st.caption("Belum ada pengumpulan data.")
+

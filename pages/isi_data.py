@@ -1,0 +1,231 @@
+"""Isi Data Kinerja (SOP step 3): a unit enters its quarter's realisations, budget and evidence, then submits."""
+
+import streamlit as st
+
+from core import entry, evidence, fmt, rounds
+from core.errors import Conflict, InvalidInput, KinerjaError
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/isi_data.py")
+FLASH = "isi_data_flash"
+GEN = "isi_data_gen"  # bumped after each save so the grids re-read the database
+
+st.title("Isi Data Kinerja")
+st.caption("Langkah 3 SOP: isi realisasi indikator dan anggaran triwulan unit Anda, lengkapi kendala, "
+           "tindak lanjut dan bukti dukung, lalu ajukan sebelum tenggat.")
+if FLASH in st.session_state:
+    kind, message = st.session_state.pop(FLASH)
+    getattr(st, kind)(message)
+
+
+def done(message: str, kind: str = "success") -> None:
+    st.session_state[FLASH] = (kind, message)
+    st.session_state[GEN] = st.session_state.get(GEN, 0) + 1
+    st.rerun()
+
+
+def show_problems(err: InvalidInput) -> None:
+    st.error(err.message)
+    if err.problems:
+        st.markdown("\n".join(f"- {p}" for p in err.problems))
+
+
+with unit_of_work() as session:
+    choices = entry.my_submissions(session, actor)
+if not choices:
+    st.info("Belum ada disposisi pengumpulan data untuk unit kerja Anda. Data dapat diisi setelah Sekretaris "
+            "mendistribusikan pengumpulan data.")
+    st.stop()
+
+if not any(c.round_open for c in choices):
+    st.info("Belum ada pengumpulan data yang berjalan untuk unit kerja Anda. Data dapat diisi setelah Sekretaris "
+            "mendistribusikan pengumpulan data; di bawah ini data triwulan sebelumnya (hanya baca).")
+choice = st.selectbox("Pengumpulan data", choices, format_func=lambda c: c.label, key="isi_data_pilihan")
+gen = st.session_state.get(GEN, 0)
+with unit_of_work() as session:
+    view = entry.submission_view(session, actor, choice.id)
+    grid = entry.entry_table(session, actor, choice.id)
+    budget = entry.budget_table(session, actor, choice.id)
+    files = evidence.list_evidence(session, actor, choice.id)
+
+# --- state banner ---------------------------------------------------------------------------------
+deadline_text = f"Tenggat: **{view.deadline_label}**"
+if view.state == "dikembalikan":
+    st.warning(f"**Data dikembalikan oleh pemeriksa.** Alasan: {view.return_reason or '–'}  \n"
+               f"Perbaiki data lalu ajukan kembali. {deadline_text}")
+elif view.state in ("belum_mulai", "draf"):
+    note = f"  \nCatatan pengembalian terakhir: {view.return_reason}" if view.return_reason else ""
+    st.info(f"Status: **{view.state_label}** — data masih dapat diubah. {deadline_text}{note}")
+elif view.state == "diajukan":
+    st.success(f"Status: **Diajukan** pada {fmt.datetime(view.submitted_at)}. Data terkunci selama diperiksa; "
+               "bila ada yang perlu diperbaiki, pemeriksa akan mengembalikannya.")
+else:
+    st.success("Status: **Diterima**. Data unit untuk triwulan ini sudah diterima pemeriksa.")
+if not view.round_open:
+    st.caption("Pengumpulan data ini sudah selesai dan didokumentasikan; data hanya dapat dibaca.")
+
+with st.container(border=True):
+    st.markdown(f"**Disposisi untuk {view.unit_name}**")
+    if view.instruction:
+        st.markdown(f"Instruksi Kepala Dinas: {view.instruction}")
+    st.markdown(f"Disposisi Sekretaris: {view.disposition or '–'}")
+    if view.received_at:
+        st.caption(f"Disposisi ditandai diterima pada {fmt.datetime(view.received_at)}.")
+    elif view.round_open:
+        if st.button("Tandai disposisi diterima"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    rounds.acknowledge(session, actor, view.id)
+                done("Disposisi ditandai diterima.")
+
+# --- catatan pemeriksa (A2) ---
+
+# --- indicator grid -----------------------------------------------------------------------------------
+st.subheader("Realisasi indikator kinerja")
+if view.editable:
+    st.caption("Isi kolom Realisasi TW, atau Alasan tidak diukur bila indikator tidak diukur triwulan ini. "
+               "Kendala dan Tindak lanjut wajib bila capaian di bawah target. Tekan **Simpan draf** untuk "
+               "menyimpan; capaian dan predikat dihitung ulang setelah disimpan.")
+editable_cols = set(entry.ENTRY_EDITABLE) if view.editable else set()
+grid_key = f"grid_{view.id}_{gen}"
+st.data_editor(
+    grid,
+    key=grid_key,
+    hide_index=True,
+    num_rows="fixed",
+    disabled=[c for c in grid.columns if c not in editable_cols],
+    column_config={
+        "indicator_id": None,
+        "version": None,
+        "No": st.column_config.NumberColumn("No", width="small"),
+        "Indikator": st.column_config.TextColumn("Indikator", width="large"),
+        "Target tahunan (PK)": st.column_config.NumberColumn(format="localized"),
+        "Target TW (RA)": st.column_config.NumberColumn(format="localized"),
+        "Realisasi TW": st.column_config.NumberColumn("Realisasi TW ✎", min_value=0, format="localized",
+                                                      help="Nilai realisasi triwulan ini"),
+        "Realisasi s.d. TW": st.column_config.NumberColumn(format="localized"),
+        "Capaian TW %": st.column_config.NumberColumn(format="%.2f %%"),
+        "Capaian s.d. TW %": st.column_config.NumberColumn(format="%.2f %%"),
+        "Bukti": st.column_config.NumberColumn("Bukti", width="small"),
+        "Alasan tidak diukur": st.column_config.TextColumn("Alasan tidak diukur ✎"),
+        "Catatan": st.column_config.TextColumn("Catatan ✎"),
+        "Kendala": st.column_config.TextColumn("Kendala ✎"),
+        "Tindak lanjut": st.column_config.TextColumn("Tindak lanjut ✎"),
+    },
+    width="stretch",
+)
+
+
+def rows_changed(key: str, frame, id_col: str) -> tuple[dict, dict]:
+    """edited_rows of an editor as {entity id: {column: value}} and the versions the user saw."""
+    edits = (st.session_state.get(key) or {}).get("edited_rows", {})
+    changes, versions = {}, {}
+    for idx, cols in edits.items():
+        row = frame.iloc[int(idx)]
+        changes[int(row[id_col])] = dict(cols)
+        versions[int(row[id_col])] = int(row["version"])
+    return changes, versions
+
+
+if view.editable and st.button("Simpan draf", type="primary", key="simpan_indikator"):
+    changes, versions = rows_changed(grid_key, grid, "indicator_id")
+    if not changes:
+        st.info("Tidak ada perubahan untuk disimpan.")
+    else:
+        try:
+            with unit_of_work() as session:
+                result = entry.save_entries(session, actor, view.id, changes, versions)
+            done(f"Draf disimpan ({result.changed} indikator diperbarui).")
+        except Conflict as err:
+            done(str(err), kind="error")
+        except InvalidInput as err:
+            show_problems(err)
+        except KinerjaError as err:
+            st.error(str(err))
+
+# --- budget grid --------------------------------------------------------------------------------------
+st.subheader("Realisasi anggaran (DPA)")
+if len(budget):
+    budget_key = f"anggaran_{view.id}_{gen}"
+    st.data_editor(
+        budget,
+        key=budget_key,
+        hide_index=True,
+        num_rows="fixed",
+        disabled=[c for c in budget.columns if not (view.editable and c in entry.BUDGET_EDITABLE)],
+        column_config={
+            "budget_line_id": None,
+            "version": None,
+            "Pagu": st.column_config.NumberColumn("Pagu (Rp)", format="localized"),
+            "Realisasi s.d. TW lalu": st.column_config.NumberColumn("Realisasi s.d. TW lalu (Rp)", format="localized"),
+            "Realisasi TW": st.column_config.NumberColumn("Realisasi TW (Rp) ✎", min_value=0, format="localized"),
+            "Realisasi s.d. TW": st.column_config.NumberColumn("Realisasi s.d. TW (Rp)", format="localized"),
+            "Serapan %": st.column_config.NumberColumn(format="%.2f %%"),
+        },
+        width="stretch",
+    )
+    if view.editable and st.button("Simpan realisasi anggaran", key="simpan_anggaran"):
+        changes, versions = rows_changed(budget_key, budget, "budget_line_id")
+        if not changes:
+            st.info("Tidak ada perubahan untuk disimpan.")
+        else:
+            try:
+                with unit_of_work() as session:
+                    result = entry.save_budget(session, actor, view.id, changes, versions)
+                done(f"Realisasi anggaran disimpan ({result.changed} baris diperbarui).")
+            except Conflict as err:
+                done(str(err), kind="error")
+            except InvalidInput as err:
+                show_problems(err)
+            except KinerjaError as err:
+                st.error(str(err))
+else:
+    st.caption("Unit ini tidak memiliki baris DPA pada tahun ini.")
+
+# --- evidence -----------------------------------------------------------------------------------------
+st.subheader("Bukti dukung")
+targets = {None: "Umum (seluruh data unit)"}
+targets.update({int(r["indicator_id"]): f"{r['Kode']} {r['Indikator']}" for _, r in grid.iterrows()})
+if view.editable:
+    with st.form(f"unggah_{view.id}_{gen}", clear_on_submit=True):
+        target = st.selectbox("Bukti untuk indikator", list(targets), format_func=targets.get)
+        upload = st.file_uploader(f"Berkas ({evidence.ALLOWED_LABEL})", type=evidence.UPLOAD_TYPES)
+        if st.form_submit_button("Unggah"):
+            if upload is None:
+                st.warning("Pilih berkas terlebih dahulu.")
+            else:
+                with shown_errors():
+                    with unit_of_work() as session:
+                        evidence.store_evidence(session, actor, view.id, target, upload.name, upload.getvalue())
+                    done(f"Bukti '{upload.name}' diunggah.")
+if files:
+    with unit_of_work() as session:
+        contents = {f.id: evidence.read_evidence(session, actor, f.id) for f in files}
+    for f in files:
+        c1, c2, c3, c4 = st.columns([4, 4, 1, 1])
+        c1.markdown(f"**{f.filename}**  \n{fmt.number(f.size / 1024, 0)} KB · {f.uploaded_by} · {f.uploaded_at}")
+        c2.markdown(f.indicator_label)
+        name, media, data = contents[f.id]
+        c3.download_button("Unduh", data=data, file_name=name, mime=media, key=f"unduh_{f.id}")
+        if view.editable and c4.button("Hapus", key=f"hapus_{f.id}"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    evidence.delete_evidence(session, actor, f.id)
+                done(f"Bukti '{f.filename}' dihapus.")
+else:
+    st.caption("Belum ada bukti dukung.")
+
+# --- Ajukan ---------------------------------------------------------------------------------------------
+if view.editable:
+    st.subheader("Ajukan")
+    st.caption("Simpan dulu perubahan Anda. Setelah diajukan, data terkunci sampai diperiksa.")
+    if st.button("Ajukan", type="primary", key="ajukan"):
+        try:
+            with unit_of_work() as session:
+                entry.submit(session, actor, view.id)
+            done("Data kinerja diajukan. Terima kasih; data kini terkunci untuk diperiksa.")
+        except InvalidInput as err:
+            show_problems(err)
+        except KinerjaError as err:
+            st.error(str(err))

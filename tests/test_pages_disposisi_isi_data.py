@@ -1,0 +1,225 @@
+"""Disposisi and Isi Data Kinerja pages under AppTest, as the roles that use them (and those that may not)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import entry, rounds
+from core.uow import unit_of_work
+from tests.apptest import logged_in, texts
+from tests.conftest import TODAY
+
+DEADLINE = dt.date(2026, 10, 10)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def actor(url, username):
+    from sqlalchemy import select
+
+    from core.auth import actor_from_user
+    from db.models import User
+
+    with unit_of_work(url) as s:
+        return actor_from_user(s, s.scalar(select(User).where(User.username == username)))
+
+
+def open_round(url):
+    with unit_of_work(url) as s:
+        rnd = rounds.open_round(s, actor(url, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.", DEADLINE,
+                                today=TODAY)
+        return rnd.id
+
+
+def distributed(url):
+    round_id = open_round(url)
+    with unit_of_work(url) as s:
+        rounds.distribute(s, actor(url, "sekdis"), round_id, None, "Diteruskan.")
+    return round_id
+
+
+def lattas_submission(url, round_id):
+    kabid = actor(url, "kabid_lattas")
+    with unit_of_work(url) as s:
+        return next(c.id for c in entry.my_submissions(s, kabid))
+
+
+def page_as(url, username, page):
+    """The page file run directly, as a user whose navigation does not offer it (a typed URL)."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    at.session_state["actor"] = actor(url, username)
+    return at.run()
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+# --- Disposisi --------------------------------------------------------------------------------------
+
+
+def test_kepala_dinas_opens_the_round_with_the_form(sqlite_url):
+    at = logged_in("kadis", "pages/disposisi.py")
+    assert not at.exception
+    assert "Buka pengumpulan data (Langkah 1 — Disposisi)" in texts(at)
+    assert at.selectbox[0].value == 3  # TW III 2026 is the quarter to collect
+    at.text_area[0].set_value("Kumpulkan data kinerja TW III 2026 paling lambat tanggal tenggat.")
+    button(at, "Buka pengumpulan data").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Pengumpulan data TW III 2026 dibuka" in shown
+    assert "Menunggu Sekretaris mendistribusikan" in shown
+    button(at, "Buka pengumpulan data").click().run()
+    assert "sudah dibuka" in texts(at)
+
+
+def test_sekretaris_distributes_to_every_unit(sqlite_url):
+    open_round(sqlite_url)
+    at = logged_in("sekdis", "pages/disposisi.py")
+    assert not at.exception
+    shown = texts(at)
+    assert "Distribusi kepada unit kerja (Langkah 2)" in shown
+    assert "Buka pengumpulan data (Langkah 1" not in shown
+    button(at, "Distribusikan").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "didistribusikan kepada 6 unit kerja" in shown
+    assert "Unit kerja dan tanda terima disposisi" in shown and "Perpanjangan tenggat" in shown
+    board = at.dataframe[0].value
+    assert len(board) == 6 and set(board["Disposisi diterima"]) == {"Belum"}
+
+
+def test_sekretaris_grants_an_extension_with_a_reason(sqlite_url):
+    distributed(sqlite_url)
+    at = logged_in("sekdis", "pages/disposisi.py")
+    at.date_input[0].set_value(dt.date.today() + dt.timedelta(days=30))
+    button(at, "Beri perpanjangan").click().run()
+    assert "Isi alasan perpanjangan" in texts(at)
+    at.text_area[0].set_value("Kegiatan lapangan.")
+    button(at, "Beri perpanjangan").click().run()
+    assert not at.exception
+    assert "diperpanjang sampai" in texts(at)
+    log = at.dataframe[-2].value
+    assert log["Alasan"].tolist() == ["Kegiatan lapangan."]
+
+
+def test_kepala_dinas_sees_the_distribution_board_but_cannot_extend(sqlite_url):
+    distributed(sqlite_url)
+    at = logged_in("kadis", "pages/disposisi.py")
+    assert not at.exception
+    shown = texts(at)
+    assert "Unit kerja dan tanda terima disposisi" in shown and "Perpanjangan tenggat" not in shown
+
+
+@pytest.mark.parametrize("username", ["kabid_lattas", "jft_mediator", "penyusun", "perencana", "admin", "pemantau"])
+def test_disposisi_is_refused_to_other_roles(sqlite_url, username):
+    at = page_as(sqlite_url, username, "pages/disposisi.py")
+    assert "Halaman ini tidak tersedia untuk peran" in texts(at)
+    assert not any(b.label == "Buka pengumpulan data" for b in at.button)
+
+
+# --- Isi Data Kinerja ---------------------------------------------------------------------------------
+
+
+def test_unit_without_a_distribution_is_told_to_wait(sqlite_url):
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    assert not at.exception
+    assert "Belum ada pengumpulan data yang berjalan untuk unit kerja Anda" in texts(at)
+    assert "Status: **Diterima**" in texts(at) and not any(b.label == "Simpan draf" for b in at.button)
+
+
+def test_kepala_bidang_acknowledges_and_sees_the_grid(sqlite_url):
+    distributed(sqlite_url)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    assert not at.exception
+    assert "Status: **Belum mulai**" in texts(at)
+    button(at, "Tandai disposisi diterima").click().run()
+    assert "Disposisi ditandai diterima" in texts(at)
+    assert not any(b.label == "Tandai disposisi diterima" for b in at.button)
+    labels = {b.label for b in at.button}
+    assert {"Simpan draf", "Ajukan", "Simpan realisasi anggaran"} <= labels
+
+
+def test_saved_values_are_shown_after_reload(sqlite_url):
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    kabid = actor(sqlite_url, "kabid_lattas")
+    with unit_of_work(sqlite_url) as s:
+        grid = entry.entry_table(s, kabid, sub_id)
+        ids = dict(zip(grid["Kode"], grid["indicator_id"]))
+        entry.save_entries(s, kabid, sub_id, {ids["IK-03"]: {"Realisasi TW": "171", "Catatan": "Data Disnaker."}},
+                           {ids["IK-03"]: 0})
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    assert not at.exception
+    grid = at.dataframe[0].value.set_index("Kode")
+    assert grid.loc["IK-03", "Realisasi TW"] == 171.0 and grid.loc["IK-03", "Catatan"] == "Data Disnaker."
+    assert "Status: **Draf**" in texts(at)
+
+
+def test_save_draft_applies_the_edited_rows_of_the_grid(sqlite_url):
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    key = f"grid_{sub_id}_0"
+    # AppTest cannot type into st.data_editor: give the editor the state a browser edit would produce.
+    at.session_state[key] = {"edited_rows": {2: {"Realisasi TW": 150}}, "added_rows": [], "deleted_rows": []}
+    button(at, "Simpan draf").click().run()
+    assert not at.exception
+    assert "Draf disimpan (1 indikator diperbarui)" in texts(at)
+    grid = at.dataframe[0].value.set_index("Kode")
+    assert grid.loc["IK-03", "Realisasi TW"] == 150.0 and grid.loc["IK-03", "version"] == 1
+
+
+def test_ajukan_lists_every_problem(sqlite_url):
+    distributed(sqlite_url)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    button(at, "Ajukan").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Data belum dapat diajukan; ada 5 hal yang perlu dilengkapi." in shown
+    assert "IK-04 Jumlah peserta pelatihan berbasis kompetensi: isi Realisasi TW" in shown
+
+
+def test_returned_data_shows_the_reason(sqlite_url):
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    from db.models import Review, Submission
+
+    with unit_of_work(sqlite_url) as s:
+        s.get(Submission, sub_id).state = "dikembalikan"
+        s.add(Review(submission_id=sub_id, decision="dikembalikan", reason="Bukti IK-03 tidak terbaca.",
+                     reviewer_id=actor(sqlite_url, "penyusun").user_id))
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    assert not at.exception
+    assert "Data dikembalikan oleh pemeriksa." in texts(at) and "Bukti IK-03 tidak terbaca." in texts(at)
+
+
+def test_kepala_sub_bagian_fills_the_sekretariat(sqlite_url):
+    distributed(sqlite_url)
+    at = logged_in("kasubag_keuren", "pages/isi_data.py")
+    assert not at.exception
+    assert "Disposisi untuk Sekretariat" in texts(at)
+    assert set(at.dataframe[0].value["Kode"]) == {"IKU-05", "IK-14", "IK-15"}
+
+
+@pytest.mark.parametrize("username", ["kadis", "sekdis", "penyusun", "perencana", "admin", "pemantau"])
+def test_isi_data_is_refused_to_other_roles(sqlite_url, username):
+    distributed(sqlite_url)
+    at = page_as(sqlite_url, username, "pages/isi_data.py")
+    assert "Halaman ini tidak tersedia untuk peran" in texts(at)
+    assert not at.dataframe
+    assert not any(b.label == "Simpan draf" for b in at.button)
+
+
+# --- Beranda: Tugas saya -----------------------------------------------------------------------------
+
+
+def test_beranda_shows_my_tasks_with_a_link(sqlite_url):
+    at = logged_in("kadis")
+    assert not at.exception
+    assert "Tugas saya" in texts(at)
+    links = [p for p in at.get("page_link")]
+    assert any("Buka pengumpulan data TW III 2026" in p.proto.label for p in links)
