@@ -73,10 +73,13 @@ def _with_regency(title: str) -> str:
     return title if "Kabupaten" in title else f"{title} Kabupaten Kapuas Hulu"
 
 
-def signature_lines(sig: Signer, on: dt.date) -> list[str]:
-    """The signature block, top to bottom, with blank lines for the wet signature."""
-    return [f"{sig.place}, {fmt.date(on)}", "Mengetahui,", sig.title, "", "", "", sig.full_name,
-            sig.pangkat, f"NIP. {sig.nip}" if sig.nip else "NIP. –"]
+def signature_lines(sig: Signer, on: dt.date, acknowledge: bool = True) -> list[str]:
+    """The signature block, top to bottom, with blank lines for the wet signature.
+
+    'Mengetahui,' heads it on recaps the head acknowledges; the head's own report omits it.
+    """
+    return [f"{sig.place}, {fmt.date(on)}", *(["Mengetahui,"] if acknowledge else []), sig.title, "", "", "",
+            sig.full_name, sig.pangkat, f"NIP. {sig.nip}" if sig.nip else "NIP. –"]
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -205,28 +208,55 @@ def pdf_escape(value: Any) -> str:
 
 
 def pdf_table(rows: list[list[Any]], header: list[str], widths: Optional[list[float]] = None,
-              numeric: Optional[set[int]] = None) -> Any:
-    """A bordered table with a dark header row repeated on each page; cells wrap."""
+              numeric: Optional[set[int]] = None, bold_rows: Optional[set[int]] = None,
+              colour_col: Optional[int] = None) -> Any:
+    """A bordered table with a dark header row repeated on each page; cells wrap.
+
+    `numeric` columns are right-aligned, `bold_rows` (0-based data rows) shaded, and the cells of
+    `colour_col` tinted with their predicate's colour.
+    """
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     st = pdf_styles()
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    from core.achievement import PREDICATE_COLOURS
+
+    numeric = numeric or set()
+    bold_rows = bold_rows or set()
+    right = ParagraphStyle("right", parent=st["cell"], alignment=TA_RIGHT)
     data = [[Paragraph(pdf_escape(h), st["head"]) for h in header]]
-    for row in rows:
-        data.append([Paragraph(pdf_escape(v), st["cell"]) for v in row])
+    for r, row in enumerate(rows):
+        cells = []
+        for c, v in enumerate(row):
+            text = pdf_escape(v)
+            if r in bold_rows:
+                text = f"<b>{text}</b>"
+            cells.append(Paragraph(text, right if c in numeric else st["cell"]))
+        data.append(cells)
     t = Table(data, colWidths=widths, repeatRows=1)
     style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
              ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    for r in bold_rows:
+        style.append(("BACKGROUND", (0, r + 1), (-1, r + 1), colors.HexColor("#DDEBF7")))
+    if colour_col is not None:
+        for r, row in enumerate(rows):
+            colour = PREDICATE_COLOURS.get(str(row[colour_col]))
+            if colour:
+                style.append(("BACKGROUND", (colour_col, r + 1), (colour_col, r + 1),
+                              colors.HexColor(colour).clone(alpha=0.35)))
     t.setStyle(TableStyle(style))
     return t
 
 
-def pdf_signature(sig: Signer, on: dt.date) -> Any:
+def pdf_signature(sig: Signer, on: dt.date, acknowledge: bool = True) -> Any:
     """The signature block, right-aligned on the page."""
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     st = pdf_styles()
-    lines = signature_lines(sig, on)
+    lines = signature_lines(sig, on, acknowledge)
     paras = []
     for line in lines:
         text = pdf_escape(line) or "&nbsp;"

@@ -6,6 +6,7 @@ record so that versions can be compared line by line and corrections can point a
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -149,32 +150,359 @@ def report_title(year: int, quarter: int) -> str:
 
 
 def build_report(session: Session, round_id: int, kind: str, version: int,
-                 lines: Optional[list[dict[str, Any]]] = None) -> ReportBundle:
-    """The report's lines (computed, or the given corrected ones) and its files (XLSX; PDF when available)."""
+                 lines: Optional[list[dict[str, Any]]] = None, *, on: Optional[dt.date] = None,
+                 charts: bool = True) -> ReportBundle:
+    """The report's lines (computed, or the given corrected ones) and its files: XLSX and PDF in the
+    official layout (kop, tables per sasaran, budget, summary, kendala, signature)."""
+    from core import exports
+
     rnd = session.get(CollectionRound, round_id)
     lines = lines if lines is not None else report_lines(session, round_id)
     base = f"laporan-capaian-kinerja-{rnd.year}-tw{rnd.quarter}-{kind}-v{version}"
-    xlsx = _simple_xlsx(report_title(rnd.year, rnd.quarter), lines)
-    return ReportBundle(lines=lines, files=[GeneratedFile(base + ".xlsx", XLSX, xlsx)])
+    doc = ReportDoc(
+        title=report_title(rnd.year, rnd.quarter),
+        subtitle=f"{KIND_LABELS.get(kind, kind)} versi {version}",
+        quarter=rnd.quarter, year=rnd.year, lines=lines,
+        signer=exports.signer(session, rnd.office_id), on=on or dt.date.today())
+    files = [GeneratedFile(base + ".xlsx", XLSX, report_xlsx(doc)),
+             GeneratedFile(base + ".pdf", PDF, report_pdf(doc, with_chart=charts))]
+    return ReportBundle(lines=lines, files=files)
 
 
-def _simple_xlsx(title: str, lines: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook
+KIND_LABELS = {"draf": "Draf", "koreksi": "Hasil koreksi", "final": "Final"}
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Indikator"
-    ws.append([title])
-    ws.append(["Kode", "Indikator", "Satuan", "Target TW", "Realisasi TW", "Capaian TW (%)", "Predikat"])
-    for line in lines:
-        if line["type"] == "indikator":
-            ws.append([line["code"], line["name"], line["satuan"], _num(line["target_tw"]),
-                       _num(line["realisasi_tw"]), _num(line["capaian_tw"]), line["predikat"]])
+
+@dataclass
+class ReportDoc:
+    title: str
+    subtitle: str
+    quarter: int
+    year: int
+    lines: list[dict[str, Any]]
+    signer: Any
+    on: dt.date
+
+    @property
+    def indicators(self) -> list[dict[str, Any]]:
+        return [x for x in self.lines if x.get("type") == "indikator"]
+
+    @property
+    def budget(self) -> list[dict[str, Any]]:
+        return [x for x in self.lines if x.get("type") == "anggaran"]
+
+    def by_sasaran(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for x in self.indicators:
+            groups.setdefault(f"{x.get('sasaran_code', '')} {x.get('sasaran', '')}".strip(), []).append(x)
+        return list(groups.items())
+
+    def lagging(self) -> list[dict[str, Any]]:
+        return [x for x in self.indicators
+                if _dec(x.get("capaian_tw")) is not None and _dec(x.get("capaian_tw")) < ach.HUNDRED]
+
+    def summary(self) -> dict[str, Any]:
+        caps = [c for c in (_dec(x.get("capaian_tw")) for x in self.indicators) if c is not None]
+        counts = {p: 0 for p in ach.PREDICATE_ORDER}
+        for c in caps:
+            counts[ach.predicate(c)] += 1
+        pagu = sum((_dec(b.get("pagu")) or Decimal(0) for b in self.budget), Decimal(0))
+        ytd = sum((_dec(b.get("realisasi_ytd")) or Decimal(0) for b in self.budget), Decimal(0))
+        tw = sum((_dec(b.get("realisasi_tw")) or Decimal(0) for b in self.budget), Decimal(0))
+        return {"counts": counts, "assessed": len(caps), "total": len(self.indicators),
+                "average": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
+                "pagu": pagu, "realisasi_tw": tw, "realisasi_ytd": ytd,
+                "serapan_tw": ach.absorption(tw, pagu), "serapan_ytd": ach.absorption(ytd, pagu),
+                "tahun_berjalan": Decimal(25 * self.quarter)}
+
+    def budget_groups(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """(program, kegiatan, lines) in code order."""
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for b in sorted(self.budget, key=lambda b: b.get("code", "")):
+            groups.setdefault((b.get("program", ""), b.get("kegiatan", "")), []).append(b)
+        return [(p, k, rows) for (p, k), rows in groups.items()]
+
+
+def _dec(value: Any) -> Optional[Decimal]:
+    return ach.to_decimal(value)
+
+
+def _num(value: Any) -> Optional[float]:
+    # spreadsheet cells are floats; the Decimal stays in the lines, this is display only.
+    d = _dec(value)
+    return None if d is None else float(d)
+
+
+INDICATOR_HEADER = ["No", "Kode", "Indikator", "Satuan", "Target Tahunan", "Target TW", "Realisasi TW",
+                    "Capaian TW (%)", "Target s.d. TW", "Realisasi s.d. TW", "Capaian s.d. TW (%)", "Predikat"]
+BUDGET_HEADER = ["Kode", "Program / Kegiatan / Sub Kegiatan", "Pagu (Rp)", "Realisasi TW (Rp)",
+                 "Realisasi s.d. TW (Rp)", "Serapan TW (%)", "Serapan s.d. TW (%)"]
+
+
+def _indicator_row(i: int, x: dict[str, Any]) -> list[Any]:
+    cap = x.get("capaian_tw")
+    return [i, x.get("code", ""), x.get("name", ""), x.get("satuan", ""), x.get("target_tahunan"),
+            x.get("target_tw"), x.get("realisasi_tw"), cap if cap is not None else None,
+            x.get("target_ytd"), x.get("realisasi_ytd"), x.get("capaian_ytd"),
+            x.get("predikat") or (x.get("capaian_tw_reason") or "–")]
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+
+def report_xlsx(doc: ReportDoc) -> bytes:
+    import xlsxwriter
+
+    from core.exports import neutralise, signature_lines
+
     buf = io.BytesIO()
-    wb.save(buf)
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    ws = wb.add_worksheet("Laporan")
+    F = {
+        "kop": wb.add_format({"bold": True, "align": "center", "font_size": 12}),
+        "title": wb.add_format({"bold": True, "align": "center", "font_size": 13}),
+        "center": wb.add_format({"align": "center"}),
+        "h2": wb.add_format({"bold": True, "font_size": 11}),
+        "head": wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1,
+                               "text_wrap": True, "align": "center", "valign": "vcenter"}),
+        "text": wb.add_format({"border": 1, "text_wrap": True, "valign": "top"}),
+        "num": wb.add_format({"border": 1, "num_format": "#,##0.00", "valign": "top"}),
+        "int": wb.add_format({"border": 1, "num_format": "#,##0", "valign": "top"}),
+        "bold_text": wb.add_format({"border": 1, "bold": True, "text_wrap": True, "bg_color": "#DDEBF7"}),
+        "bold_int": wb.add_format({"border": 1, "bold": True, "num_format": "#,##0", "bg_color": "#DDEBF7"}),
+        "bold_num": wb.add_format({"border": 1, "bold": True, "num_format": "#,##0.00", "bg_color": "#DDEBF7"}),
+        "sig": wb.add_format({"align": "center"}),
+        "sig_name": wb.add_format({"align": "center", "bold": True, "underline": True}),
+    }
+    widths = [5, 10, 46, 10, 13, 12, 12, 12, 13, 13, 13, 14]
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    last = len(widths) - 1
+
+    def text(r: int, c: int, v: Any, f: Any) -> None:
+        ws.write_string(r, c, neutralise("" if v is None else str(v)), f)
+
+    def num(r: int, c: int, v: Any, f: Any) -> None:
+        n = _num(v)
+        if n is None:
+            ws.write_string(r, c, "–", F["text"])
+        else:
+            ws.write_number(r, c, n, f)
+
+    r = 0
+    ws.merge_range(r, 0, r, last, "PEMERINTAH KABUPATEN KAPUAS HULU", F["kop"])
+    ws.merge_range(r + 1, 0, r + 1, last, neutralise(doc.signer.office_name.upper()), F["kop"])
+    ws.merge_range(r + 3, 0, r + 3, last, neutralise(doc.title), F["title"])
+    ws.merge_range(r + 4, 0, r + 4, last, neutralise(doc.subtitle), F["center"])
+    r = 6
+    for n, (sasaran, rows) in enumerate(doc.by_sasaran(), start=1):
+        text(r, 0, f"{n}. Sasaran Strategis: {sasaran}", F["h2"])
+        r += 1
+        for c, h in enumerate(INDICATOR_HEADER):
+            text(r, c, h, F["head"])
+        ws.set_row(r, 30)
+        r += 1
+        for i, x in enumerate(rows, start=1):
+            row = _indicator_row(i, x)
+            for c, v in enumerate(row):
+                if c == 0:
+                    ws.write_number(r, c, v, F["int"])
+                elif c in (4, 5, 6, 7, 8, 9, 10):
+                    num(r, c, v, F["num"])
+                else:
+                    text(r, c, v, F["text"])
+            r += 1
+        r += 1
+    text(r, 0, "Realisasi Anggaran per Program / Kegiatan", F["h2"])
+    r += 1
+    bcols = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 10), (11, 11)]
+    for (a, b), h in zip(bcols, BUDGET_HEADER):
+        if a == b:
+            text(r, a, h, F["head"])
+        else:
+            ws.merge_range(r, a, r, b, h, F["head"])
+    ws.set_row(r, 30)
+    r += 1
+
+    def budget_row(code: str, name: str, vals: list[Any], bold: bool) -> None:
+        nonlocal r
+        t, i, n = (F["bold_text"], F["bold_int"], F["bold_num"]) if bold else (F["text"], F["int"], F["num"])
+        ws.merge_range(r, 0, r, 1, neutralise(code), t)
+        ws.merge_range(r, 2, r, 3, neutralise(name), t)
+        for (a, b), v, is_pct in zip(bcols[2:], vals, (False, False, False, True, True)):
+            d = _num(v)
+            if a != b:
+                ws.merge_range(r, a, r, b, "", t)
+            if d is None:
+                ws.write_string(r, a, "–", t)
+            else:
+                ws.write_number(r, a, d, n if is_pct else i)
+        r += 1
+
+    for program, kegiatan, rows in doc.budget_groups():
+        pagu = sum((_dec(b.get("pagu")) or Decimal(0) for b in rows), Decimal(0))
+        tw = sum((_dec(b.get("realisasi_tw")) or Decimal(0) for b in rows), Decimal(0))
+        ytd = sum((_dec(b.get("realisasi_ytd")) or Decimal(0) for b in rows), Decimal(0))
+        budget_row("", f"{program} — {kegiatan}", [pagu, tw, ytd, ach.absorption(tw, pagu),
+                                                   ach.absorption(ytd, pagu)], True)
+        for b in rows:
+            budget_row(b.get("code", ""), b.get("sub_kegiatan", ""),
+                       [b.get("pagu"), b.get("realisasi_tw"), b.get("realisasi_ytd"), b.get("serapan_tw"),
+                        b.get("serapan_ytd")], False)
+    r += 1
+    s = doc.summary()
+    text(r, 0, "Ringkasan", F["h2"])
+    r += 1
+    for label, value in _summary_rows(s):
+        ws.merge_range(r, 0, r, 2, label, F["text"])
+        ws.merge_range(r, 3, r, 5, neutralise(value), F["text"])
+        r += 1
+    r += 1
+    text(r, 0, "Kendala dan Tindak Lanjut Indikator yang Belum Mencapai Target", F["h2"])
+    r += 1
+    lag = doc.lagging()
+    if lag:
+        for c, h in ((0, "No"), (1, "Kode"), (2, "Indikator"), (3, "Capaian TW (%)")):
+            text(r, c, h, F["head"])
+        ws.merge_range(r, 4, r, 7, "Kendala", F["head"])
+        ws.merge_range(r, 8, r, 11, "Tindak Lanjut", F["head"])
+        r += 1
+        for i, x in enumerate(lag, start=1):
+            ws.write_number(r, 0, i, F["int"])
+            text(r, 1, x.get("code"), F["text"])
+            text(r, 2, x.get("name"), F["text"])
+            num(r, 3, x.get("capaian_tw"), F["num"])
+            ws.merge_range(r, 4, r, 7, neutralise(x.get("kendala") or "–"), F["text"])
+            ws.merge_range(r, 8, r, 11, neutralise(x.get("tindak_lanjut") or "–"), F["text"])
+            r += 1
+    else:
+        text(r, 0, "Semua indikator mencapai target triwulan ini.", F["center"])
+        r += 1
+    r += 2
+    for i, line in enumerate(signature_lines(doc.signer, doc.on, acknowledge=False)):
+        if line:
+            ws.merge_range(r + i, 8, r + i, last, neutralise(line),
+                           F["sig_name"] if line == doc.signer.full_name else F["sig"])
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(0.4, 0.4, 0.5, 0.5)
+    wb.close()
     return buf.getvalue()
 
 
-def _num(value: Optional[str]) -> Optional[float]:
-    # openpyxl writes numbers as floats; the Decimal stays in the lines, this is display only.
-    return None if value is None else float(Decimal(value))
+def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    from core import fmt
+
+    rows = [("Jumlah indikator", f"{s['total']} (dinilai {s['assessed']})")]
+    rows += [(f"Predikat {p}", str(n)) for p, n in s["counts"].items()]
+    rows += [("Rata-rata capaian triwulan", fmt.percent(s["average"])),
+             ("Pagu anggaran", fmt.money(s["pagu"])),
+             ("Realisasi anggaran s.d. triwulan", fmt.money(s["realisasi_ytd"])),
+             ("Serapan anggaran s.d. triwulan", f"{fmt.percent(s['serapan_ytd'])} "
+                                                f"(tahun berjalan {fmt.percent(s['tahun_berjalan'], 0)})")]
+    return rows
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+def _chart_png(doc: ReportDoc) -> Optional[bytes]:
+    """Capaian per indicator as a PNG (vl-convert); None when it cannot be drawn."""
+    import pandas as pd
+
+    from core import charts
+
+    rows = [{"code": x.get("code", ""), "name": x.get("name", ""), "unit": x.get("unit", ""),
+             "capaian_tw": _dec(x.get("capaian_tw")), "predikat_tw": x.get("predikat") or "–"}
+            for x in doc.indicators]
+    df = pd.DataFrame(rows, columns=["code", "name", "unit", "capaian_tw", "predikat_tw"])
+    if df["capaian_tw"].isna().all():
+        return None
+    try:
+        import vl_convert as vlc
+
+        chart = charts.indicator_achievement(df).properties(width=520)
+        return vlc.vegalite_to_png(chart.to_json(), scale=1.5)
+    except Exception:  # pragma: no cover - a chart must never stop the report
+        return None
+
+
+def report_pdf(doc: ReportDoc, with_chart: bool = True) -> bytes:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+
+    from core import fmt
+    from core.exports import kop, pdf_escape, pdf_signature, pdf_styles, pdf_table
+
+    st = pdf_styles()
+    buf = io.BytesIO()
+    page = landscape(A4)
+    pdf = SimpleDocTemplate(buf, pagesize=page, leftMargin=1.5 * cm, rightMargin=1.5 * cm, topMargin=1.2 * cm,
+                            bottomMargin=1.2 * cm, title=doc.title, author=doc.signer.office_name)
+    story: list[Any] = [*kop(doc.signer.office_name), Paragraph(pdf_escape(doc.title.upper()), st["title"]),
+                        Paragraph(pdf_escape(doc.subtitle), st["sub"])]
+    widths = [22, 46, 190, 48, 58, 50, 54, 52, 56, 56, 58, 70]
+
+    def n(v: Any) -> str:
+        return fmt.number(_dec(v)) if _dec(v) is not None else "–"
+
+    def p(v: Any) -> str:
+        return fmt.number(_dec(v), 2, strip=False) if _dec(v) is not None else "–"
+
+    for i, (sasaran, rows) in enumerate(doc.by_sasaran(), start=1):
+        heading = Paragraph(f"{i}. Sasaran Strategis: {pdf_escape(sasaran)}", st["h2"])
+        data = []
+        for k, x in enumerate(rows, start=1):
+            cap = p(x.get("capaian_tw")) if _dec(x.get("capaian_tw")) is not None else (
+                "– (" + (x.get("capaian_tw_reason") or "n/a") + ")")
+            data.append([k, x.get("code", ""), x.get("name", ""), x.get("satuan", ""), n(x.get("target_tahunan")),
+                         n(x.get("target_tw")), n(x.get("realisasi_tw")), cap, n(x.get("target_ytd")),
+                         n(x.get("realisasi_ytd")), p(x.get("capaian_ytd")), x.get("predikat") or "–"])
+        story.append(KeepTogether([heading, pdf_table(data, INDICATOR_HEADER, widths, numeric={4, 5, 6, 7, 8, 9, 10},
+                                                      colour_col=11)]))
+    story.append(Paragraph("Realisasi Anggaran per Program / Kegiatan", st["h2"]))
+    bdata = []
+    bold = set()
+    for program, kegiatan, rows in doc.budget_groups():
+        pagu = sum((_dec(b.get("pagu")) or Decimal(0) for b in rows), Decimal(0))
+        tw = sum((_dec(b.get("realisasi_tw")) or Decimal(0) for b in rows), Decimal(0))
+        ytd = sum((_dec(b.get("realisasi_ytd")) or Decimal(0) for b in rows), Decimal(0))
+        bold.add(len(bdata))
+        bdata.append(["", f"{program} — {kegiatan}", fmt.money(pagu), fmt.money(tw), fmt.money(ytd),
+                      p(ach.absorption(tw, pagu)), p(ach.absorption(ytd, pagu))])
+        for b in rows:
+            bdata.append([b.get("code", ""), f"    {b.get('sub_kegiatan', '')}", fmt.money(_dec(b.get("pagu"))),
+                          fmt.money(_dec(b.get("realisasi_tw"))), fmt.money(_dec(b.get("realisasi_ytd"))),
+                          p(b.get("serapan_tw")), p(b.get("serapan_ytd"))])
+    if bdata:
+        story.append(pdf_table(bdata, BUDGET_HEADER, [80, 290, 95, 95, 95, 55, 60], numeric={2, 3, 4, 5, 6},
+                               bold_rows=bold))
+    else:
+        story.append(Paragraph("Tidak ada data anggaran.", st["body"]))
+    s = doc.summary()
+    story.append(Paragraph("Ringkasan", st["h2"]))
+    story.append(pdf_table([[a, b] for a, b in _summary_rows(s)], ["Uraian", "Nilai"], [220, 260]))
+    if with_chart:
+        png = _chart_png(doc)
+        if png:
+            img = Image(io.BytesIO(png))
+            scale = min(16 * cm / img.drawWidth, 1.0)
+            img.drawWidth *= scale
+            img.drawHeight *= scale
+            story += [Spacer(1, 6), img]
+    story.append(Paragraph("Kendala dan Tindak Lanjut Indikator yang Belum Mencapai Target", st["h2"]))
+    lag = doc.lagging()
+    if lag:
+        story.append(pdf_table([[k, x.get("code", ""), x.get("name", ""), p(x.get("capaian_tw")),
+                                 x.get("kendala") or "–", x.get("tindak_lanjut") or "–"]
+                                for k, x in enumerate(lag, start=1)],
+                               ["No", "Kode", "Indikator", "Capaian TW (%)", "Kendala", "Tindak Lanjut"],
+                               [22, 46, 200, 60, 220, 220]))
+    else:
+        story.append(Paragraph("Semua indikator mencapai target triwulan ini.", st["body"]))
+    story.append(Spacer(1, 16))
+    story.append(KeepTogether([pdf_signature(doc.signer, doc.on, acknowledge=False)]))
+    pdf.build(story)
+    return buf.getvalue()

@@ -1,0 +1,85 @@
+"""The quarterly report in the official layout: kop, tables per sasaran, budget, summary, kendala, signature."""
+
+import copy
+import datetime as dt
+import io
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from core import report_doc
+from db.models import CollectionRound, OrgUnit
+
+
+def _round(session, year=2026, quarter=2):
+    office = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "DISNAKERPERINTRANS"))
+    return session.scalar(select(CollectionRound.id).where(
+        CollectionRound.office_id == office, CollectionRound.year == year, CollectionRound.quarter == quarter))
+
+
+def _pdf_text(bundle) -> str:
+    pdf = next(f for f in bundle.files if f.name.endswith(".pdf"))
+    assert pdf.media_type == "application/pdf"
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+
+
+def test_pdf_holds_title_indicator_rows_budget_and_signature(session):
+    bundle = report_doc.build_report(session, _round(session), "draf", 1, on=dt.date(2026, 7, 20))
+    assert [f.name for f in bundle.files] == ["laporan-capaian-kinerja-2026-tw2-draf-v1.xlsx",
+                                             "laporan-capaian-kinerja-2026-tw2-draf-v1.pdf"]
+    text = _pdf_text(bundle)
+    assert "PEMERINTAH KABUPATEN KAPUAS HULU" in text
+    assert "LAPORAN CAPAIAN KINERJA TRIWULAN II TAHUN 2026" in text
+    assert "Sasaran Strategis: S1" in text
+    for line in bundle.lines:
+        if line["type"] == "indikator":
+            assert line["code"] in text
+    assert "Tingkat Pengangguran Terbuka" in text
+    assert "Realisasi Anggaran per Program / Kegiatan" in text and "Rp " in text
+    assert "Ringkasan" in text and "Rata-rata capaian triwulan" in text
+    assert "Kendala dan Tindak Lanjut" in text
+    assert "Putussibau, 20 Juli 2026" in text
+    assert "Drs. Yohanes Sudarsono, M.Si." in text and "NIP. 197204151998031007" in text
+
+
+def test_report_renders_the_given_corrected_lines(session):
+    rid = _round(session)
+    lines = copy.deepcopy(report_doc.report_lines(session, rid))
+    first = next(x for x in lines if x["type"] == "indikator")
+    first["realisasi_tw"] = "4321.5"
+    first["kendala"] = "=HYPERLINK(\"http://x\")"
+    bundle = report_doc.build_report(session, rid, "koreksi", 2, lines, charts=False)
+    assert bundle.lines is lines
+    assert "4.321,5" in _pdf_text(bundle)
+    xlsx = next(f for f in bundle.files if f.name.endswith(".xlsx"))
+    ws = load_workbook(io.BytesIO(xlsx.content))["Laporan"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert 4321.5 in values
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_xlsx_has_the_official_sections_and_number_formats(session):
+    bundle = report_doc.build_report(session, _round(session), "final", 3, on=dt.date(2026, 7, 20), charts=False)
+    xlsx = next(f for f in bundle.files if f.name.endswith(".xlsx"))
+    ws = load_workbook(io.BytesIO(xlsx.content))["Laporan"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "PEMERINTAH KABUPATEN KAPUAS HULU" in texts
+    assert "Laporan Capaian Kinerja Triwulan II Tahun 2026" in texts and "Final versi 3" in texts
+    assert "Realisasi Anggaran per Program / Kegiatan" in texts and "Ringkasan" in texts
+    assert "Putussibau, 20 Juli 2026" in texts and "NIP. 197204151998031007" in texts
+    numbers = [c for row in ws.iter_rows() for c in row if isinstance(c.value, float)]
+    assert numbers and all(c.number_format in ("#,##0.00", "#,##0") for c in numbers)
+
+
+def test_report_lines_keep_their_keys(session):
+    lines = report_doc.report_lines(session, _round(session))
+    ind = next(x for x in lines if x["type"] == "indikator")
+    for key in ("key", "sasaran", "code", "name", "satuan", "target_tahunan", "target_tw", "target_ytd",
+                "realisasi_tw", "realisasi_ytd", "capaian_tw", "capaian_tw_reason", "capaian_ytd", "predikat",
+                "kendala", "tindak_lanjut"):
+        assert key in ind
+    bl = next(x for x in lines if x["type"] == "anggaran")
+    for key in ("key", "code", "program", "kegiatan", "sub_kegiatan", "pagu", "realisasi_tw", "realisasi_ytd",
+                "serapan_tw", "serapan_ytd"):
+        assert key in bl
