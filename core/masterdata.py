@@ -915,3 +915,70 @@ def copy_year(session: Session, actor: Actor, office_id: int, from_year: int, to
                      before={"from_budget_line_id": src_line.id, "year": from_year}, after=audit.snapshot(b),
                      office_id=office_id)
     return CopyResult(targets=len(source_targets), budget_lines=len(source_lines))
+
+
+# --- one save of a grid (pages) -------------------------------------------------------------------------
+
+
+TARGET_COLUMNS = {"tahunan": "annual", "batas_atas": "annual_upper", "tw1": "q1", "tw2": "q2", "tw3": "q3",
+                  "tw4": "q4", "sumber_pk": "source_pk", "sumber_ra": "source_ra"}
+
+
+def save_targets(session: Session, actor: Actor, year: int, changes: dict[int, dict[str, Any]],
+                 expected_versions: Optional[dict[int, int]] = None, accept_mismatch: bool = False) -> TargetResult:
+    """Save the edited rows of the target grid ({indicator id: {column: value}}), all or nothing.
+
+    When a row's quarters do not combine to its annual target and the admin has not accepted the
+    mismatch, nothing at all is saved and the warnings come back.
+    """
+    require(session, actor, "masterdata.manage")
+    expected_versions = expected_versions or {}
+    prepared: list[tuple[int, dict[str, Any]]] = []
+    warnings: list[str] = []
+    for raw_id, cols in changes.items():
+        ind = _get(session, Indicator, int(raw_id), "Indikator")
+        kwargs: dict[str, Any] = {}
+        for col, value in cols.items():
+            attr = TARGET_COLUMNS.get(col, col)
+            if attr not in ("annual", "annual_upper", *QUARTERS, "source_pk", "source_ra"):
+                raise InvalidInput(f"Kolom '{col}' tidak dapat diubah di tabel target.")
+            if attr.startswith("source"):
+                kwargs[attr] = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+            else:
+                kwargs[attr] = to_decimal(value, f"{ind.code} {col}")
+        t = session.scalar(select(Target).where(Target.indicator_id == ind.id, Target.year == int(year)))
+        merged = {k: (kwargs[k] if k in kwargs else (getattr(t, k) if t else None)) for k in ("annual", *QUARTERS)}
+        w = mismatch_warning(ind.combine, merged["annual"], [merged[q] for q in QUARTERS])
+        if w:
+            warnings.append(f"{ind.code}: {w}")
+        prepared.append((ind.id, kwargs))
+    if warnings and not accept_mismatch:
+        return TargetResult(saved=False, warnings=warnings)
+    changed = False
+    for ind_id, kwargs in prepared:
+        res = save_target(session, actor, ind_id, year, **kwargs, accept_mismatch=accept_mismatch,
+                          expected_version=expected_versions.get(ind_id))
+        changed = changed or res.changed
+    return TargetResult(saved=True, changed=changed, warnings=warnings)
+
+
+BUDGET_COLUMNS = {"kode": "code", "program": "program", "kegiatan": "kegiatan", "sub_kegiatan": "sub_kegiatan",
+                  "pagu": "pagu", "dokumen": "document", "unit_pemilik_id": "owner_unit_id"}
+
+
+def save_budget_lines(session: Session, actor: Actor, changes: dict[int, dict[str, Any]],
+                      expected_versions: Optional[dict[int, int]] = None) -> int:
+    """Save the edited rows of the DPA grid ({line id: {column: value}}) in one go; the number changed."""
+    require(session, actor, "masterdata.manage")
+    expected_versions = expected_versions or {}
+    n = 0
+    for raw_id, cols in changes.items():
+        fields = {}
+        for col, value in cols.items():
+            if col not in BUDGET_COLUMNS:
+                raise InvalidInput(f"Kolom '{col}' tidak dapat diubah di tabel anggaran.")
+            fields[BUDGET_COLUMNS[col]] = value
+        if update_budget_line(session, actor, int(raw_id), expected_version=expected_versions.get(int(raw_id)),
+                              **fields):
+            n += 1
+    return n

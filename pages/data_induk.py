@@ -1,0 +1,361 @@
+"""Data Induk: the administrator keeps units, users, Renstra and indicators, targets, DPA lines and SOP steps."""
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from core import fmt
+from core import masterdata as md
+from core.actor import ROLE_LABELS, ROLES
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/data_induk.py")
+office_id = actor.office_id
+
+st.title("Data Induk")
+st.caption("Unit kerja, pengguna, Renstra dan indikator, target PK/RA, anggaran DPA/DPPA, dan langkah SOP. "
+           "Setiap perubahan tercatat di jejak audit. Untuk mengisi banyak data sekaligus gunakan halaman "
+           "Impor Excel.")
+
+with unit_of_work() as session:
+    units = md.list_units(session, office_id)
+    unit_names = md.unit_choices(session, office_id)
+    all_units = md.unit_choices(session, office_id, active_only=False)
+
+
+
+@contextmanager
+def action(message: str) -> Iterator:
+    """One save: a unit of work whose core error is shown; on success a message and a fresh page."""
+    done = False
+    with shown_errors():
+        with unit_of_work() as session:
+            yield session
+        done = True
+    if done:
+        st.session_state["flash"] = message
+        st.rerun()
+
+
+if st.session_state.get("flash"):
+    st.success(st.session_state.pop("flash"))
+
+tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP"])
+
+
+def edited_rows(key: str) -> dict:
+    return (st.session_state.get(key) or {}).get("edited_rows", {})
+
+
+# --- Unit kerja ------------------------------------------------------------------------------------------
+with tabs[0]:
+    st.dataframe(
+        units.assign(jenis=units["jenis"].map(md.UNIT_KIND_LABELS)),
+        hide_index=True, width="stretch",
+        column_order=["kode", "nama", "nama_singkat", "jenis", "melapor", "aktif"],
+        column_config={"kode": "Kode", "nama": "Nama unit", "nama_singkat": "Nama singkat", "jenis": "Jenis",
+                       "melapor": st.column_config.CheckboxColumn("Melapor data"),
+                       "aktif": st.column_config.CheckboxColumn("Aktif")},
+    )
+    left, right = st.columns(2)
+    with left, st.form("unit_baru", clear_on_submit=True):
+        st.subheader("Tambah unit kerja")
+        code = st.text_input("Kode unit", placeholder="mis. BID-KOP", key="unit_baru_kode")
+        name = st.text_input("Nama unit", key="unit_baru_nama")
+        short = st.text_input("Nama singkat")
+        kind = st.selectbox("Jenis", [k for k in md.UNIT_KINDS if k not in ("pemkab", "dinas")],
+                            format_func=md.UNIT_KIND_LABELS.get)
+        parent = st.selectbox("Di bawah unit", list(unit_names), format_func=unit_names.get)
+        reports = st.checkbox("Unit ini melaporkan data kinerja", value=True)
+        if st.form_submit_button("Tambah unit", type="primary", key="unit_baru_simpan"):
+            with action(f"Unit '{name}' ditambahkan.") as session:
+                md.create_unit(session, actor, code=code, name=name, kind=kind, parent_id=parent,
+                               short_name=short, reports_data=reports)
+    with right:
+        st.subheader("Ubah unit kerja")
+        uid = st.selectbox("Unit", list(all_units), format_func=all_units.get, key="unit_pilih")
+        row = units[units["id"] == uid].iloc[0] if uid is not None else None
+        if row is not None:
+            with st.form(f"unit_ubah_{uid}"):
+                new_name = st.text_input("Nama unit", value=row["nama"].strip())
+                new_short = st.text_input("Nama singkat", value=row["nama_singkat"])
+                new_reports = st.checkbox("Melaporkan data kinerja", value=bool(row["melapor"]))
+                parents = {k: v for k, v in unit_names.items() if k != uid}
+                current = row["parent_id"] if row["parent_id"] in parents else None
+                new_parent = st.selectbox("Pindahkan ke bawah unit", list(parents), format_func=parents.get,
+                                          index=list(parents).index(current) if current is not None else 0)
+                active = st.checkbox("Aktif", value=bool(row["aktif"]))
+                if st.form_submit_button("Simpan perubahan unit"):
+                    with action("Perubahan unit disimpan.") as session:
+                        md.rename_unit(session, actor, uid, new_name, new_short, new_reports)
+                        if current is not None and new_parent != current:
+                            md.move_unit(session, actor, uid, new_parent)
+                        if active != bool(row["aktif"]):
+                            md.set_unit_active(session, actor, uid, active)
+
+# --- Pengguna --------------------------------------------------------------------------------------------
+with tabs[1]:
+    with unit_of_work() as session:
+        users = md.list_users(session, office_id)
+    st.dataframe(users, hide_index=True, width="stretch",
+                 column_order=["username", "nama", "nip", "jabatan", "pangkat", "peran_label", "unit", "aktif",
+                               "terkunci"],
+                 column_config={"username": "Nama pengguna", "nama": "Nama lengkap", "nip": "NIP",
+                                "jabatan": "Jabatan", "pangkat": "Pangkat/golongan", "peran_label": "Peran",
+                                "unit": "Unit kerja", "aktif": st.column_config.CheckboxColumn("Aktif"),
+                                "terkunci": st.column_config.CheckboxColumn("Terkunci")})
+    left, right = st.columns(2)
+    with left, st.form("pengguna_baru", clear_on_submit=True):
+        st.subheader("Tambah pengguna")
+        username = st.text_input("Nama pengguna", placeholder="huruf kecil, mis. kabid_kop", key="pengguna_baru_nama")
+        full_name = st.text_input("Nama lengkap (dengan gelar)", key="pengguna_baru_lengkap")
+        nip = st.text_input("NIP (18 angka, kosongkan bila bukan ASN)", key="pengguna_baru_nip")
+        jabatan = st.text_input("Jabatan")
+        pangkat = st.text_input("Pangkat/golongan", placeholder="mis. Penata (III/c)")
+        role = st.selectbox("Peran", ROLES, format_func=ROLE_LABELS.get, index=ROLES.index("kepala_bidang"))
+        unit = st.selectbox("Unit kerja", list(unit_names), format_func=unit_names.get)
+        password = st.text_input("Kata sandi awal", type="password",
+                                 help="Minimal 8 karakter, memuat huruf dan angka. Minta pengguna menggantinya.",
+                                 key="pengguna_baru_sandi")
+        if st.form_submit_button("Tambah pengguna", type="primary", key="pengguna_baru_simpan"):
+            with action(f"Pengguna '{username}' ditambahkan.") as session:
+                md.create_user(session, actor, username=username, full_name=full_name, password=password,
+                               role=role, unit_id=unit, nip=nip, jabatan=jabatan, pangkat=pangkat)
+    with right:
+        st.subheader("Ubah pengguna")
+        user_map = dict(zip(users["id"], users["username"] + " — " + users["nama"]))
+        user_id = st.selectbox("Pengguna", list(user_map), format_func=user_map.get, key="pengguna_pilih")
+        if user_id is not None:
+            u = users[users["id"] == user_id].iloc[0]
+            with st.form(f"pengguna_ubah_{user_id}"):
+                e_name = st.text_input("Nama lengkap", value=u["nama"])
+                e_nip = st.text_input("NIP", value=u["nip"])
+                e_jab = st.text_input("Jabatan", value=u["jabatan"])
+                e_pkt = st.text_input("Pangkat/golongan", value=u["pangkat"])
+                e_role = st.selectbox("Peran", ROLES, format_func=ROLE_LABELS.get, index=ROLES.index(u["peran"]))
+                e_unit = st.selectbox("Unit kerja", list(unit_names), format_func=unit_names.get,
+                                      index=list(unit_names).index(u["unit_id"]) if u["unit_id"] in unit_names else 0)
+                e_active = st.checkbox("Aktif (dapat masuk)", value=bool(u["aktif"]))
+                if st.form_submit_button("Simpan perubahan pengguna"):
+                    with action("Perubahan pengguna disimpan.") as session:
+                        md.update_user(session, actor, int(user_id), full_name=e_name, nip=e_nip, jabatan=e_jab,
+                                       pangkat=e_pkt, role=e_role, unit_id=e_unit)
+                        if e_active != bool(u["aktif"]):
+                            md.set_user_active(session, actor, int(user_id), e_active)
+            with st.form(f"pengguna_sandi_{user_id}", clear_on_submit=True):
+                new_pw = st.text_input("Kata sandi baru", type="password")
+                if st.form_submit_button("Setel ulang kata sandi"):
+                    with action("Kata sandi disetel ulang; kunci akun (bila ada) dibuka.") as session:
+                        md.reset_password(session, actor, int(user_id), new_pw)
+
+# --- Renstra & Indikator ---------------------------------------------------------------------------------
+with tabs[2]:
+    with unit_of_work() as session:
+        periods = md.list_periods(session, office_id)
+        sasaran = md.list_sasaran(session, office_id)
+        indicators = md.list_indicators(session, office_id)
+    st.subheader("Periode Renstra dan sasaran strategis")
+    c1, c2 = st.columns(2)
+    c1.dataframe(periods, hide_index=True, width="stretch", column_order=["nama", "tahun_awal", "tahun_akhir",
+                                                                          "jumlah_sasaran"],
+                 column_config={"nama": "Periode", "tahun_awal": st.column_config.NumberColumn("Awal", format="%d"),
+                                "tahun_akhir": st.column_config.NumberColumn("Akhir", format="%d"),
+                                "jumlah_sasaran": "Sasaran"})
+    c2.dataframe(sasaran, hide_index=True, width="stretch", column_order=["periode", "kode", "nama",
+                                                                          "jumlah_indikator"],
+                 column_config={"periode": "Periode", "kode": "Kode", "nama": "Sasaran strategis",
+                                "jumlah_indikator": "Indikator"})
+    with c1.form("renstra_baru", clear_on_submit=True):
+        p_name = st.text_input("Nama periode", placeholder="Renstra 2027–2031")
+        y1, y2 = st.columns(2)
+        p_start = y1.number_input("Tahun awal", 2000, 2100, dt.date.today().year, step=1)
+        p_end = y2.number_input("Tahun akhir", 2000, 2100, dt.date.today().year + 4, step=1)
+        if st.form_submit_button("Tambah periode Renstra"):
+            with action("Periode Renstra ditambahkan.") as session:
+                md.create_period(session, actor, office_id, p_name, int(p_start), int(p_end))
+    period_map = dict(zip(periods["id"], periods["nama"]))
+    with c2.form("sasaran_baru", clear_on_submit=True):
+        s_period = st.selectbox("Periode", list(period_map), format_func=period_map.get)
+        s_code = st.text_input("Kode sasaran", placeholder="S6")
+        s_name = st.text_input("Sasaran strategis")
+        if st.form_submit_button("Tambah sasaran"):
+            with action("Sasaran ditambahkan.") as session:
+                md.create_sasaran(session, actor, s_period, s_code, s_name)
+
+    st.subheader("Indikator kinerja")
+    st.dataframe(
+        indicators.assign(polaritas=indicators["polaritas"].map(md.POLARITY_LABELS),
+                          akumulasi=indicators["akumulasi"].map(md.COMBINE_LABELS)),
+        hide_index=True, width="stretch",
+        column_order=["kode", "nama", "satuan", "polaritas", "akumulasi", "iku", "unit_pemilik", "wajib_bukti",
+                      "aktif"],
+        column_config={"kode": "Kode", "nama": "Indikator", "satuan": "Satuan", "polaritas": "Polaritas",
+                       "akumulasi": "Akumulasi triwulan", "iku": st.column_config.CheckboxColumn("IKU"),
+                       "unit_pemilik": "Unit pemilik", "wajib_bukti": st.column_config.CheckboxColumn("Wajib bukti"),
+                       "aktif": st.column_config.CheckboxColumn("Aktif")})
+    sasaran_map = dict(zip(sasaran["id"], sasaran["periode"] + " · " + sasaran["kode"] + " " + sasaran["nama"]))
+    ind_map = {0: "— indikator baru —", **dict(zip(indicators["id"], indicators["kode"] + " " + indicators["nama"]))}
+    chosen = st.selectbox("Tambah atau ubah indikator", list(ind_map), format_func=ind_map.get, key="indikator_pilih")
+    cur = indicators[indicators["id"] == chosen].iloc[0] if chosen else None
+
+    def val(col, default):
+        return cur[col] if cur is not None else default
+
+    with st.form(f"indikator_{chosen}"):
+        a, b = st.columns(2)
+        i_code = a.text_input("Kode indikator (unik)", value=val("kode", ""))
+        i_satuan = b.text_input("Satuan", value=val("satuan", ""), placeholder="%, orang, dokumen, hari…")
+        i_name = st.text_input("Nama indikator", value=val("nama", ""))
+        s_ids = list(sasaran_map)
+        i_sasaran = st.selectbox("Sasaran strategis", s_ids, format_func=sasaran_map.get,
+                                 index=s_ids.index(val("sasaran_id", s_ids[0] if s_ids else None)) if s_ids else 0)
+        a, b, c = st.columns(3)
+        i_pol = a.selectbox("Polaritas", md.POLARITIES, format_func=md.POLARITY_LABELS.get,
+                            index=md.POLARITIES.index(val("polaritas", "positif")))
+        i_comb = b.selectbox("Akumulasi triwulan", md.COMBINES, format_func=md.COMBINE_LABELS.get,
+                             index=md.COMBINES.index(val("akumulasi", "sum")))
+        owner_ids = list(all_units)
+        i_owner = c.selectbox("Unit pemilik", owner_ids, format_func=all_units.get,
+                              index=owner_ids.index(val("unit_pemilik_id", owner_ids[0])))
+        i_def = st.text_area("Definisi / formula", value=val("definisi", ""))
+        i_src = st.text_input("Sumber data", value=val("sumber_data", ""))
+        a, b, c = st.columns(3)
+        i_iku = a.checkbox("Indikator Kinerja Utama (IKU)", value=bool(val("iku", False)))
+        i_ev = b.checkbox("Wajib bukti dukung", value=bool(val("wajib_bukti", True)))
+        i_act = c.checkbox("Aktif", value=bool(val("aktif", True)))
+        if st.form_submit_button("Simpan indikator", type="primary"):
+            fields = dict(sasaran_id=i_sasaran, code=i_code, name=i_name, satuan=i_satuan, polarity=i_pol,
+                          combine=i_comb, is_iku=i_iku, owner_unit_id=i_owner, definition=i_def,
+                          data_source=i_src, needs_evidence=i_ev)
+            with action("Indikator disimpan.") as session:
+                if chosen:
+                    md.update_indicator(session, actor, int(chosen), active=i_act, **fields)
+                else:
+                    md.create_indicator(session, actor, office_id, **fields)
+
+# --- Target ----------------------------------------------------------------------------------------------
+with tabs[3]:
+    year = st.number_input("Tahun target", 2000, 2100, dt.date.today().year, step=1, key="target_tahun")
+    st.caption("Target tahunan dari Perjanjian Kinerja (PK) dan target triwulan dari Rencana Aksi (RA). "
+               "Indikator kumulatif: TW I + … + TW IV = target tahunan; nilai terakhir: TW IV = target tahunan; "
+               "rata-rata: rerata TW I–IV = target tahunan.")
+    with unit_of_work() as session:
+        targets = md.list_targets(session, office_id, int(year))
+    key = f"target_editor_{year}"
+    editable = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk", "sumber_ra"]
+    num = {c: st.column_config.NumberColumn(label, min_value=0, format="localized")
+           for c, label in (("tahunan", "Target tahunan (PK)"), ("batas_atas", "Batas atas"), ("tw1", "TW I"),
+                            ("tw2", "TW II"), ("tw3", "TW III"), ("tw4", "TW IV"))}
+    st.data_editor(
+        targets.assign(akumulasi=targets["akumulasi"].map(md.COMBINE_LABELS)), key=key, hide_index=True,
+        width="stretch", disabled=[c for c in targets.columns if c not in editable],
+        column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "selisih_diterima", "peringatan"],
+        column_config={"kode": "Kode", "indikator": "Indikator", "satuan": "Satuan", "akumulasi": "Akumulasi",
+                       "sumber_pk": "Sumber PK", "sumber_ra": "Sumber RA",
+                       "selisih_diterima": st.column_config.CheckboxColumn("Selisih diterima"),
+                       "peringatan": "Peringatan", **num},
+    )
+    accept = st.checkbox("Terima selisih target (simpan walaupun target triwulan tidak cocok dengan target tahunan)",
+                         key="terima_selisih")
+    if st.button("Simpan target", type="primary", key="simpan_target"):
+        rows = edited_rows(key)
+        changes = {int(targets.iloc[i]["indicator_id"]): cols for i, cols in rows.items()}
+        versions = {int(targets.iloc[i]["indicator_id"]): int(targets.iloc[i]["versi"]) for i in rows}
+        result = None
+        if not changes:
+            st.info("Tidak ada perubahan untuk disimpan.")
+        else:
+            with shown_errors():
+                with unit_of_work() as session:
+                    result = md.save_targets(session, actor, int(year), changes, versions, accept_mismatch=accept)
+        if result is not None and result.saved:
+            st.session_state.pop(key, None)
+            st.session_state["flash"] = "Target disimpan." + (
+                " Selisih diterima: " + " ".join(result.warnings) if result.warnings else "")
+            st.rerun()
+        elif result is not None:
+            st.warning("Target belum disimpan karena target triwulan tidak cocok dengan target tahunan:")
+            for w in result.warnings:
+                st.warning(w)
+            st.info("Perbaiki angkanya, atau centang 'Terima selisih target' lalu simpan lagi.")
+    flagged = targets[targets["peringatan"] != ""]
+    for _, r in flagged.iterrows():
+        (st.info if r["selisih_diterima"] else st.warning)(
+            f"{r['kode']}: {r['peringatan']}" + (" (selisih sudah diterima)" if r["selisih_diterima"] else ""))
+
+# --- Anggaran DPA ----------------------------------------------------------------------------------------
+with tabs[4]:
+    b_year = st.number_input("Tahun anggaran", 2000, 2100, dt.date.today().year, step=1, key="dpa_tahun")
+    with unit_of_work() as session:
+        lines = md.list_budget_lines(session, office_id, int(b_year))
+    st.caption(f"{len(lines)} baris, total pagu {fmt.money(sum(lines['pagu']) if len(lines) else 0)}. "
+               "Mengubah pagu dengan dokumen DPPA menyimpan pagu sebelumnya di riwayat.")
+    b_key = f"dpa_editor_{b_year}"
+    b_edit = ["program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id"]
+    st.data_editor(
+        lines, key=b_key, hide_index=True, width="stretch",
+        disabled=[c for c in lines.columns if c not in b_edit],
+        column_order=["kode", "program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id",
+                      "pagu_sebelumnya"],
+        column_config={"kode": "Kode rekening", "program": "Program", "kegiatan": "Kegiatan",
+                       "sub_kegiatan": "Sub kegiatan",
+                       "pagu": st.column_config.NumberColumn("Pagu (Rp)", min_value=0, format="localized"),
+                       "dokumen": st.column_config.SelectboxColumn("Dokumen", options=list(md.DOCUMENTS)),
+                       "unit_pemilik_id": st.column_config.SelectboxColumn(
+                           "Unit pemilik", options=list(unit_names), format_func=lambda i: all_units.get(i, i)),
+                       "pagu_sebelumnya": "Pagu sebelumnya"},
+    )
+    if st.button("Simpan anggaran", type="primary", key="simpan_dpa"):
+        rows = edited_rows(b_key)
+        changes = {int(lines.iloc[i]["id"]): cols for i, cols in rows.items()}
+        versions = {int(lines.iloc[i]["id"]): int(lines.iloc[i]["versi"]) for i in rows}
+        with action(f"{len(changes)} baris anggaran disimpan.") as session:
+            md.save_budget_lines(session, actor, changes, versions)
+            st.session_state.pop(b_key, None)
+    with st.expander("Tambah baris anggaran"), st.form("dpa_baru", clear_on_submit=True):
+        d_code = st.text_input("Kode rekening", placeholder="2.07.03.2.01.0001")
+        d_prog = st.text_input("Program")
+        d_keg = st.text_input("Kegiatan")
+        d_sub = st.text_input("Sub kegiatan")
+        d_pagu = st.text_input("Pagu (Rp)", placeholder="1.250.000.000")
+        d_doc = st.selectbox("Dokumen", md.DOCUMENTS)
+        d_unit = st.selectbox("Unit pemilik", list(unit_names), format_func=unit_names.get)
+        if st.form_submit_button("Tambah baris"):
+            with action(f"Baris {d_code} ditambahkan.") as session:
+                md.create_budget_line(session, actor, office_id, int(b_year), code=d_code, program=d_prog,
+                                      kegiatan=d_keg, sub_kegiatan=d_sub, pagu=d_pagu, owner_unit_id=d_unit,
+                                      document=d_doc)
+
+# --- Langkah SOP -----------------------------------------------------------------------------------------
+with tabs[5]:
+    with unit_of_work() as session:
+        steps = md.list_sop_steps(session)
+    st.dataframe(steps, hide_index=True, width="stretch",
+                 column_order=["nomor", "nama_singkat", "kegiatan", "pelaksana_label", "kelengkapan", "waktu_label",
+                               "output"],
+                 column_config={"nomor": "No", "nama_singkat": "Langkah", "kegiatan": "Kegiatan",
+                                "pelaksana_label": "Pelaksana", "kelengkapan": "Kelengkapan",
+                                "waktu_label": "Waktu baku", "output": "Output"})
+    step_map = dict(zip(steps["id"], steps["nomor"].astype(str) + ". " + steps["nama_singkat"]))
+    step_id = st.selectbox("Ubah langkah", list(step_map), format_func=step_map.get, key="sop_pilih")
+    if step_id is not None:
+        s = steps[steps["id"] == step_id].iloc[0]
+        with st.form(f"sop_{step_id}"):
+            st.caption(f"Nomor {s['nomor']} dan kode '{s['kode']}' tetap; yang dapat diubah di bawah ini.")
+            e_name = st.text_input("Kegiatan", value=s["kegiatan"])
+            e_short = st.text_input("Nama singkat", value=s["nama_singkat"])
+            e_roles = st.multiselect("Pelaksana", ROLES, default=list(s["pelaksana"]), format_func=ROLE_LABELS.get)
+            a, b = st.columns(2)
+            e_min = a.number_input("Waktu baku (menit)", 1, 60 * 24 * 60, int(s["waktu_menit"]), step=1,
+                                   key=f"sop_menit_{step_id}")
+            e_label = b.text_input("Label waktu baku", value=s["waktu_label"], key=f"sop_label_{step_id}")
+            e_inputs = st.text_input("Kelengkapan", value=s["kelengkapan"])
+            e_output = st.text_input("Output", value=s["output"])
+            if st.form_submit_button("Simpan langkah", type="primary", key=f"sop_simpan_{step_id}"):
+                with action("Langkah SOP disimpan.") as session:
+                    md.update_sop_step(session, actor, int(step_id), executor_roles=e_roles,
+                                       standard_minutes=e_min, standard_label=e_label, inputs=e_inputs,
+                                       output=e_output, name=e_name, short_name=e_short)

@@ -1,0 +1,96 @@
+"""Impor Excel: templates of the PK, RA and DPA, upload with a preview of every problem, then one commit."""
+
+import datetime as dt
+
+import streamlit as st
+
+from core import imports
+from core import masterdata as md
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/impor.py")
+office_id = actor.office_id
+
+st.title("Impor Excel")
+st.caption("Masukkan Perjanjian Kinerja, Rencana Aksi, dan DPA/DPPA dari Excel: unduh templat, isi, unggah, "
+           "periksa pratinjau, lalu simpan. Bila masih ada masalah, tidak ada data yang disimpan.")
+
+if st.session_state.get("impor_pesan"):
+    st.success(st.session_state.pop("impor_pesan"))
+
+left, right = st.columns(2)
+kind = left.radio("Dokumen", imports.KINDS, format_func=imports.KIND_LABELS.get, horizontal=True, key="impor_jenis")
+year = int(right.number_input("Tahun", 2000, 2100, dt.date.today().year + 1, step=1, key="impor_tahun"))
+
+st.subheader("1. Unduh templat")
+with unit_of_work() as session:
+    tpl = imports.template(kind, session, office_id, year)
+st.download_button(f"Unduh templat {kind} {year} (.xlsx)", data=tpl, file_name=f"templat_{kind}_{year}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   icon=":material/download:", key="unduh_templat")
+st.caption("Templat sudah berisi kode dan nama indikator (PK/RA) atau baris DPA tahun itu. Lembar 'Petunjuk' "
+           "menjelaskan setiap kolom. Angka boleh ditulis 1.250.000.000 atau 12,5.")
+
+st.subheader("2. Unggah dan periksa")
+round_no = st.session_state.setdefault("impor_ke", 0)  # a new uploader after each commit
+uploaded = st.file_uploader(f"Berkas {kind} yang sudah diisi (.xlsx)", type=["xlsx"],
+                            key=f"unggah_{kind}_{year}_{round_no}")
+accept = False
+if kind in ("PK", "RA"):
+    accept = st.checkbox("Terima selisih target (target triwulan tidak cocok dengan target tahunan menurut aturan "
+                         "akumulasi indikator)", key="impor_terima_selisih")
+preview = None
+if uploaded is not None:
+    with shown_errors():
+        with unit_of_work() as session:
+            preview = imports.parse(kind, uploaded.getvalue(), session, office_id, year=year,
+                                    accept_mismatch=accept)
+if preview is not None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Baris baru", preview.inserts)
+    c2.metric("Baris diubah", preview.updates)
+    c3.metric("Tidak berubah", preview.unchanged)
+    c4.metric("Masalah", len(preview.problems))
+    if preview.problems:
+        st.error(f"Ada {len(preview.problems)} masalah. Perbaiki baris berikut di Excel lalu unggah kembali; "
+                 "belum ada data yang disimpan.")
+        st.dataframe(preview.problems_frame(), hide_index=True, width="stretch")
+    if preview.warnings:
+        st.warning("Selisih target yang akan diterima:")
+        st.dataframe(preview.warnings_frame(), hide_index=True, width="stretch")
+    with st.expander(f"Pratinjau {len(preview.rows)} baris yang terbaca", expanded=not preview.problems):
+        st.dataframe(preview.rows, hide_index=True, width="stretch")
+
+    st.subheader("3. Simpan")
+    nothing = preview.inserts + preview.updates == 0
+    if st.button("Simpan semua", type="primary", disabled=not preview.ok or nothing, key="impor_simpan"):
+        result = None
+        with shown_errors():
+            with unit_of_work() as session:
+                result = imports.commit(session, actor, preview)
+        if result is not None:
+            st.session_state["impor_pesan"] = (
+                f"Impor {kind} {year} tersimpan: {result.inserted} baris baru, {result.updated} diubah, "
+                f"{result.unchanged} tidak berubah.")
+            st.session_state["impor_ke"] = round_no + 1
+            st.rerun()
+    if preview.ok and nothing:
+        st.info("Berkas ini tidak mengubah apa pun: semua baris sama dengan data yang tersimpan.")
+
+st.divider()
+st.subheader("Siapkan tahun baru")
+st.caption("Menyalin daftar target indikator (dengan nilai kosong) dan baris DPA (dengan pagu 0) ke tahun "
+           "berikutnya, siap diisi melalui impor PK, RA dan DPA. Data tahun tujuan yang sudah ada tidak ditimpa.")
+a, b, c = st.columns([1, 1, 2])
+from_year = int(a.number_input("Dari tahun", 2000, 2100, dt.date.today().year, step=1, key="salin_dari"))
+to_year = int(b.number_input("Ke tahun", 2000, 2100, dt.date.today().year + 1, step=1, key="salin_ke"))
+if c.button("Salin ke tahun baru", key="salin_tahun"):
+    copied = None
+    with shown_errors():
+        with unit_of_work() as session:
+            copied = md.copy_year(session, actor, office_id, from_year, to_year)
+    if copied is not None:
+        st.session_state["impor_pesan"] = (f"Tahun {to_year} disiapkan: {copied.targets} baris target dan "
+                                           f"{copied.budget_lines} baris DPA (pagu 0).")
+        st.rerun()

@@ -1,0 +1,102 @@
+"""Data Induk and Impor Excel pages: the administrator works there; a Kepala Bidang never sees them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from core.auth import actor_for
+from core.navigation import pages_for
+from core.uow import unit_of_work
+from db.models import OrgUnit, SopStep, User
+from tests.apptest import logged_in, texts
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_admin_sees_data_induk_group_and_kepala_bidang_does_not():
+    assert [p.path for p in pages_for("admin")["Data Induk"]] == ["pages/data_induk.py", "pages/impor.py"]
+    for role in ("kepala_bidang", "kepala_dinas", "sekretaris", "jft", "penyusun", "perencana", "pemantau"):
+        assert "Data Induk" not in pages_for(role)
+
+
+def _as(username: str, page: str, url: str) -> AppTest:
+    """The page reached directly (not through the navigation) by `username`."""
+    with unit_of_work(url) as s:
+        actor = actor_for(s, username)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    at.session_state["actor"] = actor
+    return at.run()
+
+
+def test_kepala_bidang_cannot_navigate_to_data_induk(sqlite_url):
+    at = logged_in("kabid_lattas")
+    with pytest.raises(ValueError):
+        at.switch_page("pages/data_induk.py")
+
+
+def test_kepala_bidang_is_refused_the_data_induk_page(sqlite_url):
+    at = _as("kabid_lattas", "pages/data_induk.py", sqlite_url)
+    assert "tidak tersedia untuk peran Kepala Bidang" in texts(at)
+    assert not at.tabs and not at.get("form")
+
+
+def test_kepala_bidang_is_refused_the_import_page(sqlite_url):
+    at = _as("kabid_ind", "pages/impor.py", sqlite_url)
+    assert "tidak tersedia untuk peran" in texts(at)
+    assert not at.get("download_button") and not at.button
+
+
+def test_admin_opens_data_induk_with_all_tabs(sqlite_url):
+    at = logged_in("admin", "pages/data_induk.py")
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs] == ["Unit kerja", "Pengguna", "Renstra & Indikator", "Target",
+                                         "Anggaran DPA", "Langkah SOP"]
+    assert "Data Induk" in texts(at)
+
+
+def test_admin_adds_a_unit_through_the_form(sqlite_url):
+    at = logged_in("admin", "pages/data_induk.py")
+    at.text_input(key="unit_baru_kode").input("BID-KOP")
+    at.text_input(key="unit_baru_nama").input("Bidang Koperasi")
+    at.button(key="unit_baru_simpan").click().run()
+    assert not at.exception, at.exception
+    assert "Unit 'Bidang Koperasi' ditambahkan." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(OrgUnit.name).where(OrgUnit.code == "BID-KOP")) == "Bidang Koperasi"
+
+
+def test_bad_nip_shows_an_indonesian_error_and_saves_nothing(sqlite_url):
+    at = logged_in("admin", "pages/data_induk.py")
+    at.text_input(key="pengguna_baru_nama").input("staf_baru")
+    at.text_input(key="pengguna_baru_lengkap").input("Siti Aminah")
+    at.text_input(key="pengguna_baru_nip").input("12345")
+    at.text_input(key="pengguna_baru_sandi").input("rahasia2026")
+    at.button(key="pengguna_baru_simpan").click().run()
+    assert "NIP harus 18 angka" in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(User).where(User.username == "staf_baru")) is None
+
+
+def test_admin_changes_sop_step_standard_time(sqlite_url):
+    at = logged_in("admin", "pages/data_induk.py")
+    with unit_of_work(sqlite_url) as s:
+        step_id = s.scalar(select(SopStep.id).where(SopStep.number == 1))
+    at.number_input(key=f"sop_menit_{step_id}").set_value(20)
+    at.text_input(key=f"sop_label_{step_id}").input("20 menit")
+    at.button(key=f"sop_simpan_{step_id}").click().run()
+    assert not at.exception, at.exception
+    assert "Langkah SOP disimpan." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        step = s.scalar(select(SopStep).where(SopStep.number == 1))
+        assert (step.standard_minutes, step.standard_label) == (20, "20 menit")
+
+
+def test_admin_opens_import_page_with_template_download(sqlite_url):
+    at = logged_in("admin", "pages/impor.py")
+    assert not at.exception, at.exception
+    assert "Impor Excel" in texts(at)
+    assert "Siapkan tahun baru" in texts(at)
