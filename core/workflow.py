@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
@@ -20,7 +20,21 @@ from core.sop import step_by_code
 from db.models import CollectionRound, SopStep, StepRecord, utcnow
 
 
+def lock_for_write(session: Session) -> None:
+    """Take the database's write lock now, before reading what a change depends on (SQLite only).
+
+    PostgreSQL locks the rows read with SELECT … FOR UPDATE. SQLite has no row locks and starts the
+    write transaction only at the first write, so two saves could both read version v and both write
+    (a lost update). A write that changes nothing takes the lock at once: the second save waits until
+    the first commits, then reads the newer version and is refused with Conflict.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE collection_rounds SET id = id WHERE 0"))
+
+
 def get_round(session: Session, round_id: int, for_update: bool = False) -> CollectionRound:
+    if for_update:
+        lock_for_write(session)
     stmt = select(CollectionRound).where(CollectionRound.id == round_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
