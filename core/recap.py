@@ -443,3 +443,101 @@ def filter_options(session: Session, office_id: int) -> dict[str, Any]:
         .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc()).limit(1)).first()
     return {"years": years, "units": units, "sasaran": sasaran,
             "latest": (latest[0], latest[1]) if latest else None}
+
+
+# --- what the Rekap page shows and downloads ----------------------------------------------------
+
+UNIT_VIEW = ["unit", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER, "predikat", "pagu",
+             "realisasi_anggaran_ytd", "serapan_ytd"]
+SASARAN_VIEW = ["sasaran", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER, "predikat"]
+BUDGET_VIEW = ["code", "program", "kegiatan", "sub_kegiatan", "unit", "pagu", "realisasi_anggaran_tw",
+               "realisasi_anggaran_ytd", "serapan_tw", "serapan_ytd", "tahun_berjalan"]
+ANNUAL_VIEW = ["code", "name", "sasaran", "unit", "satuan", "target_tahunan",
+               *[f"{k}_q{q}" for q in QUARTERS for k in ("target", "realisasi", "capaian")],
+               "triwulan", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]
+PROJECTION_VIEW = ["code", "name", "unit", "satuan", "target_tahunan", "realisasi_ytd", "proyeksi",
+                   "capaian_proyeksi", "berisiko", "keterangan"]
+MONEY = {"pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd"}
+PERCENT = {"capaian_tw", "capaian_ytd", "rata_capaian", "serapan_tw", "serapan_ytd", "tahun_berjalan",
+           "capaian_proyeksi", *[f"capaian_q{q}" for q in QUARTERS]}
+
+
+@dataclass
+class RecapBundle:
+    year: int
+    quarter: int
+    indicators: pd.DataFrame
+    units: pd.DataFrame
+    sasaran: pd.DataFrame
+    budget: pd.DataFrame
+    budget_by_unit: pd.DataFrame
+    annual: pd.DataFrame
+    quarterly: pd.DataFrame
+    projection: pd.DataFrame
+    steps: pd.DataFrame
+
+
+def bundle(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters()) -> RecapBundle:
+    """Every recap of one period and filter set (what Rekap & Unduh shows), in one call."""
+    return RecapBundle(
+        year=year, quarter=quarter,
+        indicators=indicator_recap(session, office_id, year, quarter, filters),
+        units=unit_recap(session, office_id, year, quarter, filters),
+        sasaran=sasaran_recap(session, office_id, year, quarter, filters),
+        budget=budget_recap(session, office_id, year, quarter, filters, by="line"),
+        budget_by_unit=budget_recap(session, office_id, year, quarter, filters, by="unit"),
+        annual=annual_recap(session, office_id, year, filters),
+        quarterly=quarterly_long(session, office_id, year, filters),
+        projection=projection_recap(session, office_id, year, quarter, filters),
+        steps=step_durations(session, office_id),
+    )
+
+
+def views(b: RecapBundle) -> dict[str, pd.DataFrame]:
+    """The downloadable views with Indonesian headers, numbers still numbers (one sheet each)."""
+    return {
+        "Per Indikator": labelled(b.indicators[INDICATOR_VIEW]),
+        "Per Unit": labelled(b.units[[c for c in UNIT_VIEW if c in b.units.columns]]),
+        "Per Sasaran": labelled(b.sasaran[SASARAN_VIEW]),
+        "Anggaran": labelled(b.budget[BUDGET_VIEW]),
+        "Rekap Tahunan": labelled(b.annual[ANNUAL_VIEW]),
+        "Proyeksi": labelled(b.projection[PROJECTION_VIEW]),
+    }
+
+
+def for_display(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Selected columns formatted the Indonesian way (1.234,56; 87,50 %; Rp 1.250.000) with labels."""
+    from core import fmt
+
+    out = pd.DataFrame(index=df.index)
+    for c in columns:
+        if c not in df.columns:
+            continue
+        s = df[c]
+        if c in MONEY:
+            out[c] = [fmt.money(v) if v is not None and not _isnan(v) else NA for v in s]
+        elif c in PERCENT:
+            out[c] = [fmt.percent(v) if v is not None and not _isnan(v) else NA for v in s]
+        elif s.dtype == bool or c in ("iku", "berisiko"):
+            out[c] = ["Ya" if v else "Tidak" for v in s]
+        elif s.dtype == object and any(isinstance(v, Decimal) for v in s):
+            out[c] = [fmt.number(v) if v is not None and not _isnan(v) else NA for v in s]
+        else:
+            out[c] = s
+    return labelled(out.reset_index(drop=True))
+
+
+def _isnan(v: Any) -> bool:
+    return isinstance(v, float) and v != v
+
+
+def headline(b: RecapBundle) -> dict[str, Any]:
+    """The metrics row of the recap: indicators, average capaian, how many lag, budget absorption."""
+    caps = [v for v in b.indicators["capaian_tw"] if v is not None]
+    pagu = sum(b.budget_by_unit["pagu"], Decimal(0)) if len(b.budget_by_unit) else Decimal(0)
+    ytd = sum(b.budget_by_unit["realisasi_anggaran_ytd"], Decimal(0)) if len(b.budget_by_unit) else Decimal(0)
+    return {"indicators": len(b.indicators), "assessed": len(caps),
+            "average": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
+            "below": sum(1 for v in caps if v < ach.HUNDRED), "counts": predicate_counts(caps),
+            "absorption": ach.absorption(ytd, pagu), "elapsed": year_elapsed(b.quarter),
+            "at_risk": [(r["code"], r["capaian_proyeksi"]) for r in b.projection.to_dict("records") if r["berisiko"]]}

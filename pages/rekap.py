@@ -1,0 +1,125 @@
+"""Rekap & Unduh: recaps by quarter, year-to-date and year, by unit and indicator; charts; CSV and Excel."""
+
+import datetime as dt
+
+import streamlit as st
+
+from core import audit, charts, exports, fmt, recap
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/rekap.py")
+
+st.title("Rekap & Unduh")
+if actor.office_id is None:
+    st.info("Akun Anda tidak terhubung dengan kantor mana pun.")
+    st.stop()
+
+with unit_of_work() as session:
+    options = recap.filter_options(session, actor.office_id)
+    version = audit.data_version(session)
+    sig = exports.signer(session, actor.office_id)
+
+if not options["years"]:
+    st.info("Belum ada data pengumpulan triwulan untuk direkap.")
+    st.stop()
+
+latest_year, latest_q = options["latest"]
+units = dict(options["units"])
+sasaran = dict(options["sasaran"])
+
+with st.container(border=True):
+    c = st.columns([1, 1, 2, 2, 1])
+    year = c[0].selectbox("Tahun", options["years"], index=options["years"].index(latest_year), key="rekap_year")
+    quarter = c[1].selectbox("Triwulan", [1, 2, 3, 4], index=(latest_q if year == latest_year else 4) - 1,
+                             format_func=fmt.quarter_label, key="rekap_quarter")
+    unit_id = c[2].selectbox("Unit", [None, *units], format_func=lambda i: "Semua unit" if i is None else units[i],
+                             key="rekap_unit")
+    sasaran_id = c[3].selectbox("Sasaran", [None, *sasaran],
+                                format_func=lambda i: "Semua sasaran" if i is None else sasaran[i],
+                                key="rekap_sasaran")
+    iku_only = c[4].toggle("Hanya IKU", key="rekap_iku")
+
+
+@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
+def _bundle(data_version: int, office_id: int, year: int, quarter: int, unit_id, sasaran_id, iku_only: bool):
+    """Cached per data version: any audited save changes the key, so the recap is never stale."""
+    with unit_of_work() as session:
+        return recap.bundle(session, office_id, year, quarter,
+                            recap.Filters(unit_id=unit_id, sasaran_id=sasaran_id, iku_only=iku_only))
+
+
+with st.spinner("Menyusun rekap…"), shown_errors():
+    b = _bundle(version, actor.office_id, year, quarter, unit_id, sasaran_id, iku_only)
+
+period = f"{fmt.quarter_label(quarter)} Tahun {year}"
+scope = " · ".join(x for x in (units.get(unit_id), sasaran.get(sasaran_id), "IKU" if iku_only else None) if x)
+st.caption(f"Periode {period}{' · ' + scope if scope else ''}. Data langsung dari basis data "
+           f"(termasuk data yang belum diterima).")
+
+if b.indicators.empty:
+    st.warning("Tidak ada indikator untuk pilihan ini. Ubah penyaring di atas.")
+    st.stop()
+
+h = recap.headline(b)
+m = st.columns(4)
+m[0].metric("Indikator", f"{h['indicators']}", help=f"Dapat dinilai: {h['assessed']}")
+m[1].metric("Rata-rata capaian TW", fmt.percent(h["average"], 1),
+            help=", ".join(f"{k}: {v}" for k, v in h["counts"].items()))
+m[2].metric("Di bawah target", f"{h['below']}", delta="perlu perhatian" if h["below"] else "semua tercapai",
+            delta_color="inverse" if h["below"] else "normal")
+m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
+            help=f"Tahun berjalan {fmt.percent(h['elapsed'], 0)}")
+
+tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP"])
+with tabs[0]:
+    st.dataframe(recap.for_display(b.indicators, recap.INDICATOR_VIEW), hide_index=True)
+with tabs[1]:
+    st.dataframe(recap.for_display(b.units, recap.UNIT_VIEW), hide_index=True)
+    st.altair_chart(charts.achievement_by(b.units, "unit"), width="stretch")
+with tabs[2]:
+    st.dataframe(recap.for_display(b.sasaran, recap.SASARAN_VIEW), hide_index=True)
+    st.altair_chart(charts.achievement_by(b.sasaran, "sasaran"), width="stretch")
+with tabs[3]:
+    st.dataframe(recap.for_display(b.budget, recap.BUDGET_VIEW), hide_index=True)
+    st.altair_chart(charts.budget_absorption(b.budget_by_unit, "unit"), width="stretch")
+with tabs[4]:
+    st.caption("Empat triwulan berdampingan dengan capaian s.d. triwulan terakhir yang dilaporkan "
+               "(bahan LKjIP).")
+    st.dataframe(recap.for_display(b.annual, recap.ANNUAL_VIEW), hide_index=True)
+with tabs[5]:
+    codes = list(b.indicators["code"])
+    names = dict(zip(b.indicators["code"], b.indicators["name"]))
+    code = st.selectbox("Indikator", codes, format_func=lambda k: f"{k} {names[k]}", key="rekap_chart_ind")
+    st.altair_chart(charts.realisation_vs_target(b.quarterly, code), width="stretch")
+    st.altair_chart(charts.indicator_achievement(b.indicators), width="stretch")
+    st.altair_chart(charts.trend_chart(b.quarterly), width="stretch")
+    st.altair_chart(charts.projection_chart(b.projection), width="stretch")
+    if h["at_risk"]:
+        st.warning("Berisiko tidak mencapai target tahunan: "
+                   + ", ".join(f"{k} ({fmt.percent(v, 1)})" for k, v in h["at_risk"]))
+with tabs[6]:
+    st.altair_chart(charts.step_durations_chart(b.steps), width="stretch")
+
+st.subheader("Unduh")
+views = recap.views(b)
+d = st.columns([2, 2, 3])
+view_name = d[0].selectbox("Tabel", list(views), key="rekap_view")
+kind = d[1].radio("Format", ["XLSX (semua tabel)", "CSV standar", "CSV Excel Indonesia"], key="rekap_format")
+base = f"rekap-kinerja-{year}-tw{quarter}"
+title = f"Rekap Capaian Kinerja {period}"
+with d[2]:
+    if kind.startswith("XLSX"):
+        with st.spinner("Menyiapkan berkas Excel…"):
+            data = exports.to_xlsx(views, title, sig.office_name, f"Periode {period}" + (f" · {scope}" if scope else ""),
+                                   sig, dt.date.today())
+        st.download_button("Unduh Excel (XLSX)", data, file_name=base + ".xlsx", mime=exports.XLSX_TYPE,
+                           icon=":material/download:", type="primary", on_click="ignore")
+    else:
+        dialect = "standar" if kind == "CSV standar" else "excel_id"
+        data = exports.to_csv(views[view_name], dialect)
+        slug = view_name.lower().replace(" ", "-")
+        st.download_button(f"Unduh CSV ({view_name})", data, file_name=f"{base}-{slug}-{dialect}.csv",
+                           mime=exports.CSV_TYPE, icon=":material/download:", type="primary", on_click="ignore")
+    st.caption("CSV Excel Indonesia memakai pemisah titik koma dan koma desimal; "
+               "XLSX berisi satu lembar per tabel dengan blok tanda tangan.")

@@ -1,0 +1,46 @@
+"""Rekap & Unduh as users see it: filters, tables, charts, annual recap and downloads."""
+
+from tests.apptest import logged_in, texts
+
+
+def test_every_role_can_open_rekap_with_latest_quarter_selected(sqlite_url):
+    at = logged_in("pemantau", "pages/rekap.py")
+    assert not at.exception
+    assert "Rekap & Unduh" in texts(at)
+    assert at.selectbox(key="rekap_year").value == 2026
+    assert at.selectbox(key="rekap_quarter").value == 2
+    table = at.dataframe[0].value
+    assert len(table) == 15 and "Capaian TW (%)" in table.columns
+    assert table["Capaian TW (%)"].str.endswith(" %").all()
+    labels = [m.label for m in at.metric]
+    assert "Rata-rata capaian TW" in labels and "Serapan anggaran s.d. TW" in labels
+
+
+def test_filters_narrow_the_recap_to_one_unit_and_iku(sqlite_url):
+    at = logged_in("kabid_lattas", "pages/rekap.py")
+    unit = at.selectbox(key="rekap_unit")
+    lattas = next(o for o in unit.options if "Pelatihan" in o)
+    unit.select(lattas).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["Unit"]) == {"Bidang Pelatihan dan Penempatan Tenaga Kerja"} and len(table) == 5
+    at.toggle(key="rekap_iku").set_value(True).run()
+    assert list(at.dataframe[0].value["Kode"]) == ["IKU-01"]
+
+
+def test_earlier_year_shows_four_quarters_in_the_annual_recap(sqlite_url):
+    at = logged_in("kadis", "pages/rekap.py")
+    at.selectbox(key="rekap_year").select(2025).run()
+    assert not at.exception
+    at.selectbox(key="rekap_quarter").select(4).run()
+    assert not at.exception
+    annual = next(d.value for d in at.dataframe if "Realisasi TW IV" in d.value.columns)
+    assert annual["Realisasi TW IV"].ne("–").all() and annual["Capaian s.d. TW (%)"].ne("–").all()
+
+
+def test_download_formats_are_offered(sqlite_url):
+    at = logged_in("penyusun", "pages/rekap.py")
+    assert "Unduh" in texts(at)
+    at.radio(key="rekap_format").set_value("CSV Excel Indonesia").run()
+    assert not at.exception
+    assert "CSV Excel Indonesia memakai pemisah titik koma" in texts(at)
