@@ -25,8 +25,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/akun.py", "Akun Saya", ":material/person:", "Umum", ALL),
     PageSpec("pages/disposisi.py", "Disposisi", ":material/assignment:", "Pengumpulan Data", ("kepala_dinas", "sekretaris")),
     PageSpec("pages/isi_data.py", "Isi Data Kinerja", ":material/edit_note:", "Pengumpulan Data", ("kepala_bidang", "jft")),
+    PageSpec("pages/pengolahan.py", "Pengolahan", ":material/fact_check:", "Pengumpulan Data", ("penyusun",)),
+    PageSpec("pages/koreksi.py", "Sosialisasi & Koreksi", ":material/rate_review:", "Pengumpulan Data",
+             ("sekretaris", "perencana", "penyusun")),
+    PageSpec("pages/dokumentasi.py", "Dokumentasi", ":material/inventory_2:", "Pengumpulan Data", ALL),
     PageSpec("pages/rekap.py", "Rekap & Unduh", ":material/query_stats:", "Laporan", ALL),
     PageSpec("pages/cadangan.py", "Cadangan & Pemulihan", ":material/backup:", "Administrasi", ("admin",)),
+    PageSpec("pages/jejak_audit.py", "Jejak Audit", ":material/history:", "Administrasi", ("admin", "kepala_dinas")),
     PageSpec("pages/data_induk.py", "Data Induk", ":material/database:", "Data Induk", ("admin",)),
     PageSpec("pages/impor.py", "Impor Excel", ":material/upload_file:", "Data Induk", ("admin",)),
 )

@@ -69,6 +69,61 @@ FIELD_LABELS = {
 # --- reading -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RoundStatus:
+    """Where a round stands, for pages that show the actions of steps 4–9."""
+
+    id: int
+    year: int
+    quarter: int
+    title: str
+    status: str
+    step_number: int
+    step_code: str
+    step_name: str
+    latest_report_id: Optional[int]
+    latest_version: Optional[int]
+    latest_kind: str
+    open_corrections: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "berjalan"
+
+
+def round_status(session: Session, round_id: int) -> RoundStatus:
+    from core.home import round_title
+
+    rnd = workflow.get_round(session, round_id)
+    step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
+    latest = latest_report(session, round_id)
+    return RoundStatus(
+        id=rnd.id, year=rnd.year, quarter=rnd.quarter, title=round_title(rnd.year, rnd.quarter), status=rnd.status,
+        step_number=rnd.current_step, step_code=step.code if step else "", step_name=step.short_name if step else "",
+        latest_report_id=latest.id if latest else None, latest_version=latest.version if latest else None,
+        latest_kind=latest.kind if latest else "", open_corrections=len(open_corrections(session, round_id)))
+
+
+def current_round_id(session: Session, office_id: Optional[int]) -> Optional[int]:
+    """The office's running round, newest first; None when no round is open."""
+    if office_id is None:
+        return None
+    return session.scalar(select(CollectionRound.id).where(
+        CollectionRound.office_id == office_id, CollectionRound.status == "berjalan")
+        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc()))
+
+
+def documentable_rounds(session: Session, office_id: Optional[int]) -> list[RoundStatus]:
+    """Rounds of the office that are documented and have a report (candidates for a reissue)."""
+    if office_id is None:
+        return []
+    ids = session.scalars(select(CollectionRound.id).where(
+        CollectionRound.office_id == office_id, CollectionRound.status == "selesai",
+        CollectionRound.id.in_(select(Report.round_id))).order_by(CollectionRound.year.desc(),
+                                                                   CollectionRound.quarter.desc()))
+    return [round_status(session, i) for i in ids]
+
+
 def get_report(session: Session, report_id: int) -> Report:
     rep = session.get(Report, report_id)
     if rep is None:
@@ -109,6 +164,20 @@ def versions(session: Session, round_id: int) -> pd.DataFrame:
 
 def report_files(session: Session, report_id: int) -> list[ReportFile]:
     return list(get_report(session, report_id).files)
+
+
+@dataclass(frozen=True)
+class FileItem:
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    content: bytes
+
+
+def report_file_items(session: Session, report_id: int) -> list[FileItem]:
+    """The report's files as plain data (for download buttons)."""
+    return [FileItem(f.name, f.media_type, f.size, f.sha256, f.content) for f in get_report(session, report_id).files]
 
 
 def lines_table(session: Session, report_id: int) -> pd.DataFrame:
@@ -152,9 +221,12 @@ def corrections_table(session: Session, round_id: int) -> pd.DataFrame:
             "field": c.field, "note": c.note, "proposed_value": c.proposed_value,
             "author": users.get(c.author_id, ""), "created_at": c.created_at, "resolved": c.resolved,
             "applied_in_version": applied.version if applied else None,
+            "field_label": FIELD_LABELS.get(c.field, c.field) if c.field else "(seluruh baris)",
+            "status_label": f"Diterapkan pada versi {applied.version}" if applied else "Terbuka",
         })
     return pd.DataFrame(rows, columns=["correction_id", "report_version", "line_key", "field", "note",
-                                       "proposed_value", "author", "created_at", "resolved", "applied_in_version"])
+                                       "proposed_value", "author", "created_at", "resolved", "applied_in_version",
+                                       "field_label", "status_label"])
 
 
 # --- building versions ---------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Dokumentasi (SOP langkah 9): the penyusun documents the final report; everyone reads the archive of every
+round's reports with versions, SHA-256 checksums and downloads, and can verify an archive bundle."""
+
+import streamlit as st
+
+from core import fmt, reporting, review
+from core.permissions import can
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/dokumentasi.py")
+
+
+def done(message: str) -> None:
+    st.session_state["dokumentasi_pesan"] = message
+    st.rerun()
+
+
+st.title("Dokumentasi")
+st.caption("Laporan kinerja triwulan yang telah didokumentasikan tidak dapat diubah; koreksi sesudahnya "
+           "diterbitkan sebagai versi baru dengan arsip baru.")
+if msg := st.session_state.pop("dokumentasi_pesan", None):
+    st.success(msg)
+
+with unit_of_work() as session:
+    round_id = reporting.current_round_id(session, actor.office_id)
+    state = reporting.round_status(session, round_id) if round_id else None
+    may_document = can(session, actor, "report.document")
+    archives = reporting.archives(session, actor.office_id)
+    documented = reporting.documentable_rounds(session, actor.office_id) if may_document else []
+
+if state is not None and state.step_code == "dokumentasi":
+    with st.container(border=True):
+        st.subheader(f"Dokumentasikan {state.title} (langkah 9)")
+        if may_document:
+            st.markdown(f"Laporan versi {state.latest_version} telah diserahkan JFT Perencana. Dokumentasi "
+                        "membuat laporan final, arsip berisi berkas laporan, data, bukti dukung dan riwayat, "
+                        "lalu menutup pengumpulan data (datanya tidak dapat diubah lagi).")
+            note = st.text_input("Catatan (boleh kosong)", key="catatan_dokumentasi")
+            sure = st.checkbox("Saya memahami bahwa data pengumpulan ini menjadi tidak dapat diubah.",
+                               key="yakin_dokumentasi")
+            if st.button("Dokumentasikan laporan final", type="primary", disabled=not sure, key="dokumentasikan",
+                         icon=":material/inventory_2:"):
+                with shown_errors():
+                    with st.status("Mendokumentasikan laporan…", expanded=True) as status:
+                        st.write("Menyusun laporan final dan arsip…")
+                        with unit_of_work() as session:
+                            arc = reporting.document(session, actor, state.id, note)
+                            version, digest = arc.version, arc.sha256
+                        status.update(label="Laporan final didokumentasikan.", state="complete")
+                    done(f"Laporan final versi {version} didokumentasikan. SHA-256 arsip: {digest}")
+        else:
+            st.info("Laporan menunggu didokumentasikan oleh Staf Penyusun.")
+elif state is not None:
+    st.info(f"{state.title} sedang berada pada langkah {state.step_number}: {state.step_name}. "
+            "Laporan didokumentasikan pada langkah terakhir.")
+
+st.subheader("Arsip laporan")
+if archives.empty:
+    st.info("Belum ada laporan yang didokumentasikan dengan arsip.")
+    st.stop()
+
+table = archives.assign(
+    Triwulan=[f"{fmt.quarter_label(q)} {y}" for y, q in zip(archives["year"], archives["quarter"])],
+    Dibuat=[review.when(v) for v in archives["created_at"]],
+    Ukuran=[f"{fmt.number(s / 1024, 1)} KB" for s in archives["size"]],
+).rename(columns={"version": "Versi", "created_by": "Oleh", "note": "Catatan", "sha256": "SHA-256",
+                  "members": "Berkas"})
+st.dataframe(table[["Triwulan", "Versi", "Dibuat", "Oleh", "Catatan", "Berkas", "Ukuran", "SHA-256"]],
+             hide_index=True, width="stretch")
+
+labels = {int(a): f"{t} — versi {v}" for a, t, v in zip(archives["archive_id"], table["Triwulan"],
+                                                       archives["version"])}
+chosen = st.selectbox("Pilih arsip", list(labels), format_func=labels.get, key="pilih_arsip")
+row = archives.set_index("archive_id").loc[chosen]
+
+with unit_of_work() as session:
+    files = reporting.report_file_items(session, int(row["report_id"]))
+    try:
+        zip_bytes = reporting.archive_bytes(session, chosen)
+        missing = ""
+    except Exception as err:  # noqa: BLE001 - shown to the user, the rest of the page still works
+        zip_bytes, missing = None, str(err)
+
+st.markdown("**Berkas laporan**")
+for f in files:
+    left, right = st.columns([3, 1])
+    left.markdown(f"{f.name} · {fmt.number(f.size / 1024, 1)} KB  \n<small>SHA-256: `{f.sha256}`</small>",
+                  unsafe_allow_html=True)
+    right.download_button("Unduh", data=f.content, file_name=f.name, mime=f.media_type,
+                          key=f"unduh_berkas_{chosen}_{f.name}", icon=":material/download:")
+if zip_bytes is not None:
+    st.download_button("Unduh arsip (.zip)", data=zip_bytes, file_name=str(row["file_name"]),
+                       mime="application/zip", key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:")
+else:
+    st.error(missing)
+
+if st.button("Verifikasi arsip", key=f"verifikasi_{chosen}", icon=":material/verified:"):
+    with shown_errors():
+        with unit_of_work() as session:
+            check = reporting.verify_archive(session, chosen)
+        labels_status = {"ok": "Sesuai", "changed": "Berubah", "missing": "Hilang", "extra": "Tambahan"}
+        if check.ok:
+            st.success(f"Arsip utuh: SHA-256 arsip dan {len(check.members)} berkas di dalamnya sesuai dengan "
+                       "manifest saat didokumentasikan.")
+        else:
+            bad = check.members[check.members["status"] != "ok"]
+            st.error(f"Arsip TIDAK utuh: berkas arsip {labels_status[check.file_status].lower()}, "
+                     f"{len(bad)} berkas di dalamnya tidak sesuai manifest. Pulihkan dari cadangan.")
+        st.dataframe(check.members.assign(Status=[labels_status.get(s, s) for s in check.members["status"]])
+                     .rename(columns={"name": "Berkas", "expected": "SHA-256 tercatat",
+                                      "actual": "SHA-256 sekarang"})[
+                         ["Berkas", "Status", "SHA-256 tercatat", "SHA-256 sekarang"]],
+                     hide_index=True, width="stretch")
+
+if documented:
+    st.divider()
+    with st.expander("Terbitkan ulang laporan yang sudah didokumentasikan (versi baru)"):
+        st.markdown("Koreksi sesudah dokumentasi tidak menimpa laporan lama: terbit versi final baru dengan "
+                    "arsip baru, sedangkan versi dan arsip lama tetap utuh.")
+        names = {r.id: f"{r.title} (versi terakhir {r.latest_version})" for r in documented}
+        target = st.selectbox("Pengumpulan data", list(names), format_func=names.get, key="terbit_ulang_ronde")
+        reason = st.text_area("Alasan penerbitan ulang (wajib)", key="terbit_ulang_alasan")
+        if st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    arc = reporting.reissue(session, actor, target, reason)
+                    version = arc.version
+                done(f"Versi final {version} diterbitkan dengan arsip baru.")

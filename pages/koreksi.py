@@ -1,0 +1,142 @@
+"""Sosialisasi & Koreksi (SOP langkah 6–8): the Sekretaris sends the draft to the JFT Perencana, who notes
+corrections against its lines; the penyusun applies them as a new version; the planner hands it over."""
+
+import streamlit as st
+
+from core import reporting, review
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/koreksi.py")
+
+
+def done(message: str) -> None:
+    st.session_state["koreksi_pesan"] = message
+    st.rerun()
+
+
+st.title("Sosialisasi & Koreksi")
+if msg := st.session_state.pop("koreksi_pesan", None):
+    st.success(msg)
+
+with unit_of_work() as session:
+    round_id = reporting.current_round_id(session, actor.office_id)
+    state = reporting.round_status(session, round_id) if round_id else None
+    versions = reporting.versions(session, round_id) if round_id else None
+
+if state is None:
+    st.info("Belum ada pengumpulan data yang berjalan.")
+    st.stop()
+
+st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
+if state.latest_report_id is None:
+    st.info("Draf laporan belum disusun. Staf Penyusun menyusunnya di halaman Pengolahan setelah seluruh data "
+            "unit diterima.")
+    st.stop()
+
+# --- step 6: the Sekretaris disseminates the draft -------------------------------------------
+if state.step_code == "sosialisasi":
+    if actor.role == "sekretaris":
+        with st.form("form_sosialisasi", border=True):
+            st.markdown(f"**Sosialisasikan draf laporan versi {state.latest_version} kepada JFT Perencana "
+                        "Ahli Muda (langkah 6)**")
+            note = st.text_area("Disposisi (boleh kosong)", key="disposisi_sosialisasi",
+                                placeholder="Mohon direkap dan dikoreksi.")
+            if st.form_submit_button("Sosialisasikan draf", type="primary", icon=":material/send:"):
+                with shown_errors():
+                    with unit_of_work() as session:
+                        reporting.send_to_planner(session, actor, state.id, note)
+                    done("Draf disampaikan kepada JFT Perencana untuk direkap dan dikoreksi.")
+    else:
+        st.info("Draf laporan menunggu disosialisasikan oleh Sekretaris kepada JFT Perencana.")
+
+with unit_of_work() as session:
+    lines = reporting.lines_table(session, state.latest_report_id)
+    corrections = reporting.corrections_table(session, state.id)
+    files = reporting.report_file_items(session, state.latest_report_id)
+
+st.subheader(f"Rekap draf laporan — versi {state.latest_version} ({state.latest_kind})")
+cols = st.columns(max(1, len(files)))
+for col, f in zip(cols, files):
+    col.download_button(f"Unduh {f.name.rsplit('.', 1)[-1].upper()}", data=f.content, file_name=f.name,
+                        mime=f.media_type, key=f"unduh_{f.name}", icon=":material/download:")
+st.dataframe(lines.drop(columns=["key"]), hide_index=True, width="stretch")
+
+# --- step 7: corrections ---------------------------------------------------------------------
+at_correction = state.step_code == "koreksi"
+if at_correction and actor.role == "perencana":
+    with st.container(border=True):
+        st.markdown("**Catat koreksi pada baris laporan (langkah 7)**")
+        keys = list(lines["key"])
+        names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
+        key = st.selectbox("Baris", keys, format_func=names.get, key="koreksi_baris")
+        with unit_of_work() as session:
+            fields = reporting.line_fields(session, state.latest_report_id, key)
+        field = st.selectbox("Kolom", [""] + fields,
+                             format_func=lambda f: reporting.FIELD_LABELS.get(f, f) if f else "(seluruh baris)",
+                             key="koreksi_kolom")
+        note = st.text_area("Catatan koreksi (wajib)", key="koreksi_catatan")
+        proposed = st.text_input("Nilai yang diusulkan (kosongkan untuk dihitung ulang dari data unit)",
+                                 key="koreksi_nilai")
+        if st.button("Simpan koreksi", type="primary", key="simpan_koreksi", icon=":material/edit:"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    reporting.add_correction(session, actor, state.latest_report_id, key, field, note, proposed)
+                done("Koreksi dicatat. Staf Penyusun menerapkannya menjadi versi baru.")
+
+st.subheader("Koreksi")
+if corrections.empty:
+    st.caption("Belum ada koreksi.")
+else:
+    shown = corrections.rename(columns={
+        "report_version": "Versi", "line_key": "Baris", "field_label": "Kolom", "note": "Catatan",
+        "proposed_value": "Nilai usulan", "author": "Oleh", "status_label": "Status"})
+    st.dataframe(shown[["Versi", "Baris", "Kolom", "Catatan", "Nilai usulan", "Oleh", "Status"]],
+                 hide_index=True, width="stretch")
+
+if at_correction and actor.role == "penyusun":
+    if state.open_corrections:
+        if st.button(f"Terapkan {state.open_corrections} koreksi menjadi versi baru", type="primary",
+                     key="terapkan_koreksi", icon=":material/published_with_changes:"):
+            with shown_errors():
+                with st.spinner("Menyusun versi laporan hasil koreksi…"):
+                    with unit_of_work() as session:
+                        version = reporting.apply_corrections(session, actor, state.id).version
+                done(f"Koreksi diterapkan pada versi {version}.")
+    else:
+        st.info("Tidak ada koreksi terbuka untuk diterapkan.")
+
+# --- step 8: hand over -----------------------------------------------------------------------
+if state.step_code in ("koreksi", "serah") and actor.role == "perencana":
+    with st.container(border=True):
+        st.markdown("**Serahkan untuk didokumentasikan (langkah 8)**")
+        if state.open_corrections:
+            st.warning(f"Masih ada {state.open_corrections} koreksi terbuka; laporan dapat diserahkan setelah "
+                       "Staf Penyusun menerapkannya.")
+        if st.button("Serahkan laporan", key="serahkan", disabled=bool(state.open_corrections),
+                     icon=":material/move_to_inbox:"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    reporting.hand_over(session, actor, state.id)
+                done("Laporan hasil koreksi diserahkan kepada Staf Penyusun untuk didokumentasikan.")
+
+# --- versions and their differences ----------------------------------------------------------
+st.subheader("Versi laporan")
+st.dataframe(versions.assign(Dibuat=[f"{review.when(v)}" for v in versions["created_at"]]).rename(
+    columns={"version": "Versi", "kind_label": "Jenis", "created_by": "Oleh", "note": "Catatan"})[
+    ["Versi", "Jenis", "Dibuat", "Oleh", "Catatan"]], hide_index=True, width="stretch")
+if len(versions) >= 2:
+    ids = list(versions["report_id"])
+    label = {int(i): f"Versi {v} ({k})" for i, v, k in zip(versions["report_id"], versions["version"],
+                                                           versions["kind_label"])}
+    a_col, b_col = st.columns(2)
+    a = a_col.selectbox("Bandingkan versi", ids[:-1], index=len(ids) - 2, format_func=label.get, key="versi_a")
+    b = b_col.selectbox("dengan versi", ids, index=len(ids) - 1, format_func=label.get, key="versi_b")
+    with unit_of_work() as session:
+        diff = reporting.diff_versions(session, int(a), int(b))
+    if diff.empty:
+        st.caption("Tidak ada perbedaan.")
+    else:
+        st.dataframe(diff.rename(columns={"line_label": "Baris", "field_label": "Kolom", "before": "Sebelum",
+                                          "after": "Sesudah", "note": "Catatan koreksi"})[
+            ["Baris", "Kolom", "Sebelum", "Sesudah", "Catatan koreksi"]], hide_index=True, width="stretch")

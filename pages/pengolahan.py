@@ -1,0 +1,156 @@
+"""Pengolahan (SOP langkah 4–5): the penyusun checks each unit's data, accepts or returns it, comments on
+indicator rows, and compiles the draft report once every unit's data is accepted."""
+
+import datetime as dt
+
+import streamlit as st
+
+from core import reporting, review
+from core.uow import unit_of_work
+from pages._common import actor_or_stop, shown_errors
+
+actor = actor_or_stop("pages/pengolahan.py")
+today = dt.date.today()
+
+
+def done(message: str) -> None:
+    st.session_state["pengolahan_pesan"] = message
+    st.rerun()
+
+
+st.title("Pengolahan")
+if msg := st.session_state.pop("pengolahan_pesan", None):
+    st.success(msg)
+
+with unit_of_work() as session:
+    round_id = reporting.current_round_id(session, actor.office_id)
+    state = reporting.round_status(session, round_id) if round_id else None
+    overview = review.submissions_overview(session, round_id, today) if round_id else None
+
+if state is None:
+    st.info("Belum ada pengumpulan data yang berjalan. Data unit dapat diolah setelah Kepala Dinas membuka "
+            "pengumpulan data dan Sekretaris mendistribusikannya.")
+    st.stop()
+
+st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
+can_review = state.step_code in review.REVIEW_STEPS
+
+accepted = int((overview["state"] == "diterima").sum())
+submitted = int((overview["state"] == "diajukan").sum())
+returned = int((overview["state"] == "dikembalikan").sum())
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Unit", len(overview))
+c2.metric("Menunggu diperiksa", submitted)
+c3.metric("Dikembalikan", returned)
+c4.metric("Diterima", f"{accepted} dari {len(overview)}")
+
+st.subheader("Data unit kerja")
+st.dataframe(review.overview_table(overview), hide_index=True, width="stretch")
+
+if state.step_code == "penyusunan":
+    with st.container(border=True):
+        st.subheader("Susun draf laporan (langkah 5)")
+        st.markdown("Seluruh data unit sudah diterima. Susun draf Laporan Capaian Kinerja Triwulan; draf "
+                    "kemudian disosialisasikan Sekretaris kepada JFT Perencana.")
+        if st.button("Susun draf laporan", type="primary", key="susun_draf", icon=":material/description:"):
+            with shown_errors():
+                with st.status("Menyusun draf laporan…", expanded=True) as status:
+                    st.write("Menghitung capaian dan predikat setiap indikator…")
+                    with unit_of_work() as session:
+                        rep = reporting.compile_draft(session, actor, state.id)
+                        version = rep.version
+                    status.update(label=f"Draf laporan versi {version} selesai disusun.", state="complete")
+                done(f"Draf laporan versi {version} disusun. Langkah berikutnya: Sekretaris mensosialisasikan "
+                     "draf kepada JFT Perencana.")
+elif not can_review:
+    st.info(f"Pemeriksaan data unit sudah selesai; pengumpulan data berada pada langkah '{state.step_name}'.")
+
+with_data = overview[overview["submission_id"].notna()]
+if with_data.empty:
+    st.info("Belum ada data unit untuk diperiksa.")
+    st.stop()
+
+st.divider()
+st.subheader("Periksa data unit")
+ids_by_unit = {r.unit: int(r.submission_id) for r in with_data.itertuples()}
+labels = {sid: unit for unit, sid in ids_by_unit.items()}
+waiting = [u for u, state in zip(with_data["unit"], with_data["state"]) if state == "diajukan"]
+units = list(ids_by_unit)
+chosen_unit = st.selectbox("Unit kerja", units, index=units.index(waiting[0]) if waiting else 0,
+                           key="pengolahan_unit")
+choice = ids_by_unit[chosen_unit]
+sub_state = with_data.set_index("submission_id").loc[choice, "state"]
+st.caption(f"Status: {review.STATE_LABELS.get(sub_state, sub_state)}")
+
+with unit_of_work() as session:
+    detail = review.submission_detail(session, choice)
+    history = review.review_history(session, choice)
+    comments = review.comments_for(session, choice)
+
+st.markdown("**Realisasi terhadap target, capaian dan predikat**")
+st.dataframe(review.detail_table(detail), hide_index=True, width="stretch")
+
+if can_review and sub_state == "diajukan":
+    left, right = st.columns(2)
+    with left, st.form("form_terima", border=True):
+        st.markdown("**Terima data**")
+        note = st.text_input("Catatan (boleh kosong)", key="catatan_terima")
+        if st.form_submit_button("Terima", type="primary", icon=":material/check:"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    review.accept(session, actor, choice, note)
+                done(f"Data {labels[choice]} diterima.")
+    with right, st.form("form_kembalikan", border=True):
+        st.markdown("**Kembalikan untuk diperbaiki**")
+        reason = st.text_area("Alasan pengembalian (wajib)", key="alasan_kembali",
+                              placeholder="Contoh: Realisasi IK-03 belum sesuai daftar penempatan.")
+        if st.form_submit_button("Kembalikan", icon=":material/undo:"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    review.return_submission(session, actor, choice, reason)
+                done(f"Data {labels[choice]} dikembalikan kepada unit dengan alasannya.")
+elif sub_state == "diterima":
+    st.success("Data unit ini sudah diterima.")
+elif sub_state == "dikembalikan":
+    st.warning("Data unit ini dikembalikan dan menunggu perbaikan oleh unit.")
+else:
+    st.info("Unit belum mengajukan data; data dapat diperiksa setelah diajukan.")
+
+if not history.empty:
+    st.markdown("**Riwayat pemeriksaan**")
+    st.dataframe(history.assign(Waktu=[review.when(v) for v in history["at"]])[
+        ["Waktu", "decision_label", "reason", "reviewer"]].rename(columns={
+            "decision_label": "Keputusan", "reason": "Alasan / catatan", "reviewer": "Pemeriksa"}),
+        hide_index=True, width="stretch")
+
+st.markdown("**Catatan pada baris indikator**")
+if comments.empty:
+    st.caption("Belum ada catatan.")
+for c in comments.itertuples():
+    with st.container(border=True):
+        status = "selesai" if c.resolved else "terbuka"
+        st.markdown(f"**{c.code or 'Umum'}** {c.indicator} · _{status}_  \n{c.text}  \n"
+                    f"<small>{c.author}, {review.when(c.created_at)}</small>", unsafe_allow_html=True)
+        if c.response:
+            st.markdown(f"↳ Jawaban unit: {c.response}  \n<small>{c.responded_by}, {review.when(c.responded_at)}"
+                        "</small>", unsafe_allow_html=True)
+        if not c.resolved and can_review:
+            if st.button("Tandai selesai", key=f"selesai_{c.comment_id}", icon=":material/task_alt:"):
+                with shown_errors():
+                    with unit_of_work() as session:
+                        review.resolve_comment(session, actor, int(c.comment_id))
+                    done("Catatan ditandai selesai.")
+
+if can_review:
+    with st.form("form_catatan", border=True, clear_on_submit=True):
+        st.markdown("**Tambah catatan**")
+        options = [None] + [int(i) for i in detail["indicator_id"]]
+        names = {None: "Seluruh data unit"} | {int(i): f"{c} — {n}" for i, c, n in
+                                               zip(detail["indicator_id"], detail["code"], detail["indicator"])}
+        target = st.selectbox("Baris indikator", options, format_func=names.get, key="catatan_baris")
+        text = st.text_area("Catatan", key="catatan_isi")
+        if st.form_submit_button("Simpan catatan", icon=":material/comment:"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    review.add_comment(session, actor, choice, target, text)
+                done("Catatan disimpan; unit dapat menjawabnya di halaman Isi Data Kinerja.")
