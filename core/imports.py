@@ -319,8 +319,8 @@ def _help(ws: Any, kind: str, year: int) -> None:
 # --- reading a file -------------------------------------------------------------------------------------
 
 
-def _open_sheet(kind: str, data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
-    """The non-empty rows (with their Excel row number) of the document's sheet; header first."""
+def open_workbook(data: bytes) -> Any:
+    """A read-only openpyxl workbook from uploaded bytes, after the size and format checks."""
     if not data:
         raise InvalidInput("Berkas kosong (0 bita). Pilih berkas Excel hasil templat yang sudah diisi.")
     if len(data) > MAX_FILE_BYTES:
@@ -341,10 +341,15 @@ def _open_sheet(kind: str, data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
         raise InvalidInput("Berkas ini bukan berkas Excel (.xlsx) — isinya arsip ZIP lain. Gunakan templat "
                            "yang diunduh dari halaman ini.")
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file
         raise InvalidInput("Berkas Excel tidak dapat dibaca (rusak atau terkunci kata sandi). "
                            "Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah kembali.") from None
+
+
+def _open_sheet(kind: str, data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
+    """The non-empty rows (with their Excel row number) of the document's sheet; header first."""
+    wb = open_workbook(data)
     try:
         if kind not in wb.sheetnames:
             other = [k for k in KINDS if k in wb.sheetnames]

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import entry, evidence, fmt, rounds
+from core import entry, evidence, fmt, rounds, unit_workbook
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
@@ -215,6 +215,45 @@ if files:
                 done(f"Bukti '{f.filename}' dihapus.")
 else:
     st.caption("Belum ada bukti dukung.")
+
+# --- Lembar kerja Excel (offline entry, same save as the grid) ----------------------------------------
+st.subheader("Lembar kerja Excel")
+st.caption("Unduh data unit ini sebagai Excel, isi sel berwarna kuning di luar aplikasi, lalu unggah kembali. "
+           "Perubahan ditampilkan dahulu dan baru disimpan setelah Anda menekan Terapkan.")
+with unit_of_work() as session:
+    book = unit_workbook.unit_workbook(session, actor, view.id)
+    book_name = unit_workbook.workbook_name(session, actor, view.id)
+st.download_button("Unduh lembar kerja (.xlsx)", data=book, file_name=book_name, icon=":material/download:",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   key=f"unduh_lembar_{view.id}")
+if view.editable:
+    book_upload = st.file_uploader("Unggah lembar kerja yang sudah diisi (.xlsx)", type=["xlsx"],
+                                   key=f"lembar_{view.id}_{gen}")
+    book_preview = None
+    if book_upload is not None:
+        with shown_errors():
+            with unit_of_work() as session:
+                book_preview = unit_workbook.parse_unit_workbook(session, actor, view.id, book_upload.getvalue())
+    if book_preview is not None:
+        if book_preview.errors:
+            st.error("Lembar kerja belum dapat diterapkan. Perbaiki di Excel lalu unggah kembali:")
+            st.markdown("\n".join(f"- {e}" for e in book_preview.errors))
+        if book_preview.count:
+            st.markdown(f"**{book_preview.count} perubahan** akan diterapkan:")
+            st.dataframe(book_preview.changes, hide_index=True, width="stretch")
+        elif book_preview.ok:
+            st.info("Lembar kerja ini sama dengan data yang tersimpan; tidak ada yang perlu diterapkan.")
+        if st.button("Terapkan", type="primary", disabled=not book_preview.ok or not book_preview.count,
+                     key=f"terapkan_lembar_{view.id}"):
+            try:
+                with unit_of_work() as session:
+                    applied = unit_workbook.apply_unit_workbook(session, actor, view.id, book_upload.getvalue())
+                done(f"Lembar kerja diterapkan: {applied.indicators} indikator dan {applied.budget_lines} "
+                     "baris anggaran diperbarui.")
+            except InvalidInput as err:
+                show_problems(err)
+            except KinerjaError as err:
+                st.error(str(err))
 
 # --- Ajukan ---------------------------------------------------------------------------------------------
 if view.editable:
