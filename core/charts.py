@@ -220,4 +220,4 @@ def predicate_donut(counts: dict[str, int]) -> alt.Chart:
     return alt.Chart(df).mark_arc(innerRadius=50).encode(
         theta=alt.Theta("jumlah:Q"), color=alt.Color("predikat:N", title="Predikat", scale=PREDICATE_SCALE),
         tooltip=[alt.Tooltip("predikat:N", title="Predikat"), alt.Tooltip("jumlah:Q", title="Jumlah indikator")],
-    ).properties(title="Jumlah indikator per predikat")
+    ).properties(title="Jumlah indikator per predikat", height=200)

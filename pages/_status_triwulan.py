@@ -27,7 +27,7 @@ def render(actor: Actor, today: dt.date | None = None) -> None:
         return
     ids = [c[0] for c in choices]
     labels = dict(choices)
-    round_id = st.selectbox("Triwulan", ids, index=ids.index(default_id) if default_id in ids else 0,
+    round_id = st.columns([1, 3])[0].selectbox("Triwulan", ids, index=ids.index(default_id) if default_id in ids else 0,
                             format_func=lambda i: labels[i], key="status_round")
     with shown_errors(), unit_of_work() as session:
         qs = status.quarter_status(session, actor.office_id, round_id, today)
@@ -50,26 +50,29 @@ def render(actor: Actor, today: dt.date | None = None) -> None:
     m[4].metric("Rata-rata capaian TW", fmt.percent(qs.average_capaian, 1),
                 help=", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
     lag = None if qs.absorption_ytd is None else qs.absorption_ytd - qs.year_elapsed
-    m[5].metric("Serapan anggaran s.d. TW", fmt.percent(qs.absorption_ytd, 1),
-                delta=None if lag is None else f"{fmt.number(lag, 1)} poin vs {fmt.percent(qs.year_elapsed, 0)} tahun",
-                delta_color="normal")
+    m[5].metric("Serapan anggaran", fmt.percent(qs.absorption_ytd, 1),
+                delta=None if lag is None else f"{fmt.number(lag, 1)} poin",
+                delta_color="normal",
+                help=f"Dibanding {fmt.percent(qs.year_elapsed, 0)} tahun anggaran yang telah berjalan.")
 
-    left, right = st.columns(2)
+    left, right = st.columns([2, 3])
     with left:
         st.subheader("Unit terlambat")
         if late:
             lines = []
             for u in sorted(late, key=lambda u: -u.days_late):
-                what = "belum mengajukan" if u.state in ("belum_mulai", "draf", "dikembalikan") else "terlambat mengajukan"
+                what = ("belum mengajukan" if u.state in ("belum_mulai", "draf", "dikembalikan")
+                        else "terlambat mengajukan")
                 lines.append(f"- **{u.unit}** ({u.head}): {what}, {u.days_late} hari lewat tenggat "
                              f"{fmt.date(u.deadline)}")
             st.error("\n".join(lines))
         else:
             st.success("Tidak ada unit yang terlambat.")
+        st.altair_chart(charts.predicate_donut(qs.predicate_counts), width="stretch")
     with right:
         st.subheader("Indikator di bawah target")
         if len(qs.behind):
-            st.dataframe(qs.behind[["Kode", "Indikator", "Unit", "Capaian TW", "Predikat", "Kendala"]],
+            st.dataframe(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]],
                          hide_index=True)
         else:
             st.success("Semua indikator mencapai target triwulan ini.")
@@ -78,19 +81,17 @@ def render(actor: Actor, today: dt.date | None = None) -> None:
     st.dataframe(qs.board, hide_index=True,
                  column_config={"Terlambat (hari)": st.column_config.NumberColumn(format="%d")})
 
-    c1, c2 = st.columns([1, 2])
-    with c1:
-        st.altair_chart(charts.predicate_donut(qs.predicate_counts))
-    with c2:
-        st.subheader("Siapa yang masih kurang")
-        if len(missing):
-            st.dataframe(missing, hide_index=True)
-            d1, d2 = st.columns(2)
-            name, media, data = files["pdf"]
-            d1.download_button("Unduh daftar (PDF, siap cetak)", data, file_name=name, mime=media,
-                               icon=":material/print:")
-            name, media, data = files["xlsx"]
-            d2.download_button("Unduh daftar (Excel)", data, file_name=name, mime=media,
-                               icon=":material/table_view:")
-        else:
-            st.success("Data semua unit sudah lengkap.")
+    st.subheader("Siapa yang masih kurang")
+    if len(missing):
+        st.dataframe(missing[["Unit", "Yang belum lengkap", "Kepala Unit", "Status", "Tenggat berlaku",
+                              "Terlambat (hari)"]], hide_index=True,
+                     column_config={"Yang belum lengkap": st.column_config.TextColumn(width="large")})
+        d1, d2, _ = st.columns([1, 1, 2])
+        name, media, data = files["pdf"]
+        d1.download_button("Unduh daftar (PDF, siap cetak)", data, file_name=name, mime=media,
+                           icon=":material/print:", on_click="ignore")
+        name, media, data = files["xlsx"]
+        d2.download_button("Unduh daftar (Excel)", data, file_name=name, mime=media,
+                           icon=":material/table_view:", on_click="ignore")
+    else:
+        st.success("Data semua unit sudah lengkap.")
