@@ -18,7 +18,7 @@ from core import achievement as ach
 from core import audit, fmt, workflow
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput, NotFound
-from core.permissions import require
+from core.permissions import can, require
 from core.rounds import days_late, deadline_in_force
 from db.models import (
     CollectionRound,
@@ -229,6 +229,18 @@ def comments_for(session: Session, submission_id: int) -> pd.DataFrame:
     columns = ["comment_id", "indicator_id", "code", "indicator", "text", "author", "created_at", "response",
                "responded_by", "responded_at", "resolved", "resolved_by", "resolved_at"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def notes_for_unit(session: Session, actor: Actor, submission_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reviewer's comments on a unit's rows and the return reasons, for the unit's own page."""
+    from core.entry import readable_submission
+
+    sub = readable_submission(session, actor, submission_id)
+    history = review_history(session, sub.id)
+    returns = history[history["decision"] == "dikembalikan"].reset_index(drop=True)
+    comments = comments_for(session, sub.id)
+    can_answer = sub.round.status == "berjalan" and can(session, actor, "comment.respond", sub.unit_id)
+    return comments.assign(can_answer=[can_answer and not r for r in comments["resolved"]]), returns
 
 
 # --- deciding ------------------------------------------------------------------------------

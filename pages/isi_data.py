@@ -80,6 +80,36 @@ with st.container(border=True):
                 done("Disposisi ditandai diterima.")
 
 # --- catatan pemeriksa (A2) ---
+from core import review  # noqa: E402
+
+with unit_of_work() as session:
+    review_notes, return_history = review.notes_for_unit(session, actor, view.id)
+if not review_notes.empty or not return_history.empty:
+    st.subheader("Catatan pemeriksa")
+    open_notes = int((~review_notes["resolved"]).sum()) if not review_notes.empty else 0
+    if open_notes:
+        st.caption(f"{open_notes} catatan belum selesai. Jawab setiap catatan, perbaiki datanya, lalu ajukan "
+                   "kembali bila data dikembalikan.")
+    for note in review_notes.itertuples():
+        with st.container(border=True):
+            status_text = "selesai" if note.resolved else "belum selesai"
+            st.markdown(f"**{note.code or 'Umum'}** {note.indicator} · _{status_text}_  \n{note.text}  \n"
+                        f"<small>{note.author}, {review.when(note.created_at)}</small>", unsafe_allow_html=True)
+            if note.response:
+                st.markdown(f"↳ Jawaban Anda: {note.response}  \n<small>{note.responded_by}, "
+                            f"{review.when(note.responded_at)}</small>", unsafe_allow_html=True)
+            if note.can_answer:
+                answer = st.text_input("Jawaban", value=note.response or "", key=f"jawab_{note.comment_id}")
+                if st.button("Kirim jawaban", key=f"kirim_jawab_{note.comment_id}", icon=":material/reply:"):
+                    with shown_errors():
+                        with unit_of_work() as session:
+                            review.respond_comment(session, actor, int(note.comment_id), answer)
+                        done("Jawaban atas catatan pemeriksa tersimpan.")
+    if not return_history.empty:
+        with st.expander(f"Riwayat pengembalian ({len(return_history)} kali)"):
+            st.dataframe(return_history.assign(Waktu=[review.when(v) for v in return_history["at"]]).rename(
+                columns={"reason": "Alasan", "reviewer": "Pemeriksa"})[["Waktu", "Alasan", "Pemeriksa"]],
+                hide_index=True, width="stretch")
 
 # --- indicator grid -----------------------------------------------------------------------------------
 st.subheader("Realisasi indikator kinerja")

@@ -248,3 +248,32 @@ def test_penyusun_sees_the_comment_and_the_units_answer(sqlite_url):
     at.selectbox(key="pengolahan_unit").set_value("Bidang Pelatihan dan Penempatan Tenaga Kerja").run()
     shown = texts(at)
     assert "Lengkapi bukti." in shown and "Jawaban unit: Sudah dilengkapi." in shown
+
+
+def test_unit_answers_the_reviewers_note_and_sees_the_return_reasons_on_isi_data(sqlite_url):
+    rid = _round(sqlite_url, at="pengolahan", state="diajukan")
+    with unit_of_work(sqlite_url) as s:
+        sub = submission_of(s, s.get(CollectionRound, rid), "BID-LATTAS")
+        penyusun = actor_for(s, "penyusun")
+        c = review.add_comment(s, penyusun, sub.id, None, "Lampirkan daftar hadir pelatihan.")
+        review.return_submission(s, penyusun, sub.id, "Bukti dukung IK-04 belum lengkap.")
+        comment_id = c.id
+    at = _ok(logged_in("kabid_lattas", "pages/isi_data.py"))
+    shown = texts(at)
+    assert "Catatan pemeriksa" in shown and "Lampirkan daftar hadir pelatihan." in shown
+    assert "Bukti dukung IK-04 belum lengkap." in shown
+    at.text_input(key=f"jawab_{comment_id}").input("Daftar hadir sudah diunggah.")
+    at.button(key=f"kirim_jawab_{comment_id}").click().run()
+    _ok(at)
+    assert "Jawaban atas catatan pemeriksa tersimpan." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.get(ReviewComment, comment_id).response == "Daftar hadir sudah diunggah."
+
+
+def test_other_units_do_not_see_the_note(sqlite_url):
+    rid = _round(sqlite_url, at="pengolahan", state="diajukan")
+    with unit_of_work(sqlite_url) as s:
+        sub = submission_of(s, s.get(CollectionRound, rid), "BID-LATTAS")
+        review.add_comment(s, actor_for(s, "penyusun"), sub.id, None, "Catatan khusus Bidang Pelatihan.")
+    at = _ok(logged_in("kabid_ind", "pages/isi_data.py"))
+    assert "Catatan khusus Bidang Pelatihan." not in texts(at)
