@@ -15,12 +15,17 @@ from sqlalchemy.orm import Session
 from core import fmt, workflow
 from core.actor import ROLE_LABELS
 from core.review import OUTSTANDING, STATE_LABELS, deadline_in_force, missing_unit_ids, when
-from db.models import OrgUnit, SopStep, StepRecord, User
+from db.models import OrgUnit, SopStep, StepRecord, User, utcnow
 
 WARNING = ("Apabila Pengumpulan Data Kinerja tidak terselesaikan dengan baik dan benar maka kegiatan "
            "pelaporan akan terhambat.")
 COLUMNS = ["number", "code", "name", "executor", "actor_name", "status", "started", "finished",
            "duration_minutes", "standard_minutes", "standard_label", "over_standard"]
+
+
+def now() -> dt.datetime:
+    """The moment step records are compared with (naive UTC, as they are stored)."""
+    return utcnow()
 
 
 def round_timeline(session: Session, round_id: int, now: dt.datetime) -> pd.DataFrame:
@@ -111,3 +116,22 @@ def late_units_message(df: pd.DataFrame) -> str:
     items = "\n".join(f"- {u}: terlambat {d} hari (status {s}, tenggat {fmt.date(t)})"
                       for u, d, s, t in zip(df["unit"], df["days_late"], df["state_label"], df["deadline"]))
     return f"**Peringatan SOP:** {WARNING}\n\nUnit yang belum menyelesaikan data melewati tenggat:\n\n{items}"
+
+
+def timeline_styled(df: pd.DataFrame):
+    """The display table with the steps that ran over the SOP standard highlighted (a pandas Styler)."""
+    table = timeline_table(df)
+    over = list(df["over_standard"])
+
+    def _row(row: pd.Series) -> list[str]:
+        style = "background-color: #fde2e1; color: #8a1c14; font-weight: 600" if over[row.name] else ""
+        return [style] * len(row)
+
+    return table.style.apply(_row, axis=1)
+
+
+def over_standard_steps(df: pd.DataFrame) -> list[str]:
+    """'Langkah 4 Pengolahan (40 menit; baku 15 menit)' for each step that ran over its standard time."""
+    return [f"Langkah {n} {name} ({fmt.duration(m)}; baku {label})"
+            for n, name, m, label, o in zip(df["number"], df["name"], df["duration_minutes"], df["standard_label"],
+                                            df["over_standard"]) if o]

@@ -59,3 +59,21 @@ with st.container(border=True):
 from pages import _status_triwulan  # noqa: E402
 
 _status_triwulan.render(actor)
+
+# Linimasa pengumpulan data: each SOP step against its standard time, and the SOP's Peringatan.
+import datetime as _dt  # noqa: E402
+
+from core import timeline  # noqa: E402
+
+if rnd is not None:
+    with unit_of_work() as session:
+        steps_df = timeline.round_timeline(session, rnd.id, timeline.now())
+        late_df = timeline.late_units(session, rnd.id, _dt.date.today())
+    with st.container(border=True):
+        st.subheader("Linimasa pengumpulan data")
+        if not late_df.empty:
+            st.warning(timeline.late_units_message(late_df), icon=":material/warning:")
+        over = timeline.over_standard_steps(steps_df)
+        if over:
+            st.markdown(":red[**Melebihi waktu baku SOP:** " + "; ".join(over) + "]")
+        st.dataframe(timeline.timeline_styled(steps_df), hide_index=True, width="stretch")

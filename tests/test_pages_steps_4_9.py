@@ -277,3 +277,21 @@ def test_other_units_do_not_see_the_note(sqlite_url):
         review.add_comment(s, actor_for(s, "penyusun"), sub.id, None, "Catatan khusus Bidang Pelatihan.")
     at = _ok(logged_in("kabid_ind", "pages/isi_data.py"))
     assert "Catatan khusus Bidang Pelatihan." not in texts(at)
+
+
+def test_beranda_shows_the_timeline_and_warns_about_late_units(sqlite_url):
+    import datetime as dt
+
+    _round(sqlite_url, at="isi_data", state="diajukan", states={"BID-IND": "draf"}, deadline=dt.date(2026, 10, 2))
+    at = _ok(logged_in("kadis"))
+    shown = texts(at)
+    assert "Linimasa pengumpulan data" in shown
+    assert "kegiatan pelaporan akan terhambat" in shown and "Bidang Perindustrian: terlambat" in shown
+    assert "Melebihi waktu baku SOP" in shown and "Langkah 3 Isi Data Kinerja" in shown
+    table = next(d.value for d in at.dataframe if "Waktu baku" in d.value.columns)
+    assert list(table["Langkah"]) == list(range(1, 10))
+
+
+def test_beranda_without_a_round_has_no_timeline(sqlite_url):
+    at = _ok(logged_in("pemantau"))
+    assert "Linimasa pengumpulan data" not in texts(at)
