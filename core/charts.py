@@ -59,7 +59,7 @@ def realisation_vs_target(long: pd.DataFrame, indicator_code: str) -> alt.LayerC
     tooltip = [alt.Tooltip("triwulan:N", title="Triwulan"), alt.Tooltip("realisasi_teks:N", title="Realisasi"),
                alt.Tooltip("target_teks:N", title="Target"), alt.Tooltip("capaian_teks:N", title="Capaian"),
                alt.Tooltip("predikat:N", title="Predikat")]
-    base = alt.Chart(df).encode(x=alt.X("triwulan:N", title="Triwulan", sort=["TW I", "TW II", "TW III", "TW IV"]))
+    base = alt.Chart(df).encode(x=alt.X("triwulan:N", title="Triwulan", sort=["TW I", "TW II", "TW III", "TW IV"], axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(opacity=0.85).encode(
         y=alt.Y("realisasi:Q", title=f"Nilai ({satuan})"),
         color=alt.Color("predikat:N", title="Predikat", scale=PREDICATE_SCALE),
@@ -172,7 +172,7 @@ def trend_chart(long: pd.DataFrame, codes: Optional[list[str]] = None) -> alt.Ch
     df = _floats(df, ["capaian"])
     df["capaian_teks"] = _text(df, "capaian", "percent")
     return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("triwulan:N", title="Triwulan", sort=["TW I", "TW II", "TW III", "TW IV"]),
+        x=alt.X("triwulan:N", title="Triwulan", sort=["TW I", "TW II", "TW III", "TW IV"], axis=alt.Axis(labelAngle=0)),
         y=alt.Y("capaian:Q", title="Capaian (%)"),
         color=alt.Color("code:N", title="Indikator"),
         tooltip=[alt.Tooltip("code:N", title="Kode"), alt.Tooltip("name:N", title="Indikator"),

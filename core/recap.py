@@ -447,6 +447,9 @@ def filter_options(session: Session, office_id: int) -> dict[str, Any]:
 
 # --- what the Rekap page shows and downloads ----------------------------------------------------
 
+# On screen the numbers come first; the files carry every column (INDICATOR_VIEW).
+INDICATOR_SCREEN = ["code", "name", "satuan", "target_tw", "realisasi_tw", "capaian_tw", "target_ytd",
+                    "realisasi_ytd", "capaian_ytd", "predikat", "unit", "keterangan"]
 UNIT_VIEW = ["unit", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER, "predikat", "pagu",
              "realisasi_anggaran_ytd", "serapan_ytd"]
 SASARAN_VIEW = ["sasaran", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER, "predikat"]

@@ -73,7 +73,7 @@ m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
 
 tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP"])
 with tabs[0]:
-    st.dataframe(recap.for_display(b.indicators, recap.INDICATOR_VIEW), hide_index=True)
+    st.dataframe(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), hide_index=True)
 with tabs[1]:
     st.dataframe(recap.for_display(b.units, recap.UNIT_VIEW), hide_index=True)
     st.altair_chart(charts.achievement_by(b.units, "unit"), width="stretch")
@@ -104,7 +104,6 @@ with tabs[6]:
 st.subheader("Unduh")
 views = recap.views(b)
 d = st.columns([2, 2, 3])
-view_name = d[0].selectbox("Tabel", list(views), key="rekap_view")
 kind = d[1].radio("Format", ["XLSX (semua tabel)", "CSV standar", "CSV Excel Indonesia"], key="rekap_format")
 base = f"rekap-kinerja-{year}-tw{quarter}"
 title = f"Rekap Capaian Kinerja {period}"
@@ -116,6 +115,7 @@ with d[2]:
         st.download_button("Unduh Excel (XLSX)", data, file_name=base + ".xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", type="primary", on_click="ignore")
     else:
+        view_name = d[0].selectbox("Tabel", list(views), key="rekap_view")
         dialect = "standar" if kind == "CSV standar" else "excel_id"
         data = exports.to_csv(views[view_name], dialect)
         slug = view_name.lower().replace(" ", "-")
