@@ -188,7 +188,17 @@ def entry_table(session: Session, actor: Actor, submission_id: int) -> pd.DataFr
             "version": r.version if r else 0,
         })
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _numeric(pd.DataFrame(rows), ("Target tahunan (PK)", "Target TW (RA)", "Realisasi TW",
+                                         "Realisasi s.d. TW", "Capaian TW %", "Capaian s.d. TW %",
+                                         *(f"Realisasi {quarter_label(k)}" for k in range(1, q))))
+
+
+def _numeric(df: pd.DataFrame, columns) -> pd.DataFrame:
+    """Float columns (empty = NaN) so the grid shows blanks and a NumberColumn, not 'None'."""
+    for c in columns:
+        if c in df.columns:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    return df
 
 
 @dataclass
@@ -344,7 +354,8 @@ def budget_table(session: Session, actor: Actor, submission_id: int) -> pd.DataF
             "budget_line_id": bl.id,
             "version": br.version if br else 0,
         })
-    return pd.DataFrame(rows)
+    return _numeric(pd.DataFrame(rows), ("Pagu", "Realisasi s.d. TW lalu", "Realisasi TW", "Realisasi s.d. TW",
+                                         "Serapan %"))
 
 
 def save_budget(session: Session, actor: Actor, submission_id: int, changes: dict[int, Any],

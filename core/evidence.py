@@ -37,6 +37,10 @@ ALLOWED_LABEL = "PDF, JPG, PNG, XLSX atau DOCX"
 UPLOAD_TYPES = ["pdf", "jpg", "jpeg", "png", "xlsx", "docx"]
 
 
+def max_upload_mb() -> int:
+    return get_settings().max_upload_mb
+
+
 def safe_filename(name: str) -> str:
     """The last path component, without control or path characters; never empty."""
     base = re.split(r"[\\/]", name or "")[-1]
@@ -106,6 +110,12 @@ def store_evidence(session: Session, actor, submission_id: int, indicator_id: Op
             session.flush()
         realization_id = r.id
     digest = hashlib.sha256(data).hexdigest()
+    same = session.scalar(select(Evidence).where(Evidence.submission_id == sub.id, Evidence.sha256 == digest,
+                                                 Evidence.realization_id.is_(None) if realization_id is None
+                                                 else Evidence.realization_id == realization_id))
+    if same is not None:
+        raise InvalidInput(f"Berkas '{name}' sudah diunggah sebelumnya sebagai '{same.filename}' untuk bukti yang "
+                           "sama; tidak perlu diunggah lagi.")
     relative = Path(str(sub.round_id)) / str(sub.id) / f"{digest}.{ext}"
     target = _root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)

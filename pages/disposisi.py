@@ -33,10 +33,15 @@ with unit_of_work() as session:
     history = rounds.rounds_table(session, actor.office_id)
 
 # --- Langkah 1: Kepala Dinas membuka pengumpulan data --------------------------------------------
+year, quarter = rounds.collection_quarter(today)
+current_open = any((r.year, r.quarter) == (year, quarter) for r in all_rounds)
 if may_open:
     st.subheader("Buka pengumpulan data (Langkah 1 — Disposisi)")
-    year, quarter = rounds.collection_quarter(today)
-    with st.form("buka_pengumpulan"):
+    if current_open:
+        st.caption(f"Pengumpulan data {rounds.round_label(year, quarter)} sudah dibuka. Formulir di bawah hanya "
+                   "untuk membuka triwulan lain.")
+    box = st.expander("Buka pengumpulan data triwulan lain") if current_open else st.container()
+    with box, st.form("buka_pengumpulan"):
         c1, c2, c3 = st.columns(3)
         tahun = c1.number_input("Tahun", min_value=2000, max_value=2100, value=year, step=1)
         triwulan = c2.selectbox("Triwulan", [1, 2, 3, 4], index=quarter - 1, format_func=fmt.quarter_label)
@@ -111,16 +116,16 @@ if running:
             open_subs = [s for s in choices if s.state in ("belum_mulai", "draf", "dikembalikan")]
             if open_subs:
                 st.markdown("#### Perpanjangan tenggat")
-                with st.form("perpanjangan"):
-                    sub = st.selectbox("Unit kerja", open_subs,
-                                       format_func=lambda s: f"{s.unit_name} (tenggat {fmt.date(s.deadline_in_force)})")
-                    baru = st.date_input("Tenggat baru", value=today + dt.timedelta(days=3), format="DD/MM/YYYY")
-                    alasan = st.text_area("Alasan perpanjangan")
-                    if st.form_submit_button("Beri perpanjangan"):
-                        with shown_errors():
-                            with unit_of_work() as session:
-                                rounds.grant_extension(session, actor, sub.id, baru, alasan)
-                            done(f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
+                sub = st.selectbox("Unit kerja", open_subs, key="perpanjangan_unit",
+                                   format_func=lambda s: f"{s.unit_name} (tenggat {fmt.date(s.deadline_in_force)})")
+                baru = st.date_input("Tenggat baru", value=sub.deadline_in_force + dt.timedelta(days=3),
+                                     format="DD/MM/YYYY", key=f"perpanjangan_tenggat_{sub.id}")
+                alasan = st.text_area("Alasan perpanjangan", key=f"perpanjangan_alasan_{sub.id}")
+                if st.button("Beri perpanjangan"):
+                    with shown_errors():
+                        with unit_of_work() as session:
+                            rounds.grant_extension(session, actor, sub.id, baru, alasan)
+                        done(f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
         st.markdown("#### Riwayat perpanjangan")
         if len(log):
             st.dataframe(log, hide_index=True, width="stretch")

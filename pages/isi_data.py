@@ -119,24 +119,31 @@ if view.editable:
                "menyimpan; capaian dan predikat dihitung ulang setelah disimpan.")
 editable_cols = set(entry.ENTRY_EDITABLE) if view.editable else set()
 grid_key = f"grid_{view.id}_{gen}"
+# The columns a unit fills first, right after what identifies the row; context further right.
+first = ["No", "Kode", "Indikator", "Satuan", "Target TW (RA)", "Realisasi TW", "Capaian TW %", "Predikat",
+         "Kendala", "Tindak lanjut", "Alasan tidak diukur", "Catatan", "Bukti"]
+order = first + [c for c in grid.columns if c not in first and c not in entry.HIDDEN]
 st.data_editor(
     grid,
     key=grid_key,
     hide_index=True,
     num_rows="fixed",
+    placeholder="–",
+    column_order=order,
     disabled=[c for c in grid.columns if c not in editable_cols],
     column_config={
         "indicator_id": None,
         "version": None,
-        "No": st.column_config.NumberColumn("No", width="small"),
-        "Indikator": st.column_config.TextColumn("Indikator", width="large"),
+        "No": st.column_config.NumberColumn("No", width="small", pinned=True),
+        "Kode": st.column_config.TextColumn("Kode", width="small", pinned=True),
+        "Indikator": st.column_config.TextColumn("Indikator", width="medium", pinned=True),
         "Target tahunan (PK)": st.column_config.NumberColumn(format="localized"),
         "Target TW (RA)": st.column_config.NumberColumn(format="localized"),
         "Realisasi TW": st.column_config.NumberColumn("Realisasi TW ✎", min_value=0, format="localized",
                                                       help="Nilai realisasi triwulan ini"),
         "Realisasi s.d. TW": st.column_config.NumberColumn(format="localized"),
-        "Capaian TW %": st.column_config.NumberColumn(format="%.2f %%"),
-        "Capaian s.d. TW %": st.column_config.NumberColumn(format="%.2f %%"),
+        "Capaian TW %": st.column_config.NumberColumn(format="localized"),
+        "Capaian s.d. TW %": st.column_config.NumberColumn(format="localized"),
         "Bukti": st.column_config.NumberColumn("Bukti", width="small"),
         "Alasan tidak diukur": st.column_config.TextColumn("Alasan tidak diukur ✎"),
         "Catatan": st.column_config.TextColumn("Catatan ✎"),
@@ -183,6 +190,7 @@ if len(budget):
         key=budget_key,
         hide_index=True,
         num_rows="fixed",
+        placeholder="–",
         disabled=[c for c in budget.columns if not (view.editable and c in entry.BUDGET_EDITABLE)],
         column_config={
             "budget_line_id": None,
@@ -191,7 +199,7 @@ if len(budget):
             "Realisasi s.d. TW lalu": st.column_config.NumberColumn("Realisasi s.d. TW lalu (Rp)", format="localized"),
             "Realisasi TW": st.column_config.NumberColumn("Realisasi TW (Rp) ✎", min_value=0, format="localized"),
             "Realisasi s.d. TW": st.column_config.NumberColumn("Realisasi s.d. TW (Rp)", format="localized"),
-            "Serapan %": st.column_config.NumberColumn(format="%.2f %%"),
+            "Serapan %": st.column_config.NumberColumn(format="localized"),
         },
         width="stretch",
     )
@@ -215,12 +223,13 @@ else:
 
 # --- evidence -----------------------------------------------------------------------------------------
 st.subheader("Bukti dukung")
-targets = {None: "Umum (seluruh data unit)"}
-targets.update({int(r["indicator_id"]): f"{r['Kode']} {r['Indikator']}" for _, r in grid.iterrows()})
+targets = {int(r["indicator_id"]): f"{r['Kode']} {r['Indikator']}" for _, r in grid.iterrows()}
+targets[None] = "Umum (seluruh data unit)"
 if view.editable:
     with st.form(f"unggah_{view.id}_{gen}", clear_on_submit=True):
         target = st.selectbox("Bukti untuk indikator", list(targets), format_func=targets.get)
-        upload = st.file_uploader(f"Berkas ({evidence.ALLOWED_LABEL})", type=evidence.UPLOAD_TYPES)
+        upload = st.file_uploader(f"Berkas ({evidence.ALLOWED_LABEL}, paling besar {evidence.max_upload_mb()} MB)",
+                                  type=evidence.UPLOAD_TYPES, max_upload_size=evidence.max_upload_mb())
         if st.form_submit_button("Unggah"):
             if upload is None:
                 st.warning("Pilih berkas terlebih dahulu.")
@@ -234,7 +243,7 @@ if files:
         contents = {f.id: evidence.read_evidence(session, actor, f.id) for f in files}
     for f in files:
         c1, c2, c3, c4 = st.columns([4, 4, 1, 1])
-        c1.markdown(f"**{f.filename}**  \n{fmt.number(f.size / 1024, 0)} KB · {f.uploaded_by} · {f.uploaded_at}")
+        c1.markdown(f"**{f.filename}**  \n{fmt.number(f.size / 1024, 1)} KB · {f.uploaded_by} · {f.uploaded_at}")
         c2.markdown(f.indicator_label)
         name, media, data = contents[f.id]
         c3.download_button("Unduh", data=data, file_name=name, mime=media, key=f"unduh_{f.id}")

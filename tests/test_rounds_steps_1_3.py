@@ -531,3 +531,14 @@ def test_tasks_follow_the_round_through_steps_1_to_3(session, actors):
     sub.state = "dikembalikan"
     session.flush()
     assert task_texts(session, actors["kabid_lattas"])[0].startswith("Perbaiki data yang dikembalikan")
+
+
+def test_the_same_file_for_the_same_indicator_is_refused_once_stored(session, actors):
+    rnd = distributed(session, actors)
+    sub = sub_of(session, rnd, "BID-LATTAS")
+    ind = session.scalar(select(Indicator).where(Indicator.code == "IK-03"))
+    evidence.store_evidence(session, actors["kabid_lattas"], sub.id, ind.id, "bukti.pdf", PDF)
+    with pytest.raises(InvalidInput, match="sudah diunggah sebelumnya"):
+        evidence.store_evidence(session, actors["kabid_lattas"], sub.id, ind.id, "salinan.pdf", PDF)
+    other = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
+    evidence.store_evidence(session, actors["kabid_lattas"], sub.id, other.id, "bukti.pdf", PDF)
