@@ -19,6 +19,9 @@ PREDICATE_SCALE = alt.Scale(domain=list(ach.PREDICATE_ORDER) + ["–"],
                             range=[ach.PREDICATE_COLOURS[p] for p in ach.PREDICATE_ORDER] + ["#9e9e9e"])
 RISK_SCALE = alt.Scale(domain=["Berisiko", "Aman"], range=["#d93025", "#1a7f37"])
 TARGET_COLOUR = "#1F4E79"
+# Axis labels of a duration in minutes, in Indonesian words.
+DURATION_LABEL = ("datum.value >= 1440 ? (datum.value / 1440) + ' hari' : "
+                  "datum.value >= 60 ? (datum.value / 60) + ' jam' : datum.value + ' menit'")
 
 
 def _float(v: Any) -> Optional[float]:
@@ -200,7 +203,8 @@ def step_durations_chart(steps: pd.DataFrame) -> alt.LayerChart | alt.Chart:
                alt.Tooltip("melebihi:Q", title="Melebihi standar (kali)")]
     bars = alt.Chart(agg).mark_bar().encode(
         y=alt.Y("label:N", title="Langkah SOP", sort=order, axis=alt.Axis(labelLimit=240)),
-        x=alt.X("menit:Q", title="Durasi (menit, skala log)", scale=alt.Scale(type="log")),
+        x=alt.X("menit:Q", title="Durasi (skala logaritmik)", scale=alt.Scale(type="symlog", constant=10),
+                axis=alt.Axis(values=[10, 30, 60, 240, 1440, 4320, 14400], labelExpr=DURATION_LABEL)),
         color=alt.Color("status:N", title="Status",
                         scale=alt.Scale(domain=["Sesuai standar", "Melebihi standar"], range=["#1a7f37", "#d93025"])),
         tooltip=tooltip)

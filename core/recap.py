@@ -455,6 +455,8 @@ UNIT_VIEW = ["unit", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDE
 SASARAN_VIEW = ["sasaran", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER, "predikat"]
 BUDGET_VIEW = ["code", "program", "kegiatan", "sub_kegiatan", "unit", "pagu", "realisasi_anggaran_tw",
                "realisasi_anggaran_ytd", "serapan_tw", "serapan_ytd", "tahun_berjalan"]
+BUDGET_SCREEN = ["code", "sub_kegiatan", "pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd", "serapan_tw",
+                 "serapan_ytd", "unit", "program", "kegiatan"]
 ANNUAL_VIEW = ["code", "name", "sasaran", "unit", "satuan", "target_tahunan",
                *[f"{k}_q{q}" for q in QUARTERS for k in ("target", "realisasi", "capaian")],
                "triwulan", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]

@@ -81,7 +81,7 @@ with tabs[2]:
     st.dataframe(recap.for_display(b.sasaran, recap.SASARAN_VIEW), hide_index=True)
     st.altair_chart(charts.achievement_by(b.sasaran, "sasaran"), width="stretch")
 with tabs[3]:
-    st.dataframe(recap.for_display(b.budget, recap.BUDGET_VIEW), hide_index=True)
+    st.dataframe(recap.for_display(b.budget, recap.BUDGET_SCREEN), hide_index=True)
     st.altair_chart(charts.budget_absorption(b.budget_by_unit, "unit"), width="stretch")
 with tabs[4]:
     st.caption("Empat triwulan berdampingan dengan capaian s.d. triwulan terakhir yang dilaporkan "
