@@ -138,7 +138,8 @@ def to_xlsx(views: dict[str, pd.DataFrame], title: str, office: str, period: str
         for c, col in enumerate(plain.columns):
             ws.write_string(header_row, c, neutralise(str(col)), f_head)
             numeric = pd.api.types.is_numeric_dtype(plain[col])
-            fmt_name = formats.get(str(col), "number" if numeric else "text")
+            integer = numeric and pd.api.types.is_integer_dtype(plain[col])
+            fmt_name = formats.get(str(col), "integer" if integer else "number" if numeric else "text")
             width = min(max([len(str(col))] + [len(str(v)) for v in plain[col].head(200)]) + 2, 60)
             ws.set_column(c, c, max(width, 10) if numeric else width)
             for r, value in enumerate(plain[col].tolist(), start=header_row + 1):

@@ -22,6 +22,7 @@ def _frame():
         "Tindak Lanjut": ["@SUM(A1)", "-3", "\tcmd"],
         "Capaian (%)": [D("1234.56"), None, D("87.5")],
         "IKU": [True, False, True],
+        "Jumlah": [3, 4, 5],
     })
 
 
@@ -45,7 +46,7 @@ def test_csv_standard_round_trips_with_pandas_and_has_bom():
 def test_csv_indonesian_excel_uses_semicolon_and_decimal_comma():
     data = exports.to_csv(_frame(), "excel_id")
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0] == "Kode;Kendala;Tindak Lanjut;Capaian (%);IKU"
+    assert text.splitlines()[0] == "Kode;Kendala;Tindak Lanjut;Capaian (%);IKU;Jumlah"
     assert "1234,56" in text
     back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
     assert back["Capaian (%)"][2] == 87.5
@@ -59,11 +60,12 @@ def test_xlsx_has_title_header_formats_filter_and_signature():
     assert wb.sheetnames == ["Indikator", "Kedua"]
     ws = wb["Indikator"]
     assert ws["A1"].value == "Dinas Uji" and ws["A2"].value == "Rekap Uji" and ws["A3"].value == "TW II 2026"
-    assert [c.value for c in ws[5]] == ["Kode", "Kendala", "Tindak Lanjut", "Capaian (%)", "IKU"]
+    assert [c.value for c in ws[5]][:6] == ["Kode", "Kendala", "Tindak Lanjut", "Capaian (%)", "IKU", "Jumlah"]
     assert ws.freeze_panes == "A6"
-    assert ws.auto_filter.ref == "A5:E8"
+    assert ws.auto_filter.ref == "A5:F8"
     assert ws["D6"].value == 1234.56 and ws["D6"].number_format == "#,##0.00"
     assert ws["D7"].value is None
+    assert ws["F6"].value == 3 and ws["F6"].number_format == "#,##0"  # counts stay whole numbers
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     for line in ("Putussibau, 5 Oktober 2026", "Mengetahui,", "Kepala Dinas Uji Kabupaten Kapuas Hulu",
                  "Drs. Kepala Uji", "NIP. 197001011995031001"):
