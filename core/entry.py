@@ -474,7 +474,9 @@ def submit(session: Session, actor: Actor, submission_id: int) -> Submission:
                  office_id=sub.round.office_id)
     rnd = workflow.get_round(session, sub.round_id, for_update=True)
     current = step_by_code(session, "isi_data")
-    if rnd.current_step == current.number and all(s.first_submitted_at is not None for s in rnd.submissions):
+    waiting = session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.round_id == rnd.id, Submission.first_submitted_at.is_(None)))
+    if rnd.current_step == current.number and waiting == 0:
         before_round = {"current_step": rnd.current_step}
         workflow.advance(session, rnd, actor, disposition="Seluruh unit kerja telah mengajukan data kinerja.")
         audit.record(session, actor, "round.advance", "collection_round", rnd.id, before=before_round,

@@ -542,3 +542,55 @@ def test_the_same_file_for_the_same_indicator_is_refused_once_stored(session, ac
         evidence.store_evidence(session, actors["kabid_lattas"], sub.id, ind.id, "salinan.pdf", PDF)
     other = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     evidence.store_evidence(session, actors["kabid_lattas"], sub.id, other.id, "bukti.pdf", PDF)
+
+
+def docx_bytes() -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+def test_word_documents_are_accepted_and_a_renamed_workbook_is_not(session, actors):
+    rnd = distributed(session, actors)
+    sub = sub_of(session, rnd, "BID-LATTAS")
+    ev = evidence.store_evidence(session, actors["kabid_lattas"], sub.id, None, "notulen.docx", docx_bytes())
+    assert ev.content_type.endswith("wordprocessingml.document")
+    with pytest.raises(InvalidInput, match="tidak sesuai dengan ekstensi .docx"):
+        evidence.store_evidence(session, actors["kabid_lattas"], sub.id, None, "samaran.docx", xlsx_bytes())
+
+
+@pytest.mark.parametrize("code, username, text, page", [
+    ("pengolahan", "penyusun", None, "pages/pengolahan.py"),
+    ("penyusunan", "penyusun", "Susun draf laporan TW III 2026", "pages/pengolahan.py"),
+    ("sosialisasi", "sekdis", "Sosialisasikan draf laporan TW III 2026 kepada JFT Perencana", "pages/koreksi.py"),
+    ("koreksi", "perencana", "Koreksi draf laporan TW III 2026", "pages/koreksi.py"),
+    ("serah", "perencana", "Serahkan laporan TW III 2026 untuk didokumentasikan", "pages/koreksi.py"),
+    ("dokumentasi", "penyusun", "Dokumentasikan laporan TW III 2026", "pages/dokumentasi.py"),
+])
+def test_tasks_of_the_later_steps_go_to_their_executor(session, actors, code, username, text, page):
+    from core.navigation import page_allowed
+
+    rnd = distributed(session, actors)
+    rnd.current_step = session.scalar(select(SopStep.number).where(SopStep.code == code))
+    session.flush()
+    mine = tasks.my_tasks(session, actors[username], TODAY)
+    if text is None:  # nothing submitted yet: nothing to check
+        assert mine == []
+        return
+    assert [t.text for t in mine] == [text]
+    assert mine[0].page_path == (page if page_allowed(actors[username].role, page) else None)
+    others = [u for u in ALL_USERS if u not in (username, "kadis") and actors[u].role != actors[username].role]
+    assert all(text not in task_texts(session, actors[u]) for u in others)
+
+
+def test_a_step_reassigned_by_the_admin_moves_its_task(session, actors):
+    step = session.scalar(select(SopStep).where(SopStep.code == "distribusi"))
+    open_tw3(session, actors)
+    step.executor_roles = ["kepala_dinas"]
+    session.flush()
+    assert task_texts(session, actors["sekdis"]) == []
+    assert task_texts(session, actors["kadis"])[0].startswith("Distribusikan pengumpulan data TW III 2026")
