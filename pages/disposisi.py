@@ -119,8 +119,8 @@ if running:
                 sub = st.selectbox("Unit kerja", open_subs, key="perpanjangan_unit",
                                    format_func=lambda s: f"{s.unit_name} (tenggat {fmt.date(s.deadline_in_force)})")
                 baru = st.date_input("Tenggat baru", value=sub.deadline_in_force + dt.timedelta(days=3),
-                                     format="DD/MM/YYYY", key=f"perpanjangan_tenggat_{sub.id}")
-                alasan = st.text_area("Alasan perpanjangan", key=f"perpanjangan_alasan_{sub.id}")
+                                     format="DD/MM/YYYY", key=f"perpanjangan_tenggat_{sub.id}_{sub.extensions}")
+                alasan = st.text_area("Alasan perpanjangan", key=f"perpanjangan_alasan_{sub.id}_{sub.extensions}")
                 if st.button("Beri perpanjangan"):
                     with shown_errors():
                         with unit_of_work() as session:
