@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
-from core import audit, workflow
+from core import audit, fmt, workflow
 from core.actor import Actor
 from core.config import get_settings
 from core.errors import Conflict, InvalidInput, NotFound
@@ -180,6 +180,27 @@ def report_file_items(session: Session, report_id: int) -> list[FileItem]:
     return [FileItem(f.name, f.media_type, f.size, f.sha256, f.content) for f in get_report(session, report_id).files]
 
 
+PERCENT_FIELDS = frozenset({"capaian_tw", "capaian_ytd", "serapan_tw", "serapan_ytd"})
+
+
+def display_value(field: str, value: Any, line_type: str = "indikator") -> str:
+    """A line value as the users read it: 1.234,5 · 85,00 % · Rp 1.250.000; text as it is."""
+    if value is None or value == "":
+        return "–"
+    if field in NUMERIC_FIELDS:
+        number = ach.to_decimal(value)
+        if number is None:
+            return str(value)
+        if field in PERCENT_FIELDS:
+            return fmt.percent(number)
+        if line_type == "anggaran":
+            return fmt.money(number)
+        return fmt.number(number)
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    return str(value)
+
+
 def lines_table(session: Session, report_id: int) -> pd.DataFrame:
     """The report's lines as a recap table (indicator lines first, then budget lines)."""
     rep = get_report(session, report_id)
@@ -188,16 +209,19 @@ def lines_table(session: Session, report_id: int) -> pd.DataFrame:
         if line.get("type") == "indikator":
             rows.append({"key": line["key"], "Jenis": "Indikator", "Kode": line.get("code"),
                          "Uraian": line.get("name"), "Satuan": line.get("satuan", ""),
-                         "Target TW": line.get("target_tw"), "Realisasi TW": line.get("realisasi_tw"),
-                         "Capaian TW (%)": line.get("capaian_tw"), "Predikat": line.get("predikat", ""),
-                         "Kendala": line.get("kendala", "")})
+                         "Target TW": display_value("target_tw", line.get("target_tw")),
+                         "Realisasi TW": display_value("realisasi_tw", line.get("realisasi_tw")),
+                         "Capaian / serapan TW": display_value("capaian_tw", line.get("capaian_tw")),
+                         "Predikat": line.get("predikat", ""), "Kendala": line.get("kendala", "")})
         else:
             rows.append({"key": line["key"], "Jenis": "Anggaran", "Kode": line.get("code"),
-                         "Uraian": line.get("sub_kegiatan"), "Satuan": "Rp", "Target TW": line.get("pagu"),
-                         "Realisasi TW": line.get("realisasi_tw"), "Capaian TW (%)": line.get("serapan_tw"),
+                         "Uraian": line.get("sub_kegiatan"), "Satuan": "Rp",
+                         "Target TW": "Pagu " + display_value("pagu", line.get("pagu"), "anggaran"),
+                         "Realisasi TW": display_value("realisasi_tw", line.get("realisasi_tw"), "anggaran"),
+                         "Capaian / serapan TW": display_value("serapan_tw", line.get("serapan_tw"), "anggaran"),
                          "Predikat": "", "Kendala": ""})
     return pd.DataFrame(rows, columns=["key", "Jenis", "Kode", "Uraian", "Satuan", "Target TW", "Realisasi TW",
-                                       "Capaian TW (%)", "Predikat", "Kendala"])
+                                       "Capaian / serapan TW", "Predikat", "Kendala"])
 
 
 def line_fields(session: Session, report_id: int, line_key: str) -> list[str]:
@@ -431,10 +455,14 @@ def diff_versions(session: Session, report_id_a: int, report_id_b: int) -> pd.Da
                 continue
             note = notes.get((key, field)) or notes.get((key, "")) or [
                 n for (k, _f), ns in notes.items() if k == key for n in ns]
+            kind = (new or old).get("type", "indikator")
             rows.append({"line": key, "line_label": label, "field": field,
                          "field_label": FIELD_LABELS.get(field, field), "before": old.get(field),
-                         "after": new.get(field), "note": "; ".join(note)})
-    return pd.DataFrame(rows, columns=["line", "line_label", "field", "field_label", "before", "after", "note"])
+                         "after": new.get(field), "note": "; ".join(note),
+                         "before_label": display_value(field, old.get(field), kind),
+                         "after_label": display_value(field, new.get(field), kind)})
+    return pd.DataFrame(rows, columns=["line", "line_label", "field", "field_label", "before", "after", "note",
+                                       "before_label", "after_label"])
 
 
 def hand_over(session: Session, actor: Actor, round_id: int, note: str = "") -> None:

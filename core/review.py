@@ -192,10 +192,10 @@ def detail_table(df: pd.DataFrame) -> pd.DataFrame:
         "Capaian TW": [fmt.percent(v) if v is not None else f"– ({r})" for v, r in
                        zip(df["capaian_tw"], df["capaian_reason"])],
         "Predikat": df["predikat"],
-        "Kendala": df["kendala"],
-        "Tindak lanjut": df["tindak_lanjut"],
         "Bukti dukung": df["evidence"],
         "Catatan terbuka": df["open_comments"],
+        "Kendala": df["kendala"],
+        "Tindak lanjut": df["tindak_lanjut"],
     })
 
 

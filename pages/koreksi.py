@@ -137,6 +137,6 @@ if len(versions) >= 2:
     if diff.empty:
         st.caption("Tidak ada perbedaan.")
     else:
-        st.dataframe(diff.rename(columns={"line_label": "Baris", "field_label": "Kolom", "before": "Sebelum",
-                                          "after": "Sesudah", "note": "Catatan koreksi"})[
+        st.dataframe(diff.rename(columns={"line_label": "Baris", "field_label": "Kolom", "before_label": "Sebelum",
+                                          "after_label": "Sesudah", "note": "Catatan koreksi"})[
             ["Baris", "Kolom", "Sebelum", "Sesudah", "Catatan koreksi"]], hide_index=True, width="stretch")
