@@ -187,7 +187,10 @@ def distribute(session: Session, actor: Actor, round_id: int, assignments: Optio
         subs.append(sub)
     session.flush()
     text = (disposition or "").strip() or f"Diteruskan kepada {len(subs)} unit kerja."
+    before_round = {"current_step": rnd.current_step}
     workflow.advance(session, rnd, actor, disposition=text)
+    audit.record(session, actor, "round.advance", "collection_round", rnd.id, before=before_round,
+                 after={"current_step": rnd.current_step, "disposition": text}, office_id=rnd.office_id)
     for sub in subs:
         audit.record(session, actor, "round.distribute", "submission", sub.id, before=None,
                      after=audit.snapshot(sub), office_id=rnd.office_id)

@@ -1,0 +1,341 @@
+"""Audit completeness: every mutating core service leaves an audit row for every entity it changes.
+
+The mutating services are found by introspection: every public function of a core module that takes
+`actor`, minus an explicit allow-list of the read-only ones (and of the helpers whose caller audits).
+A new service that takes `actor` fails this test until it is listed either here with a way to call it,
+or as read-only.
+
+For each service a fresh demo database is put in the right state, the service is called, and then:
+- at least one audit row by the acting user was written, with its time and before/after data;
+- every row the service inserted, updated or deleted (compared table by table, column by column) is
+  named by an audit row (entity and id), except in the tables listed as parts of an audited parent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import io
+import json
+import pkgutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import core
+from core import (
+    backup,
+    entry,
+    evidence,
+    imports,
+    masterdata,
+    reporting,
+    review,
+    unit_workbook,
+)
+from core.uow import unit_of_work
+from db.models import AuditLog, Base, BudgetLine, Indicator, RenstraPeriod, Sasaran, User, utcnow
+from tests import factories
+from tests.test_authorization_matrix import PDF, SCENARIOS, handed_over, nothing, round_at
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Public functions that take `actor` but change nothing (reads, checks, file builders) — or that are
+# helpers whose calling service writes the audit row.
+READ_ONLY = {
+    "audit.record",  # the audit writer itself
+    "audit_view.actions", "audit_view.entries",
+    "entry.budget_table", "entry.entry_table", "entry.is_editable", "entry.my_submissions",
+    "entry.readable_submission", "entry.submission_view",
+    "entry.editable_submission",  # the edit check (and lock) of the save services
+    "evidence.list_evidence", "evidence.read_evidence",
+    "home.profile",
+    "permissions.can", "permissions.require", "permissions.unit_in_scope",
+    "review.notes_for_unit",
+    "tasks.my_tasks",
+    "unit_workbook.parse_unit_workbook", "unit_workbook.unit_workbook", "unit_workbook.workbook_name",
+    "workflow.advance", "workflow.finish_current",  # step helpers; the services audit round.advance
+}
+
+# Rows of these tables are parts of an audited parent: step records (round.advance on the round),
+# report files (listed with their hashes in the report's audit row), reviews (submission.accept/return
+# with the decision and reason), extensions (submission.extend with the extension id), pagu history
+# (the budget line's audit row holds the old and new pagu), the indicator links of budget lines.
+PARTS = {"audit_log", "step_records", "report_files", "reviews", "extensions", "pagu_history",
+         "budget_line_indicators", "alembic_version"}
+# audit entity name -> table
+ENTITY_TABLES = {
+    "collection_round": "collection_rounds", "submission": "submissions", "realization": "realizations",
+    "budget_realization": "budget_realizations", "evidence": "evidence", "review_comment": "review_comments",
+    "report": "reports", "correction": "corrections", "archive": "archives", "user": "users",
+    "org_unit": "org_units", "unit": "org_units", "indicator": "indicators", "target": "targets",
+    "budget_line": "budget_lines", "sasaran": "sasaran", "renstra_period": "renstra_periods",
+    "period": "renstra_periods", "sop_step": "sop_steps",
+}
+
+
+def mutating_services() -> list[str]:
+    names = []
+    for m in sorted(pkgutil.iter_modules(core.__path__), key=lambda m: m.name):
+        mod = importlib.import_module(f"core.{m.name}")
+        for name, fn in inspect.getmembers(mod, inspect.isfunction):
+            if fn.__module__ != mod.__name__ or name.startswith("_"):
+                continue
+            if "actor" in inspect.signature(fn).parameters and f"{m.name}.{name}" not in READ_ONLY:
+                names.append(f"{m.name}.{name}")
+    return names
+
+
+# --- how to call each mutating service: (prepare, call) -> the acting username ---------------------
+
+Call = Callable[[Session, dict, dict], str]
+
+
+def _scenario(action: str, username: str) -> tuple[Callable, Call]:
+    sc = SCENARIOS[action]
+
+    def call(s, actors, ctx):
+        sc.perform(s, actors[username], ctx)
+        return username
+    return sc.prepare, call
+
+
+def _office(s):
+    return factories.office(s).id
+
+
+def _lattas(s):
+    return factories.unit(s, "BID-LATTAS").id
+
+
+def _line(s):
+    return s.scalar(select(BudgetLine).where(BudgetLine.owner_unit_id == _lattas(s), BudgetLine.year == 2026)
+                    .order_by(BudgetLine.id))
+
+
+def _ind(s, code="IK-03"):
+    return s.scalar(select(Indicator).where(Indicator.code == code))
+
+
+def _uid(s, username):
+    return factories.user(s, username).id
+
+
+def _admin(fn: Callable[[Session, Any], Any]) -> tuple[Callable, Call]:
+    def call(s, actors, ctx):
+        fn(s, actors["admin"])
+        return "admin"
+    return nothing, call
+
+
+def _with_evidence(s, actors):
+    ctx = round_at("isi_data")(s, actors)
+    ev = evidence.store_evidence(s, actors["kabid_lattas"], ctx["subs"]["BID-LATTAS"], _ind(s).id, "bukti.pdf", PDF)
+    ctx["evidence_id"] = ev.id
+    return ctx
+
+
+def _new_unit(s, actors):
+    """A unit nobody works in yet (every demo unit has users, which must move first)."""
+    return {"unit_id": masterdata.create_unit(s, actors["admin"], code="BID-UJI", name="Bidang Uji",
+                                              kind="bidang", parent_id=_office(s))}
+
+
+def _documented(s, actors):
+    ctx = handed_over(s, actors)
+    reporting.document(s, actors["penyusun"], ctx["round_id"])
+    return ctx
+
+
+def _pk_import(s, admin):
+    data = imports.template("PK", s, _office(s), 2026)
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.active
+    headers = [c.value for c in ws[1]]
+    col = headers.index("Target Tahunan") + 1
+    ws.cell(2, col).value = float(ws.cell(2, col).value or 0) + 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    imports.commit(s, admin, buf.getvalue(), kind="PK", office_id=_office(s), year=2026, accept_mismatch=True)
+
+
+def _apply_workbook(s, actors, ctx):
+    sub_id = ctx["subs"]["BID-LATTAS"]
+    a = actors["kabid_lattas"]
+    wb = load_workbook(io.BytesIO(unit_workbook.unit_workbook(s, a, sub_id)))
+    ws = wb[unit_workbook.IND_SHEET]
+    row = unit_workbook.HEADER_ROW
+    col = [c.value for c in ws[row]].index("Realisasi TW") + 1
+    ws.cell(row + 1, col).value = 4242
+    buf = io.BytesIO()
+    wb.save(buf)
+    unit_workbook.apply_unit_workbook(s, a, sub_id, buf.getvalue())
+    return "kabid_lattas"
+
+
+CALLS: dict[str, tuple[Callable, Call]] = {
+    "auth.change_own_password": _scenario("account.change_password", "sekdis"),
+    "backup.make_backup": _scenario("backup.run", "admin"),
+    "rounds.open_round": _scenario("round.open", "kadis"),
+    "rounds.distribute": _scenario("round.distribute", "sekdis"),
+    "rounds.acknowledge": _scenario("submission.acknowledge", "kabid_lattas"),
+    "rounds.grant_extension": _scenario("submission.extend", "sekdis"),
+    "entry.save_entries": _scenario("submission.edit", "kabid_lattas"),
+    "entry.submit": _scenario("submission.submit", "kabid_lattas"),
+    "entry.save_budget": (round_at("isi_data"), lambda s, a, c: entry.save_budget(
+        s, a["kabid_lattas"], c["subs"]["BID-LATTAS"], {_line(s).id: "1.000.000"}) and "kabid_lattas"),
+    "evidence.store_evidence": _scenario("evidence.upload", "kabid_lattas"),
+    "evidence.delete_evidence": (_with_evidence, lambda s, a, c: evidence.delete_evidence(
+        s, a["kabid_lattas"], c["evidence_id"]) or "kabid_lattas"),
+    "unit_workbook.apply_unit_workbook": (round_at("isi_data"), _apply_workbook),
+    "review.accept": _scenario("submission.review", "penyusun"),
+    "review.return_submission": (round_at("pengolahan", "diajukan"), lambda s, a, c: review.return_submission(
+        s, a["penyusun"], c["subs"]["BID-LATTAS"], "Lengkapi bukti dukung IK-03.") and "penyusun"),
+    "review.add_comment": _scenario("comment.create", "penyusun"),
+    "review.respond_comment": _scenario("comment.respond", "kabid_lattas"),
+    "review.resolve_comment": _scenario("comment.resolve", "penyusun"),
+    "reporting.compile_draft": _scenario("report.compile", "penyusun"),
+    "reporting.send_to_planner": _scenario("report.send", "sekdis"),
+    "reporting.add_correction": _scenario("correction.create", "perencana"),
+    "reporting.apply_corrections": _scenario("correction.apply", "penyusun"),
+    "reporting.hand_over": _scenario("report.hand_over", "perencana"),
+    "reporting.document": _scenario("report.document", "penyusun"),
+    "reporting.reissue": (_documented, lambda s, a, c: reporting.reissue(
+        s, a["penyusun"], c["round_id"], "Koreksi realisasi IK-03 sesuai daftar.",
+        [("IND:IK-03", "realisasi_tw", "100")]) and "penyusun"),
+    "imports.commit": _admin(_pk_import),
+    "masterdata.create_unit": _scenario("masterdata.manage", "admin"),
+    "masterdata.reset_password": _scenario("user.manage", "admin"),
+    "masterdata.update_sop_step": _scenario("sop.manage", "admin"),
+    "masterdata.copy_year": _admin(lambda s, a: masterdata.copy_year(s, a, _office(s), 2026, 2027)),
+    "masterdata.create_budget_line": _admin(lambda s, a: masterdata.create_budget_line(
+        s, a, _office(s), 2026, code="2.07.03.2.01.0099", program="Program Pelatihan Kerja dan Produktivitas",
+        kegiatan="Pelatihan Kerja", sub_kegiatan="Pelatihan uji", pagu="15.000.000", owner_unit_id=_lattas(s))),
+    "masterdata.create_indicator": _admin(lambda s, a: masterdata.create_indicator(
+        s, a, _office(s), sasaran_id=s.scalar(select(Sasaran.id).order_by(Sasaran.id)), code="IK-99",
+        name="Jumlah lulusan pelatihan yang bekerja", satuan="orang", owner_unit_id=_lattas(s))),
+    "masterdata.create_period": _admin(lambda s, a: masterdata.create_period(
+        s, a, _office(s), "Renstra 2027-2031", 2027, 2031)),
+    "masterdata.create_sasaran": _admin(lambda s, a: masterdata.create_sasaran(
+        s, a, s.scalar(select(RenstraPeriod.id).order_by(RenstraPeriod.id)), "S9", "Meningkatnya daya saing")),
+    "masterdata.create_user": _admin(lambda s, a: masterdata.create_user(
+        s, a, username="staf_uji", full_name="Staf Uji", password="SandiAwal2026", role="jft",
+        unit_id=factories.unit(s, "JFT").id)),
+    "masterdata.move_unit": _admin(lambda s, a: masterdata.move_unit(
+        s, a, factories.unit(s, "SUBAG-UMUM").id, _office(s))),
+    "masterdata.rename_unit": _admin(lambda s, a: masterdata.rename_unit(
+        s, a, _lattas(s), "Bidang Pelatihan Kerja dan Penempatan Tenaga Kerja")),
+    "masterdata.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(
+        s, a, {_line(s).id: {"pagu": str(_line(s).pagu + 1000)}})),
+    "masterdata.save_target": _admin(lambda s, a: masterdata.save_target(
+        s, a, _ind(s).id, 2026, source_pk="PK 2026 (revisi)")),
+    "masterdata.save_targets": _admin(lambda s, a: masterdata.save_targets(
+        s, a, 2026, {_ind(s).id: {"source_ra": "RA 2026 (revisi)"}})),
+    "masterdata.set_unit_active": (_new_unit, lambda s, a, c: masterdata.set_unit_active(
+        s, a["admin"], c["unit_id"], False) and "admin"),
+    "masterdata.set_user_active": _admin(lambda s, a: masterdata.set_user_active(
+        s, a, _uid(s, "kabid_trans"), False)),
+    "masterdata.update_budget_line": _admin(lambda s, a: masterdata.update_budget_line(
+        s, a, _line(s).id, kegiatan="Pelatihan Kerja Berbasis Kompetensi (revisi)")),
+    "masterdata.update_indicator": _admin(lambda s, a: masterdata.update_indicator(
+        s, a, _ind(s).id, data_source="SIAPkerja Kemnaker")),
+    "masterdata.update_period": _admin(lambda s, a: masterdata.update_period(
+        s, a, s.scalar(select(RenstraPeriod.id).order_by(RenstraPeriod.id)), "Renstra 2021-2026 (perubahan)",
+        2021, 2026)),
+    "masterdata.update_sasaran": _admin(lambda s, a: masterdata.update_sasaran(
+        s, a, s.scalar(select(Sasaran.id).order_by(Sasaran.id)), "S1",
+        "Meningkatnya penyerapan tenaga kerja lokal (revisi)")),
+    "masterdata.update_user": _admin(lambda s, a: masterdata.update_user(
+        s, a, _uid(s, "kabid_trans"), jabatan="Plt. Kepala Bidang Transmigrasi")),
+}
+SPECIAL = {"backup.restore_backup"}  # replaces the whole database: checked on its own below
+RESULTS: dict[str, Any] = {"services": [], "audit_rows": 0}
+
+
+def test_every_mutating_service_is_known():
+    found = set(mutating_services())
+    unknown = found - set(CALLS) - SPECIAL
+    assert not unknown, (f"New mutating services {sorted(unknown)}: add a call to CALLS (it must write an "
+                         "audit row) or, if read-only, to READ_ONLY.")
+    assert not (set(CALLS) - found), f"listed but no longer found: {sorted(set(CALLS) - found)}"
+
+
+def _rows(s: Session) -> dict[str, dict[str, str]]:
+    """table -> primary key -> the row as JSON text (to see inserts, updates and deletes)."""
+    out: dict[str, dict[str, str]] = {}
+    for table in Base.metadata.sorted_tables:
+        if table.name in PARTS:
+            continue
+        pk = [c.name for c in table.primary_key.columns]
+        rows = {}
+        for row in s.execute(select(table)).mappings():
+            key = "/".join(str(row[c]) for c in pk)
+            rows[key] = json.dumps({k: str(v) for k, v in row.items()}, sort_keys=True)
+        out[table.name] = rows
+    return out
+
+
+def _changed(before, after) -> set[tuple[str, str]]:
+    changed = set()
+    for table, rows in after.items():
+        old = before.get(table, {})
+        for key in set(rows) | set(old):
+            if rows.get(key) != old.get(key):
+                changed.add((table, key))
+    return changed
+
+
+@pytest.mark.parametrize("service", sorted(CALLS))
+def test_service_audits_every_entity_it_changes(db_url, tmp_path, service):
+    from core.auth import actor_from_user
+
+    prepare, call = CALLS[service]
+    with unit_of_work(db_url) as s:
+        actors = {u.username: actor_from_user(s, u) for u in s.scalars(select(User))}
+        ctx = prepare(s, actors)
+    ctx["tmp"] = tmp_path / "cadangan"
+    with unit_of_work(db_url) as s:
+        last = s.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1)) or 0
+        before = _rows(s)
+    started = utcnow() - dt.timedelta(seconds=5)
+    with unit_of_work(db_url) as s:
+        username = call(s, actors, ctx)
+    with unit_of_work(db_url) as s:
+        after = _rows(s)
+        new = s.scalars(select(AuditLog).where(AuditLog.id > last).order_by(AuditLog.id)).all()
+    mine = [a for a in new if a.actor_username == username]
+    assert mine, f"{service} wrote no audit row by {username}"
+    for a in mine:
+        assert a.at is not None and a.at >= started, f"{service}: audit row without its time"
+        assert a.action and a.entity, f"{service}: audit row without action/entity"
+        assert a.before is not None or a.after is not None, f"{service}: {a.action} without before/after"
+        if a.actor_id is not None:
+            assert a.actor_id == actors[username].user_id
+    named = {(ENTITY_TABLES.get(a.entity, a.entity), str(a.entity_id)) for a in new}
+    unaudited = sorted(c for c in _changed(before, after) - named)
+    assert not unaudited, f"{service} changed rows without an audit row naming them: {unaudited}"
+    RESULTS["services"].append(service)
+    RESULTS["audit_rows"] += len(new)
+
+
+def test_restore_is_audited_in_the_restored_database(db_url, actors, tmp_path):
+    path = backup.make_backup(db_url, actors["admin"], tmp_path / "cadangan")
+    backup.restore_backup(path, db_url, actors["admin"], safety_backup=False)
+    with unit_of_work(db_url) as s:
+        row = s.scalars(select(AuditLog).where(AuditLog.action == "backup.restore")).one()
+    assert row.actor_username == "admin" and row.at is not None and row.after["sha256"]
+    RESULTS["services"].append("backup.restore_backup")
+
+
+def teardown_module(module):
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "audit_completeness.json").write_text(json.dumps(
+        {"services": sorted(set(RESULTS["services"])), "count": len(set(RESULTS["services"])),
+         "audit_rows": RESULTS["audit_rows"]}, indent=2))
