@@ -658,9 +658,12 @@ def list_targets(session: Session, office_id: int, year: int) -> pd.DataFrame:
             "selisih_diterima": bool(t.mismatch_accepted) if t else False,
             "peringatan": warning or "", "versi": t.version if t else 0,
         })
-    return pd.DataFrame(rows, columns=["indicator_id", "kode", "indikator", "satuan", "akumulasi", "target_id",
-                                       "tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk",
-                                       "sumber_ra", "selisih_diterima", "peringatan", "versi"])
+    df = pd.DataFrame(rows, columns=["indicator_id", "kode", "indikator", "satuan", "akumulasi", "target_id",
+                                     "tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk",
+                                     "sumber_ra", "selisih_diterima", "peringatan", "versi"])
+    numeric = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4"]
+    df[numeric] = df[numeric].astype("float64")  # an empty cell is NaN (shown blank), never "None"
+    return df
 
 
 def _f(value: Optional[Decimal]) -> Optional[float]:

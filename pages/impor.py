@@ -34,7 +34,8 @@ st.caption("Templat sudah berisi kode dan nama indikator (PK/RA) atau baris DPA 
 
 st.subheader("2. Unggah dan periksa")
 round_no = st.session_state.setdefault("impor_ke", 0)  # a new uploader after each commit
-uploaded = st.file_uploader(f"Berkas {kind} yang sudah diisi (.xlsx)", type=["xlsx"],
+uploaded = st.file_uploader(f"Berkas {kind} yang sudah diisi (.xlsx, paling besar "
+                            f"{imports.MAX_FILE_BYTES // (1024 * 1024)} MB)", type=["xlsx"],
                             key=f"unggah_{kind}_{year}_{round_no}")
 accept = False
 if kind in ("PK", "RA"):

@@ -294,3 +294,30 @@ def test_copy_year_prepares_empty_targets_and_zero_pagu_and_never_overwrites(ses
     with pytest.raises(Conflict, match="tidak menimpa"):
         md.copy_year(session, admin, office, 2026, 2027)
     assert session.scalar(select(func.count()).select_from(Target).where(Target.year == 2027)) == 15
+
+
+def test_one_save_of_the_target_grid_is_all_or_nothing_until_the_mismatch_is_accepted(session, actors):
+    admin = actors["admin"]
+    ik03, ik04 = indicator(session, "IK-03"), indicator(session, "IK-04")  # 2026: 680 and 256, both sum
+    t04 = session.scalar(select(Target).where(Target.indicator_id == ik04.id, Target.year == 2026))
+    changes = {ik04.id: {"sumber_ra": "RA perubahan"}, ik03.id: {"tw4": 100.0}}
+    versions = {ik03.id: 1, ik04.id: 1}
+    res = md.save_targets(session, admin, 2026, changes, versions)
+    assert not res.saved and "IK-03" in res.warnings[0]
+    assert t04.source_ra == "Rencana Aksi Tahun 2026" and audit_count(session, "target.update") == 0
+    res = md.save_targets(session, admin, 2026, changes, versions, accept_mismatch=True)
+    assert res.saved and t04.source_ra == "RA perubahan"
+    assert audit_count(session, "target.update") == 2
+    frame = md.list_targets(session, actors["admin"].office_id, 2026).set_index("kode")
+    assert frame.loc["IK-03", "selisih_diterima"] and frame.loc["IK-03", "peringatan"]
+
+
+def test_one_save_of_the_dpa_grid_updates_each_changed_line(session, actors):
+    admin = actors["admin"]
+    lines = md.list_budget_lines(session, admin.office_id, 2026).set_index("kode")
+    a, b = int(lines.loc["2.07.03.2.01.0001", "id"]), int(lines.loc["2.07.04.2.01.0002", "id"])
+    n = md.save_budget_lines(session, admin, {a: {"pagu": 1300000000.0, "dokumen": "DPPA"},
+                                              b: {"sub_kegiatan": "Job Fair Kabupaten"}}, {a: 1, b: 1})
+    assert n == 2 and audit_count(session, "budget.update") == 2
+    with pytest.raises(InvalidInput, match="tidak dapat diubah"):
+        md.save_budget_lines(session, admin, {a: {"tahun": 2030}})
