@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any, Optional
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, workflow
@@ -228,6 +229,33 @@ def _check_version(label: str, current: int, expected: Optional[int]) -> None:
                        "halaman — nilai yang lebih baru akan ditampilkan — lalu ulangi perubahan Anda.")
 
 
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(new, Decimal) or isinstance(old, Decimal):
+        return old is not None and new is not None and Decimal(old) == Decimal(new)
+    if old is None and new is None:
+        return True
+    return (old or "") == (new or "")
+
+
+def _bump_version(session: Session, model: type, obj: Any, label: str) -> None:
+    """Raise the row's version only if nobody changed it since we read it (a concurrent save loses)."""
+    old = obj.version
+    done = session.execute(
+        update(model).where(model.id == obj.id, model.version == old).values(version=old + 1)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        _check_version(label, -1, old)
+    obj.version = old + 1
+
+
+def _flush_or_conflict(session: Session, label: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"{label} baru saja diisi oleh pengguna lain. Simpanan Anda dibatalkan; muat ulang "
+                       "halaman — nilai yang lebih baru akan ditampilkan — lalu ulangi perubahan Anda.") from None
+
+
 def save_entries(session: Session, actor: Actor, submission_id: int, changes: dict[int, dict[str, Any]],
                  expected_versions: Optional[dict[int, int]] = None) -> SaveResult:
     """Apply one save of the grid: {indicator id: {column or field: value}}; all or nothing."""
@@ -269,29 +297,24 @@ def save_entries(session: Session, actor: Actor, submission_id: int, changes: di
     for ind_id, fields in parsed.items():
         r = reals.get(ind_id)
         before = audit.snapshot(r, ["value", *ENTRY_FIELDS.values(), "version"]) if r else None
+        diffs = {attr: value for attr, value in fields.items()
+                 if not _same(getattr(r, attr) if r else (None if attr == "value" else ""), value)}
+        if not diffs:
+            continue
+        label = f"{inds[ind_id].code} {inds[ind_id].name}"
         if r is None:
-            if all(v in (None, "") for v in fields.values()):
-                continue
             r = Realization(submission_id=sub.id, indicator_id=ind_id, version=0, not_measured_reason="",
                             note="", kendala="", tindak_lanjut="")
             session.add(r)
-        changed = False
-        for attr, value in fields.items():
-            old = getattr(r, attr)
-            if attr == "value":
-                same = (old is None and value is None) or (old is not None and value is not None
-                                                           and Decimal(old) == value)
-            else:
-                same = (old or "") == value
-            if not same:
-                setattr(r, attr, value)
-                changed = True
-        if not changed:
-            continue
-        r.version = (r.version or 0) + 1
+        else:
+            _bump_version(session, Realization, r, label)
+        for attr, value in diffs.items():
+            setattr(r, attr, value)
+        if r.version == 0:
+            r.version = 1
         r.updated_by_id = actor.user_id or None
         r.updated_at = now
-        session.flush()
+        _flush_or_conflict(session, label)
         audit.record(session, actor, "realization.save", "realization", r.id, before=before,
                      after=audit.snapshot(r, ["value", *ENTRY_FIELDS.values(), "version"]),
                      office_id=sub.round.office_id)
@@ -407,14 +430,16 @@ def save_budget(session: Session, actor: Actor, submission_id: int, changes: dic
                                (br.amount is not None and amount is not None and Decimal(br.amount) == amount)):
             continue
         before = audit.snapshot(br, ["amount", "version"]) if br else None
+        label = f"Anggaran {lines[line_id].code}"
         if br is None:
-            br = BudgetRealization(submission_id=sub.id, budget_line_id=line_id, version=0)
+            br = BudgetRealization(submission_id=sub.id, budget_line_id=line_id, version=1)
             session.add(br)
+        else:
+            _bump_version(session, BudgetRealization, br, label)
         br.amount = amount
-        br.version = (br.version or 0) + 1
         br.updated_by_id = actor.user_id or None
         br.updated_at = utcnow()
-        session.flush()
+        _flush_or_conflict(session, label)
         audit.record(session, actor, "budget_realization.save", "budget_realization", br.id, before=before,
                      after=audit.snapshot(br, ["amount", "version"]), office_id=sub.round.office_id)
         result.changed += 1

@@ -594,3 +594,25 @@ def test_a_step_reassigned_by_the_admin_moves_its_task(session, actors):
     session.flush()
     assert task_texts(session, actors["sekdis"]) == []
     assert task_texts(session, actors["kadis"])[0].startswith("Distribusikan pengumpulan data TW III 2026")
+
+
+def test_concurrent_saves_of_the_same_row_let_only_the_first_win(session, actors, db_url):
+    """Two browser tabs read version 1; the second save must not silently overwrite the first."""
+    from core.uow import unit_of_work
+
+    rnd = distributed(session, actors)
+    sub = sub_of(session, rnd, "BID-LATTAS")
+    kabid = actors["kabid_lattas"]
+    ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
+    entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
+    session.commit()
+    entry.entry_table(session, kabid, sub.id)  # this tab holds version 1 in memory
+    session.commit()
+    with unit_of_work(db_url) as other:  # the other tab saves first
+        entry.save_entries(other, kabid, sub.id, {ind.id: {"Realisasi TW": 70}}, {ind.id: 1})
+    with pytest.raises(Conflict, match="IK-04"):
+        entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 1})
+    session.rollback()
+    with unit_of_work(db_url) as fresh:
+        grid = entry.entry_table(fresh, kabid, sub.id).set_index("Kode")
+        assert grid.loc["IK-04", "Realisasi TW"] == 70.0 and grid.loc["IK-04", "version"] == 2
