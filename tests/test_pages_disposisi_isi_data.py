@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import entry, rounds
 from core.uow import unit_of_work
-from tests.apptest import logged_in, texts
+from tests.apptest import logged_in
+from tests.apptest import texts as raw_texts
 from tests.conftest import TODAY
 
 DEADLINE = dt.date(2026, 10, 10)
@@ -45,6 +46,11 @@ def lattas_submission(url, round_id):
     kabid = actor(url, "kabid_lattas")
     with unit_of_work(url) as s:
         return next(c.id for c in entry.my_submissions(s, kabid))
+
+
+def texts(at) -> str:
+    """What the page shows, with markdown escapes removed (user text is escaped before display)."""
+    return raw_texts(at).replace("\\", "")
 
 
 def page_as(url, username, page):
