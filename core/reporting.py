@@ -32,6 +32,7 @@ from core.config import get_settings
 from core.errors import Conflict, InvalidInput, NotFound
 from core.permissions import require
 from core.report_doc import build_report, report_lines
+from core.review import ensure_same_office
 from db.models import (
     Archive,
     CollectionRound,
@@ -290,6 +291,7 @@ def compile_draft(session: Session, actor: Actor, round_id: int, note: str = "")
     """Step 5: the draft report from the accepted data; the round moves on to dissemination."""
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "report.compile")
+    ensure_same_office(actor, rnd)
     workflow.at_step(session, rnd, "penyusunan")
     rep = _store_report(session, actor, rnd, "draf", note=note or "Draf laporan capaian kinerja triwulan.")
     _advance(session, rnd, actor, "Draf laporan kinerja disusun.", f"Draf v{rep.version}")
@@ -300,6 +302,7 @@ def send_to_planner(session: Session, actor: Actor, round_id: int, note: str = "
     """Step 6: the Sekretaris disseminates the draft to the JFT Perencana, who corrects it (step 7)."""
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "report.send")
+    ensure_same_office(actor, rnd)
     workflow.at_step(session, rnd, "sosialisasi")
     rep = latest_report(session, round_id)
     if rep is None:
@@ -321,6 +324,7 @@ def add_correction(session: Session, actor: Actor, report_id: int, line_key: str
     rep = get_report(session, report_id)
     rnd = workflow.get_round(session, rep.round_id, for_update=True)
     require(session, actor, "correction.create")
+    ensure_same_office(actor, rnd)
     workflow.at_step(session, rnd, "koreksi")
     latest = latest_report(session, rnd.id)
     if latest is None or latest.id != rep.id:
@@ -407,6 +411,7 @@ def apply_corrections(session: Session, actor: Actor, round_id: int, note: str =
     """Step 7 (penyusun): a new version whose lines carry every open correction; the corrections resolve."""
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "correction.apply")
+    ensure_same_office(actor, rnd)
     workflow.at_step(session, rnd, "koreksi")
     pending = open_corrections(session, round_id)
     if not pending:
@@ -469,6 +474,7 @@ def hand_over(session: Session, actor: Actor, round_id: int, note: str = "") -> 
     """Step 8: the planner hands the corrected report over to be documented (no open corrections)."""
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "report.hand_over")
+    ensure_same_office(actor, rnd)
     step = workflow.at_step(session, rnd, "koreksi", "serah")
     pending = open_corrections(session, round_id)
     if pending:
@@ -607,18 +613,25 @@ def _write_zip(path: Path, members: dict[str, bytes], manifest: dict[str, str], 
     return data
 
 
+def archive_path(stored: str) -> Path:
+    """Where an archive bundle is on disk: stored relative to settings.archive_dir (so a restored backup
+    in another data folder still finds it); absolute paths are taken as they are."""
+    p = Path(stored)
+    return p if p.is_absolute() else get_settings().archive_dir / p
+
+
 def _archive(session: Session, actor: Actor, rnd: CollectionRound, rep: Report) -> Archive:
     members = _members(session, rnd, rep)
     manifest = {name: hashlib.sha256(content).hexdigest() for name, content in sorted(members.items())}
-    folder = get_settings().archive_dir / f"{rnd.year}-TW{rnd.quarter}"
-    path = folder / f"arsip-laporan-kinerja-{rnd.year}-tw{rnd.quarter}-v{rep.version}.zip"
+    relative = f"{rnd.year}-TW{rnd.quarter}/arsip-laporan-kinerja-{rnd.year}-tw{rnd.quarter}-v{rep.version}.zip"
+    path = archive_path(relative)
     if path.exists():
-        if session.scalar(select(Archive).where(Archive.path == str(path))) is not None:
+        if session.scalar(select(Archive).where(Archive.path == relative)) is not None:
             raise Conflict("Arsip versi ini sudah ada dan tidak boleh ditimpa.")
         path.rename(path.with_suffix(f".orphan-{utcnow():%Y%m%d%H%M%S}"))  # left by a failed attempt
     now = utcnow()
     data = _write_zip(path, members, manifest, now)
-    arc = Archive(round_id=rnd.id, report_id=rep.id, version=rep.version, path=str(path), size=len(data),
+    arc = Archive(round_id=rnd.id, report_id=rep.id, version=rep.version, path=relative, size=len(data),
                   sha256=hashlib.sha256(data).hexdigest(), manifest=manifest, created_by_id=actor.user_id,
                   created_at=now)
     session.add(arc)
@@ -633,6 +646,7 @@ def document(session: Session, actor: Actor, round_id: int, note: str = "") -> A
     """Step 9: the final report, its archive bundle, and the round closed (data read-only from now on)."""
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "report.document")
+    ensure_same_office(actor, rnd)
     workflow.at_step(session, rnd, "dokumentasi")
     if open_corrections(session, round_id):
         raise Conflict("Masih ada koreksi terbuka; laporan belum dapat didokumentasikan.")
@@ -658,6 +672,7 @@ def reissue(session: Session, actor: Actor, round_id: int, note: str,
     """A correction after documentation: a new final version and a new archive; old ones stay as they are."""
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "report.document")
+    ensure_same_office(actor, rnd)
     if rnd.status != "selesai":
         raise Conflict("Penerbitan ulang hanya untuk pengumpulan data yang sudah didokumentasikan; "
                        "selama belum didokumentasikan, gunakan koreksi biasa.")
@@ -705,7 +720,7 @@ def archive_bytes(session: Session, archive_id: int) -> bytes:
     arc = session.get(Archive, archive_id)
     if arc is None:
         raise NotFound("Arsip tidak ditemukan.")
-    path = Path(arc.path)
+    path = archive_path(arc.path)
     if not path.is_file():
         raise NotFound(f"Berkas arsip tidak ditemukan di {arc.path}. Hubungi administrator untuk memulihkan "
                        "dari cadangan.")
@@ -729,7 +744,7 @@ def verify_archive(session: Session, archive_id: int) -> ArchiveCheck:
     arc = session.get(Archive, archive_id)
     if arc is None:
         raise NotFound("Arsip tidak ditemukan.")
-    path = Path(arc.path)
+    path = archive_path(arc.path)
     manifest = dict(arc.manifest or {})
     rows = []
     if not path.is_file():

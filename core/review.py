@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core import achievement as ach
 from core import audit, fmt, workflow
 from core.actor import Actor
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.permissions import can, require
 from core.rounds import days_late, deadline_in_force
 from db.models import (
@@ -246,8 +246,15 @@ def notes_for_unit(session: Session, actor: Actor, submission_id: int) -> tuple[
 # --- deciding ------------------------------------------------------------------------------
 
 
-def _review_round(session: Session, sub: Submission) -> CollectionRound:
+def ensure_same_office(actor: Actor, rnd: CollectionRound) -> None:
+    """A user acts only on the rounds of their own office (one deployment may serve several offices)."""
+    if actor.office_id is not None and rnd.office_id != actor.office_id:
+        raise NotAllowed("Pengumpulan data ini milik perangkat daerah lain; Anda tidak dapat mengubahnya.")
+
+
+def _review_round(session: Session, actor: Actor, sub: Submission) -> CollectionRound:
     rnd = workflow.get_round(session, sub.round_id, for_update=True)
+    ensure_same_office(actor, rnd)
     workflow.at_step(session, rnd, *REVIEW_STEPS)
     return rnd
 
@@ -276,7 +283,7 @@ def accept(session: Session, actor: Actor, submission_id: int, note: str = "") -
     """Accept a unit's submitted data (state diajukan → diterima)."""
     sub = get_submission(session, submission_id)
     require(session, actor, "submission.review", sub.unit_id)
-    rnd = _review_round(session, sub)
+    rnd = _review_round(session, actor, sub)
     if sub.state != "diajukan":
         raise Conflict(f"Data unit {sub.unit.name} berstatus '{STATE_LABELS.get(sub.state, sub.state)}'; "
                        "hanya data yang sudah diajukan yang dapat diterima.")
@@ -302,7 +309,7 @@ def return_submission(session: Session, actor: Actor, submission_id: int, reason
     """Return a unit's submitted data for revision, with the reason the unit must fix."""
     sub = get_submission(session, submission_id)
     require(session, actor, "submission.review", sub.unit_id)
-    rnd = _review_round(session, sub)
+    rnd = _review_round(session, actor, sub)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Tuliskan alasan pengembalian agar unit tahu apa yang harus diperbaiki.")
@@ -335,7 +342,7 @@ def add_comment(session: Session, actor: Actor, submission_id: int, indicator_id
     """The penyusun's note on one indicator row of a unit's data (or on the whole data when no row)."""
     sub = get_submission(session, submission_id)
     require(session, actor, "comment.create", sub.unit_id)
-    rnd = _review_round(session, sub)
+    rnd = _review_round(session, actor, sub)
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Tuliskan isi catatan untuk baris indikator.")
@@ -357,7 +364,7 @@ def respond_comment(session: Session, actor: Actor, comment_id: int, response: s
     c = _comment(session, comment_id)
     sub = get_submission(session, c.submission_id)
     require(session, actor, "comment.respond", sub.unit_id)
-    rnd = _review_round(session, sub)
+    rnd = _review_round(session, actor, sub)
     response = (response or "").strip()
     if not response:
         raise InvalidInput("Tuliskan jawaban atas catatan pemeriksa.")
@@ -378,7 +385,7 @@ def resolve_comment(session: Session, actor: Actor, comment_id: int) -> ReviewCo
     c = _comment(session, comment_id)
     sub = get_submission(session, c.submission_id)
     require(session, actor, "comment.resolve", sub.unit_id)
-    rnd = _review_round(session, sub)
+    rnd = _review_round(session, actor, sub)
     if c.resolved:
         raise Conflict("Catatan ini sudah ditandai selesai.")
     before = audit.snapshot(c, ["resolved", "resolved_by_id", "resolved_at"])

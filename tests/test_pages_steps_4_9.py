@@ -216,7 +216,7 @@ def test_tampered_archive_is_reported_on_the_page(sqlite_url):
     rid = _at_dokumentasi(sqlite_url)
     with unit_of_work(sqlite_url) as s:
         arc = reporting.document(s, actor_for(s, "penyusun"), rid)
-        path, arc_id = arc.path, arc.id
+        path, arc_id = reporting.archive_path(arc.path), arc.id
     with open(path, "ab") as f:
         f.write(b"tambahan")
     at = _ok(logged_in("kadis", "pages/dokumentasi.py"))

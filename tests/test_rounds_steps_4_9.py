@@ -335,8 +335,9 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
     assert all(r.finished_at is not None for r in rnd.step_records)
     assert list(reporting.versions(session, rnd.id)["kind"]) == ["draf", "koreksi", "koreksi", "final"]
 
-    path = Path(arc.path)
-    assert path.is_file() and path.parent.parent == Path(str(reporting.get_settings().archive_dir))
+    path = reporting.archive_path(arc.path)
+    assert path.is_file() and path.parent.parent == reporting.get_settings().archive_dir
+    assert not Path(arc.path).is_absolute()
     data = path.read_bytes()
     assert hashlib.sha256(data).hexdigest() == arc.sha256 and len(data) == arc.size
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
@@ -354,7 +355,7 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
 
 def test_tampering_with_the_archive_on_disk_is_detected(session, actors):
     _rnd, arc = _documented(session, actors)
-    path = Path(arc.path)
+    path = reporting.archive_path(arc.path)
     src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as out:
@@ -414,7 +415,7 @@ def _entry_module():
 
 def test_reissue_makes_a_new_version_and_leaves_the_old_archive_byte_identical(session, actors):
     rnd, arc = _documented(session, actors)
-    old_bytes = Path(arc.path).read_bytes()
+    old_bytes = reporting.archive_path(arc.path).read_bytes()
     old_report = session.get(Report, arc.report_id)
     old_files = {f.name: f.sha256 for f in old_report.files}
     with pytest.raises(InvalidInput, match="alasan"):
@@ -428,7 +429,7 @@ def test_reissue_makes_a_new_version_and_leaves_the_old_archive_byte_identical(s
     assert (new_report.kind, new_report.version) == ("final", old_report.version + 1)
     assert arc2.version == arc.version + 1 and arc2.path != arc.path
     assert _line(new_report, "BL:2.07.01.2.02.0001")["sub_kegiatan"] == "Penyediaan Gaji ASN (DPPA)"
-    assert Path(arc.path).read_bytes() == old_bytes
+    assert reporting.archive_path(arc.path).read_bytes() == old_bytes
     session.refresh(old_report)
     assert {f.name: f.sha256 for f in old_report.files} == old_files
     assert _line(old_report, "BL:2.07.01.2.02.0001")["sub_kegiatan"] != "Penyediaan Gaji ASN (DPPA)"
@@ -614,3 +615,20 @@ def test_full_round_through_core_by_every_sop_role(session, actors):
     with pytest.raises(Conflict, match="didokumentasikan"):
         review.respond_comment(session, kabid, comment.id, "Tambahan.")
     assert written(session) == before
+
+
+def test_users_of_another_office_cannot_act_on_the_round(session, actors):
+    import dataclasses
+
+    rnd = make_round(session, at="pengolahan")
+    sub = submission_of(session, rnd, "BID-LATTAS")
+    stranger = dataclasses.replace(actors["penyusun"], office_id=99999)
+    before = written(session)
+    with pytest.raises(NotAllowed, match="perangkat daerah lain"):
+        review.accept(session, stranger, sub.id)
+    with pytest.raises(NotAllowed, match="perangkat daerah lain"):
+        review.add_comment(session, stranger, sub.id, None, "Catatan.")
+    assert written(session) == before
+    rnd2 = make_round(session, at="penyusunan", state="diterima", quarter=4)
+    with pytest.raises(NotAllowed, match="perangkat daerah lain"):
+        reporting.compile_draft(session, stranger, rnd2.id)
