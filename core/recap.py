@@ -287,7 +287,7 @@ def unit_recap(session: Session, office_id: int, year: int, quarter: int, filter
     budget = budget_recap(session, office_id, year, quarter, filters, by="unit")
     if not budget.empty:
         out = out.merge(budget[["unit", "pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd", "serapan_tw",
-                                "serapan_ytd"]], on="unit", how="outer")
+                                "serapan_ytd"]], on="unit", how="left")
     return out
 
 
