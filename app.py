@@ -15,6 +15,7 @@ import streamlit_authenticator as stauth  # noqa: E402
 from core import auth  # noqa: E402
 from core.config import check_production_safety, get_settings  # noqa: E402
 from core.errors import KinerjaError  # noqa: E402
+from core.markup import md  # noqa: E402
 from core.navigation import pages_for  # noqa: E402
 from core.uow import unit_of_work  # noqa: E402
 from db.seed import ensure_database  # noqa: E402
@@ -109,7 +110,7 @@ except KinerjaError as err:
 
 actor = st.session_state["actor"]
 with st.sidebar:
-    st.markdown(f"**{actor.full_name}**  \n{actor.role_label}  \n{actor.unit_name}")
+    st.markdown(f"**{md(actor.full_name)}**  \n{actor.role_label}  \n{md(actor.unit_name)}")
     authenticator.logout("Keluar", location="sidebar", key="tombol_keluar")
 
 groups = pages_for(actor.role)

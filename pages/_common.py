@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.actor import Actor
 from core.errors import KinerjaError
+from core.markup import md
 from core.navigation import page_allowed
 
 
@@ -30,4 +31,4 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except KinerjaError as err:
-        st.error(str(err))
+        st.error(md(str(err)))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import auth
+from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
@@ -10,7 +11,7 @@ actor = actor_or_stop("pages/akun.py")
 
 st.title("Akun Saya")
 st.markdown(
-    f"**{actor.full_name}** — {actor.jabatan or actor.role_label}  \n"
+    f"**{md(actor.full_name)}** — {md(actor.jabatan) or actor.role_label}  \n"
     f"Nama pengguna: `{actor.username}` · NIP: {actor.nip or '–'}"
 )
 

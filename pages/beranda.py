@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import fmt, home
+from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop
 
@@ -20,10 +21,10 @@ with left:
     with st.container(border=True):
         st.subheader(me.full_name)
         st.markdown(
-            f"**Jabatan:** {me.jabatan or '–'}  \n"
+            f"**Jabatan:** {md(me.jabatan) or '–'}  \n"
             f"**NIP:** {me.nip or '–'}  \n"
             f"**Peran:** {me.role_label}  \n"
-            f"**Unit kerja:** {me.unit_name or '–'}"
+            f"**Unit kerja:** {md(me.unit_name) or '–'}"
         )
 with right:
     with st.container(border=True):
@@ -37,7 +38,7 @@ with right:
                 f"Tenggat: {fmt.date(rnd.deadline)}"
             )
             if rnd.instruction:
-                st.markdown(f"> {rnd.instruction}")
+                st.markdown(f"> {md(rnd.instruction)}")
 
 # Tugas saya: what this user has to do next in the SOP round.
 from core import tasks  # noqa: E402

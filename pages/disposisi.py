@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from core import fmt, rounds
+from core.markup import md
 from core.permissions import can
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
@@ -69,7 +70,7 @@ if running:
     st.markdown(f"Langkah saat ini: **{chosen.step_number}. {chosen.step_name}** · "
                 f"Tenggat Kepala Dinas: **{fmt.date(chosen.deadline)}**")
     if chosen.instruction:
-        st.markdown(f"> {chosen.instruction}")
+        st.markdown(f"> {md(chosen.instruction)}")
 
     if chosen.step_code == "distribusi":
         if may_distribute:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import entry, evidence, fmt, rounds, unit_workbook
 from core.errors import Conflict, InvalidInput, KinerjaError
+from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
@@ -26,9 +27,9 @@ def done(message: str, kind: str = "success") -> None:
 
 
 def show_problems(err: InvalidInput) -> None:
-    st.error(err.message)
+    st.error(md(err.message))
     if err.problems:
-        st.markdown("\n".join(f"- {p}" for p in err.problems))
+        st.markdown("\n".join(f"- {md(p)}" for p in err.problems))
 
 
 with unit_of_work() as session:
@@ -52,10 +53,10 @@ with unit_of_work() as session:
 # --- state banner ---------------------------------------------------------------------------------
 deadline_text = f"Tenggat: **{view.deadline_label}**"
 if view.state == "dikembalikan":
-    st.warning(f"**Data dikembalikan oleh pemeriksa.** Alasan: {view.return_reason or '–'}  \n"
+    st.warning(f"**Data dikembalikan oleh pemeriksa.** Alasan: {md(view.return_reason) or '–'}  \n"
                f"Perbaiki data lalu ajukan kembali. {deadline_text}")
 elif view.state in ("belum_mulai", "draf"):
-    note = f"  \nCatatan pengembalian terakhir: {view.return_reason}" if view.return_reason else ""
+    note = f"  \nCatatan pengembalian terakhir: {md(view.return_reason)}" if view.return_reason else ""
     st.info(f"Status: **{view.state_label}** — data masih dapat diubah. {deadline_text}{note}")
 elif view.state == "diajukan":
     st.success(f"Status: **Diajukan** pada {fmt.datetime(view.submitted_at)}. Data terkunci selama diperiksa; "
@@ -66,10 +67,10 @@ if not view.round_open:
     st.caption("Pengumpulan data ini sudah selesai dan didokumentasikan; data hanya dapat dibaca.")
 
 with st.container(border=True):
-    st.markdown(f"**Disposisi untuk {view.unit_name}**")
+    st.markdown(f"**Disposisi untuk {md(view.unit_name)}**")
     if view.instruction:
-        st.markdown(f"Instruksi Kepala Dinas: {view.instruction}")
-    st.markdown(f"Disposisi Sekretaris: {view.disposition or '–'}")
+        st.markdown(f"Instruksi Kepala Dinas: {md(view.instruction)}")
+    st.markdown(f"Disposisi Sekretaris: {md(view.disposition) or '–'}")
     if view.received_at:
         st.caption(f"Disposisi ditandai diterima pada {fmt.datetime(view.received_at)}.")
     elif view.round_open:
@@ -93,10 +94,10 @@ if not review_notes.empty or not return_history.empty:
     for note in review_notes.itertuples():
         with st.container(border=True):
             status_text = "selesai" if note.resolved else "belum selesai"
-            st.markdown(f"**{note.code or 'Umum'}** {note.indicator} · _{status_text}_  \n{note.text}  \n"
-                        f"<small>{note.author}, {review.when(note.created_at)}</small>", unsafe_allow_html=True)
+            st.markdown(f"**{md(note.code) or 'Umum'}** {md(note.indicator)} · _{status_text}_  \n{md(note.text)}  \n"
+                        f"<small>{md(note.author)}, {review.when(note.created_at)}</small>", unsafe_allow_html=True)
             if note.response:
-                st.markdown(f"↳ Jawaban Anda: {note.response}  \n<small>{note.responded_by}, "
+                st.markdown(f"↳ Jawaban Anda: {md(note.response)}  \n<small>{md(note.responded_by)}, "
                             f"{review.when(note.responded_at)}</small>", unsafe_allow_html=True)
             if note.can_answer:
                 answer = st.text_input("Jawaban", value=note.response or "", key=f"jawab_{note.comment_id}")

@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from core import reporting, review
+from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
@@ -129,10 +130,10 @@ if comments.empty:
 for c in comments.itertuples():
     with st.container(border=True):
         status = "selesai" if c.resolved else "terbuka"
-        st.markdown(f"**{c.code or 'Umum'}** {c.indicator} · _{status}_  \n{c.text}  \n"
-                    f"<small>{c.author}, {review.when(c.created_at)}</small>", unsafe_allow_html=True)
+        st.markdown(f"**{md(c.code) or 'Umum'}** {md(c.indicator)} · _{status}_  \n{md(c.text)}  \n"
+                    f"<small>{md(c.author)}, {review.when(c.created_at)}</small>", unsafe_allow_html=True)
         if c.response:
-            st.markdown(f"↳ Jawaban unit: {c.response}  \n<small>{c.responded_by}, {review.when(c.responded_at)}"
+            st.markdown(f"↳ Jawaban unit: {md(c.response)}  \n<small>{md(c.responded_by)}, {review.when(c.responded_at)}"
                         "</small>", unsafe_allow_html=True)
         if not c.resolved and can_review:
             if st.button("Tandai selesai", key=f"selesai_{c.comment_id}", icon=":material/task_alt:"):

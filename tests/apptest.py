@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DEMO_PASSWORD = "kinerja2026"
+_UNESCAPE = re.compile(r"\\([" + re.escape(string.punctuation) + "])")
 
 
 def new_app() -> AppTest:
@@ -32,4 +35,5 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
                  "success", "text"):
         parts.extend(str(e.value) for e in getattr(at, kind))
-    return "\n".join(parts)
+    # user text goes through core.markup.md (backslash-escaped): assert on what the user reads
+    return _UNESCAPE.sub(r"\1", "\n".join(parts)).replace("\u200b", "")
