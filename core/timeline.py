@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import fmt, workflow
 from core.actor import ROLE_LABELS
+from core.markup import md
 from core.review import OUTSTANDING, STATE_LABELS, deadline_in_force, missing_unit_ids, when
 from db.models import OrgUnit, SopStep, StepRecord, User, utcnow
 
@@ -113,7 +114,7 @@ def late_units_message(df: pd.DataFrame) -> str:
     """The Peringatan with each late unit and its days late, as Markdown for a warning box."""
     if df.empty:
         return ""
-    items = "\n".join(f"- {u}: terlambat {d} hari (status {s}, tenggat {fmt.date(t)})"
+    items = "\n".join(f"- {md(u)}: terlambat {d} hari (status {s}, tenggat {fmt.date(t)})"
                       for u, d, s, t in zip(df["unit"], df["days_late"], df["state_label"], df["deadline"]))
     return f"**Peringatan SOP:** {WARNING}\n\nUnit yang belum menyelesaikan data melewati tenggat:\n\n{items}"
 
@@ -132,6 +133,6 @@ def timeline_styled(df: pd.DataFrame):
 
 def over_standard_steps(df: pd.DataFrame) -> list[str]:
     """'Langkah 4 Pengolahan (40 menit; baku 15 menit)' for each step that ran over its standard time."""
-    return [f"Langkah {n} {name} ({fmt.duration(m)}; baku {label})"
+    return [f"Langkah {n} {md(name)} ({fmt.duration(m)}; baku {md(label)})"
             for n, name, m, label, o in zip(df["number"], df["name"], df["duration_minutes"], df["standard_label"],
                                             df["over_standard"]) if o]
