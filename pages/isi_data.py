@@ -88,7 +88,7 @@ with unit_of_work() as session:
 if not review_notes.empty or not return_history.empty:
     st.subheader("Catatan pemeriksa")
     open_notes = int((~review_notes["resolved"]).sum()) if not review_notes.empty else 0
-    if open_notes:
+    if open_notes and view.round_open:
         st.caption(f"{open_notes} catatan belum selesai. Jawab setiap catatan, perbaiki datanya, lalu ajukan "
                    "kembali bila data dikembalikan.")
     for note in review_notes.itertuples():
