@@ -104,6 +104,8 @@ def parse_number(value: Any, label: str = "Nilai", allow_negative: bool = False)
         raise _fail(label, value, "bukan angka yang sah.")
     if d < 0 and not allow_negative:
         raise InvalidInput(f"{label}: nilai tidak boleh negatif ({value}). Isi 0 atau angka positif.")
+    if d != 0 and d.adjusted() >= MAX_INTEGER_DIGITS:  # before quantize: beyond 28 digits it raises
+        raise InvalidInput(f"{label}: angka {value} terlalu besar (paling banyak {MAX_INTEGER_DIGITS} digit).")
     d = d.quantize(FOUR, rounding=ROUND_HALF_UP)
     if len(str(abs(d).to_integral_value(rounding="ROUND_DOWN"))) > MAX_INTEGER_DIGITS:
         raise InvalidInput(f"{label}: angka {value} terlalu besar (paling banyak {MAX_INTEGER_DIGITS} digit).")

@@ -30,6 +30,7 @@ from core import audit, fmt, workflow
 from core.actor import Actor
 from core.config import get_settings
 from core.errors import Conflict, InvalidInput, NotFound
+from core.parsing import parse_number
 from core.permissions import require
 from core.report_doc import build_report, report_lines
 from core.review import ensure_same_office
@@ -311,11 +312,11 @@ def send_to_planner(session: Session, actor: Actor, round_id: int, note: str = "
              f"Draf v{rep.version}")
 
 
-def _parse_number(value: str) -> Optional[Decimal]:
-    text = value.strip().replace(" ", "")
-    if "," in text:  # Indonesian writing: 1.234,5
-        text = text.replace(".", "").replace(",", ".")
-    return ach.to_decimal(text)
+def _parse_number(value: str, field: str) -> Optional[Decimal]:
+    """The same number rules as every other input (core.parsing): '1.234,5' and '1,234.5' are both
+    1234.5; text, NaN, infinity and numbers too large are refused; only targets may be negative."""
+    return parse_number(value, label=f"Nilai usulan untuk {FIELD_LABELS.get(field, field)}",
+                        allow_negative=field.startswith("target"))
 
 
 def add_correction(session: Session, actor: Actor, report_id: int, line_key: str, field: str, note: str,
@@ -342,7 +343,7 @@ def add_correction(session: Session, actor: Actor, report_id: int, line_key: str
     if proposed and not field:
         raise InvalidInput("Pilih kolom yang nilainya diusulkan untuk diubah.")
     if proposed and field in NUMERIC_FIELDS:
-        number = _parse_number(proposed)
+        number = _parse_number(proposed, field)
         if number is None:
             raise InvalidInput(f"Nilai usulan untuk {FIELD_LABELS.get(field, field)} harus berupa angka, "
                                "misalnya 12,5.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 _lock = threading.Lock()
@@ -19,6 +19,22 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercise
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+@event.listens_for(Session, "before_flush")
+def _drop_nul_characters(session: Session, _context, _instances) -> None:  # pragma: no cover - via flush
+    """Drop NUL characters from text before it is written, on every backend.
+
+    PostgreSQL cannot store NUL in text (the insert fails with a DataError instead of a message the user
+    can act on); SQLite stores it but other tools stop reading there. Nobody types NUL on purpose (it
+    comes from pasted binary or a crafted request), so the same input gives the same result everywhere.
+    """
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)
+            if isinstance(value, str) and "\x00" in value:
+                setattr(obj, attr.key, value.replace("\x00", ""))
 
 
 def make_engine(url: str) -> Engine:
