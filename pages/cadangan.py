@@ -1,5 +1,7 @@
 """Cadangan & Pemulihan: the administrator makes and downloads backups and restores from one."""
 
+import datetime as dt
+
 import streamlit as st
 
 from core import backup, fmt
@@ -23,18 +25,19 @@ if st.button("Buat cadangan sekarang", type="primary", key="buat_cadangan"):
         with st.spinner("Membuat cadangan…"):
             with unit_of_work() as session:
                 made = backup.make_backup(session, actor)
-        st.session_state["cadangan_terakhir"] = str(made)
+        st.session_state["pilih_cadangan"] = made.name  # show the new one below
         st.success(f"Cadangan dibuat: {made.name}")
 
 backups = backup.list_backups()
 if backups:
     names = [b.name for b in backups]
-    last = st.session_state.get("cadangan_terakhir", "")
-    default = next((i for i, b in enumerate(backups) if str(b.path) == last), 0)
-    chosen = st.selectbox("Cadangan yang tersimpan di server", names, index=default, key="pilih_cadangan")
+    if st.session_state.get("pilih_cadangan") not in names:
+        st.session_state.pop("pilih_cadangan", None)
+    chosen = st.selectbox("Cadangan yang tersimpan di server (terbaru di atas)", names, key="pilih_cadangan")
     info = backups[names.index(chosen)]
+    made_at = fmt.datetime(dt.datetime.fromisoformat(info.created_at)) + " UTC" if info.created_at else "–"
     st.text(
-        f"Dibuat: {info.created_at or '–'} oleh {info.created_by or '–'} · basis data {info.backend} · "
+        f"Dibuat: {made_at} oleh {info.created_by or '–'} · basis data {info.backend} · "
         f"{fmt.number(info.files, 0)} berkas · {fmt.number(info.size / 1024 / 1024, 2)} MB\n"
         f"SHA-256: {info.sha256}"
     )
