@@ -45,7 +45,9 @@ def record(
     before: Optional[dict[str, Any]] = None,
     after: Optional[dict[str, Any]] = None,
     office_id: Optional[int] = None,
+    flush: bool = True,
 ) -> AuditLog:
+    """Add one audit row; `flush=False` lets a service that audits many rows write them in one flush."""
     entry = AuditLog(
         actor_id=actor.user_id or None,
         actor_username=actor.username,
@@ -57,7 +59,8 @@ def record(
         after=jsonable(after) if after is not None else None,
     )
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 

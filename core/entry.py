@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Any, Optional
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit, workflow
 from core.achievement import absorption, achievement, below_target, combine, predicate, ytd_achievement
@@ -248,6 +249,22 @@ def _bump_version(session: Session, model: type, obj: Any, label: str) -> None:
     obj.version = old + 1
 
 
+def _bump_versions(session: Session, rows: list[Realization], labels: dict[int, str]) -> None:
+    """_bump_version for many rows in one statement; a row nobody else changed comes back in RETURNING,
+    so a row that is missing is the one someone changed since it was read."""
+    if not rows:
+        return
+    t = Realization.__table__
+    bumped = set(session.connection().execute(
+        update(t).where(tuple_(t.c.id, t.c.version).in_([(r.id, r.version) for r in rows]))
+        .values(version=t.c.version + 1).returning(t.c.id)).scalars())
+    for r in rows:
+        if r.id not in bumped:
+            _check_version(labels.get(r.indicator_id, "Data"), -1, r.version)
+    for r in rows:
+        set_committed_value(r, "version", r.version + 1)
+
+
 def _flush_or_conflict(session: Session, label: str) -> None:
     try:
         session.flush()
@@ -294,30 +311,36 @@ def save_entries(session: Session, actor: Actor, submission_id: int, changes: di
                        expected_versions.get(ind_id))
     result = SaveResult()
     now = utcnow()
+    fields_audited = ["value", *ENTRY_FIELDS.values(), "version"]
+    changed: list[tuple[Realization, Optional[dict[str, Any]]]] = []
     for ind_id, fields in parsed.items():
         r = reals.get(ind_id)
-        before = audit.snapshot(r, ["value", *ENTRY_FIELDS.values(), "version"]) if r else None
         diffs = {attr: value for attr, value in fields.items()
                  if not _same(getattr(r, attr) if r else (None if attr == "value" else ""), value)}
         if not diffs:
             continue
-        label = f"{inds[ind_id].code} {inds[ind_id].name}"
+        before = audit.snapshot(r, fields_audited) if r else None
         if r is None:
             r = Realization(submission_id=sub.id, indicator_id=ind_id, version=0, not_measured_reason="",
                             note="", kendala="", tindak_lanjut="")
             session.add(r)
-        else:
-            _bump_version(session, Realization, r, label)
         for attr, value in diffs.items():
             setattr(r, attr, value)
-        if r.version == 0:
-            r.version = 1
         r.updated_by_id = actor.user_id or None
         r.updated_at = now
-        _flush_or_conflict(session, label)
+        changed.append((r, before))
+    # One conditional version bump for all existing rows, one flush, one batch of audit rows: a grid
+    # save is a handful of round trips, not three per row (PostgreSQL pays each one).
+    _bump_versions(session, [r for r, before in changed if before is not None],
+                   {i.id: f"{i.code} {i.name}" for i in inds.values()})
+    for r, before in changed:
+        if before is None:
+            r.version = 1
+    _flush_or_conflict(session, ", ".join(f"{inds[r.indicator_id].code} {inds[r.indicator_id].name}"
+                                          for r, before in changed if before is None) or "Data")
+    for r, before in changed:
         audit.record(session, actor, "realization.save", "realization", r.id, before=before,
-                     after=audit.snapshot(r, ["value", *ENTRY_FIELDS.values(), "version"]),
-                     office_id=sub.round.office_id)
+                     after=audit.snapshot(r, fields_audited), office_id=sub.round.office_id, flush=False)
         result.changed += 1
     if result.changed:
         _start_draft(session, actor, sub)
