@@ -177,9 +177,11 @@ def _pct(a: ach.Achievement) -> Optional[Decimal]:
 
 
 def indicator_recap(session: Session, office_id: int, year: int, quarter: int,
-                    filters: Filters = Filters()) -> pd.DataFrame:
-    """Per indicator for one quarter: target, realisation and capaian of the quarter and year-to-date."""
-    df = _indicator_frame(session, office_id, year, filters)
+                    filters: Filters = Filters(), frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """Per indicator for one quarter: target, realisation and capaian of the quarter and year-to-date.
+
+    `frame`: the office's _indicator_frame when the caller already has it (bundle reads it once)."""
+    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
     out: list[dict[str, Any]] = []
     for r in df.to_dict("records"):
         qt = [r[f"target_q{q}"] for q in QUARTERS]
@@ -211,9 +213,10 @@ INDICATOR_VIEW = ["code", "name", "sasaran", "unit", "satuan", "target_tahunan",
                   "capaian_tw", "target_ytd", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]
 
 
-def quarterly_long(session: Session, office_id: int, year: int, filters: Filters = Filters()) -> pd.DataFrame:
+def quarterly_long(session: Session, office_id: int, year: int, filters: Filters = Filters(),
+                   frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
     """One row per indicator × quarter (target, realisation, capaian): the input of trend charts."""
-    df = _indicator_frame(session, office_id, year, filters)
+    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
     out = []
     for r in df.to_dict("records"):
         for q in QUARTERS:
@@ -229,38 +232,44 @@ def quarterly_long(session: Session, office_id: int, year: int, filters: Filters
                                       "keterangan"])
 
 
-def annual_recap(session: Session, office_id: int, year: int, filters: Filters = Filters()) -> pd.DataFrame:
+def annual_recap(session: Session, office_id: int, year: int, filters: Filters = Filters(),
+                 frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
     """The four quarters side by side with year-to-date achievement through the last reported quarter
     (the input of the LKjIP)."""
-    df = _indicator_frame(session, office_id, year, filters)
-    out = []
-    for r in df.to_dict("records"):
-        qt = [r[f"target_q{q}"] for q in QUARTERS]
-        qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
-        row: dict[str, Any] = {"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
-                               "sasaran": r["sasaran"], "unit": r["unit"], "satuan": r["satuan"],
-                               "target_tahunan": r["target_tahunan"]}
-        for q in QUARTERS:
-            row[f"target_q{q}"] = qt[q - 1]
-            row[f"realisasi_q{q}"] = qv[q - 1]
-            row[f"capaian_q{q}"] = ach.achievement(qt[q - 1], qv[q - 1], r["polarity"]).percent
-        last = max((q for q in QUARTERS if qv[q - 1] is not None), default=None)
-        if last is None:
-            cap = ach.Achievement(None, ach.NO_VALUE)
-            row["realisasi_ytd"] = None
-        else:
-            cap = ach.ytd_achievement(qt, qv, last, r["combine"], r["polarity"])
-            row["realisasi_ytd"] = ach.combine(qv[:last], r["combine"])
-        row["capaian_ytd"] = cap.percent
-        row["predikat"] = ach.predicate(cap.percent) or NA
-        row["triwulan"] = quarter_label(last) if last else NA
-        row["keterangan"] = _reason(cap)
-        out.append(row)
-    cols = ["indicator_id", "code", "name", "sasaran", "unit", "satuan", "target_tahunan"]
+    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
+    out = [annual_row(r) for r in df.to_dict("records")]
+    return pd.DataFrame(out, columns=ANNUAL_COLUMNS)
+
+
+ANNUAL_COLUMNS = ["indicator_id", "code", "name", "sasaran", "unit", "satuan", "target_tahunan",
+                  *[f"{k}_q{q}" for q in QUARTERS for k in ("target", "realisasi", "capaian")],
+                  "triwulan", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]
+
+
+def annual_row(r: dict[str, Any]) -> dict[str, Any]:
+    """One indicator's row of the annual recap from its targets and values by quarter (also used by the
+    regency-wide recap, which fetches the rows of every office in one query)."""
+    qt = [r[f"target_q{q}"] for q in QUARTERS]
+    qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
+    row: dict[str, Any] = {"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
+                           "sasaran": r["sasaran"], "unit": r["unit"], "satuan": r["satuan"],
+                           "target_tahunan": r["target_tahunan"]}
     for q in QUARTERS:
-        cols += [f"target_q{q}", f"realisasi_q{q}", f"capaian_q{q}"]
-    cols += ["triwulan", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]
-    return pd.DataFrame(out, columns=cols)
+        row[f"target_q{q}"] = qt[q - 1]
+        row[f"realisasi_q{q}"] = qv[q - 1]
+        row[f"capaian_q{q}"] = ach.achievement(qt[q - 1], qv[q - 1], r["polarity"]).percent
+    last = max((q for q in QUARTERS if qv[q - 1] is not None), default=None)
+    if last is None:
+        cap = ach.Achievement(None, ach.NO_VALUE)
+        row["realisasi_ytd"] = None
+    else:
+        cap = ach.ytd_achievement(qt, qv, last, r["combine"], r["polarity"])
+        row["realisasi_ytd"] = ach.combine(qv[:last], r["combine"])
+    row["capaian_ytd"] = cap.percent
+    row["predikat"] = ach.predicate(cap.percent) or NA
+    row["triwulan"] = quarter_label(last) if last else NA
+    row["keterangan"] = _reason(cap)
+    return row
 
 
 def _summarise(ind: pd.DataFrame, key: str, cap_col: str) -> pd.DataFrame:
@@ -280,11 +289,15 @@ def _summarise(ind: pd.DataFrame, key: str, cap_col: str) -> pd.DataFrame:
 
 
 def unit_recap(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters(),
-               ytd: bool = False) -> pd.DataFrame:
-    """Per unit: indicators, average capaian (quarter or year-to-date), predicate counts, budget absorption."""
-    ind = indicator_recap(session, office_id, year, quarter, filters)
+               ytd: bool = False, ind: Optional[pd.DataFrame] = None,
+               budget: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """Per unit: indicators, average capaian (quarter or year-to-date), predicate counts, budget absorption.
+
+    `ind` / `budget`: the indicator recap and budget-by-unit recap when the caller already has them."""
+    ind = ind if ind is not None else indicator_recap(session, office_id, year, quarter, filters)
     out = _summarise(ind, "unit", "capaian_ytd" if ytd else "capaian_tw")
-    budget = budget_recap(session, office_id, year, quarter, filters, by="unit")
+    if budget is None:
+        budget = budget_recap(session, office_id, year, quarter, filters, by="unit")
     if not budget.empty:
         out = out.merge(budget[["unit", "pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd", "serapan_tw",
                                 "serapan_ytd"]], on="unit", how="left")
@@ -292,8 +305,8 @@ def unit_recap(session: Session, office_id: int, year: int, quarter: int, filter
 
 
 def sasaran_recap(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters(),
-                  ytd: bool = False) -> pd.DataFrame:
-    ind = indicator_recap(session, office_id, year, quarter, filters)
+                  ytd: bool = False, ind: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    ind = ind if ind is not None else indicator_recap(session, office_id, year, quarter, filters)
     return _summarise(ind, "sasaran", "capaian_ytd" if ytd else "capaian_tw")
 
 
@@ -377,12 +390,12 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
 
 
 def projection_recap(session: Session, office_id: int, year: int, quarter: int,
-                     filters: Filters = Filters()) -> pd.DataFrame:
+                     filters: Filters = Filters(), frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
     """Year-end projection of each indicator from the quarters so far, against the annual target.
 
     At risk: the projected achievement of the annual target is under 100 %.
     """
-    df = _indicator_frame(session, office_id, year, filters)
+    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
     out = []
     for r in df.to_dict("records"):
         qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
@@ -483,17 +496,23 @@ class RecapBundle:
 
 
 def bundle(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters()) -> RecapBundle:
-    """Every recap of one period and filter set (what Rekap & Unduh shows), in one call."""
+    """Every recap of one period and filter set (what Rekap & Unduh shows), in one call.
+
+    The indicator values are read once and the budget by unit once, then every view is derived from
+    them (the views used to read the same rows six times)."""
+    frame = _indicator_frame(session, office_id, year, filters)
+    indicators = indicator_recap(session, office_id, year, quarter, filters, frame=frame)
+    budget_by_unit = budget_recap(session, office_id, year, quarter, filters, by="unit")
     return RecapBundle(
         year=year, quarter=quarter,
-        indicators=indicator_recap(session, office_id, year, quarter, filters),
-        units=unit_recap(session, office_id, year, quarter, filters),
-        sasaran=sasaran_recap(session, office_id, year, quarter, filters),
+        indicators=indicators,
+        units=unit_recap(session, office_id, year, quarter, filters, ind=indicators, budget=budget_by_unit),
+        sasaran=sasaran_recap(session, office_id, year, quarter, filters, ind=indicators),
         budget=budget_recap(session, office_id, year, quarter, filters, by="line"),
-        budget_by_unit=budget_recap(session, office_id, year, quarter, filters, by="unit"),
-        annual=annual_recap(session, office_id, year, filters),
-        quarterly=quarterly_long(session, office_id, year, filters),
-        projection=projection_recap(session, office_id, year, quarter, filters),
+        budget_by_unit=budget_by_unit,
+        annual=annual_recap(session, office_id, year, filters, frame=frame),
+        quarterly=quarterly_long(session, office_id, year, filters, frame=frame),
+        projection=projection_recap(session, office_id, year, quarter, filters, frame=frame),
         steps=step_durations(session, office_id),
     )
 
