@@ -36,7 +36,9 @@ def _prepare_database(url: str) -> bool:
 _prepare_database(settings.database_url)
 
 with unit_of_work() as session:
-    credentials = auth.credentials(session)
+    # signed in: only this user's entry (the full list is for the login form)
+    credentials = auth.credentials(
+        session, st.session_state.get("username") if st.session_state.get("authentication_status") else None)
 
 authenticator = stauth.Authenticate(
     credentials,

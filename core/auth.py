@@ -77,11 +77,18 @@ def actor_for(session: Session, username: str) -> Actor:
     return actor_from_user(session, user)
 
 
-def credentials(session: Session) -> dict[str, Any]:
-    """The credentials dict streamlit-authenticator expects, built from the active, unlocked users."""
+def credentials(session: Session, username: Optional[str] = None) -> dict[str, Any]:
+    """The credentials dict streamlit-authenticator expects, built from the active, unlocked users.
+
+    With `username` (a signed-in session, which only needs its own entry to log out) just that user:
+    every rerun of every page builds this dict, and a regency has thousands of users.
+    """
     now = utcnow()
     users = {}
-    for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)):
+    stmt = select(User).where(User.active.is_(True)).order_by(User.username)
+    if username is not None:
+        stmt = stmt.where(User.username == username)
+    for u in session.scalars(stmt):
         locked = u.locked_until is not None and u.locked_until > now
         users[u.username] = {
             "name": u.full_name,

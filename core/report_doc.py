@@ -79,7 +79,7 @@ def report_lines(session: Session, round_id: int) -> list[dict[str, Any]]:
         select(Target).where(Target.indicator_id.in_(ids), Target.year == year))}
     this_round = {r.indicator_id: r for r in session.scalars(
         select(Realization).join(Submission).where(Submission.round_id == round_id))}
-    units = {u.id: u for u in session.scalars(select(OrgUnit))}
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.office_id == rnd.office_id))}
     lines: list[dict[str, Any]] = []
     for ind in indicators:
         t = targets.get(ind.id)
@@ -488,7 +488,8 @@ def report_pdf(doc: ReportDoc, with_chart: bool = True) -> bytes:
         png = _chart_png(doc)
         if png:
             img = Image(io.BytesIO(png))
-            scale = min(16 * cm / img.drawWidth, 1.0)
+            # fit the page both ways: an office with many indicators draws a tall chart
+            scale = min(16 * cm / img.drawWidth, (pdf.height - 24) / img.drawHeight, 1.0)
             img.drawWidth *= scale
             img.drawHeight *= scale
             story += [Spacer(1, 6), img]

@@ -155,7 +155,6 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     if rnd is None or rnd.office_id != office_id:
         raise NotFound("Pengumpulan data triwulan tidak ditemukan untuk kantor ini.")
     step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
-    users = dict(session.execute(select(User.id, User.full_name)).all())
     heads = _heads(session, office_id)
 
     subs = list(session.execute(
@@ -182,6 +181,12 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             .where(Realization.submission_id.in_(sub_ids), Realization.updated_by_id.is_not(None))
             .order_by(Realization.updated_at)):
         first_edit.setdefault(sid, (at, who))
+    # names of the people this round's records point at (not every user of the regency)
+    people = {who for _at, who in first_edit.values()} | {r[1] for r in returned.values()} | {
+        r[1] for r in accepted.values()} | {s.received_by_id for s, _n in subs} | {
+        s.submitted_by_id for s, _n in subs}
+    people.discard(None)
+    users = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(people))).all()) if people else {}
 
     # indicators expected from each unit, with this quarter's target and the unit's realisation
     indicators = session.execute(
@@ -309,6 +314,11 @@ def _missing_frame(st: QuarterStatus) -> pd.DataFrame:
                                        "Yang belum lengkap"])
 
 
+def missing_list_basename(year: int, quarter: int) -> str:
+    """File name (without extension) of the printable missing list, known before the files are made."""
+    return f"kekurangan-data-{year}-tw{quarter}"
+
+
 def missing_list_files(session: Session, office_id: int, round_id: Optional[int], today: dt.date
                        ) -> dict[str, tuple[str, str, bytes]]:
     """The printable 'who is still missing' list as PDF and XLSX: {kind: (file name, media type, bytes)}."""
@@ -319,7 +329,7 @@ def missing_list_files(session: Session, office_id: int, round_id: Optional[int]
     sig = exports.signer(session, office_id)
     title = f"Daftar Kekurangan Data — {st.title}"
     period = f"Keadaan per {fmt.date(today)}"
-    base = f"kekurangan-data-{st.year}-tw{st.quarter}"
+    base = missing_list_basename(st.year, st.quarter)
     pdf = exports.to_pdf_table(df, title, sig.office_name, period, sig, today)
     xlsx = exports.to_xlsx({"Kekurangan Data": df}, title, sig.office_name, period, sig, today)
     return {"pdf": (base + ".pdf", exports.PDF_TYPE, pdf), "xlsx": (base + ".xlsx", exports.XLSX_TYPE, xlsx)}

@@ -36,10 +36,12 @@ def round_timeline(session: Session, round_id: int, now: dt.datetime) -> pd.Data
     a step still running is measured up to `now`.
     """
     rnd = workflow.get_round(session, round_id)
-    users = {u.id: u.full_name for u in session.scalars(select(User))}
     records: dict[int, list[StepRecord]] = {}
     for rec in session.scalars(select(StepRecord).where(StepRecord.round_id == rnd.id).order_by(StepRecord.id)):
         records.setdefault(rec.step_number, []).append(rec)
+    # only the people who ran this round's steps, not every user of the regency
+    ids = {r.actor_id for recs in records.values() for r in recs if r.actor_id}
+    users = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
     rows = []
     for step in session.scalars(select(SopStep).order_by(SopStep.number)):
         recs = records.get(step.number, [])

@@ -6,10 +6,24 @@ import datetime as dt
 
 import streamlit as st
 
-from core import charts, fmt, status
+from core import audit, charts, exports, fmt, status
 from core.actor import Actor
 from core.uow import unit_of_work
 from pages._common import shown_errors
+
+
+@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
+def _status(data_version: int, office_id: int, round_id: int, today: dt.date):
+    """The round's status, cached until the next audited change (a save, a submission, a review)."""
+    with unit_of_work() as session:
+        qs = status.quarter_status(session, office_id, round_id, today)
+    return qs, status._missing_frame(qs)
+
+
+@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
+def _missing_files(data_version: int, office_id: int, round_id: int, today: dt.date):
+    with unit_of_work() as session:
+        return status.missing_list_files(session, office_id, round_id, today)
 
 
 def render(actor: Actor, today: dt.date | None = None) -> None:
@@ -22,6 +36,7 @@ def render(actor: Actor, today: dt.date | None = None) -> None:
     with unit_of_work() as session:
         choices = status.round_choices(session, actor.office_id)
         default_id = status.default_round_id(session, actor.office_id)
+        version = audit.data_version(session)
     if not choices:
         st.info("Belum ada pengumpulan data triwulan.")
         return
@@ -29,10 +44,8 @@ def render(actor: Actor, today: dt.date | None = None) -> None:
     labels = dict(choices)
     round_id = st.columns([1, 3])[0].selectbox("Triwulan", ids, index=ids.index(default_id) if default_id in ids else 0,
                             format_func=lambda i: labels[i], key="status_round")
-    with shown_errors(), unit_of_work() as session:
-        qs = status.quarter_status(session, actor.office_id, round_id, today)
-        missing = status._missing_frame(qs)
-        files = status.missing_list_files(session, actor.office_id, round_id, today) if len(missing) else {}
+    with shown_errors():
+        qs, missing = _status(version, actor.office_id, round_id, today)
 
     state = "selesai" if qs.status == "selesai" else "berjalan"
     st.caption(f"{qs.title} — {state}; langkah {qs.current_step}: {qs.current_step_name}. "
@@ -87,11 +100,15 @@ def render(actor: Actor, today: dt.date | None = None) -> None:
                               "Terlambat (hari)"]], hide_index=True,
                      column_config={"Yang belum lengkap": st.column_config.TextColumn(width="large")})
         d1, d2, _ = st.columns([1, 1, 2])
-        name, media, data = files["pdf"]
-        d1.download_button("Unduh daftar (PDF, siap cetak)", data, file_name=name, mime=media,
-                           icon=":material/print:", on_click="ignore")
-        name, media, data = files["xlsx"]
-        d2.download_button("Unduh daftar (Excel)", data, file_name=name, mime=media,
+        base = status.missing_list_basename(qs.year, qs.quarter)
+
+        def file(kind: str):  # made when the button is clicked, then cached until the data changes
+            return lambda: _missing_files(version, actor.office_id, round_id, today)[kind][2]
+
+        d1.download_button("Unduh daftar (PDF, siap cetak)", file("pdf"), file_name=base + ".pdf",
+                           mime=exports.PDF_TYPE, icon=":material/print:", on_click="ignore")
+        d2.download_button("Unduh daftar (Excel)", file("xlsx"), file_name=base + ".xlsx",
+                           mime=exports.XLSX_TYPE,
                            icon=":material/table_view:", on_click="ignore")
     else:
         st.success("Data semua unit sudah lengkap.")
