@@ -290,6 +290,8 @@ class CollectionRound(Base):
     reports: Mapped[list[Report]] = relationship(back_populates="round", order_by="Report.version")
     __table_args__ = (
         UniqueConstraint("office_id", "year", "quarter"),
+        # the regency-wide recap of a year (every office)
+        Index("ix_collection_rounds_year_quarter", "year", "quarter"),
         CheckConstraint("quarter between 1 and 4", name="quarter"),
         CheckConstraint("status in ('berjalan','selesai')", name="status"),
     )
@@ -534,4 +536,8 @@ class AuditLog(Base):
     entity_id: Mapped[Optional[str]] = mapped_column(String(60))
     before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        # Jejak Audit of one office among a regency's: newest first
+        Index("ix_audit_log_office_id_id", "office_id", "id"),
+    )
