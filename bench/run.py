@@ -1,0 +1,362 @@
+"""Regency-scale benchmarks of Kinerja on SQLite and PostgreSQL; prints a table of the figures.
+
+    nice -n 10 .venv/bin/python -m bench.run --db both --scales 1,4,16
+
+For each database and scale: a fresh database filled by bench.generate (SQLite under --dir, PostgreSQL
+as a throw-away database `kinerja_bench_s<N>` on --pg-server, dropped afterwards), then
+
+- status      core.status.quarter_status of one office (median of 5)
+- beranda     app.py under AppTest as that office's Kepala Dinas: first run of a fresh process, runs with
+              the caches emptied, plain reruns (bench/page_probe.py); `bare` is bench/bare_page.py showing
+              the same output from data computed in advance, the framework's floor
+- rss         peak RSS of the process that rendered Beranda
+- regency     the full-year XLSX recap of all offices (core.regency_recap); `loop` is the old way,
+              core.recap.annual_recap office by office (at scales up to --loop-max-scale)
+- report      the quarterly report of one office: its lines, XLSX and PDF (core.report_doc)
+- save        core.entry.save_entries of one unit's 60-row grid (median of 5 saves, each changing all rows)
+- users       (PostgreSQL) --users threads, each a Kepala Bidang of another office, saving, reading the
+              recap and submitting for --requests requests each: throughput and p95 latency
+
+Figures are wall-clock on a shared machine: compare them within one run. Never used by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 10, 5)
+YEAR, QUARTER = 2026, 3
+
+
+def _ms(fn: Callable[[], Any], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+def _pg_admin(server: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"postgresql://{server}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def make_database(db: str, scale: int, args: argparse.Namespace) -> str:
+    from db.engine import dispose_all
+
+    dispose_all()
+    if db == "sqlite":
+        path = Path(args.dir) / f"bench-s{scale}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for p in path.parent.glob(path.name + "*"):
+            p.unlink()
+        return f"sqlite:///{path}"
+    name = f"kinerja_bench_s{scale}"
+    _pg_admin(args.pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _pg_admin(args.pg_server, f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://{args.pg_server}/{name}"
+
+
+def drop_database(db: str, url: str, args: argparse.Namespace) -> None:
+    from db.engine import dispose_all
+
+    dispose_all()
+    if db == "postgresql" and not args.keep:
+        _pg_admin(args.pg_server, f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+    elif db == "sqlite" and not args.keep:
+        path = Path(url.split("///", 1)[1])
+        for p in path.parent.glob(path.name + "*"):
+            p.unlink()
+
+
+# --- scenario ---------------------------------------------------------------------------------
+
+
+def offices(url: str) -> list[int]:
+    from core.uow import unit_of_work
+    from db.models import OrgUnit
+
+    with unit_of_work(url) as s:
+        return list(s.scalars(select(OrgUnit.id).where(OrgUnit.kind == "dinas").order_by(OrgUnit.id)))
+
+
+def open_round(session, office_id: int):
+    from db.models import CollectionRound
+
+    return session.scalar(select(CollectionRound).where(CollectionRound.office_id == office_id,
+                                                        CollectionRound.status == "berjalan"))
+
+
+def prepare_units(url: str, office_id: int, one_unit_owns_all: bool) -> list[tuple[str, int, list[int]]]:
+    """Make the office's open-round submissions editable and submittable (drafts, kendala filled).
+
+    With `one_unit_owns_all`, Bidang 1 owns every indicator of the office: the 60-row grid of the brief.
+    Returns (Kepala Bidang username, submission id, indicator ids) per unit, Bidang 1 first.
+    """
+    from core.uow import unit_of_work
+    from db.models import Indicator, OrgUnit, Realization, Submission
+
+    with unit_of_work(url) as s:
+        rnd = open_round(s, office_id)
+        units = list(s.scalars(select(OrgUnit.id).where(OrgUnit.office_id == office_id,
+                                                          OrgUnit.reports_data.is_(True)).order_by(OrgUnit.sort_order)))
+        if one_unit_owns_all:
+            s.execute(update(Indicator).where(Indicator.office_id == office_id).values(owner_unit_id=units[1]))
+        subs = {u: sid for sid, u in s.execute(select(Submission.id, Submission.unit_id)
+                                               .where(Submission.round_id == rnd.id))}
+        s.execute(update(Submission).where(Submission.round_id == rnd.id)
+                  .values(state="draf", submitted_at=None, submitted_by_id=None))
+        s.execute(update(Realization).where(Realization.submission_id.in_(list(subs.values())))
+                  .values(kendala="Bench: kendala", tindak_lanjut="Bench: tindak lanjut"))
+        out = []
+        for u in [units[1], units[0], *units[2:]]:
+            inds = list(s.scalars(select(Indicator.id).where(Indicator.office_id == office_id,
+                                                             Indicator.owner_unit_id == u).order_by(Indicator.id)))
+            out.append((f"kabid_{u}", subs[u], inds))
+        return out
+
+
+def grid_changes(inds: list[int], n: int) -> dict[int, dict[str, Any]]:
+    return {i: {"Realisasi TW": 50 + (n + k) % 70, "Kendala": f"Kendala {n}", "Tindak lanjut": f"Tindak {n}"}
+            for k, i in enumerate(inds)}
+
+
+def bench_save(url: str, office_id: int) -> float:
+    from core import auth, entry
+    from core.uow import unit_of_work
+
+    username, sub_id, inds = prepare_units(url, office_id, one_unit_owns_all=True)[0]
+    assert len(inds) == 60, len(inds)
+    with unit_of_work(url) as s:
+        actor = auth.actor_for(s, username)
+    counter = iter(range(1, 1000))
+
+    def save() -> None:
+        with unit_of_work(url) as s:
+            res = entry.save_entries(s, actor, sub_id, grid_changes(inds, next(counter)))
+            assert res.changed == 60, res.changed
+
+    save()  # the first save inserts the rows other units held; the rest update all 60
+    return _ms(save)
+
+
+def bench_report(url: str, office_id: int) -> dict[str, float]:
+    from core import exports, report_doc
+    from core.uow import unit_of_work
+
+    with unit_of_work(url) as s:
+        rnd = open_round(s, office_id)
+        lines_ms = _ms(lambda: report_doc.report_lines(s, rnd.id), 3)
+        lines = report_doc.report_lines(s, rnd.id)
+        doc = report_doc.ReportDoc(title=report_doc.report_title(rnd.year, rnd.quarter), subtitle="Draf versi 1",
+                                   quarter=rnd.quarter, year=rnd.year, lines=lines,
+                                   signer=exports.signer(s, office_id), on=TODAY)
+        return {"report_lines_ms": lines_ms, "report_xlsx_ms": lines_ms + _ms(lambda: report_doc.report_xlsx(doc), 3),
+                "report_pdf_ms": lines_ms + _ms(lambda: report_doc.report_pdf(doc), 3)}
+
+
+def bench_regency(url: str, scale: int, args: argparse.Namespace) -> dict[str, float]:
+    import pandas as pd
+
+    from core import exports, recap, regency_recap
+    from core.uow import unit_of_work
+
+    out: dict[str, float] = {}
+    with unit_of_work(url) as s:
+        out["regency_xlsx_ms"] = _ms(lambda: regency_recap.annual_all_offices_xlsx(s, YEAR, TODAY), 3)
+        if scale <= args.loop_max_scale:
+            ids = offices(url)
+
+            def loop() -> bytes:
+                frames = [recap.annual_recap(s, o, YEAR) for o in ids]
+                return exports.to_xlsx({"Rekap Tahunan": recap.labelled(pd.concat(frames)[recap.ANNUAL_VIEW])},
+                                       "Rekap", "Kabupaten", str(YEAR))
+
+            out["regency_loop_xlsx_ms"] = _ms(loop, 1)
+    return out
+
+
+def bench_status(url: str, office_id: int) -> float:
+    from core import status
+    from core.uow import unit_of_work
+
+    with unit_of_work(url) as s:
+        status.quarter_status(s, office_id, None, TODAY)
+        return _ms(lambda: status.quarter_status(s, office_id, None, TODAY))
+
+
+def probe(url: str, page: str, username: str) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-m", "bench.page_probe", "--url", url, "--page", page,
+                          "--username", username], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    if res.returncode or not lines:
+        raise RuntimeError(f"page probe {page} failed: {res.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def bench_users(url: str, office_ids: list[int], n_users: int, n_requests: int) -> dict[str, float]:
+    """n_users Kepala Bidang of n_users offices at once: save a grid, read the recap, save, submit."""
+    from core import auth, entry, recap
+    from core.uow import unit_of_work
+
+    plans = []
+    for office_id in office_ids[:n_users]:
+        units = prepare_units(url, office_id, one_unit_owns_all=False)
+        with unit_of_work(url) as s:
+            actors = [(auth.actor_for(s, u), sid, inds) for u, sid, inds in units]
+        plans.append((office_id, actors))
+    latencies: dict[str, list[float]] = {"save": [], "recap": [], "submit": []}
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(plans) + 1)
+
+    def user(office_id: int, actors: list) -> None:
+        start.wait()
+        for r in range(n_requests):
+            kind = ("save", "recap", "save", "submit")[r % 4]
+            actor, sub_id, inds = actors[(r // 4) % len(actors)]
+            t0 = time.perf_counter()
+            try:
+                with unit_of_work(url) as s:
+                    if kind == "save":
+                        entry.save_entries(s, actor, sub_id, grid_changes(inds, r))
+                    elif kind == "recap":
+                        recap.bundle(s, office_id, YEAR, QUARTER)
+                    else:
+                        entry.submit(s, actor, sub_id)
+            except Exception as err:  # noqa: BLE001 - counted and shown, the run goes on
+                with lock:
+                    errors.append(f"{kind}: {type(err).__name__}: {err}")
+                continue
+            with lock:
+                latencies[kind].append((time.perf_counter() - t0) * 1000)
+
+    threads = [threading.Thread(target=user, args=plan) for plan in plans]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    every = sorted(x for v in latencies.values() for x in v)
+
+    def p95(xs: list[float]) -> float:
+        return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 2 else (xs[0] if xs else float("nan"))
+
+    out = {"users": len(plans), "requests": len(every), "errors": len(errors), "seconds": wall,
+           "throughput_rps": len(every) / wall, "p95_ms": p95(every), "p50_ms": statistics.median(every)}
+    for kind, xs in latencies.items():
+        out[f"p95_{kind}_ms"] = p95(xs)
+    if errors:
+        out["first_error"] = errors[0]  # type: ignore[assignment]
+    return out
+
+
+# --- driver -----------------------------------------------------------------------------------
+
+
+def run_one(db: str, scale: int, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.generate import generate
+
+    url = make_database(db, scale, args)
+    row: dict[str, Any] = {"db": db, "scale": scale}
+    try:
+        t0 = time.perf_counter()
+        counts = generate(url, scale)
+        row["generate_s"] = time.perf_counter() - t0
+        row["realizations"] = counts["realizations"] + counts["budget_realizations"]
+        ids = offices(url)
+        home_office = ids[0]
+        row["status_ms"] = bench_status(url, home_office)
+        ber = probe(url, "beranda", "kepala_dinas_0")
+        bare = probe(url, "bare", "kepala_dinas_0")
+        row.update({"beranda_first_ms": ber["first_ms"], "beranda_uncached_ms": ber["uncached_ms"],
+                    "beranda_cached_ms": ber["cached_ms"], "bare_ms": bare["cached_ms"],
+                    "rss_mb": ber["peak_rss_mb"], "bare_rss_mb": bare["peak_rss_mb"]})
+        row["ratio_uncached"] = row["beranda_uncached_ms"] / row["bare_ms"]
+        row["ratio_cached"] = row["beranda_cached_ms"] / row["bare_ms"]
+        row.update(bench_regency(url, scale, args))
+        row.update(bench_report(url, home_office))
+        row["save_ms"] = bench_save(url, ids[1])
+        if db == "postgresql" and args.users:
+            row.update({f"users_{k}": v for k, v in bench_users(url, ids[2:], args.users, args.requests).items()})
+    finally:
+        drop_database(db, url, args)
+    return row
+
+
+COLUMNS = [
+    ("db", "db", "{}"), ("scale", "scale", "{}×"), ("realizations", "rows", "{:,}"),
+    ("status_ms", "status ms", "{:.0f}"),
+    ("beranda_first_ms", "Beranda 1st ms", "{:.0f}"), ("beranda_uncached_ms", "Beranda uncached ms", "{:.0f}"),
+    ("beranda_cached_ms", "Beranda cached ms", "{:.0f}"), ("bare_ms", "bare ms", "{:.0f}"),
+    ("ratio_uncached", "ratio uncached", "{:.2f}"), ("ratio_cached", "ratio cached", "{:.2f}"),
+    ("rss_mb", "RSS MB", "{:.0f}"), ("regency_xlsx_ms", "regency XLSX ms", "{:.0f}"),
+    ("regency_loop_xlsx_ms", "loop XLSX ms", "{:.0f}"), ("report_xlsx_ms", "report XLSX ms", "{:.0f}"),
+    ("report_pdf_ms", "report PDF ms", "{:.0f}"), ("save_ms", "save 60 ms", "{:.0f}"),
+    ("users_throughput_rps", "20 users req/s", "{:.1f}"), ("users_p95_ms", "p95 ms", "{:.0f}"),
+    ("users_errors", "errors", "{}"),
+]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = [c[1] for c in COLUMNS]
+    body = [[fmt.format(r[k]) if r.get(k) is not None else "–" for k, _h, fmt in COLUMNS] for r in rows]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(b) + " |" for b in body]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--scales", default="1")
+    parser.add_argument("--dir", default="/tmp/kinerja-bench")
+    parser.add_argument("--pg-server", default="postgres@127.0.0.1:5432")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=16, help="requests per simulated user")
+    parser.add_argument("--loop-max-scale", type=int, default=4)
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--json", help="also write the rows to this file")
+    args = parser.parse_args()
+    if not args.pg_server.split("@")[-1].startswith("127.0.0.1"):
+        raise SystemExit("The bench only targets a PostgreSQL server on 127.0.0.1.")
+    dbs = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    rows = []
+    for db in dbs:
+        for scale in (int(x) for x in args.scales.split(",")):
+            print(f"… {db} {scale}×", file=sys.stderr, flush=True)
+            rows.append(run_one(db, scale, args))
+            print(json.dumps(rows[-1], default=str), file=sys.stderr, flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
+    print(table(rows))
+    for r in rows:
+        if r.get("users_first_error"):
+            print(f"{r['db']} {r['scale']}×: first error of the simulated users: {r['users_first_error']}")
+
+
+if __name__ == "__main__":
+    main()
