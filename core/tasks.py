@@ -81,7 +81,8 @@ def my_tasks(session: Session, actor: Actor, today: Optional[dt.date] = None) ->
                     add(f"Isi data kinerja {label} — tenggat {fmt_date(deadline)}", PAGE_ISI_DATA, deadline)
                 elif sub.state == "dikembalikan":
                     add(f"Perbaiki data yang dikembalikan — {label}", PAGE_ISI_DATA, deadline)
-        if code == "pengolahan" and role in _roles(steps, "pengolahan"):
+        # Reviews run while units still enter data (core.review allows isi_data and pengolahan).
+        if code in ("isi_data", "pengolahan") and role in _roles(steps, "pengolahan"):
             waiting = sum(1 for s in subs if s.state == "diajukan")
             if waiting:
                 add(f"Periksa data yang diajukan ({waiting} unit)", PAGE_PENGOLAHAN)

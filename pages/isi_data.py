@@ -119,6 +119,7 @@ if view.editable:
                "Kendala dan Tindak lanjut wajib bila capaian di bawah target. Tekan **Simpan draf** untuk "
                "menyimpan; capaian dan predikat dihitung ulang setelah disimpan.")
 editable_cols = set(entry.ENTRY_EDITABLE) if view.editable else set()
+pen = " ✎" if view.editable else ""  # marks the columns the unit fills
 grid_key = f"grid_{view.id}_{gen}"
 # The columns a unit fills first, right after what identifies the row; context further right.
 first = ["No", "Kode", "Indikator", "Satuan", "Target TW (RA)", "Realisasi TW", "Capaian TW %", "Predikat",
@@ -140,16 +141,16 @@ st.data_editor(
         "Indikator": st.column_config.TextColumn("Indikator", width="medium", pinned=True),
         "Target tahunan (PK)": st.column_config.NumberColumn(format="localized"),
         "Target TW (RA)": st.column_config.NumberColumn(format="localized"),
-        "Realisasi TW": st.column_config.NumberColumn("Realisasi TW ✎", min_value=0, format="localized",
+        "Realisasi TW": st.column_config.NumberColumn("Realisasi TW" + pen, min_value=0, format="localized",
                                                       help="Nilai realisasi triwulan ini"),
         "Realisasi s.d. TW": st.column_config.NumberColumn(format="localized"),
         "Capaian TW %": st.column_config.NumberColumn(format="localized"),
         "Capaian s.d. TW %": st.column_config.NumberColumn(format="localized"),
         "Bukti": st.column_config.NumberColumn("Bukti", width="small"),
-        "Alasan tidak diukur": st.column_config.TextColumn("Alasan tidak diukur ✎"),
-        "Catatan": st.column_config.TextColumn("Catatan ✎"),
-        "Kendala": st.column_config.TextColumn("Kendala ✎"),
-        "Tindak lanjut": st.column_config.TextColumn("Tindak lanjut ✎"),
+        "Alasan tidak diukur": st.column_config.TextColumn("Alasan tidak diukur" + pen),
+        "Catatan": st.column_config.TextColumn("Catatan" + pen),
+        "Kendala": st.column_config.TextColumn("Kendala" + pen),
+        "Tindak lanjut": st.column_config.TextColumn("Tindak lanjut" + pen),
     },
     width="stretch",
 )
@@ -198,7 +199,7 @@ if len(budget):
             "version": None,
             "Pagu": st.column_config.NumberColumn("Pagu (Rp)", format="localized"),
             "Realisasi s.d. TW lalu": st.column_config.NumberColumn("Realisasi s.d. TW lalu (Rp)", format="localized"),
-            "Realisasi TW": st.column_config.NumberColumn("Realisasi TW (Rp) ✎", min_value=0, format="localized"),
+            "Realisasi TW": st.column_config.NumberColumn("Realisasi TW (Rp)" + pen, min_value=0, format="localized"),
             "Realisasi s.d. TW": st.column_config.NumberColumn("Realisasi s.d. TW (Rp)", format="localized"),
             "Serapan %": st.column_config.NumberColumn(format="localized"),
         },

@@ -527,7 +527,7 @@ def test_tasks_follow_the_round_through_steps_1_to_3(session, actors):
     fill_on_target(session, actors["kabid_lattas"], sub)
     entry.submit(session, actors["kabid_lattas"], sub.id)
     assert task_texts(session, actors["kabid_lattas"]) == []
-    assert task_texts(session, actors["penyusun"]) == []  # step 4 starts when every unit has submitted
+    assert task_texts(session, actors["penyusun"]) == ["Periksa data yang diajukan (1 unit)"]
     sub.state = "dikembalikan"
     session.flush()
     assert task_texts(session, actors["kabid_lattas"])[0].startswith("Perbaiki data yang dikembalikan")
