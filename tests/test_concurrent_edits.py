@@ -164,3 +164,12 @@ def test_racing_saves_from_the_same_version_let_only_one_through(db_url, draft, 
     assert version == v + 1
     saves = [a for a in _audits(db_url, entity) if a.actor_username in ("kabid_lattas", "plt_lattas")]
     assert len(saves) == 1
+
+
+def teardown_module(module):
+    import json
+    from pathlib import Path
+
+    out = Path(__file__).resolve().parent.parent / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "concurrent_edits.json").write_text(json.dumps(RUNS, indent=2))
