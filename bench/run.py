@@ -5,7 +5,7 @@
 For each database and scale: a fresh database filled by bench.generate (SQLite under --dir, PostgreSQL
 as a throw-away database `kinerja_bench_s<N>` on --pg-server, dropped afterwards), then
 
-- status      core.status.quarter_status of one office (median of 5)
+- status      core.status.quarter_status of one office
 - beranda     app.py under AppTest as that office's Kepala Dinas: first run of a fresh process, runs with
               the caches emptied, plain reruns (bench/page_probe.py); `bare` is bench/bare_page.py showing
               the same output from data computed in advance, the framework's floor
@@ -13,11 +13,12 @@ as a throw-away database `kinerja_bench_s<N>` on --pg-server, dropped afterwards
 - regency     the full-year XLSX recap of all offices (core.regency_recap); `loop` is the old way,
               core.recap.annual_recap office by office (at scales up to --loop-max-scale)
 - report      the quarterly report of one office: its lines, XLSX and PDF (core.report_doc)
-- save        core.entry.save_entries of one unit's 60-row grid (median of 5 saves, each changing all rows)
+- save        core.entry.save_entries of one unit's 60-row grid (each save changes all rows)
 - users       (PostgreSQL) --users threads, each a Kepala Bidang of another office, saving, reading the
               recap and submitting for --requests requests each: throughput and p95 latency
 
-Figures are wall-clock on a shared machine: compare them within one run. Never used by the tests.
+Figures are wall-clock, best of 3-5 runs (the machine is shared: the minimum is the stable figure);
+compare them within one run. Never used by the tests.
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ YEAR, QUARTER = 2026, 3
 
 
 def _ms(fn: Callable[[], Any], repeat: int = 5) -> float:
+    """Best of `repeat` runs in ms: on a machine shared with others the minimum is the stable figure."""
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return min(times)
 
 
 # --- databases --------------------------------------------------------------------------------
