@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from core.uow import unit_of_work
 from db.engine import dispose_all
-from db.models import AuditLog, Target
+from db.models import AuditLog, Indicator, Realization, Target
 
 ROOT = Path(__file__).resolve().parent.parent
 # After how many acknowledged saves the writer is killed (each point is one kill test per backend).
@@ -34,9 +35,9 @@ def _target_id(url: str) -> int:
         return s.scalar(select(Target.id).order_by(Target.id))
 
 
-def _run_and_kill(url: str, target_id: int, kill_after: int) -> set[int]:
+def _run_and_kill(url: str, args: list[str], kill_after: int) -> set[int]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_writer", url, str(target_id)],
+        [sys.executable, "-m", "tests.crash_writer", url, *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
     )
     acked: set[int] = set()
@@ -48,7 +49,9 @@ def _run_and_kill(url: str, target_id: int, kill_after: int) -> set[int]:
             if len(acked) >= kill_after:
                 break
         proc.send_signal(signal.SIGKILL)
-        rest, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        # read through the same buffered pipe: lines already read ahead are in its buffer
+        rest, err = proc.stdout.read(), proc.stderr.read() if proc.stderr else ""
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -60,20 +63,22 @@ def _run_and_kill(url: str, target_id: int, kill_after: int) -> set[int]:
     return acked
 
 
-@pytest.mark.parametrize("kill_after", KILL_AFTER)
-def test_killed_writer_loses_no_acknowledged_save(db_url, kill_after):
-    target_id = _target_id(db_url)
-    dispose_all()
-    acked = _run_and_kill(db_url, target_id, kill_after)
-
+def _check_integrity(db_url: str) -> None:
     if db_url.startswith("sqlite"):
-        path = make_url(db_url).database
-        con = sqlite3.connect(path)
+        con = sqlite3.connect(make_url(db_url).database)
         try:
             assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert con.execute("PRAGMA foreign_key_check").fetchall() == []
         finally:
             con.close()
+
+
+@pytest.mark.parametrize("kill_after", KILL_AFTER)
+def test_killed_writer_loses_no_acknowledged_save(db_url, kill_after):
+    target_id = _target_id(db_url)
+    dispose_all()
+    acked = _run_and_kill(db_url, ["target", str(target_id)], kill_after)
+    _check_integrity(db_url)
 
     with unit_of_work(db_url) as s:
         rows = s.scalars(select(AuditLog).where(AuditLog.action == "crash.probe")).all()
@@ -87,6 +92,33 @@ def test_killed_writer_loses_no_acknowledged_save(db_url, kill_after):
         assert max(saved) - max(acked) <= 1
         assert all(len(r.after["payload"]) == 20_000 for r in rows)
         assert int(target.q4) == max(saved)
+    FIGURES["kills"] += 1
+    FIGURES["acknowledged_saves"] += len(acked)
+
+
+@pytest.mark.parametrize("kill_after", [3, 29])
+def test_killed_entry_grid_saves_lose_nothing_acknowledged(db_url, kill_after):
+    """The same through core.entry.save_entries: Bidang Pelatihan saving its realisation again and again."""
+    from tests import factories
+
+    with unit_of_work(db_url) as s:
+        rnd = factories.make_round(s, at="isi_data", state="draf")
+        sub = factories.submission_of(s, rnd, "BID-LATTAS")
+        ind_id = s.scalar(select(Indicator.id).where(Indicator.owner_unit_id == sub.unit_id).order_by(Indicator.id))
+        sub_id = sub.id
+    dispose_all()
+    acked = _run_and_kill(db_url, ["entries", str(sub_id), str(ind_id), "kabid_lattas"], kill_after)
+    _check_integrity(db_url)
+    with unit_of_work(db_url) as s:
+        saves = s.scalars(select(AuditLog).where(AuditLog.action == "realization.save",
+                                                 AuditLog.actor_username == "kabid_lattas")).all()
+        saved = {int(Decimal(a.after["value"])) for a in saves}
+        real = s.scalar(select(Realization).where(Realization.submission_id == sub_id,
+                                                  Realization.indicator_id == ind_id))
+        assert acked <= saved
+        assert saved == set(range(1, max(saved) + 1))
+        assert max(saved) - max(acked) <= 1
+        assert int(real.value) == max(saved) and real.note.startswith(f"simpan {max(saved)} ")
     FIGURES["kills"] += 1
     FIGURES["acknowledged_saves"] += len(acked)
 
