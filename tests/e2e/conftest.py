@@ -5,6 +5,7 @@ driven by Playwright through Debian's Chromium (/usr/bin/chromium; Playwright's 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +27,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """Linux: the app server gets SIGTERM when pytest dies, even when pytest is killed and cannot tear down."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -43,7 +54,7 @@ def app_url(tmp_path_factory):
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -80,15 +91,20 @@ def browser():
         b.close()
 
 
+def new_context(browser):
+    """One person's browser: own cookies, an office-monitor viewport, Indonesian locale."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="id-ID", accept_downloads=True)
+    ctx.set_default_timeout(30_000)
+    return ctx
+
+
 @pytest.fixture
 def new_page(browser):
     """A fresh browser context (its own cookies) per user, as six people in six browsers."""
     contexts = []
 
     def make():
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="id-ID",
-                                  accept_downloads=True)
-        ctx.set_default_timeout(30_000)
+        ctx = new_context(browser)
         contexts.append(ctx)
         return ctx.new_page()
 
@@ -105,9 +121,24 @@ def login(page, app_url: str, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("heading", name="Beranda").wait_for()
 
 
-def shot(page, name: str) -> Path:
+# Streamlit scrolls inside its main section, not the document: full_page alone captures one screen.
+_CONTENT_HEIGHT = """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]']
+    .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight), document.body.scrollHeight)"""
+
+
+def shot(page, name: str, max_height: int = 5000) -> Path:
+    """A PNG of the whole page (the viewport grows to the content's height for the picture)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.wait_for_timeout(800)  # let charts and fonts settle
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size
+    height = min(int(page.evaluate(_CONTENT_HEIGHT)), max_height)
+    if viewport and height > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": height})
+        page.wait_for_timeout(600)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        if viewport:
+            page.set_viewport_size(viewport)
     return path
