@@ -85,8 +85,11 @@ with tabs[0]:
                 new_reports = st.checkbox("Melaporkan data kinerja", value=bool(row["melapor"]))
                 parents = {k: v for k, v in unit_names.items() if k != uid}
                 current = row["parent_id"] if row["parent_id"] in parents else None
+                # The office itself has its parent outside this list: show no parent rather than a wrong one.
                 new_parent = st.selectbox("Pindahkan ke bawah unit", list(parents), format_func=parents.get,
-                                          index=list(parents).index(current) if current is not None else 0)
+                                          index=list(parents).index(current) if current is not None else None,
+                                          placeholder="Unit teratas kantor (tidak dapat dipindahkan)",
+                                          disabled=current is None)
                 active = st.checkbox("Aktif", value=bool(row["aktif"]))
                 if st.form_submit_button("Simpan perubahan unit"):
                     with action("Perubahan unit disimpan.") as session:
