@@ -256,7 +256,9 @@ def _bump_versions(session: Session, rows: list[Realization], labels: dict[int, 
         return
     t = Realization.__table__
     bumped = set(session.connection().execute(
-        update(t).where(tuple_(t.c.id, t.c.version).in_([(r.id, r.version) for r in rows]))
+        # `id IN` lets SQLite use the primary key (it scans the table for a row-value IN alone)
+        update(t).where(t.c.id.in_([r.id for r in rows]),
+                        tuple_(t.c.id, t.c.version).in_([(r.id, r.version) for r in rows]))
         .values(version=t.c.version + 1).returning(t.c.id)).scalars())
     for r in rows:
         if r.id not in bumped:
