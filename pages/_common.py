@@ -7,10 +7,13 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from core import audit
 from core.actor import Actor
+from core.config import get_settings
 from core.errors import KinerjaError
 from core.markup import md
 from core.navigation import page_allowed
+from core.uow import unit_of_work
 
 
 def actor_or_stop(path: str) -> Actor:
@@ -32,3 +35,9 @@ def shown_errors() -> Iterator[None]:
         yield
     except KinerjaError as err:
         st.error(md(str(err)))
+
+
+def data_version() -> tuple[str, int]:
+    """The key for page caches: the database and its audited-change counter (every save changes it)."""
+    with unit_of_work() as session:
+        return get_settings().database_url, audit.data_version(session)

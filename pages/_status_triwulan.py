@@ -6,14 +6,21 @@ import datetime as dt
 
 import streamlit as st
 
-from core import audit, charts, exports, fmt, status
+from core import charts, exports, fmt, status
 from core.actor import Actor
 from core.uow import unit_of_work
 from pages._common import shown_errors
 
 
-@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
-def _status(data_version: int, office_id: int, round_id: int, today: dt.date):
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def _rounds(version: tuple[str, int], office_id: int):
+    """The office's rounds for the picker and the one shown first."""
+    with unit_of_work() as session:
+        return status.round_choices(session, office_id), status.default_round_id(session, office_id)
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def _status(version: tuple[str, int], office_id: int, round_id: int, today: dt.date):
     """The round's status, cached until the next audited change (a save, a submission, a review)."""
     with unit_of_work() as session:
         qs = status.quarter_status(session, office_id, round_id, today)
@@ -21,22 +28,19 @@ def _status(data_version: int, office_id: int, round_id: int, today: dt.date):
 
 
 @st.cache_data(ttl=900, max_entries=16, show_spinner=False)
-def _missing_files(data_version: int, office_id: int, round_id: int, today: dt.date):
+def _missing_files(version: tuple[str, int], office_id: int, round_id: int, today: dt.date):
     with unit_of_work() as session:
         return status.missing_list_files(session, office_id, round_id, today)
 
 
-def render(actor: Actor, today: dt.date | None = None) -> None:
-    today = today or dt.date.today()
+def render(actor: Actor, version: tuple[str, int], today: dt.date) -> None:
+    """`version`: pages._common.data_version(), the key of the caches here."""
     st.divider()
     st.header("Status Triwulan")
     if actor.office_id is None:
         st.info("Akun Anda tidak terhubung dengan kantor mana pun.")
         return
-    with unit_of_work() as session:
-        choices = status.round_choices(session, actor.office_id)
-        default_id = status.default_round_id(session, actor.office_id)
-        version = audit.data_version(session)
+    choices, default_id = _rounds(version, actor.office_id)
     if not choices:
         st.info("Belum ada pengumpulan data triwulan.")
         return

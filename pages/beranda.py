@@ -1,17 +1,38 @@
 """Beranda: who is logged in and where the office's current collection round stands."""
 
+import datetime as dt
+
 import streamlit as st
 
-from core import fmt, home
+from core import fmt, home, tasks, timeline
+from core.actor import Actor
 from core.markup import md
 from core.uow import unit_of_work
-from pages._common import actor_or_stop
+from pages import _status_triwulan
+from pages._common import actor_or_stop, data_version
 
 actor = actor_or_stop("pages/beranda.py")
 
-with unit_of_work() as session:
-    me = home.profile(session, actor)
-    rnd = home.current_round(session, actor.office_id)
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def _home(version: tuple[str, int], actor: Actor, today: dt.date, minute: dt.datetime):
+    """Profile, round, Tugas saya and Linimasa in one transaction, cached until the next audited change
+    (a save, a submission, a review) or the next minute (`minute` only keys the timeline's running times)."""
+    with unit_of_work() as session:
+        me = home.profile(session, actor)
+        rnd = home.current_round(session, actor.office_id)
+        my_tasks = tasks.my_tasks(session, actor)
+        steps_df = late_df = None
+        if rnd is not None:
+            steps_df = timeline.round_timeline(session, rnd.id, timeline.now())
+            late_df = timeline.late_units(session, rnd.id, today)
+    return me, rnd, my_tasks, steps_df, late_df
+
+
+version = data_version()
+today = dt.date.today()
+me, rnd, my_tasks, steps_df, late_df = _home(version, actor, today,
+                                             timeline.now().replace(second=0, microsecond=0))
 
 st.title("Beranda")
 st.caption(me.office_name)
@@ -41,10 +62,6 @@ with right:
                 st.markdown(f"> {md(rnd.instruction)}")
 
 # Tugas saya: what this user has to do next in the SOP round.
-from core import tasks  # noqa: E402
-
-with unit_of_work() as session:
-    my_tasks = tasks.my_tasks(session, actor)
 with st.container(border=True):
     st.subheader("Tugas saya")
     if not my_tasks:
@@ -57,19 +74,10 @@ with st.container(border=True):
             st.markdown(f"- {text}")
 
 # Status Triwulan (everyone): late units, lagging indicators, the board of units, who is still missing.
-from pages import _status_triwulan  # noqa: E402
-
-_status_triwulan.render(actor)
+_status_triwulan.render(actor, version, today)
 
 # Linimasa pengumpulan data: each SOP step against its standard time, and the SOP's Peringatan.
-import datetime as _dt  # noqa: E402
-
-from core import timeline  # noqa: E402
-
 if rnd is not None:
-    with unit_of_work() as session:
-        steps_df = timeline.round_timeline(session, rnd.id, timeline.now())
-        late_df = timeline.late_units(session, rnd.id, _dt.date.today())
     with st.container(border=True):
         st.subheader("Linimasa pengumpulan data")
         if not late_df.empty:
