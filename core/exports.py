@@ -142,13 +142,14 @@ def to_xlsx(views: dict[str, pd.DataFrame], title: str, office: str, period: str
             fmt_name = formats.get(str(col), "integer" if integer else "number" if numeric else "text")
             width = min(max([len(str(col))] + [len(str(v)) for v in plain[col].head(200)]) + 2, 60)
             ws.set_column(c, c, max(width, 10) if numeric else width)
+            # _plain has already made numbers float and neutralised text; NaN is the one value != itself
+            f_cell = (f_int if fmt_name == "integer" else f_num) if numeric else f_text
+            write = ws.write_number if numeric else ws.write_string
             for r, value in enumerate(plain[col].tolist(), start=header_row + 1):
-                if value is None or (isinstance(value, float) and pd.isna(value)):
+                if value is None or value != value:
                     ws.write_blank(r, c, None, f_text)
-                elif numeric:
-                    ws.write_number(r, c, float(value), f_int if fmt_name == "integer" else f_num)
                 else:
-                    ws.write_string(r, c, str(neutralise(value)), f_text)
+                    write(r, c, float(value) if numeric else str(value), f_cell)
         last_row = header_row + len(plain)
         ws.freeze_panes(header_row + 1, 0)
         ws.autofilter(header_row, 0, max(last_row, header_row), ncols - 1)

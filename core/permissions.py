@@ -55,6 +55,7 @@ MATRIX: dict[str, Rule] = {
     "backup.run": Rule("membuat atau memulihkan cadangan", roles=_r("admin")),
     "audit.view": Rule("melihat jejak audit", roles=_r("admin", "kepala_dinas")),
     "recap.view": Rule("melihat rekap", roles=ALL),
+    "recap.regency": Rule("melihat rekap seluruh perangkat daerah", roles=_r("admin", "pemantau")),
     "account.change_password": Rule("mengganti kata sandi sendiri", roles=ALL),
 }
 

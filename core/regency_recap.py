@@ -9,6 +9,7 @@ indicator through the same core.recap.annual_row, so the figures are those of th
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Optional
 
 import pandas as pd
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session, aliased
 
 from core import achievement as ach
 from core import exports, recap
+from core.actor import Actor
+from core.permissions import require
 from db.models import CollectionRound, Indicator, OrgUnit, Realization, Sasaran, Submission, Target, Value
 
 QUARTERS = recap.QUARTERS
@@ -25,8 +28,11 @@ VIEW = ["office", *recap.ANNUAL_VIEW]
 OFFICE_LABEL = "Perangkat Daerah"
 
 
-def annual_all_offices(session: Session, year: int) -> pd.DataFrame:
-    """Every active indicator of every office for `year`: the annual recap's columns plus the office."""
+def annual_all_offices(session: Session, actor: Actor, year: int) -> pd.DataFrame:
+    """Every active indicator of every office for `year`: the annual recap's columns plus the office.
+
+    Regency-wide data: only the roles that oversee every office (Administrator, Pemantau) may read it."""
+    require(session, actor, "recap.regency")
     v = (
         select(Realization.indicator_id.label("indicator_id"), CollectionRound.quarter.label("quarter"),
                Realization.value.label("value"))
@@ -67,9 +73,35 @@ def annual_all_offices(session: Session, year: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=COLUMNS)
 
 
-def annual_all_offices_xlsx(session: Session, year: int, on: Optional[dt.date] = None) -> bytes:
-    """The regency's full-year recap as one XLSX sheet with Indonesian headers."""
-    df = annual_all_offices(session, year)
+def office_summary(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per office of annual_all_offices: indicators, how many could be assessed, the last quarter
+    reported, the average year-to-date capaian, and the count per predicate."""
+    rows = []
+    for office, grp in df.groupby("office", sort=False):
+        caps = [c for c in grp["capaian_ytd"] if c is not None]
+        avg = ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None
+        reported = [t for t in grp["triwulan"] if t != recap.NA]
+        row = {OFFICE_LABEL: office, "Indikator": len(grp), "Dapat dinilai": len(caps),
+               "Triwulan terakhir": max(reported) if reported else recap.NA,
+               "Rata-rata capaian s.d. TW (%)": avg}
+        counts = recap.predicate_counts(caps)
+        for p in ach.PREDICATE_ORDER:
+            row[p] = counts.get(p, 0)
+        row["Predikat"] = ach.predicate(avg) or recap.NA
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[OFFICE_LABEL, "Indikator", "Dapat dinilai", "Triwulan terakhir",
+                                       "Rata-rata capaian s.d. TW (%)", *ach.PREDICATE_ORDER, "Predikat"])
+
+
+def annual_all_offices_xlsx(session: Session, actor: Actor, year: int, on: Optional[dt.date] = None,
+                            df: Optional[pd.DataFrame] = None) -> bytes:
+    """The regency's full-year recap as an XLSX with Indonesian headers: a summary sheet per office and the
+    sheet of every indicator. `df`: annual_all_offices when the caller already has it."""
+    if df is None:
+        df = annual_all_offices(session, actor, year)
+    else:
+        require(session, actor, "recap.regency")
     view = recap.labelled(df[VIEW]).rename(columns={"office": OFFICE_LABEL})
-    return exports.to_xlsx({"Rekap Tahunan Kabupaten": view}, f"Rekapitulasi Capaian Kinerja Tahun {year}",
-                           "Pemerintah Kabupaten Kapuas Hulu", f"Tahun {year}", None, on)
+    return exports.to_xlsx({"Ringkasan per Perangkat Daerah": office_summary(df), "Rekap Tahunan Kabupaten": view},
+                           f"Rekapitulasi Capaian Kinerja Tahun {year}", "Pemerintah Kabupaten Kapuas Hulu",
+                           f"Tahun {year}", None, on)

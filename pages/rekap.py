@@ -4,9 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from core import audit, charts, exports, fmt, recap
+from core import charts, exports, fmt, recap, regency_recap
+from core.actor import Actor
+from core.permissions import can
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages._common import actor_or_stop, data_version, shown_errors
 
 actor = actor_or_stop("pages/rekap.py")
 
@@ -17,8 +19,7 @@ if actor.office_id is None:
 
 with unit_of_work() as session:
     options = recap.filter_options(session, actor.office_id)
-    version = audit.data_version(session)
-    sig = exports.signer(session, actor.office_id)
+version = data_version()
 
 if not options["years"]:
     st.info("Belum ada data pengumpulan triwulan untuk direkap.")
@@ -42,11 +43,36 @@ with st.container(border=True):
 
 
 @st.cache_data(ttl=900, max_entries=64, show_spinner=False)
-def _bundle(data_version: int, office_id: int, year: int, quarter: int, unit_id, sasaran_id, iku_only: bool):
+def _bundle(version: tuple[str, int], office_id: int, year: int, quarter: int, unit_id, sasaran_id, iku_only: bool):
     """Cached per data version: any audited save changes the key, so the recap is never stale."""
     with unit_of_work() as session:
         return recap.bundle(session, office_id, year, quarter,
                             recap.Filters(unit_id=unit_id, sasaran_id=sasaran_id, iku_only=iku_only))
+
+
+@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
+def _xlsx(version: tuple[str, int], office_id: int, year: int, quarter: int, unit_id, sasaran_id, iku_only: bool,
+          title: str, period_line: str, today: dt.date) -> bytes:
+    """The recap's XLSX, made when the button is clicked (not on every rerun), then cached like the recap."""
+    b = _bundle(version, office_id, year, quarter, unit_id, sasaran_id, iku_only)
+    with unit_of_work() as session:
+        sig = exports.signer(session, office_id)
+    return exports.to_xlsx(recap.views(b), title, sig.office_name, period_line, sig, today)
+
+
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def _regency(version: tuple[str, int], actor: Actor, year: int):
+    """Every office's annual recap (one SQL statement) and its summary per office."""
+    with unit_of_work() as session:
+        df = regency_recap.annual_all_offices(session, actor, year)
+    return df, regency_recap.office_summary(df)
+
+
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def _regency_xlsx(version: tuple[str, int], actor: Actor, year: int, today: dt.date) -> bytes:
+    df, _summary = _regency(version, actor, year)
+    with unit_of_work() as session:
+        return regency_recap.annual_all_offices_xlsx(session, actor, year, today, df=df)
 
 
 with st.spinner("Menyusun rekap…"), shown_errors():
@@ -71,7 +97,9 @@ m[2].metric("Di bawah target", f"{h['below']}", delta="perlu perhatian" if h["be
 m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
             help=f"Tahun berjalan {fmt.percent(h['elapsed'], 0)}")
 
-tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP"])
+regency = can(None, actor, "recap.regency")
+tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP",
+                *(["Seluruh Perangkat Daerah"] if regency else [])])
 with tabs[0]:
     st.dataframe(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), hide_index=True)
 with tabs[1]:
@@ -100,6 +128,20 @@ with tabs[5]:
                    + ", ".join(f"{k} ({fmt.percent(v, 1)})" for k, v in h["at_risk"]))
 with tabs[6]:
     st.altair_chart(charts.step_durations_chart(b.steps), width="stretch")
+if regency:
+    with tabs[7], shown_errors():
+        st.caption(f"Rekap tahunan {year} semua perangkat daerah dalam aplikasi ini: capaian s.d. triwulan "
+                   "terakhir yang dilaporkan tiap perangkat daerah. Berkas Excel memuat ringkasan ini dan "
+                   "seluruh indikator semua perangkat daerah.")
+        with st.spinner("Menyusun rekap seluruh perangkat daerah…"):
+            _df, summary = _regency(version, actor, year)
+        shown = summary.copy()
+        shown["Rata-rata capaian s.d. TW (%)"] = [fmt.percent(v, 2) for v in shown["Rata-rata capaian s.d. TW (%)"]]
+        st.dataframe(shown, hide_index=True)
+        st.download_button(f"Unduh Rekap Kabupaten {year} (XLSX)", lambda: _regency_xlsx(version, actor, year,
+                                                                                           dt.date.today()),
+                           file_name=f"rekap-kinerja-kabupaten-{year}.xlsx", mime=exports.XLSX_TYPE,
+                           icon=":material/download:", on_click="ignore", key="rekap_kabupaten_xlsx")
 
 st.subheader("Unduh")
 views = recap.views(b)
@@ -109,9 +151,9 @@ base = f"rekap-kinerja-{year}-tw{quarter}"
 title = f"Rekap Capaian Kinerja {period}"
 with d[2]:
     if kind.startswith("XLSX"):
-        with st.spinner("Menyiapkan berkas Excel…"):
-            data = exports.to_xlsx(views, title, sig.office_name, f"Periode {period}" + (f" · {scope}" if scope else ""),
-                                   sig, dt.date.today())
+        period_line = f"Periode {period}" + (f" · {scope}" if scope else "")
+        data = lambda: _xlsx(version, actor.office_id, year, quarter, unit_id, sasaran_id,  # noqa: E731
+                             iku_only, title, period_line, dt.date.today())
         st.download_button("Unduh Excel (XLSX)", data, file_name=base + ".xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", type="primary", on_click="ignore")
     else:

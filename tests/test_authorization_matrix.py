@@ -183,6 +183,8 @@ SCENARIOS: dict[str, Scenario] = {
     "backup.run": Scenario(nothing, lambda s, a, c: backup.make_backup(s, a, c["tmp"])),
     "audit.view": Scenario(nothing, lambda s, a, c: __import__("core.audit_view", fromlist=["x"]).entries(s, a)),
     "recap.view": Scenario(nothing, lambda s, a, c: _recap_view(s, a)),
+    "recap.regency": Scenario(nothing, lambda s, a, c: __import__("core.regency_recap", fromlist=["x"])
+                              .annual_all_offices(s, a, 2026)),
     "account.change_password": Scenario(nothing, lambda s, a, c: auth.change_own_password(
         s, a, DEMO_PASSWORD, "SandiBaru2026", "SandiBaru2026")),
 }
@@ -198,7 +200,7 @@ def _recap_view(session, actor):
 
 
 # Read-only actions: success writes nothing, so no audit row is expected.
-READ_ONLY = {"audit.view", "recap.view"}
+READ_ONLY = {"audit.view", "recap.view", "recap.regency"}
 RESULTS: dict[str, int] = {"pairs": 0, "allowed": 0, "refused": 0, "unit_scope": 0, "pages": 0}
 
 

@@ -44,3 +44,26 @@ def test_download_formats_are_offered(sqlite_url):
     at.radio(key="rekap_format").set_value("CSV Excel Indonesia").run()
     assert not at.exception
     assert "CSV Excel Indonesia memakai pemisah titik koma" in texts(at)
+
+
+def _download_labels(at) -> list[str]:
+    return [e.proto.label for e in at.get("download_button")]
+
+
+def test_regency_tab_shows_each_office_and_offers_the_regency_file_to_pemantau_and_admin(sqlite_url):
+    for username in ("pemantau", "admin"):
+        at = logged_in(username, "pages/rekap.py")
+        assert not at.exception
+        assert "Seluruh Perangkat Daerah" in [t.label for t in at.tabs]
+        summary = next(df.value for df in at.dataframe if "Perangkat Daerah" in df.value.columns)
+        assert list(summary["Perangkat Daerah"]) == [
+            "Dinas Tenaga Kerja, Perindustrian dan Transmigrasi Kabupaten Kapuas Hulu"]
+        assert summary["Indikator"].iloc[0] > 0 and summary["Rata-rata capaian s.d. TW (%)"].iloc[0].endswith("%")
+        assert "Unduh Rekap Kabupaten 2026 (XLSX)" in _download_labels(at)
+
+
+def test_office_roles_do_not_see_other_offices(sqlite_url):
+    at = logged_in("kadis", "pages/rekap.py")
+    assert not at.exception
+    assert "Seluruh Perangkat Daerah" not in [t.label for t in at.tabs]
+    assert not any("Kabupaten" in label for label in _download_labels(at))

@@ -23,18 +23,40 @@ def _office(session) -> int:
 
 def test_regency_recap_gives_each_office_the_figures_of_its_own_annual_recap(session):
     office = _office(session)
-    regency = regency_recap.annual_all_offices(session, 2026)
+    regency = regency_recap.annual_all_offices(session, actor_for(session, "pemantau"), 2026)
     own = recap.annual_recap(session, office, 2026)
     assert len(regency) == len(own) > 0
     assert regency.drop(columns=["office"]).astype(str).equals(own.astype(str))
 
 
 def test_regency_recap_file_has_one_sheet_with_the_office_column(session):
-    data = regency_recap.annual_all_offices_xlsx(session, 2026)
+    data = regency_recap.annual_all_offices_xlsx(session, actor_for(session, "admin"), 2026)
     wb = load_workbook(io.BytesIO(data))
     ws = wb["Rekap Tahunan Kabupaten"]
     header = [c.value for c in ws[5]]
     assert header[0] == "Perangkat Daerah" and "Capaian s.d. TW (%)" in header
+    summary = wb["Ringkasan per Perangkat Daerah"]
+    assert [c.value for c in summary[5]][:3] == ["Perangkat Daerah", "Indikator", "Dapat dinilai"]
+    indicators = sum(1 for row in ws.iter_rows(min_row=6, values_only=True) if row[0])
+    assert summary.cell(6, 2).value == indicators > 0
+
+
+def test_office_summary_averages_the_assessed_indicators_of_each_office(session):
+    df = regency_recap.annual_all_offices(session, actor_for(session, "admin"), 2026)
+    summary = regency_recap.office_summary(df)
+    assert len(summary) == df["office"].nunique()
+    caps = [c for c in df["capaian_ytd"] if c is not None]
+    row = summary.iloc[0]
+    assert row["Dapat dinilai"] == len(caps)
+    assert row["Rata-rata capaian s.d. TW (%)"] == (sum(caps) / len(caps)).quantize(Decimal("0.01"))
+    assert sum(row[p] for p in recap.ach.PREDICATE_ORDER) == len(caps)
+
+
+def test_only_the_roles_that_oversee_every_office_read_the_regency_recap(session):
+    from core.errors import NotAllowed
+
+    with pytest.raises(NotAllowed, match="seluruh perangkat daerah"):
+        regency_recap.annual_all_offices(session, actor_for(session, "kabid_lattas"), 2026)
 
 
 def test_recap_bundle_reads_once_and_shows_what_the_separate_recaps_show(session):
