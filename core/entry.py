@@ -510,17 +510,21 @@ def submit(session: Session, actor: Actor, submission_id: int) -> Submission:
     problems = submission_problems(session, sub)
     if problems:
         raise InvalidInput(f"Data belum dapat diajukan; ada {len(problems)} hal yang perlu dilengkapi.", problems)
-    before = audit.snapshot(sub, ["state", "submitted_at", "first_submitted_at", "version"])
+    fields = ["state", "submitted_at", "first_submitted_at", "received_at", "received_by_id", "version"]
+    before = audit.snapshot(sub, fields)
     now = utcnow()
     sub.state = "diajukan"
     sub.submitted_at = now
     sub.submitted_by_id = actor.user_id or None
     if sub.first_submitted_at is None:
         sub.first_submitted_at = now
+    if sub.received_at is None:  # a unit that submits has evidently received the disposition
+        sub.received_at = now
+        sub.received_by_id = actor.user_id or None
     sub.version += 1
     session.flush()
     audit.record(session, actor, "submission.submit", "submission", sub.id, before=before,
-                 after=audit.snapshot(sub, ["state", "submitted_at", "first_submitted_at", "version"]),
+                 after=audit.snapshot(sub, fields),
                  office_id=sub.round.office_id)
     rnd = workflow.get_round(session, sub.round_id, for_update=True)
     current = step_by_code(session, "isi_data")

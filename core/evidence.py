@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import filetype
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -189,5 +189,20 @@ def delete_evidence(session: Session, actor, evidence_id: int) -> None:
     session.flush()
     audit.record(session, actor, "evidence.delete", "evidence", evidence_id, before=before, after=None,
                  office_id=actor.office_id)
-    if others is None and path.exists():
-        path.unlink()
+    if others is None:
+        # the file goes only once the deletion is committed: a rollback leaves row and file as they were
+        session.info.setdefault(_REMOVE_AFTER_COMMIT, []).append(path)
+
+
+_REMOVE_AFTER_COMMIT = "kinerja_evidence_files_to_remove"
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_deleted_files(session: Session) -> None:
+    for path in session.info.pop(_REMOVE_AFTER_COMMIT, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_files_of_rolled_back_deletions(session: Session, _previous_transaction) -> None:
+    session.info.pop(_REMOVE_AFTER_COMMIT, None)

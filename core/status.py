@@ -231,7 +231,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
                     ok = False
             complete += ok
         missing = []
-        if sub.received_at is None:
+        if sub.received_at is None and submitted is None:  # submitting counts as receipt
             missing.append("Disposisi belum dinyatakan diterima")
         if sub.state in ("belum_mulai", "draf"):
             missing.append("Data belum diajukan")

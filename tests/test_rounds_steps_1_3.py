@@ -388,7 +388,13 @@ def test_evidence_is_stored_by_hash_and_the_users_name_never_escapes(session, ac
     assert evidence.read_evidence(session, kabid, ev.id) == ("passwd.pdf", "application/pdf", PDF)
     grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")
     assert grid.loc["IK-03", "Bukti"] == 4
+    session.commit()
     evidence.delete_evidence(session, kabid, ev.id)
+    assert stored.exists() and len(evidence.list_evidence(session, kabid, sub.id)) == 3  # file kept until commit
+    session.rollback()  # the deletion is undone: row and file stay
+    assert stored.exists() and len(evidence.list_evidence(session, kabid, sub.id)) == 4
+    evidence.delete_evidence(session, kabid, ev.id)
+    session.commit()
     assert not stored.exists() and len(evidence.list_evidence(session, kabid, sub.id)) == 3
 
 
@@ -426,8 +432,10 @@ def test_kendala_and_tindak_lanjut_only_required_when_below_target(session, acto
     ]
     entry.save_entries(session, kabid, sub.id, {ik03: {"Kendala": "Job fair ditunda.",
                                                        "Tindak lanjut": "Job fair dijadwalkan ulang."}})
+    assert sub.received_at is None  # the disposition was never acknowledged on the page
     entry.submit(session, kabid, sub.id)
     assert sub.state == "diajukan" and sub.first_submitted_at is not None
+    assert sub.received_at == sub.first_submitted_at and sub.received_by_id == kabid.user_id  # submitting is receipt
 
 
 def test_indicator_needing_evidence_cannot_be_submitted_without_it(session, actors):

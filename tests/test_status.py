@@ -134,7 +134,7 @@ def test_missing_list_names_the_unit_head_and_what_is_missing(session):
     rnd, _ = _open_round(session, f)
     df = status.missing_list(session, f["office"].id, rnd.id, TODAY)
     assert list(df["Unit"]) == ["Bidang Kedua"]
-    assert "Disposisi belum dinyatakan diterima" in df.iloc[0]["Yang belum lengkap"]
+    assert "Perbaikan belum diajukan kembali" in df.iloc[0]["Yang belum lengkap"]
     files = status.missing_list_files(session, f["office"].id, rnd.id, TODAY)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files["pdf"][2])).pages)
     assert "Daftar Kekurangan Data" in text and "Bidang Kedua" in text
@@ -161,3 +161,16 @@ def test_round_of_another_office_is_not_found(session):
     f = build_small_office(session)
     with pytest.raises(NotFound):
         status.quarter_status(session, _office(session), f["rounds"][1].id, TODAY)
+
+
+def test_only_a_unit_that_has_not_submitted_is_asked_to_acknowledge_the_disposition(session):
+    f = build_small_office(session)
+    rnd, unit2 = _open_round(session, f)
+    sub = session.scalar(select(Submission).where(Submission.unit_id == unit2.id))
+    assert sub.received_at is None and sub.first_submitted_at is not None
+    df = status.missing_list(session, f["office"].id, rnd.id, TODAY)
+    assert "Disposisi belum dinyatakan diterima" not in df.iloc[0]["Yang belum lengkap"]  # submitting is receipt
+    sub.state, sub.first_submitted_at, sub.submitted_at = "belum_mulai", None, None
+    session.flush()
+    df = status.missing_list(session, f["office"].id, rnd.id, TODAY)
+    assert "Disposisi belum dinyatakan diterima" in df.iloc[0]["Yang belum lengkap"]
