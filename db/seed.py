@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import random
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
@@ -22,6 +23,7 @@ from db.models import (
     BudgetLine,
     BudgetRealization,
     CollectionRound,
+    Evidence,
     Indicator,
     OrgUnit,
     Realization,
@@ -304,11 +306,15 @@ def _history_round(session, rng, office, units, users, indicators, targets, line
             integer = ind.satuan not in ("%", "nilai")
             value = _realised(rng, tq, ind.polarity, integer, ind.id in lagging and rng.random() < 0.8)
             lag = (value < tq) if ind.polarity == "positif" else (value > tq)
-            session.add(Realization(
+            real = Realization(
                 submission_id=sub.id, indicator_id=ind.id, value=value, updated_by_id=head.id, updated_at=submitted,
                 note="Sesuai data dukung terlampir.",
                 kendala="Keterbatasan anggaran dan jarak tempuh ke kecamatan." if lag else "",
-                tindak_lanjut="Koordinasi dengan kecamatan dan penjadwalan ulang kegiatan." if lag else ""))
+                tindak_lanjut="Koordinasi dengan kecamatan dan penjadwalan ulang kegiatan." if lag else "")
+            session.add(real)
+            if ind.needs_evidence:  # an accepted round had its evidence, as Ajukan requires
+                session.flush()
+                _demo_evidence(session, sub, real, ind, head, submitted)
         for bl in lines:
             if bl.year != y or bl.owner_unit_id != unit_id:
                 continue
@@ -329,6 +335,34 @@ def _history_round(session, rng, office, units, users, indicators, targets, line
         t += dt.timedelta(minutes=minutes + 10)
     rnd.closed_at = t
     session.flush()
+
+
+def _demo_evidence(session: Session, sub: Submission, real: Realization, ind: Indicator, head: User,
+                   at: dt.datetime) -> None:
+    """A one-page PDF standing in for the scanned evidence of a past quarter, stored as uploads are."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from core.config import get_settings
+    from core.exports import pdf_styles
+
+    buf = io.BytesIO()
+    styles = pdf_styles()
+    SimpleDocTemplate(buf, pagesize=A4, title="Bukti dukung (data demo)", invariant=1).build([
+        Paragraph("Bukti Dukung (contoh data demo)", styles["title"]),
+        Paragraph(f"{ind.code} {ind.name}: realisasi {real.value} {ind.satuan}.", styles["body"]),
+    ])
+    data = buf.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    relative = f"{sub.round_id}/{sub.id}/{digest}.pdf"
+    path = get_settings().upload_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    session.add(Evidence(submission_id=sub.id, realization_id=real.id, filename=f"bukti-{ind.code.lower()}.pdf",
+                         stored_path=relative, content_type="application/pdf", size=len(data), sha256=digest,
+                         uploaded_by_id=head.id, uploaded_at=at))
 
 
 def ensure_database(url: Optional[str] = None, seed: Optional[bool] = None) -> bool:

@@ -96,13 +96,16 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date) -> None:
 
     st.subheader("Papan status unit")
     st.dataframe(qs.board, hide_index=True,
-                 column_config={"Terlambat (hari)": st.column_config.NumberColumn(format="%d")})
+                 column_config={"Unit": st.column_config.TextColumn(width="large", pinned=True),
+                                "Kepala Unit": st.column_config.TextColumn(width="medium"),
+                                "Terlambat (hari)": st.column_config.NumberColumn(format="%d")})
 
     st.subheader("Siapa yang masih kurang")
     if len(missing):
         st.dataframe(missing[["Unit", "Yang belum lengkap", "Kepala Unit", "Status", "Tenggat berlaku",
                               "Terlambat (hari)"]], hide_index=True,
-                     column_config={"Yang belum lengkap": st.column_config.TextColumn(width="large")})
+                     column_config={"Unit": st.column_config.TextColumn(width="medium", pinned=True),
+                                    "Yang belum lengkap": st.column_config.TextColumn(width="large")})
         d1, d2, _ = st.columns([1, 1, 2])
         base = status.missing_list_basename(qs.year, qs.quarter)
 

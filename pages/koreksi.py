@@ -10,9 +10,16 @@ from pages._common import actor_or_stop, shown_errors
 actor = actor_or_stop("pages/koreksi.py")
 
 
-def done(message: str) -> None:
+def done(message: str, clear: tuple[str, ...] = ()) -> None:
+    """Show `message` after the rerun, with the text fields in `clear` emptied for the next entry."""
     st.session_state["koreksi_pesan"] = message
+    st.session_state["koreksi_kosongkan"] = clear
     st.rerun()
+
+
+# Widgets may only be reset before they are drawn: empty the fields a successful save asked to clear.
+for _key in st.session_state.pop("koreksi_kosongkan", ()):
+    st.session_state[_key] = ""
 
 
 st.title("Sosialisasi & Koreksi")
@@ -82,7 +89,8 @@ if at_correction and actor.role == "perencana":
             with shown_errors():
                 with unit_of_work() as session:
                     reporting.add_correction(session, actor, state.latest_report_id, key, field, note, proposed)
-                done("Koreksi dicatat. Staf Penyusun menerapkannya menjadi versi baru.")
+                done("Koreksi dicatat. Staf Penyusun menerapkannya menjadi versi baru.",
+                     clear=("koreksi_catatan", "koreksi_nilai"))
 
 st.subheader("Koreksi")
 if corrections.empty:

@@ -146,6 +146,10 @@ def test_perencana_notes_a_correction_and_cannot_hand_over_while_it_is_open(sqli
     _ok(at)
     assert "Koreksi dicatat" in texts(at)
     assert "Masih ada 1 koreksi terbuka" in texts(at)
+    # the form is empty for the next correction; a failed save would have kept what was typed
+    assert at.text_area(key="koreksi_catatan").value == "" and at.text_input(key="koreksi_nilai").value == ""
+    at.button(key="simpan_koreksi").click().run()
+    assert "Tuliskan catatan koreksi" in texts(at)
     assert at.button(key="serahkan").disabled
     with unit_of_work(sqlite_url) as s:
         c = s.scalar(select(Correction))
