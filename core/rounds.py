@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, workflow
@@ -25,7 +25,6 @@ from core.fmt import quarter_label
 from core.permissions import require
 from core.sop import step_by_code
 from db.models import (
-    BudgetLine,
     CollectionRound,
     Extension,
     Indicator,
@@ -402,13 +401,3 @@ def extensions_table(session: Session, round_id: int) -> pd.DataFrame:
         "Waktu": [fmt_datetime(e.granted_at) for e, _n, _u in rows],
     })
 
-
-def count_rows(session: Session, model: type) -> int:
-    """Rows of a table (used by tests and status checks)."""
-    return session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def budget_lines_of(session: Session, office_id: int, year: int, unit_id: int) -> list[BudgetLine]:
-    return list(session.scalars(select(BudgetLine).where(
-        BudgetLine.office_id == office_id, BudgetLine.year == year, BudgetLine.owner_unit_id == unit_id)
-        .order_by(BudgetLine.code)))

@@ -89,6 +89,9 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date) -> None:
     with right:
         st.subheader("Indikator di bawah target")
         if len(qs.behind):
+            st.caption("Capaian triwulan di bawah 100 % dari target. Predikat mengikuti skala capaian "
+                       "(Sangat Tinggi ≥ 91 %), sehingga indikator berpredikat Sangat Tinggi pun dapat "
+                       "masih di bawah target.")
             st.dataframe(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]],
                          hide_index=True)
         else:

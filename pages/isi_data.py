@@ -167,21 +167,29 @@ def rows_changed(key: str, frame, id_col: str) -> tuple[dict, dict]:
     return changes, versions
 
 
-if view.editable and st.button("Simpan draf", type="primary", key="simpan_indikator"):
-    changes, versions = rows_changed(grid_key, grid, "indicator_id")
+def save_grid(key: str, frame, id_col: str, save, saved: str) -> None:
+    """Save the edited rows of one grid with `save` (a core function); `saved` names what was updated.
+
+    A conflict reloads the grid with the other person's values; invalid input lists every problem and keeps
+    what was typed; nothing is saved unless all of it is."""
+    changes, versions = rows_changed(key, frame, id_col)
     if not changes:
         st.info("Tidak ada perubahan untuk disimpan.")
-    else:
-        try:
-            with unit_of_work() as session:
-                result = entry.save_entries(session, actor, view.id, changes, versions)
-            done(f"Draf disimpan ({result.changed} indikator diperbarui).")
-        except Conflict as err:
-            done(str(err), kind="error")
-        except InvalidInput as err:
-            show_problems(err)
-        except KinerjaError as err:
-            st.error(str(err))
+        return
+    try:
+        with unit_of_work() as session:
+            result = save(session, actor, view.id, changes, versions)
+        done(saved.format(n=result.changed))
+    except Conflict as err:
+        done(str(err), kind="error")
+    except InvalidInput as err:
+        show_problems(err)
+    except KinerjaError as err:
+        st.error(str(err))
+
+
+if view.editable and st.button("Simpan draf", type="primary", key="simpan_indikator"):
+    save_grid(grid_key, grid, "indicator_id", entry.save_entries, "Draf disimpan ({n} indikator diperbarui).")
 
 # --- budget grid --------------------------------------------------------------------------------------
 st.subheader("Realisasi anggaran (DPA)")
@@ -206,20 +214,8 @@ if len(budget):
         width="stretch",
     )
     if view.editable and st.button("Simpan realisasi anggaran", key="simpan_anggaran"):
-        changes, versions = rows_changed(budget_key, budget, "budget_line_id")
-        if not changes:
-            st.info("Tidak ada perubahan untuk disimpan.")
-        else:
-            try:
-                with unit_of_work() as session:
-                    result = entry.save_budget(session, actor, view.id, changes, versions)
-                done(f"Realisasi anggaran disimpan ({result.changed} baris diperbarui).")
-            except Conflict as err:
-                done(str(err), kind="error")
-            except InvalidInput as err:
-                show_problems(err)
-            except KinerjaError as err:
-                st.error(str(err))
+        save_grid(budget_key, budget, "budget_line_id", entry.save_budget,
+                  "Realisasi anggaran disimpan ({n} baris diperbarui).")
 else:
     st.caption("Unit ini tidak memiliki baris DPA pada tahun ini.")
 

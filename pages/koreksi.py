@@ -146,6 +146,7 @@ if len(versions) >= 2:
     if diff.empty:
         st.caption("Tidak ada perbedaan.")
     else:
-        st.dataframe(diff.rename(columns={"line_label": "Baris", "field_label": "Kolom", "before_label": "Sebelum",
-                                          "after_label": "Sesudah", "note": "Catatan koreksi"})[
-            ["Baris", "Kolom", "Sebelum", "Sesudah", "Catatan koreksi"]], hide_index=True, width="stretch")
+        # a plain table: a few lines the planner reads in full (and the browser can find and print)
+        st.table(diff.rename(columns={"line_label": "Baris", "field_label": "Kolom", "before_label": "Sebelum",
+                                      "after_label": "Sesudah", "note": "Catatan koreksi"})[
+            ["Baris", "Kolom", "Sebelum", "Sesudah", "Catatan koreksi"]].set_index("Baris"))

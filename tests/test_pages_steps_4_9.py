@@ -167,7 +167,7 @@ def test_penyusun_applies_corrections_and_sees_the_diff_then_perencana_hands_ove
     at.button(key="terapkan_koreksi").click().run()
     _ok(at)
     assert "Koreksi diterapkan pada versi 2" in texts(at)
-    diff = at.dataframe[-1].value
+    diff = at.table[-1].value
     assert "Sesuaikan dengan daftar penempatan." in diff["Catatan koreksi"].tolist()
     assert "120" in diff["Sesudah"].tolist()
 
