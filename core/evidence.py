@@ -144,6 +144,7 @@ class EvidenceItem:
     sha256: str
     uploaded_by: str
     uploaded_at: str
+    stored: bool = True  # False when the file is missing from storage (e.g. a restore without uploads)
 
 
 def list_evidence(session: Session, actor, submission_id: int) -> list[EvidenceItem]:
@@ -156,7 +157,8 @@ def list_evidence(session: Session, actor, submission_id: int) -> list[EvidenceI
         .where(Evidence.submission_id == sub.id).order_by(Evidence.id))
     return [EvidenceItem(ev.id, ev.filename, ind.id if ind else None,
                          f"{ind.code} {ind.name}" if ind else "Umum (seluruh data unit)", ev.size,
-                         ev.content_type, ev.sha256, who or "", fmt_datetime(ev.uploaded_at))
+                         ev.content_type, ev.sha256, who or "", fmt_datetime(ev.uploaded_at),
+                         _path_of(ev).exists())
             for ev, ind, who in rows]
 
 

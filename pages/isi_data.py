@@ -236,15 +236,23 @@ if view.editable:
                     with unit_of_work() as session:
                         evidence.store_evidence(session, actor, view.id, target, upload.name, upload.getvalue())
                     done(f"Bukti '{upload.name}' diunggah.")
-if files:
+def evidence_bytes(evidence_id: int) -> bytes:
+    """The file, read when its Unduh button is clicked (not every file on every rerun)."""
     with unit_of_work() as session:
-        contents = {f.id: evidence.read_evidence(session, actor, f.id) for f in files}
+        return evidence.read_evidence(session, actor, evidence_id)[2]
+
+
+if files:
     for f in files:
         c1, c2, c3, c4 = st.columns([4, 4, 1, 1])
-        c1.markdown(f"**{f.filename}**  \n{fmt.number(f.size / 1024, 1)} KB · {f.uploaded_by} · {f.uploaded_at}")
-        c2.markdown(f.indicator_label)
-        name, media, data = contents[f.id]
-        c3.download_button("Unduh", data=data, file_name=name, mime=media, key=f"unduh_{f.id}")
+        c1.markdown(f"**{md(f.filename)}**  \n{fmt.number(f.size / 1024, 1)} KB · {md(f.uploaded_by)} · "
+                    f"{f.uploaded_at}")
+        c2.markdown(md(f.indicator_label))
+        if f.stored:
+            c3.download_button("Unduh", data=lambda i=f.id: evidence_bytes(i), file_name=f.filename,
+                               mime=f.content_type, key=f"unduh_{f.id}", on_click="ignore")
+        else:
+            c3.caption(":red[Berkas tidak ada di penyimpanan; hubungi administrator.]")
         if view.editable and c4.button("Hapus", key=f"hapus_{f.id}"):
             with shown_errors():
                 with unit_of_work() as session:

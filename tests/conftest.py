@@ -36,26 +36,42 @@ def _admin_url(url: str) -> str:
     return make_url(url).set(database="postgres").render_as_string(hide_password=False)
 
 
-def _seed(url: str) -> None:
+# The demo's evidence files of each template, copied beside every database made from it.
+_TEMPLATE_FILES: dict[str, Path] = {}
+
+
+def _seed(url: str, data_dir: Path) -> None:
+    """Migrate and seed `url`; the files the seed stores (evidence) go under `data_dir`."""
     from db.migrate import upgrade
     from db.seed import seed_demo
 
-    upgrade(url)
-    with unit_of_work(url) as session:
-        seed_demo(session, today=TODAY)
+    saved = os.environ.get("KINERJA_DATA_DIR")
+    os.environ["KINERJA_DATA_DIR"] = str(data_dir)
+    get_settings.cache_clear()
+    try:
+        upgrade(url)
+        with unit_of_work(url) as session:
+            seed_demo(session, today=TODAY)
+    finally:
+        if saved is None:
+            os.environ.pop("KINERJA_DATA_DIR", None)
+        else:
+            os.environ["KINERJA_DATA_DIR"] = saved
+        get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "template.db"
     url = f"sqlite:///{path}"
-    _seed(url)
+    _seed(url, path.parent)
+    _TEMPLATE_FILES["sqlite"] = path.parent / "uploads"
     dispose_all()
     return path
 
 
 @pytest.fixture(scope="session")
-def pg_template():
+def pg_template(tmp_path_factory):
     if not PG_URL:
         pytest.skip("KINERJA_TEST_PG_URL tidak disetel: tes PostgreSQL dilewati (hanya di luar CI).")
     name = f"kinerja_tpl_{uuid.uuid4().hex[:8]}"
@@ -63,7 +79,9 @@ def pg_template():
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    _seed(url)
+    files = tmp_path_factory.mktemp("tpl-pg")
+    _seed(url, files)
+    _TEMPLATE_FILES["postgresql"] = files / "uploads"
     dispose_all()
     yield name
     dispose_all()
@@ -73,6 +91,14 @@ def pg_template():
 
 
 def _fresh_url(request, backend: str, tmp_path: Path) -> str:
+    url = _fresh_database(request, backend, tmp_path)
+    uploads = _TEMPLATE_FILES.get(backend)
+    if uploads is not None and uploads.exists():  # the test's KINERJA_DATA_DIR is tmp_path
+        shutil.copytree(uploads, tmp_path / "uploads", dirs_exist_ok=True)
+    return url
+
+
+def _fresh_database(request, backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         template = request.getfixturevalue("sqlite_template")
         path = tmp_path / "kinerja.db"

@@ -135,6 +135,17 @@ def test_unit_without_a_distribution_is_told_to_wait(sqlite_url):
     assert not at.exception
     assert "Belum ada pengumpulan data yang berjalan untuk unit kerja Anda" in texts(at)
     assert "Status: **Diterima**" in texts(at) and not any(b.label == "Simpan draf" for b in at.button)
+    assert "bukti-iku-01.pdf" in texts(at)  # last quarter's evidence, offered for download
+
+
+def test_a_missing_evidence_file_is_named_on_its_row_not_a_crash(sqlite_url, tmp_path):
+    import shutil
+
+    shutil.rmtree(tmp_path / "uploads")  # e.g. a database restored without its files
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    assert not at.exception
+    assert "bukti-iku-01.pdf" in texts(at)
+    assert "Berkas tidak ada di penyimpanan; hubungi administrator." in texts(at)
 
 
 def test_kepala_bidang_acknowledges_and_sees_the_grid(sqlite_url):
