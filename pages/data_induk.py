@@ -350,7 +350,9 @@ with tabs[5]:
             st.caption(f"Nomor {s['nomor']} dan kode '{s['kode']}' tetap; yang dapat diubah di bawah ini.")
             e_name = st.text_input("Kegiatan", value=s["kegiatan"])
             e_short = st.text_input("Nama singkat", value=s["nama_singkat"])
-            e_roles = st.multiselect("Pelaksana", ROLES, default=list(s["pelaksana"]), format_func=ROLE_LABELS.get)
+            # eight fixed roles: all shown at once, the executors highlighted
+            e_roles = st.pills("Pelaksana", ROLES, selection_mode="multi", default=list(s["pelaksana"]),
+                               format_func=ROLE_LABELS.get, key=f"sop_pelaksana_{step_id}")
             a, b = st.columns(2)
             e_min = a.number_input("Waktu baku (menit)", 1, 60 * 24 * 60, int(s["waktu_menit"]), step=1,
                                    key=f"sop_menit_{step_id}")

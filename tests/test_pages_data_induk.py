@@ -93,6 +93,7 @@ def test_admin_changes_sop_step_standard_time(sqlite_url):
     with unit_of_work(sqlite_url) as s:
         step = s.scalar(select(SopStep).where(SopStep.number == 1))
         assert (step.standard_minutes, step.standard_label) == (20, "20 menit")
+        assert step.executor_roles == ["kepala_dinas"]  # the executors shown as chosen were kept
 
 
 def test_admin_opens_import_page_with_template_download(sqlite_url):
