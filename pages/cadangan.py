@@ -41,8 +41,9 @@ if backups:
         f"{fmt.number(info.files, 0)} berkas · {fmt.number(info.size / 1024 / 1024, 2)} MB\n"
         f"SHA-256: {info.sha256}"
     )
-    st.download_button("Unduh cadangan ini", data=backup.backup_bytes(info.path), file_name=info.name,
-                       mime="application/zip", key="unduh_cadangan", icon=":material/download:")
+    # read when clicked: a backup holds every evidence file and can be large
+    st.download_button("Unduh cadangan ini", data=lambda: backup.backup_bytes(info.path), file_name=info.name,
+                       mime="application/zip", key="unduh_cadangan", icon=":material/download:", on_click="ignore")
 else:
     st.info("Belum ada cadangan di folder cadangan server.")
 

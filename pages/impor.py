@@ -24,9 +24,14 @@ kind = left.radio("Dokumen", imports.KINDS, format_func=imports.KIND_LABELS.get,
 year = int(right.number_input("Tahun", 2000, 2100, dt.date.today().year + 1, step=1, key="impor_tahun"))
 
 st.subheader("1. Unduh templat")
-with unit_of_work() as session:
-    tpl = imports.template(kind, session, office_id, year)
-st.download_button(f"Unduh templat {kind} {year} (.xlsx)", data=tpl, file_name=f"templat_{kind}_{year}.xlsx",
+def template_bytes(kind: str, year: int) -> bytes:
+    """The template, made when its button is clicked."""
+    with unit_of_work() as session:
+        return imports.template(kind, session, office_id, year)
+
+
+st.download_button(f"Unduh templat {kind} {year} (.xlsx)", data=lambda: template_bytes(kind, year),
+                   file_name=f"templat_{kind}_{year}.xlsx", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", key="unduh_templat")
 st.caption("Templat sudah berisi kode dan nama indikator (PK/RA) atau baris DPA tahun itu. Lembar 'Petunjuk' "

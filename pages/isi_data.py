@@ -265,10 +265,16 @@ else:
 st.subheader("Lembar kerja Excel")
 st.caption("Unduh data unit ini sebagai Excel, isi sel berwarna kuning di luar aplikasi, lalu unggah kembali. "
            "Perubahan ditampilkan dahulu dan baru disimpan setelah Anda menekan Terapkan.")
+def workbook_bytes(submission_id: int) -> bytes:
+    """The unit's workbook, made when its button is clicked (not on every edit of the grid above)."""
+    with unit_of_work() as session:
+        return unit_workbook.unit_workbook(session, actor, submission_id)
+
+
 with unit_of_work() as session:
-    book = unit_workbook.unit_workbook(session, actor, view.id)
     book_name = unit_workbook.workbook_name(session, actor, view.id)
-st.download_button("Unduh lembar kerja (.xlsx)", data=book, file_name=book_name, icon=":material/download:",
+st.download_button("Unduh lembar kerja (.xlsx)", data=lambda: workbook_bytes(view.id), file_name=book_name,
+                   icon=":material/download:", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    key=f"unduh_lembar_{view.id}")
 if view.editable:
