@@ -64,6 +64,14 @@ def record(
     return entry
 
 
-def data_version(session: Session) -> int:
-    """A number that grows with every audited change: the key for caches that a save invalidates."""
-    return session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0
+def data_version(session: Session, office_id: Optional[int] = None) -> int:
+    """A number that grows with every audited change: the key for caches that a save invalidates.
+
+    With `office_id`, only the changes of that office and those of no office (users, SOP steps, a restore)
+    count: in a regency-wide database another office's saves leave this office's caches valid. Two
+    lookups on the (office_id, id) index."""
+    if office_id is None:
+        return session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0
+    own = session.scalar(select(func.max(AuditLog.id)).where(AuditLog.office_id == office_id)) or 0
+    shared = session.scalar(select(func.max(AuditLog.id)).where(AuditLog.office_id.is_(None))) or 0
+    return max(own, shared)

@@ -37,7 +37,8 @@ def shown_errors() -> Iterator[None]:
         st.error(md(str(err)))
 
 
-def data_version() -> tuple[str, int]:
-    """The key for page caches: the database and its audited-change counter (every save changes it)."""
+def data_version(office_id: int | None = None) -> tuple[str, int]:
+    """The key for page caches: the database and its audited-change counter (every save changes it);
+    with `office_id`, the counter of that office's changes and of the changes that concern every office."""
     with unit_of_work() as session:
-        return get_settings().database_url, audit.data_version(session)
+        return get_settings().database_url, audit.data_version(session, office_id)

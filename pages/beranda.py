@@ -29,7 +29,7 @@ def _home(version: tuple[str, int], actor: Actor, today: dt.date, minute: dt.dat
     return me, rnd, my_tasks, steps_df, late_df
 
 
-version = data_version()
+version = data_version(actor.office_id)
 today = dt.date.today()
 me, rnd, my_tasks, steps_df, late_df = _home(version, actor, today,
                                              timeline.now().replace(second=0, microsecond=0))

@@ -19,7 +19,7 @@ if actor.office_id is None:
 
 with unit_of_work() as session:
     options = recap.filter_options(session, actor.office_id)
-version = data_version()
+version = data_version(actor.office_id)
 
 if not options["years"]:
     st.info("Belum ada data pengumpulan triwulan untuk direkap.")
@@ -98,8 +98,9 @@ m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
             help=f"Tahun berjalan {fmt.percent(h['elapsed'], 0)}")
 
 regency = can(None, actor, "recap.regency")
+# The tabs report which one is open, so the regency tab (every office) is computed only when looked at.
 tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP",
-                *(["Seluruh Perangkat Daerah"] if regency else [])])
+                *(["Seluruh Perangkat Daerah"] if regency else [])], key="rekap_tab", on_change="rerun")
 with tabs[0]:
     st.dataframe(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), hide_index=True)
 with tabs[1]:
@@ -128,17 +129,18 @@ with tabs[5]:
                    + ", ".join(f"{k} ({fmt.percent(v, 1)})" for k, v in h["at_risk"]))
 with tabs[6]:
     st.altair_chart(charts.step_durations_chart(b.steps), width="stretch")
-if regency:
+if regency and tabs[7].open:
+    regency_version = data_version()  # every office's changes
     with tabs[7], shown_errors():
         st.caption(f"Rekap tahunan {year} semua perangkat daerah dalam aplikasi ini: capaian s.d. triwulan "
                    "terakhir yang dilaporkan tiap perangkat daerah. Berkas Excel memuat ringkasan ini dan "
                    "seluruh indikator semua perangkat daerah.")
         with st.spinner("Menyusun rekap seluruh perangkat daerah…"):
-            _df, summary = _regency(version, actor, year)
+            _df, summary = _regency(regency_version, actor, year)
         shown = summary.copy()
         shown["Rata-rata capaian s.d. TW (%)"] = [fmt.percent(v, 2) for v in shown["Rata-rata capaian s.d. TW (%)"]]
         st.dataframe(shown, hide_index=True)
-        st.download_button(f"Unduh Rekap Kabupaten {year} (XLSX)", lambda: _regency_xlsx(version, actor, year,
+        st.download_button(f"Unduh Rekap Kabupaten {year} (XLSX)", lambda: _regency_xlsx(regency_version, actor, year,
                                                                                            dt.date.today()),
                            file_name=f"rekap-kinerja-kabupaten-{year}.xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", on_click="ignore", key="rekap_kabupaten_xlsx")

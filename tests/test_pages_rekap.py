@@ -55,6 +55,10 @@ def test_regency_tab_shows_each_office_and_offers_the_regency_file_to_pemantau_a
         at = logged_in(username, "pages/rekap.py")
         assert not at.exception
         assert "Seluruh Perangkat Daerah" in [t.label for t in at.tabs]
+        assert "Unduh Rekap Kabupaten 2026 (XLSX)" not in _download_labels(at)  # computed only when opened
+        at.session_state["rekap_tab"] = "Seluruh Perangkat Daerah"
+        at.run()
+        assert not at.exception
         summary = next(df.value for df in at.dataframe if "Perangkat Daerah" in df.value.columns)
         assert list(summary["Perangkat Daerah"]) == [
             "Dinas Tenaga Kerja, Perindustrian dan Transmigrasi Kabupaten Kapuas Hulu"]

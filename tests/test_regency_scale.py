@@ -119,3 +119,20 @@ def test_a_stale_row_in_a_grid_save_is_named_and_nothing_is_saved(db_url, draft)
         values = {r.indicator_id: r.value for r in s.scalars(select(Realization).where(
             Realization.submission_id == sub_id))}
     assert values[inds[0]] == Decimal(5) and values[inds[1]] == Decimal(6)
+
+
+def test_an_offices_data_version_ignores_the_changes_of_other_offices(session):
+    from core.actor import SYSTEM
+    from db.models import OrgUnit
+
+    mine = _office(session)
+    other = OrgUnit(code="DINAS-LAIN", name="Dinas Lain", kind="dinas")
+    session.add(other)
+    session.flush()
+    before = {o: audit.data_version(session, o) for o in (mine, other.id, None)}
+    audit.record(session, SYSTEM, "uji.ubah", "uji", 1, office_id=other.id)
+    assert audit.data_version(session, mine) == before[mine]  # my cached pages stay valid
+    assert audit.data_version(session, other.id) > before[other.id]
+    assert audit.data_version(session, None) > before[None]
+    audit.record(session, SYSTEM, "uji.umum", "uji", 2)  # no office (a user, an SOP step): every office
+    assert audit.data_version(session, mine) > before[mine]
