@@ -165,10 +165,12 @@ def _indicator_rows(session: Session, office_id: int, year: int, f: Filters
     return rows, cols
 
 
-def _indicator_frame(session: Session, office_id: int, year: int, f: Filters) -> pd.DataFrame:
-    """_indicator_rows as a DataFrame (what the recap bundle shares between its views)."""
-    rows, cols = _indicator_rows(session, office_id, year, f)
-    return pd.DataFrame(rows, columns=cols)
+Rows = list[dict[str, Any]]
+
+
+def _records(session: Session, office_id: int, year: int, f: Filters, rows: Optional[Rows]) -> Rows:
+    """The office's indicator rows: `rows` when the caller already read them (the bundle reads them once)."""
+    return rows if rows is not None else _indicator_rows(session, office_id, year, f)[0]
 
 
 def _reason(a: ach.Achievement, not_measured: str = "") -> str:
@@ -187,21 +189,19 @@ def _pct(a: ach.Achievement) -> Optional[Decimal]:
 
 
 def indicator_recap(session: Session, office_id: int, year: int, quarter: int,
-                    filters: Filters = Filters(), frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+                    filters: Filters = Filters(), rows: Optional[Rows] = None) -> pd.DataFrame:
     """Per indicator for one quarter: target, realisation and capaian of the quarter and year-to-date.
 
-    `frame`: the office's _indicator_frame when the caller already has it (bundle reads it once)."""
-    return pd.DataFrame(indicator_rows(session, office_id, year, quarter, filters, frame),
+    `rows`: the office's _indicator_rows when the caller already has them (bundle reads them once)."""
+    return pd.DataFrame(indicator_rows(session, office_id, year, quarter, filters, rows),
                         columns=_INDICATOR_COLUMNS)
 
 
 def indicator_rows(session: Session, office_id: int, year: int, quarter: int,
-                   filters: Filters = Filters(), frame: Optional[pd.DataFrame] = None) -> list[dict[str, Any]]:
+                   filters: Filters = Filters(), rows: Optional[Rows] = None) -> list[dict[str, Any]]:
     """indicator_recap's rows as dicts (quarter_status uses them without building a DataFrame)."""
-    source = frame.to_dict("records") if frame is not None else _indicator_rows(
-        session, office_id, year, filters)[0]
     out: list[dict[str, Any]] = []
-    for r in source:
+    for r in _records(session, office_id, year, filters, rows):
         qt = [r[f"target_q{q}"] for q in QUARTERS]
         qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
         cap_q = ach.achievement(qt[quarter - 1], qv[quarter - 1], r["polarity"])
@@ -232,11 +232,10 @@ INDICATOR_VIEW = ["code", "name", "sasaran", "unit", "satuan", "target_tahunan",
 
 
 def quarterly_long(session: Session, office_id: int, year: int, filters: Filters = Filters(),
-                   frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+                   rows: Optional[Rows] = None) -> pd.DataFrame:
     """One row per indicator × quarter (target, realisation, capaian): the input of trend charts."""
-    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
     out = []
-    for r in df.to_dict("records"):
+    for r in _records(session, office_id, year, filters, rows):
         for q in QUARTERS:
             a = ach.achievement(r[f"target_q{q}"], r[f"realisasi_q{q}"], r["polarity"])
             out.append({"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
@@ -251,11 +250,10 @@ def quarterly_long(session: Session, office_id: int, year: int, filters: Filters
 
 
 def annual_recap(session: Session, office_id: int, year: int, filters: Filters = Filters(),
-                 frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+                 rows: Optional[Rows] = None) -> pd.DataFrame:
     """The four quarters side by side with year-to-date achievement through the last reported quarter
     (the input of the LKjIP)."""
-    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
-    out = [annual_row(r) for r in df.to_dict("records")]
+    out = [annual_row(r) for r in _records(session, office_id, year, filters, rows)]
     return pd.DataFrame(out, columns=ANNUAL_COLUMNS)
 
 
@@ -378,15 +376,34 @@ def budget_recap(session: Session, office_id: int, year: int, quarter: int, filt
     )
     if filters.unit_id is not None:
         stmt = stmt.where(BudgetLine.owner_unit_id == filters.unit_id)
-    rows = [dict(r) for r in session.execute(stmt).mappings()]
-    cols = [k.name for k in keys] + ["pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd"]
-    df = pd.DataFrame(rows, columns=cols + ["first_code"]).drop(columns="first_code")
-    for c in ("pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd"):
-        df[c] = df[c].astype(object).map(ach.to_decimal)
-    df["serapan_tw"] = [ach.absorption(a, p) for a, p in zip(df["realisasi_anggaran_tw"], df["pagu"])]
-    df["serapan_ytd"] = [ach.absorption(a, p) for a, p in zip(df["realisasi_anggaran_ytd"], df["pagu"])]
-    df["tahun_berjalan"] = [year_elapsed(quarter)] * len(df)
-    return df
+    names = [k.name for k in keys]
+    rows = [{**{k: r[k] for k in names}, **{m: ach.to_decimal(r[m]) for m in _SPENT}}
+            for r in session.execute(stmt).mappings()]
+    return _budget_frame(rows, names, quarter)
+
+
+_SPENT = ("pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd")
+
+
+def _budget_frame(rows: list[dict[str, Any]], keys: list[str], quarter: int) -> pd.DataFrame:
+    """Budget rows (keys, pagu, spending as Decimal) with absorption against pagu, as a frame."""
+    elapsed = year_elapsed(quarter)
+    for row in rows:
+        row["serapan_tw"] = ach.absorption(row["realisasi_anggaran_tw"], row["pagu"])
+        row["serapan_ytd"] = ach.absorption(row["realisasi_anggaran_ytd"], row["pagu"])
+        row["tahun_berjalan"] = elapsed
+    return pd.DataFrame(rows, columns=[*keys, *_SPENT, "serapan_tw", "serapan_ytd", "tahun_berjalan"])
+
+
+def _by_unit(lines: pd.DataFrame, quarter: int) -> pd.DataFrame:
+    """budget_recap(by="unit") from budget_recap(by="line") (lines come in code order, so units come in
+    the order of their first line, as the SQL orders them)."""
+    units: dict[str, dict[str, Any]] = {}
+    for unit, *spent in zip(lines["unit"], *(lines[m] for m in _SPENT)):
+        row = units.setdefault(unit, {"unit": unit, **{m: Decimal(0) for m in _SPENT}})
+        for m, v in zip(_SPENT, spent):
+            row[m] += v or Decimal(0)
+    return _budget_frame(list(units.values()), ["unit"], quarter)
 
 
 def year_elapsed(quarter: int) -> Decimal:
@@ -426,14 +443,13 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
 
 
 def projection_recap(session: Session, office_id: int, year: int, quarter: int,
-                     filters: Filters = Filters(), frame: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+                     filters: Filters = Filters(), rows: Optional[Rows] = None) -> pd.DataFrame:
     """Year-end projection of each indicator from the quarters so far, against the annual target.
 
     At risk: the projected achievement of the annual target is under 100 %.
     """
-    df = frame if frame is not None else _indicator_frame(session, office_id, year, filters)
     out = []
-    for r in df.to_dict("records"):
+    for r in _records(session, office_id, year, filters, rows):
         qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
         proj = ach.projection(qv, quarter, r["combine"])
         a = ach.achievement(r["target_tahunan"], proj, r["polarity"], r["target_atas"])
@@ -536,19 +552,20 @@ def bundle(session: Session, office_id: int, year: int, quarter: int, filters: F
 
     The indicator values are read once and the budget by unit once, then every view is derived from
     them (the views used to read the same rows six times)."""
-    frame = _indicator_frame(session, office_id, year, filters)
-    indicators = indicator_recap(session, office_id, year, quarter, filters, frame=frame)
-    budget_by_unit = budget_recap(session, office_id, year, quarter, filters, by="unit")
+    rows = _indicator_rows(session, office_id, year, filters)[0]
+    indicators = indicator_recap(session, office_id, year, quarter, filters, rows=rows)
+    budget = budget_recap(session, office_id, year, quarter, filters, by="line")
+    budget_by_unit = _by_unit(budget, quarter)
     return RecapBundle(
         year=year, quarter=quarter,
         indicators=indicators,
         units=unit_recap(session, office_id, year, quarter, filters, ind=indicators, budget=budget_by_unit),
         sasaran=sasaran_recap(session, office_id, year, quarter, filters, ind=indicators),
-        budget=budget_recap(session, office_id, year, quarter, filters, by="line"),
+        budget=budget,
         budget_by_unit=budget_by_unit,
-        annual=annual_recap(session, office_id, year, filters, frame=frame),
-        quarterly=quarterly_long(session, office_id, year, filters, frame=frame),
-        projection=projection_recap(session, office_id, year, quarter, filters, frame=frame),
+        annual=annual_recap(session, office_id, year, filters, rows=rows),
+        quarterly=quarterly_long(session, office_id, year, filters, rows=rows),
+        projection=projection_recap(session, office_id, year, quarter, filters, rows=rows),
         steps=step_durations(session, office_id),
     )
 
