@@ -44,6 +44,8 @@ class Achievement:
 
 
 def to_decimal(value: Number) -> Optional[Decimal]:
+    if type(value) is Decimal:  # the common case (values from the database): no conversion, no comparisons
+        return value if value.is_finite() else None
     if value is None or value == "":
         return None
     try:
