@@ -235,12 +235,24 @@ def line_fields(session: Session, report_id: int, line_key: str) -> list[str]:
     return [k for k in line if k not in FIXED_FIELDS and not k.endswith("_reason")]
 
 
+def proposed_label(value: str) -> str:
+    """A proposed value as the report shows numbers (3,9; 1.250,5), or what an empty one means."""
+    if not value:
+        return "(dihitung ulang dari data unit)"
+    d = ach.to_decimal(value)
+    if d is None:
+        return value
+    return fmt.number(d, max(0, -d.as_tuple().exponent))
+
+
 def corrections_table(session: Session, round_id: int) -> pd.DataFrame:
-    users = {u.id: u.full_name for u in session.scalars(select(User))}
     reports = {r.id: r for r in session.scalars(select(Report).where(Report.round_id == round_id))}
+    found = list(session.scalars(select(Correction).where(Correction.report_id.in_(list(reports) or [0]))
+                                 .order_by(Correction.id)))
+    authors = {c.author_id for c in found if c.author_id}  # their names only, not every user of the regency
+    users = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(authors))).all()) if authors else {}
     rows = []
-    for c in session.scalars(select(Correction).where(Correction.report_id.in_(list(reports) or [0]))
-                             .order_by(Correction.id)):
+    for c in found:
         applied = reports.get(c.applied_in_report_id) if c.applied_in_report_id else None
         rows.append({
             "correction_id": c.id, "report_version": reports[c.report_id].version, "line_key": c.line_key,
@@ -249,10 +261,11 @@ def corrections_table(session: Session, round_id: int) -> pd.DataFrame:
             "applied_in_version": applied.version if applied else None,
             "field_label": FIELD_LABELS.get(c.field, c.field) if c.field else "(seluruh baris)",
             "status_label": f"Diterapkan pada versi {applied.version}" if applied else "Terbuka",
+            "proposed_label": proposed_label(c.proposed_value),
         })
     return pd.DataFrame(rows, columns=["correction_id", "report_version", "line_key", "field", "note",
                                        "proposed_value", "author", "created_at", "resolved", "applied_in_version",
-                                       "field_label", "status_label"])
+                                       "field_label", "status_label", "proposed_label"])
 
 
 # --- building versions ---------------------------------------------------------------------

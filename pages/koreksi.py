@@ -99,7 +99,7 @@ else:
     line_names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
     shown = corrections.assign(line_key=[line_names.get(k, k) for k in corrections["line_key"]]).rename(columns={
         "report_version": "Versi", "line_key": "Baris", "field_label": "Kolom", "note": "Catatan",
-        "proposed_value": "Nilai usulan", "author": "Oleh", "status_label": "Status"})
+        "proposed_label": "Nilai usulan", "author": "Oleh", "status_label": "Status"})
     st.dataframe(shown[["Versi", "Baris", "Kolom", "Catatan", "Nilai usulan", "Oleh", "Status"]],
                  hide_index=True, width="stretch")
 

@@ -458,6 +458,9 @@ def test_correction_must_point_at_a_real_line_and_field(session, actors):
         reporting.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "seratus")
     c = reporting.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "1.250,5")
     assert c.proposed_value == "1250.5"
+    table = reporting.corrections_table(session, rnd.id)
+    assert table.iloc[-1]["proposed_label"] == "1.250,5"  # shown as typed, the Indonesian way
+    assert table.iloc[-1]["author"] == perencana.full_name
     reporting.apply_corrections(session, actors["penyusun"], rnd.id)
     with pytest.raises(Conflict, match="Tidak ada koreksi"):
         reporting.apply_corrections(session, actors["penyusun"], rnd.id)
