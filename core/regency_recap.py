@@ -9,7 +9,6 @@ indicator through the same core.recap.annual_row, so the figures are those of th
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Optional
 
 import pandas as pd
@@ -75,22 +74,15 @@ def annual_all_offices(session: Session, actor: Actor, year: int) -> pd.DataFram
 
 def office_summary(df: pd.DataFrame) -> pd.DataFrame:
     """One row per office of annual_all_offices: indicators, how many could be assessed, the last quarter
-    reported, the average year-to-date capaian, and the count per predicate."""
-    rows = []
-    for office, grp in df.groupby("office", sort=False):
-        caps = [c for c in grp["capaian_ytd"] if c is not None]
-        avg = ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None
-        reported = [t for t in grp["triwulan"] if t != recap.NA]
-        row = {OFFICE_LABEL: office, "Indikator": len(grp), "Dapat dinilai": len(caps),
-               "Triwulan terakhir": max(reported) if reported else recap.NA,
-               "Rata-rata capaian s.d. TW (%)": avg}
-        counts = recap.predicate_counts(caps)
-        for p in ach.PREDICATE_ORDER:
-            row[p] = counts.get(p, 0)
-        row["Predikat"] = ach.predicate(avg) or recap.NA
-        rows.append(row)
-    return pd.DataFrame(rows, columns=[OFFICE_LABEL, "Indikator", "Dapat dinilai", "Triwulan terakhir",
-                                       "Rata-rata capaian s.d. TW (%)", *ach.PREDICATE_ORDER, "Predikat"])
+    reported, the average year-to-date capaian, and the count per predicate (recap's own summary)."""
+    summary = recap._summarise(df, "office", "capaian_ytd")
+    order = {recap.quarter_label(q): q for q in QUARTERS}
+    last = {office: max((t for t in grp["triwulan"] if t in order), key=order.get, default=recap.NA)
+            for office, grp in df.groupby("office", sort=False)}
+    summary.insert(3, "triwulan", [last[o] for o in summary["office"]])
+    return summary.rename(columns={"office": OFFICE_LABEL, "indikator": "Indikator", "dinilai": "Dapat dinilai",
+                                   "triwulan": "Triwulan terakhir", "rata_capaian": "Rata-rata capaian s.d. TW (%)",
+                                   "predikat": "Predikat"})
 
 
 def annual_all_offices_xlsx(session: Session, actor: Actor, year: int, on: Optional[dt.date] = None,
