@@ -35,6 +35,16 @@ def _prepare_database(url: str) -> bool:
 
 _prepare_database(settings.database_url)
 
+
+@st.cache_resource(show_spinner=False)
+def _tune_process() -> bool:
+    from core.process import tune_gc
+
+    return tune_gc()  # once per server process, after the imports of the first run
+
+
+_tune_process()
+
 with unit_of_work() as session:
     # signed in: only this user's entry (the full list is for the login form)
     credentials = auth.credentials(

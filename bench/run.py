@@ -347,6 +347,12 @@ def main() -> None:
     if not args.pg_server.split("@")[-1].startswith("127.0.0.1"):
         raise SystemExit("The bench only targets a PostgreSQL server on 127.0.0.1.")
     dbs = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    import core.exports  # noqa: F401 - the modules the app has loaded once it serves pages
+    import core.process
+    import core.recap  # noqa: F401
+    import core.regency_recap  # noqa: F401
+
+    core.process.tune_gc()  # as app.py does for the server process whose code paths are timed here
     rows = []
     for db in dbs:
         for scale in (int(x) for x in args.scales.split(",")):

@@ -289,15 +289,17 @@ def annual_row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _summarise(ind: pd.DataFrame, key: str, cap_col: str) -> pd.DataFrame:
-    """Count of indicators, average capaian and count per predicate, grouped by `key`."""
+    """Count of indicators, average capaian and count per predicate, grouped by `key` (groups in order of
+    first appearance)."""
+    groups: dict[Any, list[Optional[Decimal]]] = {}
+    for name, cap in zip(ind[key].tolist(), ind[cap_col].tolist()):
+        groups.setdefault(name, []).append(cap)
     rows = []
-    for name, grp in ind.groupby(key, sort=False):
-        caps = [c for c in grp[cap_col] if c is not None]
-        row = {key: name, "indikator": len(grp), "dinilai": len(caps),
-               "rata_capaian": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None}
-        preds = [ach.predicate(c) for c in caps]
-        for p in ach.PREDICATE_ORDER:
-            row[p] = preds.count(p)
+    for name, values in groups.items():
+        caps = [c for c in values if c is not None and not _isnan(c)]
+        row = {key: name, "indikator": len(values), "dinilai": len(caps),
+               "rata_capaian": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
+               **predicate_counts(caps)}
         row["predikat"] = ach.predicate(row["rata_capaian"]) or NA
         rows.append(row)
     return pd.DataFrame(rows, columns=[key, "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER,
@@ -314,9 +316,13 @@ def unit_recap(session: Session, office_id: int, year: int, quarter: int, filter
     out = _summarise(ind, "unit", "capaian_ytd" if ytd else "capaian_tw")
     if budget is None:
         budget = budget_recap(session, office_id, year, quarter, filters, by="unit")
-    if not budget.empty:
-        out = out.merge(budget[["unit", "pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd", "serapan_tw",
-                                "serapan_ytd"]], on="unit", how="left")
+    if not budget.empty:  # a left join on the unit name; a unit without DPA lines gets None
+        spent = ["pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd", "serapan_tw", "serapan_ytd"]
+        by_unit = {u: vals for u, *vals in zip(budget["unit"].tolist(), *(budget[c].tolist() for c in spent))}
+        units = out["unit"].tolist()
+        for i, c in enumerate(spent):
+            out[c] = pd.Series([by_unit[u][i] if u in by_unit else None for u in units], index=out.index,
+                               dtype=object)
     return out
 
 
@@ -340,6 +346,13 @@ def budget_recap(session: Session, office_id: int, year: int, quarter: int, filt
 
     Sums are SQL aggregates; absorption is computed on the sums.
     """
+    rows, keys = _budget_rows(session, office_id, year, quarter, filters, by)
+    return _budget_frame(rows, keys)
+
+
+def _budget_rows(session: Session, office_id: int, year: int, quarter: int, filters: Filters, by: str
+                 ) -> tuple[list[dict[str, Any]], list[str]]:
+    """budget_recap's rows as dicts, and the key columns."""
     spent = (
         select(BudgetRealization.budget_line_id.label("line_id"),
                type_coerce(func.sum(case((CollectionRound.quarter == quarter, BudgetRealization.amount))),
@@ -379,31 +392,35 @@ def budget_recap(session: Session, office_id: int, year: int, quarter: int, filt
     names = [k.name for k in keys]
     rows = [{**{k: r[k] for k in names}, **{m: ach.to_decimal(r[m]) for m in _SPENT}}
             for r in session.execute(stmt).mappings()]
-    return _budget_frame(rows, names, quarter)
+    return _with_absorption(rows, quarter), names
 
 
 _SPENT = ("pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd")
 
 
-def _budget_frame(rows: list[dict[str, Any]], keys: list[str], quarter: int) -> pd.DataFrame:
-    """Budget rows (keys, pagu, spending as Decimal) with absorption against pagu, as a frame."""
+def _with_absorption(rows: list[dict[str, Any]], quarter: int) -> list[dict[str, Any]]:
+    """Budget rows (keys, pagu, spending as Decimal) with absorption against pagu and the year elapsed."""
     elapsed = year_elapsed(quarter)
     for row in rows:
         row["serapan_tw"] = ach.absorption(row["realisasi_anggaran_tw"], row["pagu"])
         row["serapan_ytd"] = ach.absorption(row["realisasi_anggaran_ytd"], row["pagu"])
         row["tahun_berjalan"] = elapsed
+    return rows
+
+
+def _budget_frame(rows: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*keys, *_SPENT, "serapan_tw", "serapan_ytd", "tahun_berjalan"])
 
 
-def _by_unit(lines: pd.DataFrame, quarter: int) -> pd.DataFrame:
-    """budget_recap(by="unit") from budget_recap(by="line") (lines come in code order, so units come in
-    the order of their first line, as the SQL orders them)."""
+def _by_unit(lines: list[dict[str, Any]], quarter: int) -> list[dict[str, Any]]:
+    """budget_recap(by="unit")'s rows from budget_recap(by="line")'s (lines come in code order, so units
+    come in the order of their first line, as the SQL orders them)."""
     units: dict[str, dict[str, Any]] = {}
-    for unit, *spent in zip(lines["unit"], *(lines[m] for m in _SPENT)):
-        row = units.setdefault(unit, {"unit": unit, **{m: Decimal(0) for m in _SPENT}})
-        for m, v in zip(_SPENT, spent):
-            row[m] += v or Decimal(0)
-    return _budget_frame(list(units.values()), ["unit"], quarter)
+    for line in lines:
+        row = units.setdefault(line["unit"], {"unit": line["unit"], **{m: Decimal(0) for m in _SPENT}})
+        for m in _SPENT:
+            row[m] += line[m] or Decimal(0)
+    return _with_absorption(list(units.values()), quarter)
 
 
 def year_elapsed(quarter: int) -> Decimal:
@@ -432,8 +449,8 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
     if filters.unit_id is not None:
         spent = spent.where(BudgetLine.owner_unit_id == filters.unit_id)
         lines = lines.where(BudgetLine.owner_unit_id == filters.unit_id)
-    tw, ytd = session.execute(spent).one()
-    pagu = ach.to_decimal(session.scalar(lines)) or Decimal(0)
+    tw, ytd, pagu = session.execute(spent.add_columns(lines.scalar_subquery())).one()  # one round trip
+    pagu = ach.to_decimal(pagu) or Decimal(0)
     tw, ytd = ach.to_decimal(tw) or Decimal(0), ach.to_decimal(ytd) or Decimal(0)
     return {"pagu": pagu, "realisasi_tw": tw, "realisasi_ytd": ytd, "serapan_tw": ach.absorption(tw, pagu),
             "serapan_ytd": ach.absorption(ytd, pagu), "tahun_berjalan": year_elapsed(quarter)}
@@ -480,17 +497,14 @@ def step_durations(session: Session, office_id: int, years: Optional[list[int]] 
     )
     if years:
         stmt = stmt.where(CollectionRound.year.in_(years))
-    df = pd.DataFrame([dict(r) for r in session.execute(stmt).mappings()],
-                      columns=["tahun", "quarter", "langkah", "nama_langkah", "standar_menit", "started_at",
-                               "finished_at"])
-    if df.empty:
-        df["menit"] = []
-    else:
-        df["menit"] = ((pd.to_datetime(df["finished_at"]) - pd.to_datetime(df["started_at"]))
-                       .dt.total_seconds() / 60).round(1)
-    df["triwulan"] = [f"{quarter_label(q)} {y}" for y, q in zip(df["tahun"], df["quarter"])]
-    df["melebihi"] = df["menit"] > df["standar_menit"]
-    return df.drop(columns=["started_at", "finished_at"])
+    rows = []
+    for y, q, number, name, standard, started, finished in session.execute(stmt):
+        # minutes to one decimal, rounded half to even as numpy does (x * 10 rounded, then / 10)
+        minutes = round((finished - started).total_seconds() / 60 * 10) / 10 if started else float("nan")
+        rows.append((y, q, number, name, standard, minutes, f"{quarter_label(q)} {y}", minutes > standard))
+    df = pd.DataFrame(rows, columns=["tahun", "quarter", "langkah", "nama_langkah", "standar_menit", "menit",
+                                     "triwulan", "melebihi"])
+    return df if rows else df.astype({"menit": float, "melebihi": bool})
 
 
 def filter_options(session: Session, office_id: int) -> dict[str, Any]:
@@ -554,8 +568,9 @@ def bundle(session: Session, office_id: int, year: int, quarter: int, filters: F
     them (the views used to read the same rows six times)."""
     rows = _indicator_rows(session, office_id, year, filters)[0]
     indicators = indicator_recap(session, office_id, year, quarter, filters, rows=rows)
-    budget = budget_recap(session, office_id, year, quarter, filters, by="line")
-    budget_by_unit = _by_unit(budget, quarter)
+    lines, keys = _budget_rows(session, office_id, year, quarter, filters, by="line")
+    budget = _budget_frame(lines, keys)
+    budget_by_unit = _budget_frame(_by_unit(lines, quarter), ["unit"])
     return RecapBundle(
         year=year, quarter=quarter,
         indicators=indicators,

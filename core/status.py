@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
@@ -175,12 +175,15 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             returned[sid] = (at, reviewer, reason)
         else:
             accepted[sid] = (at, reviewer)
+    # the round's realisations as plain rows (no ORM objects): completeness, first edit, kendala
+    reals = {(r.submission_id, r.indicator_id): r for r in session.execute(
+        select(Realization.id, Realization.submission_id, Realization.indicator_id, Realization.value,
+               Realization.not_measured_reason, Realization.kendala, Realization.tindak_lanjut,
+               Realization.updated_at, Realization.updated_by_id)
+        .where(Realization.submission_id.in_(sub_ids)))}
     first_edit: dict[int, tuple[dt.datetime, Optional[int]]] = {}
-    for sid, at, who in session.execute(
-            select(Realization.submission_id, Realization.updated_at, Realization.updated_by_id)
-            .where(Realization.submission_id.in_(sub_ids), Realization.updated_by_id.is_not(None))
-            .order_by(Realization.updated_at)):
-        first_edit.setdefault(sid, (at, who))
+    for r in sorted((r for r in reals.values() if r.updated_by_id is not None), key=lambda r: r.updated_at):
+        first_edit.setdefault(r.submission_id, (r.updated_at, r.updated_by_id))
     # names of the people this round's records point at (not every user of the regency)
     people = {who for _at, who in first_edit.values()} | {r[1] for r in returned.values()} | {
         r[1] for r in accepted.values()} | {s.received_by_id for s, _n in subs} | {
@@ -195,14 +198,9 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         .outerjoin(Target, (Target.indicator_id == Indicator.id) & (Target.year == rnd.year))
         .where(Indicator.office_id == office_id, Indicator.active.is_(True))
         .order_by(Indicator.sort_order)).all()
-    reals = {(r.submission_id, r.indicator_id): r for r in session.scalars(
-        select(Realization).where(Realization.submission_id.in_(sub_ids)))}
     with_evidence = set(session.scalars(
         select(Evidence.realization_id).where(Evidence.submission_id.in_(sub_ids),
                                               Evidence.realization_id.is_not(None)).distinct()))
-    evidence_count = dict(session.execute(
-        select(Evidence.submission_id, func.count()).where(Evidence.submission_id.in_(sub_ids))
-        .group_by(Evidence.submission_id)).all())
 
     units: list[UnitStatus] = []
     total_expected = total_complete = 0
@@ -260,7 +258,6 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             indicators=len(expected), complete=complete, missing=missing, stages=stages))
         total_expected += len(expected)
         total_complete += complete
-        _ = evidence_count  # kept for a later "files attached" column
 
     board = pd.DataFrame([{
         "Unit": u.unit, "Kepala Unit": u.head, "Status": STATE_LABELS.get(u.state, u.state),
