@@ -46,9 +46,11 @@ def _tune_process() -> bool:
 _tune_process()
 
 with unit_of_work() as session:
-    # signed in: only this user's entry (the full list is for the login form)
-    credentials = auth.credentials(
+    # signed in: only this user's entry (the full list is for the login form), with the lock-out check
+    # and the actor from the same read of the user
+    rerun = auth.rerun_state(
         session, st.session_state.get("username") if st.session_state.get("authentication_status") else None)
+credentials = rerun.credentials
 
 authenticator = stauth.Authenticate(
     credentials,
@@ -108,12 +110,12 @@ st.session_state["last_activity"] = now
 
 username = st.session_state["username"]
 try:
-    with unit_of_work() as session:
-        lock = auth.locked_message(session, username)
-        if lock:
-            raise KinerjaError(lock)
-        auth.register_successful_login(session, username)
-        st.session_state["actor"] = auth.actor_for(session, username)
+    if rerun.username != username:  # signed in during this run (a remembered-login cookie)
+        with unit_of_work() as session:
+            rerun = auth.rerun_state(session, username)
+    if rerun.refusal:
+        raise KinerjaError(rerun.refusal)
+    st.session_state["actor"] = rerun.actor
 except KinerjaError as err:
     st.session_state["authentication_status"] = None
     st.session_state.pop("actor", None)

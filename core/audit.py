@@ -69,9 +69,10 @@ def data_version(session: Session, office_id: Optional[int] = None) -> int:
 
     With `office_id`, only the changes of that office and those of no office (users, SOP steps, a restore)
     count: in a regency-wide database another office's saves leave this office's caches valid. Two
-    lookups on the (office_id, id) index."""
+    lookups on the (office_id, id) index, in one statement."""
     if office_id is None:
         return session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0
-    own = session.scalar(select(func.max(AuditLog.id)).where(AuditLog.office_id == office_id)) or 0
-    shared = session.scalar(select(func.max(AuditLog.id)).where(AuditLog.office_id.is_(None))) or 0
-    return max(own, shared)
+    own = select(func.max(AuditLog.id)).where(AuditLog.office_id == office_id).scalar_subquery()
+    shared = select(func.max(AuditLog.id)).where(AuditLog.office_id.is_(None)).scalar_subquery()
+    a, b = session.execute(select(own, shared)).one()  # both lookups in one round trip
+    return max(a or 0, b or 0)

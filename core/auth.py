@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
 
 import bcrypt
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core import audit
 from core.actor import Actor
@@ -17,6 +18,8 @@ from core.config import get_settings
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.permissions import require
 from db.models import OrgUnit, User, utcnow
+
+ACCOUNT_GONE = "Akun tidak ditemukan atau sudah dinonaktifkan. Hubungi administrator."
 
 
 def hash_password(password: str) -> str:
@@ -71,9 +74,9 @@ def actor_from_user(session: Session, user: User) -> Actor:
 
 
 def actor_for(session: Session, username: str) -> Actor:
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == username).options(joinedload(User.unit)))
     if user is None or not user.active:
-        raise NotFound("Akun tidak ditemukan atau sudah dinonaktifkan. Hubungi administrator.")
+        raise NotFound(ACCOUNT_GONE)
     return actor_from_user(session, user)
 
 
@@ -84,20 +87,50 @@ def credentials(session: Session, username: Optional[str] = None) -> dict[str, A
     every rerun of every page builds this dict, and a regency has thousands of users.
     """
     now = utcnow()
-    users = {}
     stmt = select(User).where(User.active.is_(True)).order_by(User.username)
     if username is not None:
         stmt = stmt.where(User.username == username)
-    for u in session.scalars(stmt):
-        locked = u.locked_until is not None and u.locked_until > now
-        users[u.username] = {
-            "name": u.full_name,
-            # A locked account stays listed (so the attempt is seen) but no password matches it.
-            "password": _never_matching_hash() if locked else u.password_hash,
-            "email": u.email or f"{u.username}@kinerja.local",
-            "roles": [u.role],
-        }
-    return {"usernames": users}
+    return {"usernames": {u.username: _credential(u, now) for u in session.scalars(stmt)}}
+
+
+def _credential(u: User, now: dt.datetime) -> dict[str, Any]:
+    locked = u.locked_until is not None and u.locked_until > now
+    return {
+        "name": u.full_name,
+        # A locked account stays listed (so the attempt is seen) but no password matches it.
+        "password": _never_matching_hash() if locked else u.password_hash,
+        "email": u.email or f"{u.username}@kinerja.local",
+        "roles": [u.role],
+    }
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """What app.py needs on every rerun: the authenticator's credentials and, for a signed-in session, the
+    actor, or why the session may not go on (account locked, deactivated or gone)."""
+
+    username: Optional[str]
+    credentials: dict[str, Any]
+    actor: Optional[Actor] = None
+    refusal: Optional[str] = None
+
+
+def rerun_state(session: Session, username: Optional[str]) -> Rerun:
+    """credentials(), locked_message(), register_successful_login() and actor_for() of a signed-in user
+    from one read of the user (with their unit): app.py runs on every click of every user."""
+    if username is None:
+        return Rerun(None, credentials(session))
+    user = session.scalar(select(User).where(User.username == username).options(joinedload(User.unit)))
+    now = utcnow()
+    active = user is not None and user.active
+    creds = {"usernames": {username: _credential(user, now)} if active else {}}
+    refusal = _lock_message(user, username, now)
+    if refusal is None and not active:
+        refusal = ACCOUNT_GONE
+    if refusal is not None:
+        return Rerun(username, creds, refusal=refusal)
+    _clear_failed_logins(user)
+    return Rerun(username, creds, actor=actor_from_user(session, user))
 
 
 @lru_cache(maxsize=1)
@@ -113,11 +146,11 @@ def failed_login(session: Session, username: str) -> str:
 
 def locked_message(session: Session, username: str) -> Optional[str]:
     """A message when the account is locked after repeated failed logins, else None."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or user.locked_until is None:
-        return None
-    now = utcnow()
-    if user.locked_until <= now:
+    return _lock_message(session.scalar(select(User).where(User.username == username)), username, utcnow())
+
+
+def _lock_message(user: Optional[User], username: str, now: dt.datetime) -> Optional[str]:
+    if user is None or user.locked_until is None or user.locked_until <= now:
         return None
     minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
     return (
@@ -143,7 +176,10 @@ def register_failed_login(session: Session, username: str) -> Optional[str]:
 
 
 def register_successful_login(session: Session, username: str) -> None:
-    user = session.scalar(select(User).where(User.username == username))
+    _clear_failed_logins(session.scalar(select(User).where(User.username == username)))
+
+
+def _clear_failed_logins(user: Optional[User]) -> None:
     if user is not None and (user.failed_logins or user.locked_until):
         user.failed_logins = 0
         user.locked_until = None

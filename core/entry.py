@@ -15,7 +15,7 @@ from typing import Any, Optional
 import pandas as pd
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit, workflow
@@ -25,7 +25,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed
 from core.fmt import date as fmt_date
 from core.fmt import money, quarter_label
 from core.parsing import parse_number, parse_text
-from core.permissions import require, unit_in_scope
+from core.permissions import require, unit_in_scope, units_in_scope
 from core.rounds import STATE_LABELS, deadline_in_force, get_submission, round_label
 from core.sop import step_by_code
 from db.models import (
@@ -38,6 +38,7 @@ from db.models import (
     Review,
     Sasaran,
     Submission,
+    Target,
     utcnow,
 )
 
@@ -105,10 +106,18 @@ def is_editable(session: Session, actor: Actor, submission_id: int) -> bool:
 
 def unit_indicators(session: Session, rnd: CollectionRound, unit_id: int) -> list[Indicator]:
     return list(session.scalars(
-        select(Indicator).join(Sasaran, Sasaran.id == Indicator.sasaran_id)
+        select(Indicator).join(Sasaran, Sasaran.id == Indicator.sasaran_id).options(contains_eager(Indicator.sasaran))
         .where(Indicator.office_id == rnd.office_id, Indicator.owner_unit_id == unit_id,
                Indicator.active.is_(True))
         .order_by(Sasaran.sort_order, Indicator.sort_order, Indicator.id)))
+
+
+def year_targets(session: Session, indicator_ids: list[int], year: int) -> dict[int, Target]:
+    """indicator id -> its targets of the year, in one query (not one lazy load per indicator)."""
+    if not indicator_ids:
+        return {}
+    return {t.indicator_id: t for t in session.scalars(
+        select(Target).where(Target.indicator_id.in_(indicator_ids), Target.year == year))}
 
 
 def earlier_values(session: Session, rnd: CollectionRound, indicator_ids: list[int]) -> dict[tuple[int, int], Decimal]:
@@ -150,13 +159,13 @@ def entry_table(session: Session, actor: Actor, submission_id: int) -> pd.DataFr
     rnd = sub.round
     q = rnd.quarter
     inds = unit_indicators(session, rnd, sub.unit_id)
-    targets = {ind.id: next((t for t in ind.targets if t.year == rnd.year), None) for ind in inds}
+    targets = year_targets(session, [i.id for i in inds], rnd.year)
     earlier = earlier_values(session, rnd, [i.id for i in inds])
     reals = _realizations(session, sub)
     counts = evidence_counts(session, sub.id)
     rows = []
     for n, ind in enumerate(inds, start=1):
-        t = targets[ind.id]
+        t = targets.get(ind.id)
         r = reals.get(ind.id)
         value = r.value if r else None
         tq = t.quarter(q) if t else None
@@ -483,7 +492,9 @@ def submission_problems(session: Session, sub: Submission) -> list[str]:
     problems: list[str] = []
     reals = _realizations(session, sub)
     counts = evidence_counts(session, sub.id)
-    for ind in unit_indicators(session, rnd, sub.unit_id):
+    inds = unit_indicators(session, rnd, sub.unit_id)
+    targets = year_targets(session, [i.id for i in inds], rnd.year)
+    for ind in inds:
         label = f"{ind.code} {ind.name}"
         r = reals.get(ind.id)
         value = r.value if r else None
@@ -493,7 +504,7 @@ def submission_problems(session: Session, sub: Submission) -> list[str]:
                 problems.append(f"{label}: isi Realisasi TW, atau tulis alasan bila indikator tidak diukur "
                                 "pada triwulan ini.")
             continue
-        t = next((t for t in ind.targets if t.year == rnd.year), None)
+        t = targets.get(ind.id)
         if below_target(t.quarter(rnd.quarter) if t else None, value, ind.polarity):
             if not (r.kendala or "").strip():
                 problems.append(f"{label}: capaian di bawah target; isi Kendala.")
@@ -593,11 +604,12 @@ def my_submissions(session: Session, actor: Actor) -> list[SubmissionChoice]:
     rows = session.execute(
         select(Submission, CollectionRound)
         .join(CollectionRound, CollectionRound.id == Submission.round_id)
-        .where(CollectionRound.office_id == actor.office_id)
+        .where(CollectionRound.office_id == actor.office_id).options(joinedload(Submission.unit))
         .order_by(CollectionRound.status, CollectionRound.year.desc(), CollectionRound.quarter.desc()))
+    scope = units_in_scope(session, actor)
     out = []
     for sub, rnd in rows:
-        if unit_in_scope(session, actor, sub.unit_id):
+        if sub.unit_id in scope:
             out.append(SubmissionChoice(sub.id, f"{round_label(rnd.year, rnd.quarter)} — {sub.unit.name} "
                                                 f"({STATE_LABELS[sub.state]})", sub.state,
                                         rnd.status == "berjalan"))

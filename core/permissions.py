@@ -95,6 +95,22 @@ def unit_in_scope(session: Optional[Session], actor: Actor, unit_id: Optional[in
     return False
 
 
+def units_in_scope(session: Session, actor: Actor) -> set[int]:
+    """Every unit for which unit_in_scope(actor, unit) holds: the actor's unit and the units above it,
+    short of the office itself (one walk up the tree instead of one per unit asked about)."""
+    from db.models import OrgUnit
+
+    if actor.unit_id is None:
+        return set()
+    scope = {actor.unit_id}
+    unit = session.get(OrgUnit, actor.unit_id)
+    while unit is not None and unit.parent_id is not None:
+        unit = session.get(OrgUnit, unit.parent_id)
+        if unit is not None and unit.kind not in ("dinas", "pemkab"):
+            scope.add(unit.id)
+    return scope
+
+
 def can(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None) -> bool:
     rule = MATRIX[action]
     if actor.role not in allowed_roles(session, action):

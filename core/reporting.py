@@ -730,7 +730,8 @@ def archives(session: Session, office_id: Optional[int] = None) -> pd.DataFrame:
                                        "created_by"])
 
 
-def archive_bytes(session: Session, archive_id: int) -> bytes:
+def archive_file(session: Session, archive_id: int) -> Path:
+    """Where the archive bundle is; NotFound with what to do when the file is gone."""
     arc = session.get(Archive, archive_id)
     if arc is None:
         raise NotFound("Arsip tidak ditemukan.")
@@ -738,7 +739,11 @@ def archive_bytes(session: Session, archive_id: int) -> bytes:
     if not path.is_file():
         raise NotFound(f"Berkas arsip tidak ditemukan di {arc.path}. Hubungi administrator untuk memulihkan "
                        "dari cadangan.")
-    return path.read_bytes()
+    return path
+
+
+def archive_bytes(session: Session, archive_id: int) -> bytes:
+    return archive_file(session, archive_id).read_bytes()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from core import audit, fmt, workflow
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.permissions import can, require
-from core.rounds import days_late, deadline_in_force
+from core.rounds import days_late, deadline_in_force, round_submissions
 from db.models import (
     CollectionRound,
     Indicator,
@@ -79,7 +79,8 @@ def _open_comment_counts(session: Session, submission_ids: list[int]) -> dict[in
 def submissions_overview(session: Session, round_id: int, today: dt.date) -> pd.DataFrame:
     """One row per unit of the round: state, deadline in force, submitted at, days late, returns."""
     rnd = workflow.get_round(session, round_id)
-    subs = sorted(rnd.submissions, key=lambda s: (s.unit.sort_order, s.unit.name))
+    subs = sorted(round_submissions(session, rnd.id, Submission.unit, Submission.extensions, Submission.reviews),
+                  key=lambda s: (s.unit.sort_order, s.unit.name))
     comments = _open_comment_counts(session, [s.id for s in subs])
     rows = []
     for s in subs:

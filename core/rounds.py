@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit, workflow
 from core.actor import Actor
@@ -358,10 +358,18 @@ class SubmissionRow:
     extensions: int
 
 
+def round_submissions(session: Session, round_id: int, *relations: Any) -> list[Submission]:
+    """The round's submissions with `relations` (e.g. Submission.unit) loaded in one query each, not one
+    query per submission."""
+    return list(session.scalars(select(Submission).where(Submission.round_id == round_id)
+                                .options(*(selectinload(r) for r in relations))))
+
+
 def submission_rows(session: Session, round_id: int, today: Optional[dt.date] = None) -> list[SubmissionRow]:
     today = today or dt.date.today()
     rnd = workflow.get_round(session, round_id)
-    subs = sorted(rnd.submissions, key=lambda s: (s.unit.sort_order, s.unit_id))
+    subs = sorted(round_submissions(session, rnd.id, Submission.unit, Submission.extensions),
+                  key=lambda s: (s.unit.sort_order, s.unit_id))
     users = {u.id: u.full_name for u in session.scalars(select(User).where(
         User.id.in_([s.received_by_id for s in subs if s.received_by_id])))}
     return [SubmissionRow(s.id, s.unit_id, s.unit.name, s.state, STATE_LABELS[s.state], s.deadline,

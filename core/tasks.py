@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.actor import Actor
 from core.fmt import date as fmt_date
 from core.navigation import page_allowed
-from core.permissions import unit_in_scope
+from core.permissions import units_in_scope
 from core.rounds import collection_quarter, deadline_in_force, round_label
 from db.models import CollectionRound, Correction, Report, SopStep, Submission
 
@@ -73,8 +73,9 @@ def my_tasks(session: Session, actor: Actor, today: Optional[dt.date] = None) ->
         if code == "distribusi" and role in _roles(steps, "distribusi"):
             add(f"Distribusikan pengumpulan data {label} kepada unit kerja", PAGE_DISPOSISI, rnd.deadline)
         if role in _roles(steps, "isi_data"):
+            scope = units_in_scope(session, actor)
             for sub in subs:
-                if not unit_in_scope(session, actor, sub.unit_id):
+                if sub.unit_id not in scope:
                     continue
                 deadline = deadline_in_force(sub)
                 if sub.state in ("belum_mulai", "draf"):

@@ -76,11 +76,11 @@ row = archives.set_index("archive_id").loc[chosen]
 
 with unit_of_work() as session:
     files = reporting.report_file_items(session, int(row["report_id"]))
-    try:
-        zip_bytes = reporting.archive_bytes(session, chosen)
+    try:  # only whether the file is there: it is read when the button is clicked
+        zip_path = reporting.archive_file(session, chosen)
         missing = ""
     except Exception as err:  # noqa: BLE001 - shown to the user, the rest of the page still works
-        zip_bytes, missing = None, str(err)
+        zip_path, missing = None, str(err)
 
 st.markdown("**Berkas laporan**")
 for f in files:
@@ -89,8 +89,8 @@ for f in files:
                   unsafe_allow_html=True)
     right.download_button("Unduh", data=f.content, file_name=f.name, mime=f.media_type,
                           key=f"unduh_berkas_{chosen}_{f.name}", icon=":material/download:")
-if zip_bytes is not None:
-    st.download_button("Unduh arsip (.zip)", data=zip_bytes, file_name=str(row["file_name"]),
+if zip_path is not None:
+    st.download_button("Unduh arsip (.zip)", data=zip_path.read_bytes, file_name=str(row["file_name"]),
                        mime="application/zip", key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:")
 else:
     st.error(missing)
