@@ -46,6 +46,7 @@ class Settings:
     lockout_minutes: int
     min_password_length: int
     session_idle_minutes: int
+    timezone: str  # IANA name of the office's time zone: stored UTC times are shown in it
 
     @property
     def is_production(self) -> bool:
@@ -71,6 +72,7 @@ def get_settings() -> Settings:
         lockout_minutes=int(_get("KINERJA_LOCKOUT_MINUTES", "15")),
         min_password_length=int(_get("KINERJA_MIN_PASSWORD_LENGTH", "8")),
         session_idle_minutes=int(_get("KINERJA_SESSION_IDLE_MINUTES", "60")),
+        timezone=_get("KINERJA_TIMEZONE", "Asia/Pontianak"),  # Kalimantan Barat: WIB, UTC+7
     )
 
 

@@ -8,7 +8,8 @@ from functools import cache
 from typing import Optional, Union
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import DateTimePattern, format_date, get_timezone
+from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, parse_pattern
 
 LOCALE = "id_ID"
@@ -60,10 +61,23 @@ def date(value: Optional[dt.date]) -> str:
 
 
 def datetime(value: Optional[dt.datetime]) -> str:
-    """24 November 2026 14.05"""
+    """24 November 2026 14.05 WIB: the moment in the office's time zone (KINERJA_TIMEZONE).
+
+    Naive values are UTC, as the database stores them (db.models.utcnow)."""
     if value is None:
         return "–"
-    return format_datetime(value, format="d MMMM y HH.mm", locale=_LOCALE)
+    from core.config import get_settings
+
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return _DATETIME.apply(aware.astimezone(_zone(get_settings().timezone)), _LOCALE)
+
+
+_DATETIME: DateTimePattern = parse_date_pattern("d MMMM y HH.mm z")
+
+
+@cache
+def _zone(name: str) -> dt.tzinfo:
+    return get_timezone(name)
 
 
 def duration(minutes: Optional[float]) -> str:

@@ -35,7 +35,7 @@ if backups:
         st.session_state.pop("pilih_cadangan", None)
     chosen = st.selectbox("Cadangan yang tersimpan di server (terbaru di atas)", names, key="pilih_cadangan")
     info = backups[names.index(chosen)]
-    made_at = fmt.datetime(dt.datetime.fromisoformat(info.created_at)) + " UTC" if info.created_at else "–"
+    made_at = fmt.datetime(dt.datetime.fromisoformat(info.created_at)) if info.created_at else "–"
     st.text(
         f"Dibuat: {made_at} oleh {info.created_by or '–'} · basis data {info.backend} · "
         f"{fmt.number(info.files, 0)} berkas · {fmt.number(info.size / 1024 / 1024, 2)} MB\n"

@@ -93,12 +93,13 @@ def test_board_shows_each_stage_with_who_and_when(session):
     board = st.board.set_index("Unit")
     one = board.loc["Bidang Uji"]
     assert one["Status"] == "Diterima" and one["Kepala Unit"] == "Kepala Bidang Uji"
-    assert one["Diterima disposisi"] == "25 September 2026 09.00 (Kepala Bidang Uji)"
+    # stored in UTC, shown in the office's time (WIB, UTC+7)
+    assert one["Diterima disposisi"] == "25 September 2026 16.00 WIB (Kepala Bidang Uji)"
     assert one["Mengisi (draf)"].startswith("26 September 2026")
-    assert one["Diterima"] == "4 Oktober 2026 10.00 (Penyusun Uji)"
+    assert one["Diterima"] == "4 Oktober 2026 17.00 WIB (Penyusun Uji)"
     two = board.loc["Bidang Kedua"]
     assert two["Status"] == "Dikembalikan"
-    assert two["Dikembalikan"] == "2 Oktober 2026 09.00 (Penyusun Uji): Lengkapi kendala"
+    assert two["Dikembalikan"] == "2 Oktober 2026 16.00 WIB (Penyusun Uji): Lengkapi kendala"
 
 
 def test_deadline_in_force_is_the_latest_extension_and_lateness_counts_from_it(session):
