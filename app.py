@@ -45,6 +45,19 @@ def _tune_process() -> bool:
 
 _tune_process()
 
+
+@st.cache_resource(show_spinner=False)
+def _start_cache_warmer(enabled: bool) -> bool:
+    if not enabled:
+        return False
+    from pages._office_cache import start_warmer
+
+    start_warmer()  # once per server process: Beranda's office data made again right after each change
+    return True
+
+
+_start_cache_warmer(settings.warm_caches)
+
 with unit_of_work() as session:
     # signed in: only this user's entry (the full list is for the login form), with the lock-out check
     # and the actor from the same read of the user

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
@@ -59,6 +62,7 @@ def record(
         after=jsonable(after) if after is not None else None,
     )
     session.add(entry)
+    session.info.setdefault(_CHANGED_OFFICES, set()).add(entry.office_id)
     if flush:
         session.flush()
     return entry
@@ -76,3 +80,48 @@ def data_version(session: Session, office_id: Optional[int] = None) -> int:
     shared = select(func.max(AuditLog.id)).where(AuditLog.office_id.is_(None)).scalar_subquery()
     a, b = session.execute(select(own, shared)).one()  # both lookups in one round trip
     return max(a or 0, b or 0)
+
+
+# --- committed changes, for whoever keeps something computed in advance -------------------------
+
+_CHANGED_OFFICES = "kinerja_changed_offices"
+_listeners: list[Callable[[frozenset[Optional[int]]], None]] = []
+_listeners_lock = threading.Lock()
+_log = logging.getLogger(__name__)
+
+
+def on_change(listener: Callable[[frozenset[Optional[int]]], None]) -> Callable[[], None]:
+    """Call `listener` after every committed transaction that wrote audit rows, with the offices concerned
+    (None: a change of no office, such as users or SOP steps, which concerns every office).
+
+    Called in the committing thread right after the commit, so it must return at once (hand the work to
+    another thread); an exception in it is logged and never reaches the user whose change was saved.
+    Returns the function that removes the listener."""
+    with _listeners_lock:
+        _listeners.append(listener)
+
+    def remove() -> None:
+        with _listeners_lock:
+            if listener in _listeners:
+                _listeners.remove(listener)
+
+    return remove
+
+
+@event.listens_for(Session, "after_commit")
+def _announce_committed_changes(session: Session) -> None:
+    offices = session.info.pop(_CHANGED_OFFICES, None)
+    if not offices:
+        return
+    with _listeners_lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        try:
+            listener(frozenset(offices))
+        except Exception:  # noqa: BLE001 - the change is committed; a listener's failure must not undo that
+            _log.exception("audit change listener failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_changes(session: Session, _previous_transaction) -> None:
+    session.info.pop(_CHANGED_OFFICES, None)

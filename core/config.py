@@ -47,6 +47,7 @@ class Settings:
     min_password_length: int
     session_idle_minutes: int
     timezone: str  # IANA name of the office's time zone: stored UTC times are shown in it
+    warm_caches: bool  # recompute an office's Beranda on a background thread right after each change
 
     @property
     def is_production(self) -> bool:
@@ -73,6 +74,7 @@ def get_settings() -> Settings:
         min_password_length=int(_get("KINERJA_MIN_PASSWORD_LENGTH", "8")),
         session_idle_minutes=int(_get("KINERJA_SESSION_IDLE_MINUTES", "60")),
         timezone=_get("KINERJA_TIMEZONE", "Asia/Pontianak"),  # Kalimantan Barat: WIB, UTC+7
+        warm_caches=_get("KINERJA_WARM_CACHES", "1") not in ("0", "false", "no"),
     )
 
 

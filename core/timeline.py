@@ -51,9 +51,8 @@ def round_timeline(session: Session, round_id: int, now: dt.datetime) -> pd.Data
         if started is None:
             status, minutes = "belum", None
         else:
-            end = finished if finished is not None else now
             status = "selesai" if finished is not None else "berjalan"
-            minutes = max(0.0, round((end - started).total_seconds() / 60, 1))
+            minutes = _minutes(started, finished if finished is not None else now)
         actor_ids = [r.actor_id for r in recs if r.actor_id]
         rows.append({
             "number": step.number,
@@ -70,6 +69,26 @@ def round_timeline(session: Session, round_id: int, now: dt.datetime) -> pd.Data
             "over_standard": bool(minutes is not None and minutes > step.standard_minutes),
         })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _minutes(start: dt.datetime, end: dt.datetime) -> float:
+    return max(0.0, round((end - start).total_seconds() / 60, 1))
+
+
+def as_of(df: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """The timeline of `round_timeline` with its running steps measured up to `now` instead.
+
+    Only a running step's duration depends on the clock, so a timeline read once (and kept until the data
+    changes) shows the same as one read now. Returns a new frame; `df` is left as it was."""
+    running = [i for i, s in enumerate(df["status"]) if s == "berjalan"]
+    if not running:
+        return df
+    out = df.copy()
+    for i in running:
+        minutes = _minutes(out.at[i, "started"], now)
+        out.at[i, "duration_minutes"] = minutes
+        out.at[i, "over_standard"] = bool(minutes > out.at[i, "standard_minutes"])
+    return out
 
 
 def timeline_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -3,44 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 
 import streamlit as st
 
 from core import charts, exports, fmt, status
 from core.actor import Actor
-from core.uow import unit_of_work
 from pages._common import shown_errors
+from pages._office_cache import OfficeOverview, missing_files, round_status
 
 
-@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
-def _rounds(version: tuple[str, int], office_id: int):
-    """The office's rounds for the picker and the one shown first."""
-    with unit_of_work() as session:
-        return status.round_choices(session, office_id), status.default_round_id(session, office_id)
-
-
-@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
-def _status(version: tuple[str, int], office_id: int, round_id: int, today: dt.date):
-    """The round's status, cached until the next audited change (a save, a submission, a review)."""
-    with unit_of_work() as session:
-        qs = status.quarter_status(session, office_id, round_id, today)
-    return qs, status._missing_frame(qs)
-
-
-@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
-def _missing_files(version: tuple[str, int], office_id: int, round_id: int, today: dt.date):
-    with unit_of_work() as session:
-        return status.missing_list_files(session, office_id, round_id, today)
-
-
-def render(actor: Actor, version: tuple[str, int], today: dt.date) -> None:
-    """`version`: pages._common.data_version(), the key of the caches here."""
+def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Optional[OfficeOverview]) -> None:
+    """`version`: pages._common.data_version(), the key of the caches here; `overview`: the office's
+    (None for an account without an office)."""
     st.divider()
     st.header("Status Triwulan")
-    if actor.office_id is None:
+    if actor.office_id is None or overview is None:
         st.info("Akun Anda tidak terhubung dengan kantor mana pun.")
         return
-    choices, default_id = _rounds(version, actor.office_id)
+    choices, default_id = overview.rounds, overview.default_round_id
     if not choices:
         st.info("Belum ada pengumpulan data triwulan.")
         return
@@ -49,7 +30,7 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date) -> None:
     round_id = st.columns([1, 3])[0].selectbox("Triwulan", ids, index=ids.index(default_id) if default_id in ids else 0,
                             format_func=lambda i: labels[i], key="status_round")
     with shown_errors():
-        qs, missing = _status(version, actor.office_id, round_id, today)
+        qs, missing = round_status(version, actor.office_id, round_id, today)
 
     state = "selesai" if qs.status == "selesai" else "berjalan"
     st.caption(f"{qs.title} — {state}; langkah {qs.current_step}: {qs.current_step_name}. "
@@ -113,7 +94,7 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date) -> None:
         base = status.missing_list_basename(qs.year, qs.quarter)
 
         def file(kind: str):  # made when the button is clicked, then cached until the data changes
-            return lambda: _missing_files(version, actor.office_id, round_id, today)[kind][2]
+            return lambda: missing_files(version, actor.office_id, round_id, today)[kind][2]
 
         d1.download_button("Unduh daftar (PDF, siap cetak)", file("pdf"), file_name=base + ".pdf",
                            mime=exports.PDF_TYPE, icon=":material/print:", on_click="ignore")

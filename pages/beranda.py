@@ -10,29 +10,26 @@ from core.markup import md
 from core.uow import unit_of_work
 from pages import _status_triwulan
 from pages._common import actor_or_stop, data_version
+from pages._office_cache import note_viewed, office_overview
 
 actor = actor_or_stop("pages/beranda.py")
 
 
 @st.cache_data(ttl=900, max_entries=256, show_spinner=False)
-def _home(version: tuple[str, int], actor: Actor, today: dt.date, minute: dt.datetime):
-    """Profile, round, Tugas saya and Linimasa in one transaction, cached until the next audited change
-    (a save, a submission, a review) or the next minute (`minute` only keys the timeline's running times)."""
+def _personal(version: tuple[str, int], actor: Actor, today: dt.date):
+    """Profile and Tugas saya of this user, cached until the next audited change of the office."""
     with unit_of_work() as session:
-        me = home.profile(session, actor)
-        rnd = home.current_round(session, actor.office_id)
-        my_tasks = tasks.my_tasks(session, actor)
-        steps_df = late_df = None
-        if rnd is not None:
-            steps_df = timeline.round_timeline(session, rnd.id, timeline.now())
-            late_df = timeline.late_units(session, rnd.id, today)
-    return me, rnd, my_tasks, steps_df, late_df
+        return home.profile(session, actor), tasks.my_tasks(session, actor, today)
 
 
 version = data_version(actor.office_id)
 today = dt.date.today()
-me, rnd, my_tasks, steps_df, late_df = _home(version, actor, today,
-                                             timeline.now().replace(second=0, microsecond=0))
+me, my_tasks = _personal(version, actor, today)
+overview = None
+if actor.office_id is not None:
+    note_viewed(actor.office_id)
+    overview = office_overview(version, actor.office_id, today)
+rnd = overview.current if overview else None
 
 st.title("Beranda")
 st.caption(me.office_name)
@@ -74,14 +71,15 @@ with st.container(border=True):
             st.markdown(f"- {text}")
 
 # Status Triwulan (everyone): late units, lagging indicators, the board of units, who is still missing.
-_status_triwulan.render(actor, version, today)
+_status_triwulan.render(actor, version, today, overview)
 
 # Linimasa pengumpulan data: each SOP step against its standard time, and the SOP's Peringatan.
 if rnd is not None:
     with st.container(border=True):
         st.subheader("Linimasa pengumpulan data")
-        if not late_df.empty:
-            st.warning(timeline.late_units_message(late_df), icon=":material/warning:")
+        if not overview.late.empty:
+            st.warning(timeline.late_units_message(overview.late), icon=":material/warning:")
+        steps_df = timeline.as_of(overview.steps, timeline.now())  # running steps measured up to now
         over = timeline.over_standard_steps(steps_df)
         if over:
             st.markdown(":red[**Melebihi waktu baku SOP:** " + "; ".join(over) + "]")

@@ -15,6 +15,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+# AppTest runs app.py in this process, where each test's database is dropped after it: no thread may
+# recompute Beranda in the background against it (tests/test_office_cache.py turns it on where wanted;
+# the browser tests' servers run with it, as users' servers do).
+os.environ["KINERJA_WARM_CACHES"] = "0"
 from sqlalchemy.engine import make_url
 
 from core.config import get_settings

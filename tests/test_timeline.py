@@ -85,3 +85,28 @@ def test_unit_without_a_submission_is_late_after_the_round_deadline(session):
     df = timeline.late_units(session, rnd.id, TODAY)
     assert list(df["unit"]) == ["Bidang Transmigrasi"] and list(df["days_late"]) == [4]
     assert OPENED < NOW
+
+
+def test_a_timeline_read_earlier_shows_now_what_a_timeline_read_now_shows(session):
+    """Beranda keeps the timeline until the data changes and measures the running step at each view."""
+    import pandas.testing as pdt
+
+    rnd = make_round(session, at="pengolahan")
+    number = step_by_code(session, "pengolahan").number
+    rec = session.scalar(select(StepRecord).where(StepRecord.round_id == rnd.id, StepRecord.step_number == number,
+                                                  StepRecord.finished_at.is_(None)))
+    rec.started_at = NOW - dt.timedelta(minutes=10)  # the standard is 15 minutes
+    session.flush()
+    kept = timeline.round_timeline(session, rnd.id, NOW)
+    for later in (dt.timedelta(0), dt.timedelta(minutes=4, seconds=30), dt.timedelta(minutes=6),
+                  dt.timedelta(days=3, seconds=7), -dt.timedelta(minutes=20)):
+        shown = timeline.as_of(kept, NOW + later)
+        pdt.assert_frame_equal(shown, timeline.round_timeline(session, rnd.id, NOW + later))
+    assert not kept.set_index("code").loc["pengolahan", "over_standard"]  # the kept frame is left as it was
+    assert timeline.as_of(kept, NOW + dt.timedelta(minutes=6)).set_index("code").loc["pengolahan", "over_standard"]
+
+
+def test_a_finished_round_is_the_same_at_any_time(session):
+    rnd = session.scalar(select(CollectionRound).where(CollectionRound.year == 2026, CollectionRound.quarter == 2))
+    kept = timeline.round_timeline(session, rnd.id, NOW)
+    assert timeline.as_of(kept, NOW + dt.timedelta(days=30)) is kept

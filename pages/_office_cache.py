@@ -1,0 +1,118 @@
+"""Beranda's office-wide data, cached on the office's data version and made again right after a change.
+
+What Beranda shows about the office (round picker, current round, timeline, late units, Status Triwulan)
+is the same for every user of the office, so it is cached per office and data version, not per user.
+A save empties that cache (the version changes); instead of leaving the recomputation to whoever opens
+Beranda next, the server recomputes it on a thread of its own as soon as the change is committed
+(`start_warmer`, once per server process), for the offices whose Beranda was opened in the last hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import pandas as pd
+import streamlit as st
+
+from core import audit, home, status, timeline
+from core.background import Coalescer
+from core.uow import unit_of_work
+from pages._common import data_version
+
+WARM_FOR_HOURS = 8  # an office whose Beranda nobody opened for a working day is not recomputed in advance
+
+
+@dataclass(frozen=True)
+class OfficeOverview:
+    rounds: list[tuple[int, str]]  # the round picker: (id, "TW III 2026"), newest first
+    default_round_id: Optional[int]  # the open round, else the latest
+    current: Optional[home.RoundInfo]  # the open round
+    steps: Optional[pd.DataFrame]  # its timeline as read; `timeline.as_of(steps, now)` before showing it
+    late: Optional[pd.DataFrame]  # its units late after the deadline in force
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def office_overview(version: tuple[str, int], office_id: int, today: dt.date) -> OfficeOverview:
+    """Rounds, current round, timeline and late units of the office, in one transaction."""
+    with unit_of_work() as session:
+        rounds = status.round_choices(session, office_id)
+        default_id = status.default_round_id(session, office_id)
+        rnd = home.current_round(session, office_id)
+        steps = late = None
+        if rnd is not None:
+            steps = timeline.round_timeline(session, rnd.id, timeline.now())
+            late = timeline.late_units(session, rnd.id, today)
+    return OfficeOverview(rounds, default_id, rnd, steps, late)
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def round_status(version: tuple[str, int], office_id: int, round_id: int, today: dt.date):
+    """The round's status and its missing list (a save, a submission, a review changes `version`)."""
+    with unit_of_work() as session:
+        qs = status.quarter_status(session, office_id, round_id, today)
+    return qs, status._missing_frame(qs)
+
+
+@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
+def missing_files(version: tuple[str, int], office_id: int, round_id: int, today: dt.date):
+    with unit_of_work() as session:
+        return status.missing_list_files(session, office_id, round_id, today)
+
+
+# --- made again in advance -------------------------------------------------------------------------
+
+_viewed: dict[int, float] = {}  # office id -> when its Beranda was last opened (time.monotonic)
+_viewed_lock = threading.Lock()
+
+
+def note_viewed(office_id: int) -> None:
+    """Beranda was opened for this office: keep its data made in advance for the next hours."""
+    with _viewed_lock:
+        _viewed[office_id] = time.monotonic()
+
+
+def _recently_viewed(office_id: int) -> bool:
+    with _viewed_lock:
+        seen = _viewed.get(office_id)
+    return seen is not None and time.monotonic() - seen < WARM_FOR_HOURS * 3600
+
+
+def warm(office_id: int) -> None:
+    """Compute what Beranda will ask for the office at its current data version (cached for the next
+    visitor): the same calls with the same keys as the page makes."""
+    version = data_version(office_id)
+    today = dt.date.today()
+    overview = office_overview(version, office_id, today)
+    if overview.default_round_id is not None:
+        round_status(version, office_id, overview.default_round_id, today)
+
+
+def _on_change(offices: frozenset[Optional[int]]) -> None:
+    for office_id in offices:
+        if office_id is not None and _recently_viewed(office_id):
+            _warmer.submit(office_id)
+
+
+_warmer = Coalescer(warm, name="kinerja-beranda-warm")
+_remove_listener = None
+
+
+def start_warmer() -> Coalescer:
+    """Recompute an office's Beranda data after each committed change of it (once per server process)."""
+    global _remove_listener
+    if _remove_listener is None:
+        _remove_listener = audit.on_change(_on_change)
+    return _warmer
+
+
+def stop_warmer() -> None:
+    """Stop listening (tests); what is cached stays."""
+    global _remove_listener
+    if _remove_listener is not None:
+        _remove_listener()
+        _remove_listener = None
+    _warmer.wait_idle()
