@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core import fmt
+from core import clock, fmt
 from core.config import get_settings
 from db.models import OrgUnit, User
 
@@ -157,7 +157,7 @@ def to_xlsx(views: dict[str, pd.DataFrame], title: str, office: str, period: str
         if sig is not None:
             col = max(ncols - 3, 0)
             row = last_row + 2
-            for i, line in enumerate(signature_lines(sig, on or dt.date.today())):
+            for i, line in enumerate(signature_lines(sig, on or clock.today())):
                 if line:
                     span_end = min(col + 2, max(ncols - 1, col))
                     style = f_sig_name if line == sig.full_name else f_sig
@@ -301,7 +301,7 @@ def to_pdf_table(df: pd.DataFrame, title: str, office: str, period: str, sig: Op
     else:
         story.append(Paragraph("Tidak ada data.", st["body"]))
     if sig is not None:
-        story += [Spacer(1, 14), pdf_signature(sig, on or dt.date.today())]
+        story += [Spacer(1, 14), pdf_signature(sig, on or clock.today())]
     doc.build(story)
     return buf.getvalue()
 

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import CheckConstraint, func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, clock
 from core.actor import ROLE_LABELS, ROLES, Actor
 from core.auth import hash_password, validate_new_password
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -277,7 +277,7 @@ def validate_nip(nip: Optional[str], today: Optional[dt.date] = None) -> Optiona
     s = re.sub(r"\s+", "", str(nip))
     if not s:
         return None
-    today = today or dt.date.today()
+    today = today or clock.today()
     if not s.isdigit() or len(s) != 18:
         raise InvalidInput(f"NIP harus 18 angka tanpa spasi atau tanda baca (diisi: '{nip}', {len(s)} karakter).")
     try:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
+from core import clock
 from core.fmt import quarter_long
 from db.models import (
     BudgetLine,
@@ -163,7 +164,7 @@ def build_report(session: Session, round_id: int, kind: str, version: int,
         title=report_title(rnd.year, rnd.quarter),
         subtitle=f"{KIND_LABELS.get(kind, kind)} versi {version}",
         quarter=rnd.quarter, year=rnd.year, lines=lines,
-        signer=exports.signer(session, rnd.office_id), on=on or dt.date.today())
+        signer=exports.signer(session, rnd.office_id), on=on or clock.today())
     files = [GeneratedFile(base + ".xlsx", XLSX, report_xlsx(doc)),
              GeneratedFile(base + ".pdf", PDF, report_pdf(doc, with_chart=charts))]
     return ReportBundle(lines=lines, files=files)

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core import audit, workflow
+from core import audit, clock, workflow
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.fmt import date as fmt_date
@@ -83,7 +83,7 @@ def open_round(session: Session, actor: Actor, year: int, quarter: int, instruct
                deadline: Optional[dt.date], today: Optional[dt.date] = None) -> CollectionRound:
     """Step 1: the Kepala Dinas orders the quarter's collection; the round moves on to Distribusi."""
     require(session, actor, "round.open")
-    today = today or dt.date.today()
+    today = today or clock.today()
     if actor.office_id is None:
         raise InvalidInput("Akun Anda belum terhubung dengan perangkat daerah. Hubungi administrator.")
     problems = []
@@ -142,7 +142,7 @@ def reporting_units(session: Session, office_id: int, year: Optional[int] = None
 
 def default_assignments(session: Session, round_id: int) -> list[Assignment]:
     rnd = workflow.get_round(session, round_id)
-    deadline = rnd.deadline or dt.date.today()
+    deadline = rnd.deadline or clock.today()
     return [Assignment(u.id, u.name, deadline, DEFAULT_DISPOSITION)
             for u in reporting_units(session, rnd.office_id, rnd.year)]
 
@@ -227,7 +227,7 @@ def deadline_in_force(sub: Submission) -> dt.date:
 
 def days_late(sub: Submission, today: dt.date) -> int:
     """Days past the deadline in force: at first submission, or today when not submitted yet."""
-    moment = sub.first_submitted_at.date() if sub.first_submitted_at else today
+    moment = clock.local_date(sub.first_submitted_at) if sub.first_submitted_at else today
     return max(0, (moment - deadline_in_force(sub)).days)
 
 
@@ -366,7 +366,7 @@ def round_submissions(session: Session, round_id: int, *relations: Any) -> list[
 
 
 def submission_rows(session: Session, round_id: int, today: Optional[dt.date] = None) -> list[SubmissionRow]:
-    today = today or dt.date.today()
+    today = today or clock.today()
     rnd = workflow.get_round(session, round_id)
     subs = sorted(round_submissions(session, rnd.id, Submission.unit, Submission.extensions),
                   key=lambda s: (s.unit.sort_order, s.unit_id))

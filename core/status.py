@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
-from core import fmt, recap
+from core import clock, fmt, recap
 from core.errors import NotFound
 from core.home import round_title
 from db.models import (
@@ -144,7 +144,7 @@ def _stamp(when: Optional[dt.datetime], who: Optional[str]) -> str:
 def _days_late(deadline: Optional[dt.date], submitted: Optional[dt.datetime], today: dt.date) -> int:
     if deadline is None:
         return 0
-    end = submitted.date() if submitted else today
+    end = clock.local_date(submitted) if submitted else today
     return max((end - deadline).days, 0)
 
 
@@ -254,7 +254,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         units.append(UnitStatus(
             unit_id=sub.unit_id, unit=unit_name, head=heads.get(sub.unit_id, "–"), state=sub.state,
             deadline=deadline, days_late=days_late,
-            submitted_on_time=submitted is not None and (deadline is None or submitted.date() <= deadline),
+            submitted_on_time=submitted is not None and (deadline is None or clock.local_date(submitted) <= deadline),
             indicators=len(expected), complete=complete, missing=missing, stages=stages))
         total_expected += len(expected)
         total_complete += complete

@@ -13,6 +13,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.actor import Actor
 from core.fmt import date as fmt_date
 from core.navigation import page_allowed
@@ -41,7 +42,7 @@ def _roles(steps: dict[str, SopStep], code: str) -> list[str]:
 
 
 def my_tasks(session: Session, actor: Actor, today: Optional[dt.date] = None) -> list[Task]:
-    today = today or dt.date.today()
+    today = today or clock.today()
     if actor.office_id is None:
         return []
     steps = {s.code: s for s in session.scalars(select(SopStep))}

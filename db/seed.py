@@ -15,7 +15,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, clock
 from core.actor import SYSTEM
 from core.auth import hash_password
 from core.sop import DEFAULT_STEPS, load_default_steps
@@ -180,7 +180,7 @@ def is_empty(session: Session) -> bool:
 
 def seed_demo(session: Session, today: Optional[dt.date] = None, history: bool = True) -> dict[str, int]:
     """Load the demo office into an empty, migrated database. Returns counts of what was made."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     year = today.year
     rng = random.Random(2026)
     load_default_steps(session)

@@ -18,7 +18,7 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from core import audit, home, status, timeline
+from core import audit, clock, home, status, timeline
 from core.background import Coalescer
 from core.uow import unit_of_work
 from pages._common import data_version
@@ -85,7 +85,7 @@ def warm(office_id: int) -> None:
     """Compute what Beranda will ask for the office at its current data version (cached for the next
     visitor): the same calls with the same keys as the page makes."""
     version = data_version(office_id)
-    today = dt.date.today()
+    today = clock.today()
     overview = office_overview(version, office_id, today)
     if overview.default_round_id is not None:
         round_status(version, office_id, overview.default_round_id, today)

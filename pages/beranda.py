@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from core import fmt, home, tasks, timeline
+from core import clock, fmt, home, tasks, timeline
 from core.actor import Actor
 from core.markup import md
 from core.uow import unit_of_work
@@ -23,7 +23,7 @@ def _personal(version: tuple[str, int], actor: Actor, today: dt.date):
 
 
 version = data_version(actor.office_id)
-today = dt.date.today()
+today = clock.today()
 me, my_tasks = _personal(version, actor, today)
 overview = None
 if actor.office_id is not None:

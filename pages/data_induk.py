@@ -1,12 +1,11 @@
 """Data Induk: the administrator keeps units, users, Renstra and indicators, targets, DPA lines and SOP steps."""
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
-from core import fmt
+from core import clock, fmt
 from core import masterdata as md
 from core.actor import ROLE_LABELS, ROLES
 from core.uow import unit_of_work
@@ -174,8 +173,8 @@ with tabs[2]:
     with c1.form("renstra_baru", clear_on_submit=True):
         p_name = st.text_input("Nama periode", placeholder="Renstra 2027–2031")
         y1, y2 = st.columns(2)
-        p_start = y1.number_input("Tahun awal", 2000, 2100, dt.date.today().year, step=1)
-        p_end = y2.number_input("Tahun akhir", 2000, 2100, dt.date.today().year + 4, step=1)
+        p_start = y1.number_input("Tahun awal", 2000, 2100, clock.today().year, step=1)
+        p_end = y2.number_input("Tahun akhir", 2000, 2100, clock.today().year + 4, step=1)
         if st.form_submit_button("Tambah periode Renstra"):
             with action("Periode Renstra ditambahkan.") as session:
                 md.create_period(session, actor, office_id, p_name, int(p_start), int(p_end))
@@ -241,7 +240,7 @@ with tabs[2]:
 
 # --- Target ----------------------------------------------------------------------------------------------
 with tabs[3]:
-    year = st.number_input("Tahun target", 2000, 2100, dt.date.today().year, step=1, key="target_tahun")
+    year = st.number_input("Tahun target", 2000, 2100, clock.today().year, step=1, key="target_tahun")
     st.caption("Target tahunan dari Perjanjian Kinerja (PK) dan target triwulan dari Rencana Aksi (RA). "
                "Indikator kumulatif: TW I + … + TW IV = target tahunan; nilai terakhir: TW IV = target tahunan; "
                "rata-rata: rerata TW I–IV = target tahunan.")
@@ -291,7 +290,7 @@ with tabs[3]:
 
 # --- Anggaran DPA ----------------------------------------------------------------------------------------
 with tabs[4]:
-    b_year = st.number_input("Tahun anggaran", 2000, 2100, dt.date.today().year, step=1, key="dpa_tahun")
+    b_year = st.number_input("Tahun anggaran", 2000, 2100, clock.today().year, step=1, key="dpa_tahun")
     with unit_of_work() as session:
         lines = md.list_budget_lines(session, office_id, int(b_year))
     st.caption(f"{len(lines)} baris, total pagu {fmt.money(sum(lines['pagu']) if len(lines) else 0)}. "

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from core import fmt, rounds
+from core import clock, fmt, rounds
 from core.markup import md
 from core.permissions import can
 from core.uow import unit_of_work
@@ -25,7 +25,7 @@ def done(message: str) -> None:
     st.rerun()
 
 
-today = dt.date.today()
+today = clock.today()
 with unit_of_work() as session:
     may_open = can(session, actor, "round.open")
     may_distribute = can(session, actor, "round.distribute")

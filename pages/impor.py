@@ -1,10 +1,9 @@
 """Impor Excel: templates of the PK, RA and DPA, upload with a preview of every problem, then one commit."""
 
-import datetime as dt
 
 import streamlit as st
 
-from core import imports
+from core import clock, imports
 from core import masterdata as md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
@@ -21,7 +20,7 @@ if st.session_state.get("impor_pesan"):
 
 left, right = st.columns(2)
 kind = left.radio("Dokumen", imports.KINDS, format_func=imports.KIND_LABELS.get, horizontal=True, key="impor_jenis")
-year = int(right.number_input("Tahun", 2000, 2100, dt.date.today().year + 1, step=1, key="impor_tahun"))
+year = int(right.number_input("Tahun", 2000, 2100, clock.today().year + 1, step=1, key="impor_tahun"))
 
 st.subheader("1. Unduh templat")
 def template_bytes(kind: str, year: int) -> bytes:
@@ -89,8 +88,8 @@ st.subheader("Siapkan tahun baru")
 st.caption("Menyalin daftar target indikator (dengan nilai kosong) dan baris DPA (dengan pagu 0) ke tahun "
            "berikutnya, siap diisi melalui impor PK, RA dan DPA. Data tahun tujuan yang sudah ada tidak ditimpa.")
 a, b, c = st.columns([1, 1, 2])
-from_year = int(a.number_input("Dari tahun", 2000, 2100, dt.date.today().year, step=1, key="salin_dari"))
-to_year = int(b.number_input("Ke tahun", 2000, 2100, dt.date.today().year + 1, step=1, key="salin_ke"))
+from_year = int(a.number_input("Dari tahun", 2000, 2100, clock.today().year, step=1, key="salin_dari"))
+to_year = int(b.number_input("Ke tahun", 2000, 2100, clock.today().year + 1, step=1, key="salin_ke"))
 if c.button("Salin ke tahun baru", key="salin_tahun"):
     copied = None
     with shown_errors():

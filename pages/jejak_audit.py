@@ -1,10 +1,9 @@
 """Jejak Audit: who changed what and when, with the values before and after (Admin, Kepala Dinas)."""
 
-import datetime as dt
 
 import streamlit as st
 
-from core import audit_view
+from core import audit_view, clock
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
@@ -34,5 +33,5 @@ with shown_errors():
     st.dataframe(df, hide_index=True, width="stretch",
                  column_config={"Waktu (UTC)": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
     st.download_button("Unduh CSV", df.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"jejak-audit-{dt.date.today():%Y%m%d}.csv", mime="text/csv",
+                       file_name=f"jejak-audit-{clock.today():%Y%m%d}.csv", mime="text/csv",
                        key="audit_unduh", icon=":material/download:")

@@ -1,17 +1,16 @@
 """Pengolahan (SOP langkah 4–5): the penyusun checks each unit's data, accepts or returns it, comments on
 indicator rows, and compiles the draft report once every unit's data is accepted."""
 
-import datetime as dt
 
 import streamlit as st
 
-from core import reporting, review
+from core import clock, reporting, review
 from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
 actor = actor_or_stop("pages/pengolahan.py")
-today = dt.date.today()
+today = clock.today()
 
 
 def done(message: str) -> None:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from core import charts, exports, fmt, recap, regency_recap
+from core import charts, clock, exports, fmt, recap, regency_recap
 from core.actor import Actor
 from core.permissions import can
 from core.uow import unit_of_work
@@ -141,7 +141,7 @@ if regency and tabs[7].open:
         shown["Rata-rata capaian s.d. TW (%)"] = [fmt.percent(v, 2) for v in shown["Rata-rata capaian s.d. TW (%)"]]
         st.dataframe(shown, hide_index=True)
         st.download_button(f"Unduh Rekap Kabupaten {year} (XLSX)", lambda: _regency_xlsx(regency_version, actor, year,
-                                                                                           dt.date.today()),
+                                                                                           clock.today()),
                            file_name=f"rekap-kinerja-kabupaten-{year}.xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", on_click="ignore", key="rekap_kabupaten_xlsx")
 
@@ -155,7 +155,7 @@ with d[2]:
     if kind.startswith("XLSX"):
         period_line = f"Periode {period}" + (f" · {scope}" if scope else "")
         data = lambda: _xlsx(version, actor.office_id, year, quarter, unit_id, sasaran_id,  # noqa: E731
-                             iku_only, title, period_line, dt.date.today())
+                             iku_only, title, period_line, clock.today())
         st.download_button("Unduh Excel (XLSX)", data, file_name=base + ".xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", type="primary", on_click="ignore")
     else:
