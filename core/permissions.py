@@ -82,17 +82,7 @@ def unit_in_scope(session: Optional[Session], actor: Actor, unit_id: Optional[in
         return False
     if actor.unit_id == unit_id:
         return True
-    if session is None:
-        return False
-    from db.models import OrgUnit
-
-    unit = session.get(OrgUnit, actor.unit_id)
-    while unit is not None and unit.parent_id is not None:
-        if unit.parent_id == unit_id:
-            target = session.get(OrgUnit, unit_id)
-            return target is not None and target.kind not in ("dinas", "pemkab")
-        unit = session.get(OrgUnit, unit.parent_id)
-    return False
+    return session is not None and unit_id in units_in_scope(session, actor)
 
 
 def units_in_scope(session: Session, actor: Actor) -> set[int]:
