@@ -8,7 +8,7 @@ from functools import cache
 from typing import Optional, Union
 
 from babel import Locale
-from babel.dates import DateTimePattern, format_date, get_timezone
+from babel.dates import DateTimePattern, format_date
 from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, parse_pattern
 
@@ -66,18 +66,12 @@ def datetime(value: Optional[dt.datetime]) -> str:
     Naive values are UTC, as the database stores them (db.models.utcnow)."""
     if value is None:
         return "–"
-    from core.config import get_settings
+    from core import clock  # clock reads the settings, which fmt does not need at import
 
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    return _DATETIME.apply(aware.astimezone(_zone(get_settings().timezone)), _LOCALE)
+    return _DATETIME.apply(clock.local(value), _LOCALE)
 
 
 _DATETIME: DateTimePattern = parse_date_pattern("d MMMM y HH.mm z")
-
-
-@cache
-def _zone(name: str) -> dt.tzinfo:
-    return get_timezone(name)
 
 
 def duration(minutes: Optional[float]) -> str:
