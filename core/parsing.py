@@ -1,9 +1,17 @@
-"""Numbers typed by people: Indonesian "1.234,5", English "1,234.5", plain numbers; Decimal out, never float.
+"""Numbers typed by people, read by Indonesian rules whatever the browser's locale; Decimal out, never float.
 
-Ambiguity rule (the office writes Indonesian): a single comma is the decimal mark ("12,5", "1,234" =
-1,234 as a decimal); a single dot followed by exactly three digits after a 1–3 digit non-zero integer
-part is a thousands separator ("1.234" = 1234, "4.000" = 4000); any other single dot is the decimal
-mark ("12.5", "0.125"). With both marks the last one is the decimal mark.
+The rule (the office writes Indonesian, and so do the unit workbook's instructions):
+- the comma is the decimal mark, at most one: ``12,5`` = 12.5, ``1,234`` = 1.234 (a decimal);
+- the dot only separates thousands, in whole groups of three after a first group of 1–3 digits that does
+  not start with 0: ``1.250`` = 1250, ``125.000.000`` = 125000000, ``1.250,5`` = 1250.5;
+- ``Rp`` in front, ``%`` behind and spaces (also non-breaking ones) are ignored: ``Rp 1.250.000``, ``12,5 %``;
+- at most four decimals (the database keeps four): ``0,00001`` is refused, not stored as 0.
+
+Anything else is refused, never reinterpreted. A dot that is not a thousands separator (``40.5``,
+``0.125``, ``12.50``) or English grouping (``1,250.5``, ``1,234,567``) is refused with a message that shows
+the Indonesian way to write what an English reader would mean (``40,5``, ``1.250,5``); other text
+(``1.25.0``, ``1e5``, ``12,,5``, words) is refused with a general hint. Numbers that arrive as numbers (an
+Excel cell, an int from code) are taken as they are.
 """
 
 from __future__ import annotations
@@ -15,63 +23,73 @@ from typing import Any, Optional
 from core.errors import InvalidInput
 
 FOUR = Decimal("0.0001")
-MAX_INTEGER_DIGITS = 16  # db.models.Value is Numeric(20, 4)
+MAX_DECIMALS = 4  # db.models.Value is Numeric(20, 4)
+MAX_INTEGER_DIGITS = 16
 
-_PLAIN = re.compile(r"^\d+(\.\d+)?$")
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+$")  # thousands groups after the first
-_HINT = "Tulis angka seperti 1.234,5 atau 12,5 (tanpa huruf)."
+# Indonesian: 1.250.000,5 or 1250000,5; the first dotted group does not start with 0 (0.125 is not 125).
+_INDONESIAN = re.compile(r"^(?P<whole>[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?$")
+# English, only to say what to write instead: 1,250,000.5 or 1250000.5 or .5
+_ENGLISH = re.compile(r"^(?P<whole>[1-9]\d{0,2}(?:,\d{3})+|\d*)(?:\.(?P<frac>\d+))?$")
+HINT = "Tulis angka cara Indonesia: titik pemisah ribuan, koma desimal, misalnya 1.250 atau 12,5."
 
 
 def _fail(label: str, raw: Any, why: str) -> InvalidInput:
-    return InvalidInput(f"{label}: '{raw}' {why} {_HINT}".strip())
+    return InvalidInput(f"{label}: '{raw}' {why} {HINT}".strip())
 
 
-def _normalise(text: str) -> Optional[str]:
-    """The string as a plain '1234.5' (no grouping), or None when it is not a number."""
-    s = text
-    neg = s.startswith("-")
-    if neg or s.startswith("+"):
-        s = s[1:]
-    if not s:
+def _clean(text: str) -> str:
+    s = re.sub(r"[\s\u00a0\u202f]", "", text)
+    if s[:2].lower() == "rp":
+        s = s[2:]
+        if s.startswith("."):
+            s = s[1:]
+    if s.endswith("%"):
+        s = s[:-1]
+    return s
+
+
+def _indonesian(s: str) -> Optional[str]:
+    """An unsigned Indonesian number as plain '1234.5', or None."""
+    m = _INDONESIAN.match(s)
+    if m is None:
         return None
-    has_dot, has_comma = "." in s, "," in s
-    if has_dot and has_comma:
-        dec = "," if s.rfind(",") > s.rfind(".") else "."
-        grp = "." if dec == "," else ","
-        whole, _, frac = s.rpartition(dec)
-        if grp in frac or not frac.isdigit() or not _GROUPED.match(whole.replace(grp, ",")):
-            return None
-        plain = whole.replace(grp, "") + "." + frac
-    elif has_comma:
-        if s.count(",") == 1:
-            plain = s.replace(",", ".")
-        elif _GROUPED.match(s):
-            plain = s.replace(",", "")
-        else:
-            return None
-    elif has_dot:
-        if s.count(".") == 1:
-            whole, frac = s.split(".")
-            if len(frac) == 3 and 1 <= len(whole) <= 3 and whole.isdigit() and whole[0] != "0":
-                plain = whole + frac  # Indonesian thousands: 1.234
-            else:
-                plain = s
-        elif _GROUPED.match(s.replace(".", ",")):
-            plain = s.replace(".", "")
-        else:
-            return None
-    else:
-        plain = s
-    if not _PLAIN.match(plain):
+    whole = m["whole"].replace(".", "")
+    return whole + ("." + m["frac"] if m["frac"] else "")
+
+
+def _english_reading(s: str) -> Optional[tuple[Decimal, int]]:
+    """What an English reader means by `s` (value, decimals), when `s` is English and not Indonesian."""
+    m = _ENGLISH.match(s)
+    if m is None or (not m["whole"] and not m["frac"]):
         return None
-    return ("-" if neg else "") + plain
+    if "." not in s and "," not in s:
+        return None
+    whole = m["whole"].replace(",", "") or "0"
+    frac = m["frac"] or ""
+    return Decimal(whole + ("." + frac if frac else "")), len(frac)
+
+
+def _refusal(label: str, raw: Any, s: str) -> InvalidInput:
+    english = _english_reading(s)
+    if english is not None:
+        from core import fmt
+
+        value, decimals = english
+        sign = "-" if raw.strip().startswith("-") else ""
+        meant = sign + fmt.number(value, decimals, strip=False)
+        return InvalidInput(
+            f"{label}: '{raw}' tidak dibaca — dalam penulisan Indonesia titik memisahkan ribuan dan koma "
+            f"menandai desimal (1.250 = seribu dua ratus lima puluh; 12,5 = dua belas koma lima). "
+            f"Tulis {meant} bila itu yang Anda maksud.")
+    return _fail(label, raw, "bukan angka yang sah.")
 
 
 def parse_number(value: Any, label: str = "Nilai", allow_negative: bool = False) -> Optional[Decimal]:
-    """A Decimal from text or a number, rounded to 4 decimals; None for an empty cell.
+    """A Decimal from typed text or a number, at most 4 decimals; None for an empty cell.
 
-    Refuses text, NaN, infinity, negatives (unless allowed) and numbers too large for the database,
-    with an Indonesian message that starts with `label` and says how to write the number.
+    Text is read by the Indonesian rule of this module; text, NaN, infinity, negatives (unless allowed),
+    more than four decimals and numbers too large for the database are refused with an Indonesian
+    message that starts with `label`, repeats what was typed and says what to write instead.
     """
     if value is None:
         return None
@@ -84,17 +102,20 @@ def parse_number(value: Any, label: str = "Nilai", allow_negative: bool = False)
             raise _fail(label, value, "bukan angka yang sah.")
         d = Decimal(repr(float(value)))
     elif isinstance(value, str):
-        text = value.strip().replace("\u00a0", "").replace(" ", "")
-        if text == "":
+        if re.sub(r"[\s\u00a0\u202f]", "", value) == "":
             return None
-        if text.lower().startswith("rp"):
-            text = text[2:].lstrip(".")
-        if text.endswith("%"):
-            text = text[:-1]
-        plain = _normalise(text)
+        s = _clean(value)
+        if s == "":
+            raise _fail(label, value, "bukan angka.")
+        neg = s.startswith("-")
+        body = s[1:] if neg or s.startswith("+") else s
+        plain = _indonesian(body)
         if plain is None:
-            raise _fail(label, value, "bukan angka yang sah.")
-        d = Decimal(plain)
+            raise _refusal(label, value, body)
+        if "." in plain and len(plain.split(".")[1].rstrip("0")) > MAX_DECIMALS:
+            raise InvalidInput(f"{label}: '{value}' punya lebih dari {MAX_DECIMALS} angka di belakang koma; "
+                               f"bulatkan menjadi paling banyak {MAX_DECIMALS} angka desimal, misalnya 0,0125.")
+        d = Decimal(("-" if neg else "") + plain)
     else:
         try:
             d = Decimal(str(value))
