@@ -13,6 +13,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
+from core.errors import Conflict
 from db.models import AuditLog
 
 
@@ -125,3 +126,28 @@ def _announce_committed_changes(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back_changes(session: Session, _previous_transaction) -> None:
     session.info.pop(_CHANGED_OFFICES, None)
+
+
+def last_change(session: Session, entity: str, entity_id: Any) -> Optional[tuple[str, Any]]:
+    """(who, when) of the newest audit row of one entity, for telling a person who saved before them."""
+    from db.models import User
+
+    row = session.execute(
+        select(AuditLog.actor_username, User.full_name, AuditLog.at)
+        .outerjoin(User, User.id == AuditLog.actor_id)
+        .where(AuditLog.entity == entity, AuditLog.entity_id == str(entity_id))
+        .order_by(AuditLog.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    username, name, at = row
+    return (name or username), at
+
+
+def stale_save(session: Session, label: str, entity: str, entity_id: Any = None) -> Conflict:
+    """The refusal of a save over a newer version: who changed the row and when, and what to do."""
+    from core import fmt
+
+    who = last_change(session, entity, entity_id) if entity_id is not None else None
+    by = f" oleh {who[0]} pada {fmt.datetime(who[1])}" if who else " oleh pengguna lain"
+    return Conflict(f"Data {label} sudah diubah{by} setelah Anda membuka halaman ini. Simpanan Anda dibatalkan "
+                    "dan tidak ada yang tertimpa; muat ulang lalu ulangi perubahan Anda.")

@@ -148,13 +148,21 @@ def evidence_counts(session: Session, submission_id: int) -> dict[int, int]:
     return {i: n for i, n in rows}
 
 
-def _f(value: Optional[Decimal]) -> Optional[float]:
+def _float(value: Optional[Decimal]) -> Optional[float]:
     """Decimal to float only at the grid boundary (the widget shows floats)."""
     return None if value is None else float(value)
 
 
-def entry_table(session: Session, actor: Actor, submission_id: int) -> pd.DataFrame:
-    """The unit's indicators for st.data_editor: context read-only, realisation columns editable."""
+def _exact(value: Optional[Decimal]) -> Optional[Decimal]:
+    return value
+
+
+def entry_table(session: Session, actor: Actor, submission_id: int, exact: bool = False) -> pd.DataFrame:
+    """The unit's indicators for st.data_editor: context read-only, realisation columns editable.
+
+    Numbers are floats (empty = NaN) for code that computes with the frame; with `exact` they stay the
+    Decimals the database holds (None when empty), for a grid that shows them as Indonesian text."""
+    _f = _exact if exact else _float
     sub = readable_submission(session, actor, submission_id)
     rnd = sub.round
     q = rnd.quarter
@@ -199,6 +207,8 @@ def entry_table(session: Session, actor: Actor, submission_id: int) -> pd.DataFr
             "version": r.version if r else 0,
         })
         rows.append(row)
+    if exact:
+        return pd.DataFrame(rows)
     return _numeric(pd.DataFrame(rows), ("Target tahunan (PK)", "Target TW (RA)", "Realisasi TW",
                                          "Realisasi s.d. TW", "Capaian TW %", "Capaian s.d. TW %",
                                          *(f"Realisasi {quarter_label(k)}" for k in range(1, q))))
@@ -233,10 +243,11 @@ def _start_draft(session: Session, actor: Actor, sub: Submission) -> None:
                      after={"state": "draf"}, office_id=sub.round.office_id)
 
 
-def _check_version(label: str, current: int, expected: Optional[int]) -> None:
+def _check_version(session: Session, label: str, current: int, expected: Optional[int], entity: str,
+                   entity_id: Optional[int]) -> None:
+    """Refuse a save made from an older version of the row than the database holds, naming who saved it."""
     if expected is not None and int(expected) != current:
-        raise Conflict(f"{label} baru saja diubah oleh pengguna lain. Simpanan Anda dibatalkan; muat ulang "
-                       "halaman — nilai yang lebih baru akan ditampilkan — lalu ulangi perubahan Anda.")
+        raise audit.stale_save(session, label, entity, entity_id)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -254,7 +265,7 @@ def _bump_version(session: Session, model: type, obj: Any, label: str) -> None:
         update(model).where(model.id == obj.id, model.version == old).values(version=old + 1)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        _check_version(label, -1, old)
+        raise audit.stale_save(session, label, model.__tablename__.rstrip("s"), obj.id)
     obj.version = old + 1
 
 
@@ -271,7 +282,7 @@ def _bump_versions(session: Session, rows: list[Realization], labels: dict[int, 
         .values(version=t.c.version + 1).returning(t.c.id)).scalars())
     for r in rows:
         if r.id not in bumped:
-            _check_version(labels.get(r.indicator_id, "Data"), -1, r.version)
+            raise audit.stale_save(session, labels.get(r.indicator_id, "indikator"), "realization", r.id)
     for r in rows:
         set_committed_value(r, "version", r.version + 1)
 
@@ -318,8 +329,8 @@ def save_entries(session: Session, actor: Actor, submission_id: int, changes: di
         raise InvalidInput("Data belum disimpan. Perbaiki: " + " ".join(problems), problems)
     for ind_id in parsed:
         r = reals.get(ind_id)
-        _check_version(f"{inds[ind_id].code} {inds[ind_id].name}", r.version if r else 0,
-                       expected_versions.get(ind_id))
+        _check_version(session, inds[ind_id].code, r.version if r else 0, expected_versions.get(ind_id),
+                       "realization", r.id if r else None)
     result = SaveResult()
     now = utcnow()
     fields_audited = ["value", *ENTRY_FIELDS.values(), "version"]
@@ -343,7 +354,7 @@ def save_entries(session: Session, actor: Actor, submission_id: int, changes: di
     # One conditional version bump for all existing rows, one flush, one batch of audit rows: a grid
     # save is a handful of round trips, not three per row (PostgreSQL pays each one).
     _bump_versions(session, [r for r, before in changed if before is not None],
-                   {i.id: f"{i.code} {i.name}" for i in inds.values()})
+                   {i.id: i.code for i in inds.values()})
     for r, before in changed:
         if before is None:
             r.version = 1
@@ -386,8 +397,10 @@ def _spent_before(session: Session, sub: Submission, line_ids: list[int]) -> dic
     return {i: Decimal(v or 0) for i, v in rows}
 
 
-def budget_table(session: Session, actor: Actor, submission_id: int) -> pd.DataFrame:
-    """The unit's DPA lines: pagu and spending so far read-only, this quarter's spending editable."""
+def budget_table(session: Session, actor: Actor, submission_id: int, exact: bool = False) -> pd.DataFrame:
+    """The unit's DPA lines: pagu and spending so far read-only, this quarter's spending editable
+    (`exact`: Decimals instead of floats, as in entry_table)."""
+    _f = _exact if exact else _float
     sub = readable_submission(session, actor, submission_id)
     lines = _budget_lines(session, sub)
     before = _spent_before(session, sub, [b.id for b in lines])
@@ -411,6 +424,8 @@ def budget_table(session: Session, actor: Actor, submission_id: int) -> pd.DataF
             "budget_line_id": bl.id,
             "version": br.version if br else 0,
         })
+    if exact:
+        return pd.DataFrame(rows)
     return _numeric(pd.DataFrame(rows), ("Pagu", "Realisasi s.d. TW lalu", "Realisasi TW", "Realisasi s.d. TW",
                                          "Serapan %"))
 
@@ -454,7 +469,8 @@ def save_budget(session: Session, actor: Actor, submission_id: int, changes: dic
         raise InvalidInput("Realisasi anggaran belum disimpan. Perbaiki: " + " ".join(problems), problems)
     for line_id in parsed:
         br = current.get(line_id)
-        _check_version(f"Anggaran {lines[line_id].code}", br.version if br else 0, expected_versions.get(line_id))
+        _check_version(session, f"anggaran {lines[line_id].code}", br.version if br else 0,
+                       expected_versions.get(line_id), "budget_realization", br.id if br else None)
     result = SaveResult()
     for line_id, amount in parsed.items():
         br = current.get(line_id)
@@ -464,7 +480,7 @@ def save_budget(session: Session, actor: Actor, submission_id: int, changes: dic
                                (br.amount is not None and amount is not None and Decimal(br.amount) == amount)):
             continue
         before = audit.snapshot(br, ["amount", "version"]) if br else None
-        label = f"Anggaran {lines[line_id].code}"
+        label = f"anggaran {lines[line_id].code}"
         if br is None:
             br = BudgetRealization(submission_id=sub.id, budget_line_id=line_id, version=1)
             session.add(br)

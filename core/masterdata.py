@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import CheckConstraint, func, select
 from sqlalchemy.orm import Session
 
-from core import audit, clock
+from core import audit, clock, fmt
 from core.actor import ROLE_LABELS, ROLES, Actor
 from core.auth import hash_password, validate_new_password
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -636,8 +636,11 @@ class TargetResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def list_targets(session: Session, office_id: int, year: int) -> pd.DataFrame:
-    """Every active indicator of the office with its target row for the year (empty when none yet)."""
+def list_targets(session: Session, office_id: int, year: int, exact: bool = False) -> pd.DataFrame:
+    """Every active indicator of the office with its target row for the year (empty when none yet).
+
+    Target values are floats (NaN when empty), or with `exact` the Decimals the database holds."""
+    _f = _same if exact else _float
     targets = {t.indicator_id: t for t in session.scalars(
         select(Target).join(Indicator, Target.indicator_id == Indicator.id)
         .where(Indicator.office_id == office_id, Target.year == year))}
@@ -661,14 +664,19 @@ def list_targets(session: Session, office_id: int, year: int) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["indicator_id", "kode", "indikator", "satuan", "akumulasi", "target_id",
                                      "tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk",
                                      "sumber_ra", "selisih_diterima", "peringatan", "versi"])
-    numeric = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4"]
-    df[numeric] = df[numeric].astype("float64")  # an empty cell is NaN (shown blank), never "None"
+    if not exact:
+        numeric = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4"]
+        df[numeric] = df[numeric].astype("float64")  # an empty cell is NaN (shown blank), never "None"
     return df
 
 
-def _f(value: Optional[Decimal]) -> Optional[float]:
+def _float(value: Optional[Decimal]) -> Optional[float]:
     """Decimal → float only for a DataFrame shown in a widget; core logic stays Decimal."""
     return None if value is None else float(value)
+
+
+def _same(value: Optional[Decimal]) -> Optional[Decimal]:
+    return value
 
 
 _KEEP = object()
@@ -696,8 +704,7 @@ def save_target(session: Session, actor: Actor, indicator_id: int, year: int, *,
     t = session.scalar(select(Target).where(Target.indicator_id == ind.id, Target.year == year))
     seen = 0 if t is None else t.version
     if expected_version is not None and expected_version != seen:
-        raise Conflict(f"Target {ind.code} tahun {year} baru saja diubah orang lain. "
-                       "Muat ulang halaman, periksa nilainya, lalu simpan kembali.")
+        raise audit.stale_save(session, f"target {ind.code} tahun {year}", "target", t.id if t else None)
     labels = {"annual": "Target tahunan", "annual_upper": "Batas atas target", "q1": "Target TW I",
               "q2": "Target TW II", "q3": "Target TW III", "q4": "Target TW IV"}
     given = {"annual": annual, "annual_upper": annual_upper, "q1": q1, "q2": q2, "q3": q3, "q4": q4}
@@ -736,15 +743,16 @@ def save_target(session: Session, actor: Actor, indicator_id: int, year: int, *,
 # --- DPA / DPPA budget lines ----------------------------------------------------------------------------
 
 
-def list_budget_lines(session: Session, office_id: int, year: int) -> pd.DataFrame:
+def list_budget_lines(session: Session, office_id: int, year: int, exact: bool = False) -> pd.DataFrame:
+    """The office's DPA lines of a year; pagu as float, or with `exact` as the Decimal the database holds."""
+    _f = _same if exact else _float
     rows = []
     for b in session.scalars(select(BudgetLine).where(BudgetLine.office_id == office_id, BudgetLine.year == year)
                              .order_by(BudgetLine.code)):
         rows.append({"id": b.id, "kode": b.code, "program": b.program, "kegiatan": b.kegiatan,
                      "sub_kegiatan": b.sub_kegiatan, "pagu": _f(b.pagu), "dokumen": b.document,
                      "unit_pemilik_id": b.owner_unit_id, "unit_pemilik": b.owner_unit.name,
-                     "pagu_sebelumnya": ", ".join(f"{h.document} {h.pagu:,.0f}".replace(",", ".")
-                                                  for h in b.pagu_history),
+                     "pagu_sebelumnya": ", ".join(f"{h.document} {fmt.money(h.pagu)}" for h in b.pagu_history),
                      "versi": b.version})
     return pd.DataFrame(rows, columns=["id", "kode", "program", "kegiatan", "sub_kegiatan", "pagu", "dokumen",
                                        "unit_pemilik_id", "unit_pemilik", "pagu_sebelumnya", "versi"])
@@ -798,7 +806,7 @@ def update_budget_line(session: Session, actor: Actor, line_id: int, *, expected
     require(session, actor, "masterdata.manage")
     b = _get(session, BudgetLine, line_id, "Baris anggaran")
     if expected_version is not None and expected_version != b.version:
-        raise Conflict(f"Baris anggaran {b.code} baru saja diubah orang lain. Muat ulang halaman lalu simpan kembali.")
+        raise audit.stale_save(session, f"baris anggaran {b.code}", "budget_line", b.id)
     keys = ("code", "program", "kegiatan", "sub_kegiatan", "pagu", "document", "owner_unit_id")
     unknown = set(fields) - set(keys)
     if unknown:

@@ -2,27 +2,50 @@
 
 import streamlit as st
 
-from core import entry, evidence, fmt, rounds, unit_workbook
+from core import entry, evidence, fmt, review, rounds, unit_workbook
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
+from pages.parts import grid as grids
 
 actor = actor_or_stop("pages/isi_data.py")
 FLASH = "isi_data_flash"
-GEN = "isi_data_gen"  # bumped after each save so the grids re-read the database
+GEN = "isi_data_gen"  # per grid, bumped after its save so it re-reads the database
+DRAWN = "isi_data_drawn"  # (submission id, {grid: widget key}) of the last run
+GRID_LABELS = {"ind": "Realisasi indikator", "bud": "Realisasi anggaran"}
+UPLOADS = "isi_data_uploads"  # bumped after each action, so the uploaders start empty
 
 st.title("Isi Data Kinerja")
 st.caption("Langkah 3 SOP: isi realisasi indikator dan anggaran triwulan unit Anda, lengkapi kendala, "
            "tindak lanjut dan bukti dukung, lalu ajukan sebelum tenggat.")
 if FLASH in st.session_state:
-    kind, message = st.session_state.pop(FLASH)
-    getattr(st, kind)(message)
+    kind, message, details = st.session_state.pop(FLASH)
+    getattr(st, kind)(md(message) if kind == "error" else message)
+    if details:
+        st.markdown("\n".join(f"- {md(p)}" for p in details))
 
 
-def done(message: str, kind: str = "success") -> None:
-    st.session_state[FLASH] = (kind, message)
-    st.session_state[GEN] = st.session_state.get(GEN, 0) + 1
+def unsaved() -> list[str]:
+    """The grids of the last run ("ind", "bud") that hold typed values not saved yet."""
+    _sub, keys = st.session_state.get(DRAWN, (None, {}))
+    return [g for g, key in keys.items() if grids.has_edits(key)]
+
+
+def done(message: str, kind: str = "success", saved: tuple[str, ...] = (), details: tuple[str, ...] = ()) -> None:
+    """Show `message` after a rerun that re-reads the data. The grids in `saved` are reloaded; another grid
+    is reloaded only when it holds no unsaved edits: an upload or an answer never drops what was typed."""
+    keep = [g for g in unsaved() if g not in saved]
+    if keep and kind == "success":
+        kind = "warning"
+        message += (f" Perubahan pada tabel {' dan '.join(GRID_LABELS[g] for g in keep)} belum disimpan; "
+                    "tekan tombol simpannya, atau Ajukan.")
+    gens = st.session_state.setdefault(GEN, {"ind": 0, "bud": 0})
+    for g in gens:
+        if g not in keep:
+            gens[g] += 1
+    st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
+    st.session_state[FLASH] = (kind, message, details)
     st.rerun()
 
 
@@ -42,13 +65,27 @@ if not choices:
 if not any(c.round_open for c in choices):
     st.info("Belum ada pengumpulan data yang berjalan untuk unit kerja Anda. Data dapat diisi setelah Sekretaris "
             "mendistribusikan pengumpulan data; di bawah ini data triwulan sebelumnya (hanya baca).")
+# Opening another collection would drop what was typed in this one's grids: stay on it, and say so.
+_drawn_sub = st.session_state.get(DRAWN, (None, {}))[0]
+_picked = st.session_state.get("isi_data_pilihan")
+if _picked is not None and _drawn_sub is not None and _picked.id != _drawn_sub and unsaved():
+    st.warning(f"Perubahan pada tabel {' dan '.join(GRID_LABELS[g] for g in unsaved())} belum disimpan. "
+               "Simpan atau batalkan dulu sebelum membuka pengumpulan data lain.")
+    st.session_state["isi_data_pilihan"] = next((c for c in choices if c.id == _drawn_sub), choices[0])
+elif _picked is not None and _picked not in choices:  # the same submission, its label changed with its state
+    st.session_state["isi_data_pilihan"] = next((c for c in choices if c.id == _picked.id), choices[0])
 choice = st.selectbox("Pengumpulan data", choices, format_func=lambda c: c.label, key="isi_data_pilihan")
-gen = st.session_state.get(GEN, 0)
+gens = st.session_state.setdefault(GEN, {"ind": 0, "bud": 0})
+grid_key = f"grid_{choice.id}_{gens['ind']}"
+budget_key = f"anggaran_{choice.id}_{gens['bud']}"
 with unit_of_work() as session:
     view = entry.submission_view(session, actor, choice.id)
-    grid = entry.entry_table(session, actor, choice.id)
-    budget = entry.budget_table(session, actor, choice.id)
+    # held while the person edits: saves are checked against the versions on the screen
+    grid = grids.hold("isi_data_indikator", grid_key, entry.entry_table(session, actor, choice.id, exact=True))
+    budget = grids.hold("isi_data_anggaran", budget_key, entry.budget_table(session, actor, choice.id, exact=True))
     files = evidence.list_evidence(session, actor, choice.id)
+st.session_state[DRAWN] = (choice.id, {"ind": grid_key, "bud": budget_key})
+uploads = st.session_state.get(UPLOADS, 0)
 
 # --- state banner ---------------------------------------------------------------------------------
 deadline_text = f"Tenggat: **{view.deadline_label}**"
@@ -81,8 +118,6 @@ with st.container(border=True):
                 done("Disposisi ditandai diterima.")
 
 # --- catatan pemeriksa (A2) ---
-from core import review  # noqa: E402
-
 with unit_of_work() as session:
     review_notes, return_history = review.notes_for_unit(session, actor, view.id)
 if not review_notes.empty or not return_history.empty:
@@ -120,13 +155,15 @@ if view.editable:
                "menyimpan; capaian dan predikat dihitung ulang setelah disimpan.")
 editable_cols = set(entry.ENTRY_EDITABLE) if view.editable else set()
 pen = " ✎" if view.editable else ""  # marks the columns the unit fills
-grid_key = f"grid_{view.id}_{gen}"
+earlier_cols = [c for c in grid.columns if c.startswith("Realisasi TW ")]
+NUMBERS = {"Target tahunan (PK)": 4, "Target TW (RA)": 4, "Realisasi TW": 4, "Realisasi s.d. TW": 4,
+           "Capaian TW %": 2, "Capaian s.d. TW %": 2, **{c: 4 for c in earlier_cols}}
 # The columns a unit fills first, right after what identifies the row; context further right.
 first = ["No", "Kode", "Indikator", "Satuan", "Target TW (RA)", "Realisasi TW", "Capaian TW %", "Predikat",
          "Kendala", "Tindak lanjut", "Alasan tidak diukur", "Catatan", "Bukti"]
 order = first + [c for c in grid.columns if c not in first and c not in entry.HIDDEN]
 st.data_editor(
-    grid,
+    grids.as_text(grid, NUMBERS),
     key=grid_key,
     hide_index=True,
     num_rows="fixed",
@@ -139,13 +176,8 @@ st.data_editor(
         "No": st.column_config.NumberColumn("No", width="small", pinned=True),
         "Kode": st.column_config.TextColumn("Kode", width="small", pinned=True),
         "Indikator": st.column_config.TextColumn("Indikator", width="medium", pinned=True),
-        "Target tahunan (PK)": st.column_config.NumberColumn(format="localized"),
-        "Target TW (RA)": st.column_config.NumberColumn(format="localized"),
-        "Realisasi TW": st.column_config.NumberColumn("Realisasi TW" + pen, min_value=0, format="localized",
-                                                      help="Nilai realisasi triwulan ini"),
-        "Realisasi s.d. TW": st.column_config.NumberColumn(format="localized"),
-        "Capaian TW %": st.column_config.NumberColumn(format="localized"),
-        "Capaian s.d. TW %": st.column_config.NumberColumn(format="localized"),
+        **{c: grids.number_column(c) for c in NUMBERS},
+        "Realisasi TW": grids.number_column("Realisasi TW" + pen, editable=view.editable),
         "Bukti": st.column_config.NumberColumn("Bukti", width="small"),
         "Alasan tidak diukur": st.column_config.TextColumn("Alasan tidak diukur" + pen),
         "Catatan": st.column_config.TextColumn("Catatan" + pen),
@@ -154,68 +186,88 @@ st.data_editor(
     },
     width="stretch",
 )
+ind_names = dict(zip(grid["indicator_id"], grid["Kode"])) if len(grid) else {}
+line_names = dict(zip(budget["budget_line_id"], budget["Kode"])) if len(budget) else {}
 
 
-def rows_changed(key: str, frame, id_col: str) -> tuple[dict, dict]:
-    """edited_rows of an editor as {entity id: {column: value}} and the versions the user saw."""
-    edits = (st.session_state.get(key) or {}).get("edited_rows", {})
-    changes, versions = {}, {}
-    for idx, cols in edits.items():
-        row = frame.iloc[int(idx)]
-        changes[int(row[id_col])] = dict(cols)
-        versions[int(row[id_col])] = int(row["version"])
-    return changes, versions
+def save_grids(which: tuple[str, ...]):
+    """Save the unsaved edits of the grids in `which` ("ind", "bud") in one transaction: all or nothing.
 
-
-def save_grid(key: str, frame, id_col: str, save, saved: str) -> None:
-    """Save the edited rows of one grid with `save` (a core function); `saved` names what was updated.
-
-    A conflict reloads the grid with the other person's values; invalid input lists every problem and keeps
-    what was typed; nothing is saved unless all of it is."""
-    changes, versions = rows_changed(key, frame, id_col)
-    if not changes:
-        st.info("Tidak ada perubahan untuk disimpan.")
-        return
+    Checked against the versions the person saw (held since the grid was drawn): a save over a newer version
+    is refused, naming who saved it, and what was typed is repeated so it is not lost from sight. Invalid
+    input lists every problem and keeps what was typed. Returns {grid: rows changed} for the grids that had
+    edits, or None when the save was refused."""
+    ind, ind_versions = grids.edits(grid_key, grid, "indicator_id") if "ind" in which else ({}, {})
+    bud, bud_versions = grids.edits(budget_key, budget, "budget_line_id") if "bud" in which else ({}, {})
+    changed: dict[str, int] = {}
     try:
         with unit_of_work() as session:
-            result = save(session, actor, view.id, changes, versions)
-        done(saved.format(n=result.changed))
+            if ind:
+                changed["ind"] = entry.save_entries(session, actor, view.id, ind, ind_versions).changed
+            if bud:
+                changed["bud"] = entry.save_budget(session, actor, view.id, bud, bud_versions).changed
     except Conflict as err:
-        done(str(err), kind="error")
+        typed = grids.typed_summary(ind, ind_names) + ("; " if ind and bud else "") + grids.typed_summary(bud, line_names)
+        done(str(err), kind="error", saved=which, details=(f"Yang Anda ketik, belum tersimpan: {typed}",))
     except InvalidInput as err:
         show_problems(err)
+        return None
     except KinerjaError as err:
         st.error(str(err))
+        return None
+    return changed
 
 
-if view.editable and st.button("Simpan draf", type="primary", key="simpan_indikator"):
-    save_grid(grid_key, grid, "indicator_id", entry.save_entries, "Draf disimpan ({n} indikator diperbarui).")
+def grid_buttons(g: str, key: str, label: str, button_key: str, saved: str) -> None:
+    """The save button of one grid (and a way to drop its unsaved edits)."""
+    c1, c2 = st.columns([1, 3])
+    if c1.button(label, type="primary" if g == "ind" else "secondary", key=button_key):
+        if not grids.has_edits(key):
+            st.info("Tidak ada perubahan untuk disimpan.")
+        else:
+            changed = save_grids((g,))
+            if changed is not None:
+                done(saved.format(n=changed.get(g, 0)), saved=(g,))
+    if grids.has_edits(key):
+        c2.caption("Ada perubahan yang belum disimpan.")
+        if c2.button("Batalkan perubahan", key=f"batal_{button_key}"):
+            gens[g] += 1
+            st.rerun()
+
+
+if view.editable:
+    grid_buttons("ind", grid_key, "Simpan draf", "simpan_indikator", "Draf disimpan ({n} indikator diperbarui).")
 
 # --- budget grid --------------------------------------------------------------------------------------
 st.subheader("Realisasi anggaran (DPA)")
 if len(budget):
-    budget_key = f"anggaran_{view.id}_{gen}"
+    BUDGET_NUMBERS = {"Pagu": 2, "Realisasi s.d. TW lalu": 2, "Realisasi TW": 2, "Realisasi s.d. TW": 2,
+                      "Serapan %": 2}
     st.data_editor(
-        budget,
+        grids.as_text(budget, BUDGET_NUMBERS),
         key=budget_key,
         hide_index=True,
         num_rows="fixed",
         placeholder="–",
+        column_order=["Kode", "Sub kegiatan", "Pagu", "Realisasi s.d. TW lalu", "Realisasi TW", "Realisasi s.d. TW",
+                      "Serapan %", "Program", "Kegiatan"],
         disabled=[c for c in budget.columns if not (view.editable and c in entry.BUDGET_EDITABLE)],
         column_config={
             "budget_line_id": None,
             "version": None,
-            "Pagu": st.column_config.NumberColumn("Pagu (Rp)", format="localized"),
-            "Realisasi s.d. TW lalu": st.column_config.NumberColumn("Realisasi s.d. TW lalu (Rp)", format="localized"),
-            "Realisasi TW": st.column_config.NumberColumn("Realisasi TW (Rp)" + pen, min_value=0, format="localized"),
-            "Realisasi s.d. TW": st.column_config.NumberColumn("Realisasi s.d. TW (Rp)", format="localized"),
-            "Serapan %": st.column_config.NumberColumn(format="localized"),
+            "Kode": st.column_config.TextColumn("Kode", width="small", pinned=True),
+            "Sub kegiatan": st.column_config.TextColumn("Sub kegiatan", width="medium", pinned=True),
+            "Pagu": grids.number_column("Pagu (Rp)"),
+            "Realisasi s.d. TW lalu": grids.number_column("Realisasi s.d. TW lalu (Rp)"),
+            "Realisasi TW": grids.number_column("Realisasi TW (Rp)" + pen, editable=view.editable),
+            "Realisasi s.d. TW": grids.number_column("Realisasi s.d. TW (Rp)"),
+            "Serapan %": grids.number_column("Serapan %"),
         },
         width="stretch",
     )
-    if view.editable and st.button("Simpan realisasi anggaran", key="simpan_anggaran"):
-        save_grid(budget_key, budget, "budget_line_id", entry.save_budget,
-                  "Realisasi anggaran disimpan ({n} baris diperbarui).")
+    if view.editable:
+        grid_buttons("bud", budget_key, "Simpan realisasi anggaran", "simpan_anggaran",
+                     "Realisasi anggaran disimpan ({n} baris diperbarui).")
 else:
     st.caption("Unit ini tidak memiliki baris DPA pada tahun ini.")
 
@@ -224,7 +276,7 @@ st.subheader("Bukti dukung")
 targets = {int(r["indicator_id"]): f"{r['Kode']} {r['Indikator']}" for _, r in grid.iterrows()}
 targets[None] = "Umum (seluruh data unit)"
 if view.editable:
-    with st.form(f"unggah_{view.id}_{gen}", clear_on_submit=True):
+    with st.form(f"unggah_{view.id}", clear_on_submit=True):
         target = st.selectbox("Bukti untuk indikator", list(targets), format_func=targets.get)
         upload = st.file_uploader(f"Berkas ({evidence.ALLOWED_LABEL}, paling besar {evidence.max_upload_mb()} MB)",
                                   type=evidence.UPLOAD_TYPES, max_upload_size=evidence.max_upload_mb())
@@ -279,7 +331,7 @@ st.download_button("Unduh lembar kerja (.xlsx)", data=lambda: workbook_bytes(vie
                    key=f"unduh_lembar_{view.id}")
 if view.editable:
     book_upload = st.file_uploader("Unggah lembar kerja yang sudah diisi (.xlsx)", type=["xlsx"],
-                                   key=f"lembar_{view.id}_{gen}")
+                                   key=f"lembar_{view.id}_{uploads}")
     book_preview = None
     if book_upload is not None:
         with shown_errors():
@@ -296,6 +348,10 @@ if view.editable:
             st.info("Lembar kerja ini sama dengan data yang tersimpan; tidak ada yang perlu diterapkan.")
         if st.button("Terapkan", type="primary", disabled=not book_preview.ok or not book_preview.count,
                      key=f"terapkan_lembar_{view.id}"):
+            if unsaved():
+                st.error(f"Perubahan pada tabel {' dan '.join(GRID_LABELS[g] for g in unsaved())} belum disimpan. "
+                         "Simpan atau batalkan dulu, lalu terapkan lembar kerja.")
+                st.stop()
             try:
                 with unit_of_work() as session:
                     applied = unit_workbook.apply_unit_workbook(session, actor, view.id, book_upload.getvalue())
@@ -309,13 +365,24 @@ if view.editable:
 # --- Ajukan ---------------------------------------------------------------------------------------------
 if view.editable:
     st.subheader("Ajukan")
-    st.caption("Simpan dulu perubahan Anda. Setelah diajukan, data terkunci sampai diperiksa.")
+    st.caption("Perubahan yang belum disimpan pada tabel di atas ikut disimpan saat Anda menekan Ajukan. Setelah "
+               "diajukan, data terkunci sampai diperiksa.")
     if st.button("Ajukan", type="primary", key="ajukan"):
-        try:
-            with unit_of_work() as session:
-                entry.submit(session, actor, view.id)
-            done("Data kinerja diajukan. Terima kasih; data kini terkunci untuk diperiksa.")
-        except InvalidInput as err:
-            show_problems(err)
-        except KinerjaError as err:
-            st.error(str(err))
+        pending = tuple(unsaved())
+        changed = save_grids(pending) if pending else {}
+        if changed is not None:
+            try:
+                with unit_of_work() as session:
+                    entry.submit(session, actor, view.id)
+                done("Data kinerja diajukan. Terima kasih; data kini terkunci untuk diperiksa.", saved=pending)
+            except InvalidInput as err:
+                if not pending:
+                    show_problems(err)
+                else:  # the typed values are saved as a draft: reload the grids, then list what is missing
+                    done("Perubahan tabel disimpan sebagai draf, tetapi data belum dapat diajukan. " + err.message,
+                         kind="error", saved=pending, details=tuple(err.problems))
+            except KinerjaError as err:
+                if pending:
+                    done(f"Perubahan tabel disimpan sebagai draf, tetapi data belum dapat diajukan: {err}",
+                         kind="error", saved=pending)
+                st.error(str(err))

@@ -213,7 +213,7 @@ def test_target_mismatch_is_a_warning_the_admin_must_accept(session, actors):
     assert res.saved and t.mismatch_accepted and t.q4 == Decimal("200")
     res = md.save_target(session, admin, ind.id, 2027, q4="250", expected_version=1)
     assert res.saved and not t.mismatch_accepted and t.version == 2
-    with pytest.raises(Conflict, match="diubah orang lain"):
+    with pytest.raises(Conflict, match="sudah diubah oleh .* tidak ada yang tertimpa"):
         md.save_target(session, admin, ind.id, 2027, q4="251", expected_version=1)
     actions = session.scalars(select(AuditLog.action).where(AuditLog.entity == "target")).all()
     assert actions == ["target.create", "target.update"]

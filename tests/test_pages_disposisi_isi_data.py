@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core import entry, rounds
@@ -172,7 +174,7 @@ def test_saved_values_are_shown_after_reload(sqlite_url):
     at = logged_in("kabid_lattas", "pages/isi_data.py")
     assert not at.exception
     grid = at.dataframe[0].value.set_index("Kode")
-    assert grid.loc["IK-03", "Realisasi TW"] == 171.0 and grid.loc["IK-03", "Catatan"] == "Data Disnaker."
+    assert grid.loc["IK-03", "Realisasi TW"] == "171" and grid.loc["IK-03", "Catatan"] == "Data Disnaker."
     assert "Status: **Draf**" in texts(at)
 
 
@@ -182,12 +184,87 @@ def test_save_draft_applies_the_edited_rows_of_the_grid(sqlite_url):
     at = logged_in("kabid_lattas", "pages/isi_data.py")
     key = f"grid_{sub_id}_0"
     # AppTest cannot type into st.data_editor: give the editor the state a browser edit would produce.
-    at.session_state[key] = {"edited_rows": {2: {"Realisasi TW": 150}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {2: {"Realisasi TW": "1.250"}}, "added_rows": [], "deleted_rows": []}
     button(at, "Simpan draf").click().run()
     assert not at.exception
     assert "Draf disimpan (1 indikator diperbarui)" in texts(at)
     grid = at.dataframe[0].value.set_index("Kode")
-    assert grid.loc["IK-03", "Realisasi TW"] == 150.0 and grid.loc["IK-03", "version"] == 1
+    assert grid.loc["IK-03", "Realisasi TW"] == "1.250" and grid.loc["IK-03", "version"] == 1
+    assert realisation(sqlite_url, sub_id, "IK-03") == Decimal("1250")
+
+
+def realisation(url, sub_id, code):
+    from db.models import Indicator, Realization
+
+    with unit_of_work(url) as s:
+        return s.scalar(select(Realization.value).join(Indicator, Indicator.id == Realization.indicator_id)
+                        .where(Realization.submission_id == sub_id, Indicator.code == code))
+
+
+def edit(at, key, rows):
+    """The state a browser edit of st.data_editor produces (AppTest cannot type into the canvas grid)."""
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+
+
+def test_numbers_are_read_the_indonesian_way_and_english_habits_are_refused_with_nothing_saved(sqlite_url):
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    edit(at, f"grid_{sub_id}_0", {2: {"Realisasi TW": "73,5"}, 3: {"Realisasi TW": "40.5"}})
+    button(at, "Simpan draf").click().run()
+    shown = texts(at)
+    assert "'40.5' tidak dibaca" in shown and "Tulis 40,5 bila itu yang Anda maksud." in shown
+    assert realisation(sqlite_url, sub_id, "IK-03") is None  # nothing of that save written
+    # what was typed stays in the grid to be fixed
+    assert at.session_state[f"grid_{sub_id}_0"]["edited_rows"][3] == {"Realisasi TW": "40.5"}
+    edit(at, f"grid_{sub_id}_0", {2: {"Realisasi TW": "73,5"}, 3: {"Realisasi TW": "40,5"}})
+    button(at, "Simpan draf").click().run()
+    assert "Draf disimpan (2 indikator diperbarui)" in texts(at)
+    assert realisation(sqlite_url, sub_id, "IK-03") == Decimal("73.5")
+    assert realisation(sqlite_url, sub_id, "IK-04") == Decimal("40.5")
+
+
+def test_a_stale_grid_cannot_overwrite_a_newer_save_and_says_who_saved(sqlite_url):
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")  # this browser drew the grid at version 0
+    kabid = actor(sqlite_url, "kabid_lattas")
+    with unit_of_work(sqlite_url) as s:  # another browser of the unit saves first
+        ids = dict(zip(*(lambda g: (g["Kode"], g["indicator_id"]))(entry.entry_table(s, kabid, sub_id))))
+        entry.save_entries(s, kabid, sub_id, {ids["IK-03"]: {"Realisasi TW": "11"}}, {ids["IK-03"]: 0})
+    edit(at, f"grid_{sub_id}_0", {2: {"Realisasi TW": "22"}})
+    at.run()  # the rerun that the edit itself causes: the grid the person saw is kept
+    button(at, "Simpan draf").click().run()
+    shown = texts(at)
+    assert "Data IK-03 sudah diubah oleh" in shown and "tidak ada yang tertimpa" in shown
+    assert "Yang Anda ketik, belum tersimpan: IK-03 Realisasi TW: 22" in shown
+    assert realisation(sqlite_url, sub_id, "IK-03") == Decimal("11")
+    grid = at.dataframe[0].value.set_index("Kode")  # reloaded with the newer value
+    assert grid.loc["IK-03", "Realisasi TW"] == "11"
+
+
+def test_ajukan_saves_unsaved_grid_edits_first(sqlite_url):
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    edit(at, f"grid_{sub_id}_0", {2: {"Realisasi TW": "1.250"}})
+    button(at, "Ajukan").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Perubahan tabel disimpan sebagai draf, tetapi data belum dapat diajukan." in shown
+    assert realisation(sqlite_url, sub_id, "IK-03") == Decimal("1250")
+
+
+def test_an_answer_or_upload_keeps_unsaved_grid_edits(sqlite_url):
+    distributed(sqlite_url)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    sub_key = at.session_state["isi_data_drawn"][1]["ind"]
+    edit(at, sub_key, {2: {"Realisasi TW": "12,5"}})
+    at.run()
+    button(at, "Tandai disposisi diterima").click().run()
+    shown = texts(at)
+    assert "Disposisi ditandai diterima." in shown and "belum disimpan" in shown
+    assert at.session_state[sub_key]["edited_rows"] == {2: {"Realisasi TW": "12,5"}}
 
 
 def test_ajukan_lists_every_problem(sqlite_url):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -23,6 +24,7 @@ from db.models import (
     SopStep,
     StepRecord,
     Submission,
+    User,
 )
 from tests.conftest import TODAY
 
@@ -302,7 +304,9 @@ def test_stale_version_is_a_conflict_and_the_newer_value_stays(session, actors):
     kabid = actors["kabid_lattas"]
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
-    with pytest.raises(Conflict, match="IK-04 .*nilai yang lebih baru akan ditampilkan"):
+    name = session.scalar(select(User.full_name).where(User.username == "kabid_lattas"))
+    with pytest.raises(Conflict, match=f"^Data IK-04 sudah diubah oleh {re.escape(name)} pada .* WIB .*"
+                                       "tidak ada yang tertimpa; muat ulang lalu ulangi"):
         entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 0})
     grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")
     assert grid.loc["IK-04", "Realisasi TW"] == 60.0
