@@ -5,11 +5,13 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from core import clock, fmt
+from core import clock, fmt, markup
 from core import masterdata as md
 from core.actor import ROLE_LABELS, ROLES
+from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
+from pages.parts import grid as grids
 
 actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
@@ -41,12 +43,33 @@ def action(message: str) -> Iterator:
 
 if st.session_state.get("flash"):
     st.success(st.session_state.pop("flash"))
+if st.session_state.get("flash_error"):
+    st.error(st.session_state.pop("flash_error"))
+GENS = st.session_state.setdefault("data_induk_gen", {"target": 0, "dpa": 0})
+
+
+def grid_save(family: str, typed: str, call):
+    """One save of a grid (`call(session)`); a save over a newer version reloads the grid with the newer
+    values, says who saved them and repeats what was typed (nothing is overwritten). None when refused."""
+    try:
+        with unit_of_work() as session:
+            return call(session)
+    except Conflict as err:
+        GENS[family] += 1
+        st.session_state["flash_error"] = f"{err} Yang Anda ketik, belum tersimpan: {typed}"
+        st.rerun()
+    except KinerjaError as err:
+        st.error(markup.md(str(err)))
+    return None
+
+
+def saved(family: str, message: str) -> None:
+    GENS[family] += 1
+    st.session_state["flash"] = message
+    st.rerun()
+
 
 tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP"])
-
-
-def edited_rows(key: str) -> dict:
-    return (st.session_state.get(key) or {}).get("edited_rows", {})
 
 
 # --- Unit kerja ------------------------------------------------------------------------------------------
@@ -244,18 +267,21 @@ with tabs[3]:
     st.caption("Target tahunan dari Perjanjian Kinerja (PK) dan target triwulan dari Rencana Aksi (RA). "
                "Indikator kumulatif: TW I + … + TW IV = target tahunan; nilai terakhir: TW IV = target tahunan; "
                "rata-rata: rerata TW I–IV = target tahunan.")
+    key = f"target_editor_{year}_{GENS['target']}"
     with unit_of_work() as session:
-        targets = md.list_targets(session, office_id, int(year))
-    key = f"target_editor_{year}"
+        targets = grids.hold("data_induk_target", key, md.list_targets(session, office_id, int(year), exact=True))
     editable = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk", "sumber_ra"]
-    num = {c: st.column_config.NumberColumn(label, min_value=0, format="localized")
+    numbers = {"tahunan": 4, "batas_atas": 4, "tw1": 4, "tw2": 4, "tw3": 4, "tw4": 4}
+    num = {c: grids.number_column(label, editable=True)
            for c, label in (("tahunan", "Target tahunan (PK)"), ("batas_atas", "Batas atas"), ("tw1", "TW I"),
                             ("tw2", "TW II"), ("tw3", "TW III"), ("tw4", "TW IV"))}
     st.data_editor(
-        targets.assign(akumulasi=targets["akumulasi"].map(md.COMBINE_LABELS)), key=key, hide_index=True,
-        width="stretch", disabled=[c for c in targets.columns if c not in editable],
+        grids.as_text(targets.assign(akumulasi=targets["akumulasi"].map(md.COMBINE_LABELS)), numbers), key=key,
+        hide_index=True, num_rows="fixed", width="stretch", disabled=[c for c in targets.columns if c not in editable],
         column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "selisih_diterima", "peringatan"],
-        column_config={"kode": "Kode", "indikator": "Indikator", "satuan": "Satuan", "akumulasi": "Akumulasi",
+        column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
+                       "indikator": st.column_config.TextColumn("Indikator", pinned=True, width="medium"),
+                       "satuan": "Satuan", "akumulasi": "Akumulasi",
                        "sumber_pk": "Sumber PK", "sumber_ra": "Sumber RA",
                        "selisih_diterima": st.column_config.CheckboxColumn("Selisih diterima"),
                        "peringatan": "Peringatan", **num},
@@ -263,26 +289,21 @@ with tabs[3]:
     accept = st.checkbox("Terima selisih target (simpan walaupun target triwulan tidak cocok dengan target tahunan)",
                          key="terima_selisih")
     if st.button("Simpan target", type="primary", key="simpan_target"):
-        rows = edited_rows(key)
-        changes = {int(targets.iloc[i]["indicator_id"]): cols for i, cols in rows.items()}
-        versions = {int(targets.iloc[i]["indicator_id"]): int(targets.iloc[i]["versi"]) for i in rows}
-        result = None
+        changes, versions = grids.edits(key, targets, "indicator_id", "versi")
+        names = dict(zip(targets["indicator_id"], targets["kode"]))
         if not changes:
             st.info("Tidak ada perubahan untuk disimpan.")
         else:
-            with shown_errors():
-                with unit_of_work() as session:
-                    result = md.save_targets(session, actor, int(year), changes, versions, accept_mismatch=accept)
-        if result is not None and result.saved:
-            st.session_state.pop(key, None)
-            st.session_state["flash"] = "Target disimpan." + (
-                " Selisih diterima: " + " ".join(result.warnings) if result.warnings else "")
-            st.rerun()
-        elif result is not None:
-            st.warning("Target belum disimpan karena target triwulan tidak cocok dengan target tahunan:")
-            for w in result.warnings:
-                st.warning(w)
-            st.info("Perbaiki angkanya, atau centang 'Terima selisih target' lalu simpan lagi.")
+            result = grid_save("target", grids.typed_summary(changes, names), lambda session: md.save_targets(
+                session, actor, int(year), changes, versions, accept_mismatch=accept))
+            if result is not None and result.saved:
+                saved("target", "Target disimpan." + (
+                    " Selisih diterima: " + " ".join(result.warnings) if result.warnings else ""))
+            elif result is not None:
+                st.warning("Target belum disimpan karena target triwulan tidak cocok dengan target tahunan:")
+                for w in result.warnings:
+                    st.warning(w)
+                st.info("Perbaiki angkanya, atau centang 'Terima selisih target' lalu simpan lagi.")
     flagged = targets[targets["peringatan"] != ""]
     for _, r in flagged.iterrows():
         (st.info if r["selisih_diterima"] else st.warning)(
@@ -291,32 +312,34 @@ with tabs[3]:
 # --- Anggaran DPA ----------------------------------------------------------------------------------------
 with tabs[4]:
     b_year = st.number_input("Tahun anggaran", 2000, 2100, clock.today().year, step=1, key="dpa_tahun")
+    b_key = f"dpa_editor_{b_year}_{GENS['dpa']}"
     with unit_of_work() as session:
-        lines = md.list_budget_lines(session, office_id, int(b_year))
+        lines = grids.hold("data_induk_dpa", b_key, md.list_budget_lines(session, office_id, int(b_year), exact=True))
     st.caption(f"{len(lines)} baris, total pagu {fmt.money(sum(lines['pagu']) if len(lines) else 0)}. "
                "Mengubah pagu dengan dokumen DPPA menyimpan pagu sebelumnya di riwayat.")
-    b_key = f"dpa_editor_{b_year}"
     b_edit = ["program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id"]
     st.data_editor(
-        lines, key=b_key, hide_index=True, width="stretch",
+        grids.as_text(lines, {"pagu": 2}), key=b_key, hide_index=True, num_rows="fixed", width="stretch",
         disabled=[c for c in lines.columns if c not in b_edit],
         column_order=["kode", "program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id",
                       "pagu_sebelumnya"],
-        column_config={"kode": "Kode rekening", "program": "Program", "kegiatan": "Kegiatan",
-                       "sub_kegiatan": "Sub kegiatan",
-                       "pagu": st.column_config.NumberColumn("Pagu (Rp)", min_value=0, format="localized"),
+        column_config={"kode": st.column_config.TextColumn("Kode rekening", pinned=True), "program": "Program",
+                       "kegiatan": "Kegiatan", "sub_kegiatan": "Sub kegiatan",
+                       "pagu": grids.number_column("Pagu (Rp)", editable=True),
                        "dokumen": st.column_config.SelectboxColumn("Dokumen", options=list(md.DOCUMENTS)),
                        "unit_pemilik_id": st.column_config.SelectboxColumn(
                            "Unit pemilik", options=list(unit_names), format_func=lambda i: all_units.get(i, i)),
                        "pagu_sebelumnya": "Pagu sebelumnya"},
     )
     if st.button("Simpan anggaran", type="primary", key="simpan_dpa"):
-        rows = edited_rows(b_key)
-        changes = {int(lines.iloc[i]["id"]): cols for i, cols in rows.items()}
-        versions = {int(lines.iloc[i]["id"]): int(lines.iloc[i]["versi"]) for i in rows}
-        with action(f"{len(changes)} baris anggaran disimpan.") as session:
-            md.save_budget_lines(session, actor, changes, versions)
-            st.session_state.pop(b_key, None)
+        changes, versions = grids.edits(b_key, lines, "id", "versi")
+        if not changes:
+            st.info("Tidak ada perubahan untuk disimpan.")
+        else:
+            n = grid_save("dpa", grids.typed_summary(changes, dict(zip(lines["id"], lines["kode"]))),
+                          lambda session: md.save_budget_lines(session, actor, changes, versions))
+            if n is not None:
+                saved("dpa", f"{len(changes)} baris anggaran disimpan.")
     with st.expander("Tambah baris anggaran"), st.form("dpa_baru", clear_on_submit=True):
         d_code = st.text_input("Kode rekening", placeholder="2.07.03.2.01.0001")
         d_prog = st.text_input("Program")

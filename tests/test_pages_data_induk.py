@@ -101,3 +101,46 @@ def test_admin_opens_import_page_with_template_download(sqlite_url):
     assert not at.exception, at.exception
     assert "Impor Excel" in texts(at)
     assert "Siapkan tahun baru" in texts(at)
+
+
+def _target_row(at, code):
+    year = at.number_input(key="target_tahun").value
+    key = f"target_editor_{year}_0"
+    frame = at.session_state["_grid_held"]["data_induk_target"][1]
+    return key, year, int(frame.index[frame["kode"] == code][0]), int(frame.loc[frame["kode"] == code,
+                                                                                 "indicator_id"].iloc[0])
+
+
+def test_admin_types_targets_the_indonesian_way(sqlite_url):
+    from db.models import Target
+
+    at = logged_in("admin", "pages/data_induk.py")
+    key, year, row, ind = _target_row(at, "IK-04")
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.250"}}, "added_rows": [], "deleted_rows": []}
+    at.checkbox(key="terima_selisih").check()
+    at.button(key="simpan_target").click().run()
+    assert not at.exception, at.exception
+    assert "Target disimpan." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == 1250
+    shown_grid = next(d.value for d in at.dataframe if "tw4" in d.value.columns)
+    assert "1.250" in set(shown_grid["tw4"])  # shown as typed, whatever the browser's locale
+
+
+def test_a_stale_target_grid_is_refused_and_the_newer_target_stays(sqlite_url):
+    from core import masterdata as md
+    from db.models import Target
+
+    at = logged_in("admin", "pages/data_induk.py")  # drawn at the targets' current versions
+    key, year, row, ind = _target_row(at, "IK-04")
+    with unit_of_work(sqlite_url) as s:  # the other administrator saves first
+        admin = actor_for(s, "admin")
+        md.save_target(s, admin, ind, year, q4="77", accept_mismatch=True)
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "88"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.checkbox(key="terima_selisih").check()
+    at.button(key="simpan_target").click().run()
+    shown = texts(at)
+    assert "sudah diubah oleh" in shown and "Yang Anda ketik, belum tersimpan: IK-04 tw4: 88" in shown
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == 77
