@@ -37,24 +37,36 @@ def _die_with_parent() -> None:
         pass
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def need_chromium() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"Chromium tidak ditemukan di {CHROMIUM}: .ci/run harus memasangnya.")
         pytest.skip(f"Chromium tidak ditemukan di {CHROMIUM}")
-    data = tmp_path_factory.mktemp("e2e-data")
-    port = _free_port()
-    env = dict(os.environ, KINERJA_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'kinerja.db'}",
-               KINERJA_AUTO_SEED="1", KINERJA_WARM_CACHES="1")  # as users' servers run
+
+
+def server_env(data: Path) -> dict[str, str]:
+    return dict(os.environ, KINERJA_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'kinerja.db'}",
+                KINERJA_AUTO_SEED="1", KINERJA_WARM_CACHES="1")  # as users' servers run
+
+
+def seed_demo(data: Path) -> str:
+    """The demo office in a new SQLite database under `data`; its URL."""
+    env = server_env(data)
     subprocess.run([sys.executable, "-m", "db.seed", "--demo"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
+    return env["DATABASE_URL"]
+
+
+def serve(data: Path):
+    """Serve the app on the database under `data` (seeded first) until the generator is closed; yields the URL."""
+    seed_demo(data)
+    port = _free_port()
     log = open(data / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        cwd=ROOT, env=server_env(data), stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -81,6 +93,23 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def app_data(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("e2e-data")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data):
+    need_chromium()
+    yield from serve(app_data)
+
+
+@pytest.fixture(scope="session")
+def app_db(app_data, app_url) -> str:
+    """The SQLAlchemy URL of the database the journey's server uses: what the tests check the browser did to."""
+    return f"sqlite:///{app_data / 'kinerja.db'}"
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -94,9 +123,9 @@ def browser():
         b.close()
 
 
-def new_context(browser):
-    """One person's browser: own cookies, an office-monitor viewport, Indonesian locale."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="id-ID", accept_downloads=True)
+def new_context(browser, locale: str = "id-ID"):
+    """One person's browser: own cookies, an office-monitor viewport, Indonesian locale (or `locale`)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale, accept_downloads=True)
     ctx.set_default_timeout(30_000)
     return ctx
 
