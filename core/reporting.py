@@ -75,6 +75,9 @@ FIELD_LABELS = {
     "tindak_lanjut": "Tindak lanjut", "program": "Program", "kegiatan": "Kegiatan",
     "sub_kegiatan": "Sub kegiatan", "pagu": "Pagu", "serapan_tw": "Serapan TW (%)",
     "serapan_ytd": "Serapan s.d. TW (%)", "alasan_tidak_diukur": "Alasan tidak diukur",
+    # shown in the differences between versions only (never a correction's Kolom)
+    "sasaran_code": "Kode sasaran", "iku": "IKU", "polarity": "Polaritas", "combine": "Penggabungan triwulan",
+    "capaian_tw_reason": "Keterangan capaian TW",
 }
 
 
