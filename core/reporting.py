@@ -600,7 +600,8 @@ def add_correction(session: Session, actor: Actor, report_id: int, line_key: str
     if line is None:
         raise InvalidInput(f"Baris '{line_key}' tidak ada dalam laporan ini. Pilih baris dari daftar.")
     field = (field or "").strip()
-    if field and (field not in line or field in FIXED_FIELDS or field not in FIELD_LABELS):
+    if field and (field not in line or field in FIXED_FIELDS or field not in FIELD_LABELS
+                  or field.endswith("_reason")):
         raise InvalidInput(f"Kolom '{field}' tidak ada pada baris ini. Pilih kolom dari daftar.")
     note = (note or "").strip()
     if not note:
@@ -626,7 +627,8 @@ def _amend_all(session: Session, actor: Actor, rnd: CollectionRound,
     value that changed since the line was read is caught; then amend the rows in order (the last of two
     corrections of one field wins). Returns the number of rows amended."""
     resolved = []
-    problems = []
+    problems: list[str] = []
+    stale: list[str] = []
     for line, field, value, reason in changes:
         try:
             am = _resolve(session, rnd, line, field, value)
@@ -634,13 +636,16 @@ def _amend_all(session: Session, actor: Actor, rnd: CollectionRound,
             problems.append(err.message)
             continue
         if not _same_value(_current(am), line.get(field)):
-            problems.append(f"Data {am.label} ({FIELD_LABELS.get(field, field)}) sudah berubah sejak koreksi "
-                            f"dicatat: laporan menunjukkan {display_value(field, line.get(field), line['type'])}, "
-                            f"data sekarang {display_value(field, _current(am), line['type'])}.")
+            stale.append(f"Data {am.label} ({FIELD_LABELS.get(field, field)}) sudah berubah sejak koreksi dicatat: "
+                         f"laporan menunjukkan {display_value(field, line.get(field), line['type'])}, data sekarang "
+                         f"{display_value(field, _current(am), line['type'])}.")
             continue
         resolved.append((am, reason))
     if problems:
         raise InvalidInput("Koreksi belum diterapkan. " + " ".join(problems), problems)
+    if stale:
+        raise Conflict("Koreksi belum diterapkan. " + " ".join(stale) + " Susun versi baru dari data lalu catat "
+                       "ulang koreksinya bila masih perlu.")
     for am, reason in resolved:
         _amend(session, actor, rnd, am, reason)
     session.flush()
