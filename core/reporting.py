@@ -1,6 +1,9 @@
 """SOP steps 5–9: compile the draft, disseminate it, correct it in versions, hand it over, document it.
 
-Every report is a new version (draf → koreksi … → final); nothing is overwritten. Documenting a round
+Every report is a new version (draf → koreksi … → final); nothing is overwritten. A correction changes
+the data, not only the report: applying it writes the proposed value into the unit's Realization /
+BudgetRealization, and every version is built from the data (report_doc.report_lines), so the report,
+Rekap & Unduh and the archive's data snapshot always agree. Documenting a round
 (step 9) writes one archive bundle per final version — report files, a data snapshot, the evidence
 files and the round's history, with a manifest of SHA-256 checksums — and closes the round, after
 which its data is read-only. A later correction is a reissue: a new final version with its own
