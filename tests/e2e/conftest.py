@@ -38,12 +38,24 @@ def _die_with_parent() -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_data_dir(tmp_path_factory) -> Path:
+    """The test server's data folder (its SQLite database, uploads, archives)."""
+    return tmp_path_factory.mktemp("e2e-data")
+
+
+@pytest.fixture(scope="session")
+def app_database_url(app_url, app_data_dir) -> str:
+    """The test server's database, for a journey to check what the browser's actions stored."""
+    return f"sqlite:///{app_data_dir / 'kinerja.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"Chromium tidak ditemukan di {CHROMIUM}: .ci/run harus memasangnya.")
         pytest.skip(f"Chromium tidak ditemukan di {CHROMIUM}")
-    data = tmp_path_factory.mktemp("e2e-data")
+    data = app_data_dir
     port = _free_port()
     env = dict(os.environ, KINERJA_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'kinerja.db'}",
                KINERJA_AUTO_SEED="1", KINERJA_WARM_CACHES="1")  # as users' servers run
