@@ -1,6 +1,9 @@
 """SOP steps 5–9: compile the draft, disseminate it, correct it in versions, hand it over, document it.
 
-Every report is a new version (draf → koreksi … → final); nothing is overwritten. Documenting a round
+Every report is a new version (draf → koreksi … → final); nothing is overwritten. A correction changes
+the data, not only the report: applying it writes the proposed value into the unit's Realization /
+BudgetRealization, and every version is built from the data (report_doc.report_lines), so the report,
+Rekap & Unduh and the archive's data snapshot always agree. Documenting a round
 (step 9) writes one archive bundle per final version — report files, a data snapshot, the evidence
 files and the round's history, with a manifest of SHA-256 checksums — and closes the round, after
 which its data is read-only. A later correction is a reissue: a new final version with its own
@@ -22,23 +25,33 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import achievement as ach
 from core import audit, fmt, workflow
 from core.actor import Actor
 from core.config import get_settings
+from core.entry import (
+    _spent_before,  # the entry grid's pagu rule, one definition
+    readable_submission,
+)
 from core.errors import Conflict, InvalidInput, NotFound
-from core.parsing import parse_number
+from core.parsing import parse_number, parse_text
 from core.permissions import require
-from core.report_doc import build_report, report_lines
+from core.report_doc import build_report
 from core.review import ensure_same_office
 from db.models import (
     Archive,
+    AuditLog,
+    BudgetLine,
+    BudgetRealization,
     CollectionRound,
     Correction,
     Indicator,
+    Realization,
     Report,
     ReportFile,
     Review,
@@ -65,6 +78,9 @@ FIELD_LABELS = {
     "tindak_lanjut": "Tindak lanjut", "program": "Program", "kegiatan": "Kegiatan",
     "sub_kegiatan": "Sub kegiatan", "pagu": "Pagu", "serapan_tw": "Serapan TW (%)",
     "serapan_ytd": "Serapan s.d. TW (%)", "alasan_tidak_diukur": "Alasan tidak diukur",
+    # shown in the differences between versions only (never a correction's Kolom)
+    "sasaran_code": "Kode sasaran", "iku": "IKU", "polarity": "Polaritas", "combine": "Penggabungan triwulan",
+    "capaian_tw_reason": "Keterangan capaian TW",
 }
 
 
@@ -227,19 +243,19 @@ def lines_table(session: Session, report_id: int) -> pd.DataFrame:
 
 
 def line_fields(session: Session, report_id: int, line_key: str) -> list[str]:
-    """The fields of one line a correction may point at."""
+    """The fields of one line whose value a correction can change (the unit's entered data)."""
     rep = get_report(session, report_id)
     line = next((ln for ln in rep.lines if ln.get("key") == line_key), None)
     if line is None:
         return []
-    return [k for k in line if k not in FIXED_FIELDS and not k.endswith("_reason")]
+    return correctable_fields(line)
 
 
-def proposed_label(value: str) -> str:
+def proposed_label(value: str, field: str = "realisasi_tw") -> str:
     """A proposed value as the report shows numbers (3,9; 1.250,5), or what an empty one means."""
     if not value:
         return "(dihitung ulang dari data unit)"
-    d = ach.to_decimal(value)
+    d = ach.to_decimal(value) if field in NUMERIC_FIELDS else None
     if d is None:
         return value
     return fmt.number(d, max(0, -d.as_tuple().exponent))
@@ -261,11 +277,80 @@ def corrections_table(session: Session, round_id: int) -> pd.DataFrame:
             "applied_in_version": applied.version if applied else None,
             "field_label": FIELD_LABELS.get(c.field, c.field) if c.field else "(seluruh baris)",
             "status_label": f"Diterapkan pada versi {applied.version}" if applied else "Terbuka",
-            "proposed_label": proposed_label(c.proposed_value),
+            "proposed_label": proposed_label(c.proposed_value, c.field),
         })
     return pd.DataFrame(rows, columns=["correction_id", "report_version", "line_key", "field", "note",
                                        "proposed_value", "author", "created_at", "resolved", "applied_in_version",
                                        "field_label", "status_label", "proposed_label"])
+
+
+@dataclass(frozen=True)
+class CorrectedValue:
+    """One value of a unit's data that a correction (step 7, or a reissue) changed, for the unit to see."""
+
+    kind: str  # indikator / anggaran
+    code: str  # indicator code or budget line code
+    name: str
+    field: str
+    field_label: str
+    before: str  # Indonesian-formatted (3,71; Rp 1.250.000; text as written; "–" when empty)
+    after: str
+    note: str
+    author: str
+    applied_at: dt.datetime  # UTC, as every stored moment
+
+
+_ATTR_FIELDS = {"value": "realisasi_tw", "kendala": "kendala", "tindak_lanjut": "tindak_lanjut",
+                "not_measured_reason": "alasan_tidak_diukur", "amount": "realisasi_tw"}
+
+
+def _shown(attr: str, value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if attr == "amount":
+        return fmt.money(ach.to_decimal(value))
+    if attr == "value":
+        d = ach.to_decimal(value)
+        return fmt.number(d, 4) if d is not None else str(value)
+    return str(value)
+
+
+def corrections_of_submission(session: Session, actor: Actor, submission_id: int) -> list[CorrectedValue]:
+    """Which of the submission's values were changed by a correction, oldest first (read from the audit
+    rows those changes wrote, so the before value is the one the row really held)."""
+    sub = readable_submission(session, actor, submission_id)
+    reals = {r.id: r for r in session.scalars(select(Realization).where(Realization.submission_id == sub.id))}
+    budget = {b.id: b for b in session.scalars(select(BudgetRealization)
+                                               .where(BudgetRealization.submission_id == sub.id))}
+    wanted = [(AuditLog.entity == "realization") & AuditLog.entity_id.in_([str(i) for i in reals])] if reals else []
+    if budget:
+        wanted.append((AuditLog.entity == "budget_realization") & AuditLog.entity_id.in_([str(i) for i in budget]))
+    if not wanted:
+        return []
+    rows = list(session.scalars(select(AuditLog).where(
+        AuditLog.action.in_(("realization.correct", "budget_realization.correct")), or_(*wanted))
+        .order_by(AuditLog.id)))
+    inds = {i.id: i for i in session.scalars(select(Indicator).where(
+        Indicator.id.in_({r.indicator_id for r in reals.values()})))} if reals else {}
+    out = []
+    for a in rows:
+        after = a.after or {}
+        before = a.before or {}
+        reason = after.get("reason") or {}
+        field = after.get("field", "")
+        if a.entity == "realization":
+            ind = inds.get(reals[int(a.entity_id)].indicator_id)
+            kind, code, name = "indikator", ind.code if ind else "", ind.name if ind else ""
+        else:
+            bl = budget[int(a.entity_id)].budget_line
+            kind, code, name = "anggaran", bl.code, bl.sub_kegiatan
+        entered = ENTERED_FIELDS[kind]
+        attr = entered.get(field) or next((k for k in after if k in _ATTR_FIELDS), "")
+        out.append(CorrectedValue(
+            kind=kind, code=code, name=name, field=field, field_label=FIELD_LABELS.get(field, field),
+            before=_shown(attr, before.get(attr)), after=_shown(attr, after.get(attr)),
+            note=reason.get("note", ""), author=reason.get("author", ""), applied_at=a.at))
+    return out
 
 
 # --- building versions ---------------------------------------------------------------------
@@ -325,16 +410,187 @@ def send_to_planner(session: Session, actor: Actor, round_id: int, note: str = "
              f"Draf v{rep.version}")
 
 
+# --- what a correction may change ---------------------------------------------------------------
+
+# Line fields that are entered data, per line type -> the attribute of the row that holds them
+# (Realization for an indicator line, BudgetRealization for a budget line). A proposed value for one
+# of them amends that row when the correction is applied.
+ENTERED_FIELDS: dict[str, dict[str, str]] = {
+    "indikator": {"realisasi_tw": "value", "kendala": "kendala", "tindak_lanjut": "tindak_lanjut",
+                  "alasan_tidak_diukur": "not_measured_reason"},
+    "anggaran": {"realisasi_tw": "amount"},
+}
+# Computed from the realisations (and targets / pagu) every time a version is built.
+DERIVED_FIELDS = frozenset({"realisasi_ytd", "capaian_tw", "capaian_ytd", "predikat", "serapan_tw",
+                            "serapan_ytd"})
+# Everything else a line shows (targets, pagu, names, satuan, unit, sasaran) is master data (Data Induk).
+_INDICATOR_ATTRS = ["value", "not_measured_reason", "kendala", "tindak_lanjut", "version"]
+_BUDGET_ATTRS = ["amount", "version"]
+
+
+def correctable_fields(line: dict[str, Any]) -> list[str]:
+    """The fields of a line whose value a correction can change (entered data), in the line's order."""
+    entered = ENTERED_FIELDS.get(line.get("type", "indikator"), {})
+    return [k for k in line if k in entered]
+
+
+def _refusal(field: str) -> str:
+    label = FIELD_LABELS.get(field, field)
+    if field in DERIVED_FIELDS:
+        return (f"Nilai {label} tidak dapat diusulkan: kolom ini dihitung dari Realisasi; koreksi Realisasi-nya "
+                "(kolom Realisasi TW), nilai ini akan dihitung ulang.")
+    return (f"Nilai {label} tidak dapat diusulkan: kolom ini data induk. Nilainya diubah di Data Induk oleh "
+            "Administrator, lalu catat koreksi tanpa nilai usulan agar dihitung ulang.")
+
+
 def _parse_number(value: str, field: str) -> Optional[Decimal]:
-    """The same number rules as every other input (core.parsing): '1.234,5' and '1,234.5' are both
-    1234.5; text, NaN, infinity and numbers too large are refused; only targets may be negative."""
-    return parse_number(value, label=f"Nilai usulan untuk {FIELD_LABELS.get(field, field)}",
-                        allow_negative=field.startswith("target"))
+    """The same number rules as every other input (core.parsing); realisations are never negative."""
+    return parse_number(value, label=f"Nilai usulan untuk {FIELD_LABELS.get(field, field)}")
+
+
+@dataclass
+class _Amendment:
+    """One proposed value resolved to the row it amends (found, or to be created in the owner's submission)."""
+
+    key: str
+    field: str
+    attr: str
+    value: Any  # Decimal / None for numbers, str for text
+    entity: str  # realization / budget_realization
+    row: Any  # the existing row, or None
+    submission: Optional[Submission]
+    target_id: int  # indicator id / budget line id
+    label: str
+
+
+def _owner_submission(session: Session, rnd: CollectionRound, unit_id: int) -> Optional[Submission]:
+    return session.scalar(select(Submission).where(Submission.round_id == rnd.id, Submission.unit_id == unit_id))
+
+
+def _resolve(session: Session, rnd: CollectionRound, line: dict[str, Any], field: str, raw: str) -> _Amendment:
+    """Parse a proposed value and find the row it amends; InvalidInput with the reason otherwise."""
+    kind = line.get("type", "indikator")
+    attr = ENTERED_FIELDS.get(kind, {}).get(field)
+    if attr is None:
+        raise InvalidInput(_refusal(field))
+    code = line.get("code", "")
+    if kind == "indikator":
+        ind = session.scalar(select(Indicator).where(Indicator.office_id == rnd.office_id, Indicator.code == code))
+        if ind is None:
+            raise InvalidInput(f"Indikator {code} tidak ditemukan di Data Induk.")
+        label = f"{ind.code} {ind.name}"
+        if attr == "value":
+            value: Any = _parse_number(raw, field)
+            if value is None:
+                raise InvalidInput(f"Nilai usulan untuk {FIELD_LABELS[field]} harus berupa angka, misalnya 12,5.")
+        else:
+            value = parse_text(raw)
+        row = session.scalar(select(Realization).join(Submission).where(
+            Submission.round_id == rnd.id, Realization.indicator_id == ind.id)
+            .order_by((Submission.unit_id == ind.owner_unit_id).desc(), Realization.id))
+        sub = row.submission if row is not None else _owner_submission(session, rnd, ind.owner_unit_id)
+        if sub is None:
+            raise InvalidInput(f"{label}: unit pemilik indikator tidak mempunyai data pada pengumpulan ini; "
+                               "koreksi tidak dapat diterapkan pada data.")
+        return _Amendment(line["key"], field, attr, value, "realization", row, sub, ind.id, label)
+    bl = session.scalar(select(BudgetLine).where(BudgetLine.office_id == rnd.office_id, BudgetLine.year == rnd.year,
+                                                 BudgetLine.code == code))
+    if bl is None:
+        raise InvalidInput(f"Baris anggaran {code} tidak ditemukan di Data Induk.")
+    label = f"{bl.code} {bl.sub_kegiatan}"
+    amount = _parse_number(raw, field)
+    if amount is None:
+        raise InvalidInput(f"Nilai usulan untuk {FIELD_LABELS[field]} harus berupa angka, misalnya 1.250.000.")
+    amount = amount.quantize(Decimal("0.01"))
+    row = session.scalar(select(BudgetRealization).join(Submission).where(
+        Submission.round_id == rnd.id, BudgetRealization.budget_line_id == bl.id)
+        .order_by((Submission.unit_id == bl.owner_unit_id).desc(), BudgetRealization.id))
+    sub = row.submission if row is not None else _owner_submission(session, rnd, bl.owner_unit_id)
+    if sub is None:
+        raise InvalidInput(f"{label}: unit pemilik baris anggaran tidak mempunyai data pada pengumpulan ini; "
+                           "koreksi tidak dapat diterapkan pada data.")
+    # the rule of the entry grid: a quarter's spending never exceeds what is left of the pagu
+    remaining = bl.pagu - _spent_before(session, sub, [bl.id]).get(bl.id, Decimal(0))
+    if amount > remaining:
+        raise InvalidInput(f"{label}: realisasi {fmt.money(amount)} melebihi sisa pagu {fmt.money(remaining)} "
+                           f"(pagu {fmt.money(bl.pagu)} dikurangi realisasi triwulan sebelumnya). Periksa kembali "
+                           "nilai usulan, atau minta Administrator memperbarui pagu di Data Induk (DPPA).")
+    return _Amendment(line["key"], field, attr, amount, "budget_realization", row, sub, bl.id, label)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    da, db = ach.to_decimal(a), ach.to_decimal(b)
+    if da is not None or db is not None:
+        return da is not None and db is not None and da == db
+    return (a or "") == (b or "")
+
+
+def _current(am: _Amendment) -> Any:
+    if am.row is None:
+        return None if am.attr in ("value", "amount") else ""
+    return getattr(am.row, am.attr)
+
+
+def _bump(session: Session, model: type, obj: Any, label: str) -> None:
+    """Raise the row's version only if nobody changed it since it was read (optimistic locking)."""
+    old = obj.version
+    done = session.execute(update(model).where(model.id == obj.id, model.version == old)
+                           .values(version=old + 1).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise Conflict(f"Data {label} baru saja diubah oleh pengguna lain. Koreksi belum diterapkan; muat ulang "
+                       "halaman lalu ulangi.")
+    set_committed_value(obj, "version", old + 1)
+
+
+def _amend(session: Session, actor: Actor, rnd: CollectionRound, am: _Amendment, reason: dict[str, Any]) -> None:
+    """Write one proposed value into the row it belongs to, with its version bumped and an audit row."""
+    now = utcnow()
+    if am.entity == "realization":
+        model, attrs, action = Realization, _INDICATOR_ATTRS, "realization.correct"
+        row = am.row
+        if row is None:
+            row = Realization(submission_id=am.submission.id, indicator_id=am.target_id, version=1,
+                              not_measured_reason="", note="", kendala="", tindak_lanjut="")
+            session.add(row)
+    else:
+        model, attrs, action = BudgetRealization, _BUDGET_ATTRS, "budget_realization.correct"
+        row = am.row
+        if row is None:
+            row = BudgetRealization(submission_id=am.submission.id, budget_line_id=am.target_id, version=1)
+            session.add(row)
+    before = audit.snapshot(am.row, attrs) if am.row is not None else None
+    if am.row is not None:
+        _bump(session, model, row, am.label)
+    setattr(row, am.attr, am.value)
+    row.updated_by_id = actor.user_id or None
+    row.updated_at = now
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"Data {am.label} baru saja diisi oleh pengguna lain. Koreksi belum diterapkan; muat ulang "
+                       "halaman lalu ulangi.") from None
+    after = audit.snapshot(row, attrs) | {"field": am.field, "reason": reason}
+    audit.record(session, actor, action, am.entity, row.id, before=before, after=after, office_id=rnd.office_id,
+                 flush=False)
+    am.row = row
+
+
+def _check_proposal(session: Session, rnd: CollectionRound, line: dict[str, Any], field: str, proposed: str
+                    ) -> str:
+    """The proposed value as stored (a number as plain Decimal text); refused when the field is not entered
+    data, the number is bad, or a budget amount would exceed the remaining pagu."""
+    am = _resolve(session, rnd, line, field, proposed)
+    return str(am.value) if am.attr in ("value", "amount") else am.value
 
 
 def add_correction(session: Session, actor: Actor, report_id: int, line_key: str, field: str, note: str,
                    proposed_value: str = "") -> Correction:
-    """Step 7: the planner notes a correction against one line (and field) of the latest draft."""
+    """Step 7: the planner notes a correction against one line (and field) of the latest draft.
+
+    A proposed value is only taken for entered data (Realisasi TW, kendala, tindak lanjut, alasan tidak
+    diukur, realisasi anggaran): applying it amends the unit's data. Targets, pagu and names are master
+    data, capaian / predikat / serapan / s.d. TW are computed: for them a correction without a value asks
+    for the line to be read again from the data."""
     rep = get_report(session, report_id)
     rnd = workflow.get_round(session, rep.round_id, for_update=True)
     require(session, actor, "correction.create")
@@ -347,7 +603,8 @@ def add_correction(session: Session, actor: Actor, report_id: int, line_key: str
     if line is None:
         raise InvalidInput(f"Baris '{line_key}' tidak ada dalam laporan ini. Pilih baris dari daftar.")
     field = (field or "").strip()
-    if field and (field not in line or field in FIXED_FIELDS):
+    if field and (field not in line or field in FIXED_FIELDS or field not in FIELD_LABELS
+                  or field.endswith("_reason")):
         raise InvalidInput(f"Kolom '{field}' tidak ada pada baris ini. Pilih kolom dari daftar.")
     note = (note or "").strip()
     if not note:
@@ -355,12 +612,8 @@ def add_correction(session: Session, actor: Actor, report_id: int, line_key: str
     proposed = (proposed_value or "").strip()
     if proposed and not field:
         raise InvalidInput("Pilih kolom yang nilainya diusulkan untuk diubah.")
-    if proposed and field in NUMERIC_FIELDS:
-        number = _parse_number(proposed, field)
-        if number is None:
-            raise InvalidInput(f"Nilai usulan untuk {FIELD_LABELS.get(field, field)} harus berupa angka, "
-                               "misalnya 12,5.")
-        proposed = str(number)
+    if proposed:
+        proposed = _check_proposal(session, rnd, line, field, proposed)
     c = Correction(report_id=rep.id, line_key=line_key, field=field, note=note, proposed_value=proposed,
                    author_id=actor.user_id, created_at=utcnow())
     session.add(c)
@@ -371,58 +624,42 @@ def add_correction(session: Session, actor: Actor, report_id: int, line_key: str
     return c
 
 
-def _recompute_derived(line: dict[str, Any], changed: set[str]) -> None:
-    """Keep capaian / predikat / serapan consistent with corrected targets and realisations."""
-    if line.get("type") == "indikator":
-        pol = line.get("polarity", "positif")
-        if changed & {"target_tw", "realisasi_tw"} and not changed & {"capaian_tw"}:
-            cap = ach.achievement(line.get("target_tw"), line.get("realisasi_tw"), pol)
-            line["capaian_tw"] = None if cap.percent is None else str(cap.percent)
-            line["capaian_tw_reason"] = cap.reason
-        if changed & {"target_tw", "realisasi_tw", "capaian_tw"} and "predikat" not in changed:
-            line["predikat"] = ach.predicate(line.get("capaian_tw")) or ""
-        if changed & {"target_ytd", "realisasi_ytd"} and "capaian_ytd" not in changed:
-            cap = ach.achievement(line.get("target_ytd"), line.get("realisasi_ytd"), pol)
-            line["capaian_ytd"] = None if cap.percent is None else str(cap.percent)
-    else:
-        if changed & {"pagu", "realisasi_tw"} and "serapan_tw" not in changed:
-            line["serapan_tw"] = _s(ach.absorption(line.get("realisasi_tw"), line.get("pagu")))
-        if changed & {"pagu", "realisasi_ytd"} and "serapan_ytd" not in changed:
-            line["serapan_ytd"] = _s(ach.absorption(line.get("realisasi_ytd"), line.get("pagu")))
-
-
-def _s(value: Optional[Decimal]) -> Optional[str]:
-    return None if value is None else str(value)
-
-
-def _apply(lines: list[dict[str, Any]], changes: list[tuple[str, str, Optional[str]]],
-           fresh: Optional[dict[str, dict[str, Any]]] = None) -> list[dict[str, Any]]:
-    """The lines with each (line_key, field, value) applied; value None takes the field from `fresh`."""
-    out = copy.deepcopy(lines)
-    by_key = {ln["key"]: ln for ln in out}
-    changed: dict[str, set[str]] = {}
-    for key, field, value in changes:
-        line = by_key.get(key)
-        if line is None:
+def _amend_all(session: Session, actor: Actor, rnd: CollectionRound,
+               changes: list[tuple[dict[str, Any], str, str, dict[str, Any]]]) -> int:
+    """Resolve every (line, field, value, reason) first, so that a refusal leaves nothing half-saved and a
+    value that changed since the line was read is caught; then amend the rows in order (the last of two
+    corrections of one field wins). Returns the number of rows amended."""
+    resolved = []
+    problems: list[str] = []
+    stale: list[str] = []
+    for line, field, value, reason in changes:
+        try:
+            am = _resolve(session, rnd, line, field, value)
+        except InvalidInput as err:
+            problems.append(err.message)
             continue
-        if value is None:
-            source = (fresh or {}).get(key)
-            if source is None:
-                continue
-            fields = [field] if field else [k for k in source if k not in FIXED_FIELDS]
-            for f in fields:
-                line[f] = source.get(f)
-                changed.setdefault(key, set()).add(f)
-        else:
-            line[field] = value
-            changed.setdefault(key, set()).add(field)
-    for key, fields in changed.items():
-        _recompute_derived(by_key[key], fields)
-    return out
+        if not _same_value(_current(am), line.get(field)):
+            stale.append(f"Data {am.label} ({FIELD_LABELS.get(field, field)}) sudah berubah sejak koreksi dicatat: "
+                         f"laporan menunjukkan {display_value(field, line.get(field), line['type'])}, data sekarang "
+                         f"{display_value(field, _current(am), line['type'])}.")
+            continue
+        resolved.append((am, reason))
+    if problems:
+        raise InvalidInput("Koreksi belum diterapkan. " + " ".join(problems), problems)
+    if stale:
+        raise Conflict("Koreksi belum diterapkan. " + " ".join(stale) + " Susun versi baru dari data lalu catat "
+                       "ulang koreksinya bila masih perlu.")
+    for am, reason in resolved:
+        _amend(session, actor, rnd, am, reason)
+    session.flush()
+    return len(resolved)
 
 
 def apply_corrections(session: Session, actor: Actor, round_id: int, note: str = "") -> Report:
-    """Step 7 (penyusun): a new version whose lines carry every open correction; the corrections resolve."""
+    """Step 7 (penyusun): every open correction with a proposed value amends the unit's data (Realization /
+    BudgetRealization, audited as realization.correct / budget_realization.correct), then a new version is
+    built from the data — so the report, the recap and the archive read the same numbers."""
+    workflow.lock_for_write(session)  # SQLite: read the rows' versions inside the write transaction
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "correction.apply")
     ensure_same_office(actor, rnd)
@@ -430,13 +667,19 @@ def apply_corrections(session: Session, actor: Actor, round_id: int, note: str =
     pending = open_corrections(session, round_id)
     if not pending:
         raise Conflict("Tidak ada koreksi terbuka untuk diterapkan.")
-    base = latest_report(session, round_id)
-    fresh = None
-    if any(not c.proposed_value for c in pending):
-        fresh = {ln["key"]: ln for ln in report_lines(session, round_id)}
-    changes = [(c.line_key, c.field, c.proposed_value if c.proposed_value else None) for c in pending]
-    lines = _apply(base.lines, changes, fresh)
-    rep = _store_report(session, actor, rnd, "koreksi", lines=lines,
+    authors = dict(session.execute(select(User.id, User.full_name).where(
+        User.id.in_({c.author_id for c in pending}))).all())
+    changes = []
+    for c in pending:
+        if not c.proposed_value:
+            continue  # "read again from the data": the new version is built from it anyway
+        line = next((ln for ln in c.report.lines if ln.get("key") == c.line_key), None)
+        if line is None:
+            raise Conflict(f"Baris {c.line_key} koreksi #{c.id} tidak ada lagi dalam laporan.")
+        changes.append((line, c.field, c.proposed_value,
+                        {"correction_id": c.id, "note": c.note, "author": authors.get(c.author_id, "")}))
+    _amend_all(session, actor, rnd, changes)
+    rep = _store_report(session, actor, rnd, "koreksi",
                         note=note.strip() or f"Menerapkan {len(pending)} koreksi JFT Perencana.")
     now = utcnow()
     for c in pending:
@@ -667,7 +910,8 @@ def document(session: Session, actor: Actor, round_id: int, note: str = "") -> A
     base = latest_report(session, round_id)
     if base is None:
         raise Conflict("Belum ada laporan untuk didokumentasikan.")
-    rep = _store_report(session, actor, rnd, "final", lines=base.lines,
+    # built from the data like every version: the final report says what the recap and the archive say
+    rep = _store_report(session, actor, rnd, "final",
                         note=note.strip() or "Laporan kinerja triwulan final (didokumentasikan).")
     before = audit.snapshot(rnd, ["status", "current_step", "closed_at"])
     workflow.finish_current(session, rnd, actor, "Laporan kinerja triwulan didokumentasikan.",
@@ -683,7 +927,12 @@ def document(session: Session, actor: Actor, round_id: int, note: str = "") -> A
 
 def reissue(session: Session, actor: Actor, round_id: int, note: str,
             changes: Optional[list[tuple[str, str, str]]] = None) -> Archive:
-    """A correction after documentation: a new final version and a new archive; old ones stay as they are."""
+    """A correction after documentation: a new final version and a new archive; old ones stay as they are.
+
+    `changes` are (line key, field, value) of entered data, with the same rules as a correction: they
+    amend the unit's data (audited, the reason being `note`), and the new version is built from the data,
+    so it also carries whatever the Administrator has since fixed in the master data."""
+    workflow.lock_for_write(session)
     rnd = workflow.get_round(session, round_id, for_update=True)
     require(session, actor, "report.document")
     ensure_same_office(actor, rnd)
@@ -696,14 +945,14 @@ def reissue(session: Session, actor: Actor, round_id: int, note: str,
     base = latest_report(session, round_id)
     if base is None:
         raise Conflict("Pengumpulan data ini belum memiliki laporan untuk diterbitkan ulang.")
-    lines = base.lines
     if changes:
-        keys = {ln["key"]: ln for ln in lines}
+        keys = {ln["key"]: ln for ln in base.lines}
         for key, field, _value in changes:
             if key not in keys or field not in keys[key] or field in FIXED_FIELDS:
                 raise InvalidInput(f"Baris '{key}' kolom '{field}' tidak ada dalam laporan.")
-        lines = _apply(lines, [(k, f, str(v)) for k, f, v in changes])
-    rep = _store_report(session, actor, rnd, "final", lines=lines, note=note)
+        reason = {"correction_id": None, "note": note, "author": actor.full_name, "reissue_of_version": base.version}
+        _amend_all(session, actor, rnd, [(keys[k], f, str(v), reason) for k, f, v in changes])
+    rep = _store_report(session, actor, rnd, "final", note=note)
     return _archive(session, actor, rnd, rep)
 
 

@@ -74,13 +74,19 @@ at_correction = state.step_code == "koreksi"
 if at_correction and actor.role == "perencana":
     with st.container(border=True):
         st.markdown("**Catat koreksi pada baris laporan (langkah 7)**")
+        st.caption("Menerapkan koreksi mengubah data unit kerja: nilai usulan untuk Realisasi TW, Kendala, "
+                   "Tindak lanjut, Alasan tidak diukur, atau realisasi anggaran disimpan ke data unit, lalu "
+                   "versi laporan baru disusun ulang dari data. Target, pagu, dan nama adalah data induk "
+                   "(diubah Administrator di Data Induk); capaian, predikat, serapan, dan nilai s.d. TW "
+                   "dihitung ulang. Koreksi tanpa nilai usulan membaca ulang baris dari data.")
         keys = list(lines["key"])
         names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
         key = st.selectbox("Baris", keys, format_func=names.get, key="koreksi_baris")
         with unit_of_work() as session:
             fields = reporting.line_fields(session, state.latest_report_id, key)
         field = st.selectbox("Kolom", [""] + fields,
-                             format_func=lambda f: reporting.FIELD_LABELS.get(f, f) if f else "(seluruh baris)",
+                             format_func=lambda f: reporting.FIELD_LABELS.get(f, f) if f
+                             else "(seluruh baris, dibaca ulang dari data)",
                              key="koreksi_kolom")
         note = st.text_area("Catatan koreksi (wajib)", key="koreksi_catatan")
         proposed = st.text_input("Nilai yang diusulkan (kosongkan untuk dihitung ulang dari data unit)",
@@ -105,6 +111,8 @@ else:
 
 if at_correction and actor.role == "penyusun":
     if state.open_corrections:
+        st.caption("Menerapkan koreksi mengubah data unit kerja yang dikoreksi (tercatat di Jejak Audit); versi "
+                   "laporan baru disusun dari data tersebut.")
         if st.button(f"Terapkan {state.open_corrections} koreksi menjadi versi baru", type="primary",
                      key="terapkan_koreksi", icon=":material/published_with_changes:"):
             with shown_errors():

@@ -172,11 +172,13 @@ def correcting(db_url, actors):
 
 def test_proposed_correction_values_refuse_bad_numbers(db_url, actors, correcting):
     @examples(db_url)
-    @given(bad=bad_non_negative, field=st.sampled_from(["realisasi_tw", "capaian_tw"]))
-    def check(bad, field):
+    # the numbers a correction can propose: an indicator's and a budget line's Realisasi TW (capaian and the
+    # other computed fields take no proposed value at all)
+    @given(bad=bad_non_negative, key=st.sampled_from(["IND:IK-03", "BL:2.07.01.2.02.0001"]))
+    def check(bad, key):
         _count("usulan_koreksi")
         _refused_whole(db_url, 0, lambda s: reporting.add_correction(
-            s, actors["perencana"], correcting["report"], "IND:IK-03", field, "Sesuaikan.", str(bad)))
+            s, actors["perencana"], correcting["report"], key, "realisasi_tw", "Sesuaikan.", str(bad)))
     check()
 
 

@@ -11,7 +11,17 @@ from streamlit.testing.v1 import AppTest
 from core import reporting, review
 from core.auth import actor_for
 from core.uow import unit_of_work
-from db.models import Archive, CollectionRound, Correction, Report, Review, ReviewComment
+from db.models import (
+    Archive,
+    CollectionRound,
+    Correction,
+    Indicator,
+    Realization,
+    Report,
+    Review,
+    ReviewComment,
+    Submission,
+)
 from tests.apptest import logged_in, texts
 from tests.factories import make_round, submission_of
 
@@ -157,6 +167,17 @@ def test_perencana_notes_a_correction_and_cannot_hand_over_while_it_is_open(sqli
     assert _step(sqlite_url, rid) == "koreksi"
 
 
+def test_kolom_offers_only_the_entered_fields_in_indonesian_and_says_the_data_changes(sqlite_url):
+    _at_koreksi(sqlite_url)
+    at = _ok(logged_in("perencana", "pages/koreksi.py"))
+    at.selectbox(key="koreksi_baris").set_value("IND:IK-03").run()
+    assert at.selectbox(key="koreksi_kolom").options == [
+        "(seluruh baris, dibaca ulang dari data)", "Realisasi TW", "Kendala", "Tindak lanjut", "Alasan tidak diukur"]
+    at.selectbox(key="koreksi_baris").set_value("BL:2.07.01.2.02.0001").run()
+    assert at.selectbox(key="koreksi_kolom").options == ["(seluruh baris, dibaca ulang dari data)", "Realisasi TW"]
+    assert "Menerapkan koreksi mengubah data unit kerja" in texts(at)
+
+
 def test_penyusun_applies_corrections_and_sees_the_diff_then_perencana_hands_over(sqlite_url):
     rid = _at_koreksi(sqlite_url)
     with unit_of_work(sqlite_url) as s:
@@ -167,6 +188,9 @@ def test_penyusun_applies_corrections_and_sees_the_diff_then_perencana_hands_ove
     at.button(key="terapkan_koreksi").click().run()
     _ok(at)
     assert "Koreksi diterapkan pada versi 2" in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Realization.value).join(Indicator).join(Submission).where(
+            Indicator.code == "IK-03", Submission.round_id == rid)) == 120  # the unit's data, not only the report
     diff = at.table[-1].value
     assert "Sesuaikan dengan daftar penempatan." in diff["Catatan koreksi"].tolist()
     assert "120" in diff["Sesudah"].tolist()

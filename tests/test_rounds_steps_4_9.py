@@ -13,20 +13,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core import reporting, review, workflow
+from core import fmt, masterdata, reporting, review, workflow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.sop import step_by_code
 from db.models import (
     Archive,
     AuditLog,
+    BudgetLine,
     CollectionRound,
     Correction,
     Indicator,
+    Realization,
     Report,
     ReportFile,
     Review,
     ReviewComment,
     StepRecord,
+    Submission,
     Target,
 )
 from tests.factories import make_round, resubmit, submission_of, unit
@@ -267,6 +270,11 @@ def _line(rep: Report, key: str) -> dict:
     return next(ln for ln in rep.lines if ln["key"] == key)
 
 
+def _realization(session, rnd, code: str) -> Realization:
+    return session.scalar(select(Realization).join(Submission).where(
+        Submission.round_id == rnd.id, Realization.indicator_id == ind(session, code).id))
+
+
 def _documented(session, actors, evidence: bool = True):
     rnd = make_round(session, at="penyusunan", state="diterima", evidence=evidence)
     reporting.compile_draft(session, actors["penyusun"], rnd.id)
@@ -295,26 +303,38 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
         reporting.hand_over(session, actors["perencana"], rnd.id)
     v2 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
     assert (v2.kind, v2.version) == ("koreksi", 2)
-    assert _line(v2, "IND:IK-03")["realisasi_tw"] == "100"
+    assert Decimal(_line(v2, "IND:IK-03")["realisasi_tw"]) == 100
     target = Decimal(_line(v2, "IND:IK-03")["target_tw"])
     assert Decimal(_line(v2, "IND:IK-03")["capaian_tw"]) == (Decimal(100) / target * 100).quantize(Decimal("0.01"))
     session.refresh(c1)
     assert c1.resolved and c1.applied_in_report_id == v2.id
     assert _line(draft, "IND:IK-03")["realisasi_tw"] == data_value  # the old version is untouched
+    real = _realization(session, rnd, "IK-03")
+    assert real.value == 100  # the correction changed the unit's data, not only the report
 
     with pytest.raises(Conflict, match="versi laporan terbaru"):
         reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala", "Lama.")
     c2 = reporting.add_correction(session, actors["perencana"], v2.id, "IND:IK-03", "realisasi_tw",
-                                  "Keliru: gunakan angka yang dilaporkan bidang.")
+                                  "Keliru: gunakan angka yang dilaporkan bidang.",
+                                  fmt.number(Decimal(data_value), 4))
+    with pytest.raises(InvalidInput, match="Data Induk oleh Administrator"):
+        reporting.add_correction(session, actors["perencana"], v2.id, "BL:2.07.01.2.02.0001", "sub_kegiatan",
+                                 "Nama sub kegiatan sesuai DPA.", "Penyediaan Gaji dan Tunjangan ASN (DPA)")
+    # names are master data: the Administrator fixes them, the correction without a value re-reads the line
+    line_id = session.scalar(select(BudgetLine.id).where(BudgetLine.code == "2.07.01.2.02.0001",
+                                                         BudgetLine.year == 2026))
+    masterdata.update_budget_line(session, actors["admin"], line_id,
+                                  sub_kegiatan="Penyediaan Gaji dan Tunjangan ASN (DPA)")
     reporting.add_correction(session, actors["perencana"], v2.id, "BL:2.07.01.2.02.0001", "sub_kegiatan",
-                             "Nama sub kegiatan sesuai DPA.", "Penyediaan Gaji dan Tunjangan ASN (DPA)")
+                             "Nama sub kegiatan sesuai DPA (sudah diperbaiki di Data Induk).")
     v3 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
-    assert _line(v3, "IND:IK-03")["realisasi_tw"] == data_value
+    assert Decimal(_line(v3, "IND:IK-03")["realisasi_tw"]) == Decimal(data_value)
+    assert _realization(session, rnd, "IK-03").value == Decimal(data_value)
     session.commit()
 
     diff12 = reporting.diff_versions(session, draft.id, v2.id)
     row = diff12[(diff12["line"] == "IND:IK-03") & (diff12["field"] == "realisasi_tw")].iloc[0]
-    assert (row["before"], row["after"]) == (data_value, "100")
+    assert row["before"] == data_value and Decimal(row["after"]) == 100
     assert row["note"] == "Angka penempatan menurut SIAPkerja adalah 100 orang."
     assert "capaian_tw" in set(diff12[diff12["line"] == "IND:IK-03"]["field"])
     diff23 = reporting.diff_versions(session, v2.id, v3.id).set_index(["line", "field"])
@@ -422,17 +442,28 @@ def test_reissue_makes_a_new_version_and_leaves_the_old_archive_byte_identical(s
         reporting.reissue(session, actors["penyusun"], rnd.id, " ")
     assert_refused_for_others(session, actors, {"penyusun"},
                               lambda a: reporting.reissue(session, a, rnd.id, "Perbaikan."))
-    arc2 = reporting.reissue(session, actors["penyusun"], rnd.id, "Perbaikan nama sub kegiatan sesuai DPPA.",
-                             changes=[("BL:2.07.01.2.02.0001", "sub_kegiatan", "Penyediaan Gaji ASN (DPPA)")])
+    before = written(session)
+    with pytest.raises(InvalidInput, match="Data Induk oleh Administrator"):
+        reporting.reissue(session, actors["penyusun"], rnd.id, "Perbaikan nama sub kegiatan sesuai DPPA.",
+                          changes=[("BL:2.07.01.2.02.0001", "sub_kegiatan", "Penyediaan Gaji ASN (DPPA)")])
+    assert written(session) == before
+    old_value = _realization(session, rnd, "IK-03").value
+    arc2 = reporting.reissue(session, actors["penyusun"], rnd.id, "Realisasi IK-03 sesuai daftar penempatan.",
+                             changes=[("IND:IK-03", "realisasi_tw", "100")])
     session.commit()
     new_report = session.get(Report, arc2.report_id)
     assert (new_report.kind, new_report.version) == ("final", old_report.version + 1)
     assert arc2.version == arc.version + 1 and arc2.path != arc.path
-    assert _line(new_report, "BL:2.07.01.2.02.0001")["sub_kegiatan"] == "Penyediaan Gaji ASN (DPPA)"
+    assert Decimal(_line(new_report, "IND:IK-03")["realisasi_tw"]) == 100
+    real = _realization(session, rnd, "IK-03")
+    assert real.value == 100 and real.updated_by_id == actors["penyusun"].user_id
+    row = session.scalar(select(AuditLog).where(AuditLog.action == "realization.correct"))
+    assert Decimal(row.before["value"]) == old_value and Decimal(row.after["value"]) == 100
+    assert row.after["reason"]["note"] == "Realisasi IK-03 sesuai daftar penempatan."
     assert reporting.archive_path(arc.path).read_bytes() == old_bytes
     session.refresh(old_report)
     assert {f.name: f.sha256 for f in old_report.files} == old_files
-    assert _line(old_report, "BL:2.07.01.2.02.0001")["sub_kegiatan"] != "Penyediaan Gaji ASN (DPPA)"
+    assert Decimal(_line(old_report, "IND:IK-03")["realisasi_tw"]) == old_value
     assert reporting.verify_archive(session, arc.id).ok and reporting.verify_archive(session, arc2.id).ok
     assert len(reporting.archives(session)) == 2
 

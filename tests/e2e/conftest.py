@@ -104,7 +104,7 @@ def app_url(app_data):
 
 
 @pytest.fixture(scope="session")
-def app_db(app_data, app_url) -> str:
+def app_database_url(app_data, app_url) -> str:
     """The SQLAlchemy URL of the database the journey's server uses: what the tests check the browser did to."""
     return f"sqlite:///{app_data / 'kinerja.db'}"
 

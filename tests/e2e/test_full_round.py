@@ -422,7 +422,7 @@ def test_step_6_sekretaris_sends_the_draft_to_the_planner(person):
     beranda_shows_step(person("kadis"), 7, "setelah sosialisasi")
 
 
-def test_step_7_perencana_notes_a_correction_and_penyusun_applies_it(person):
+def test_step_7_perencana_notes_a_correction_and_penyusun_applies_it(person, app_database_url):
     page = person("perencana")
     go(page, "Sosialisasi & Koreksi")
     choose(page, "Baris", "IKU-01 ")
@@ -436,6 +436,49 @@ def test_step_7_perencana_notes_a_correction_and_penyusun_applies_it(person):
     go(penyusun, "Sosialisasi & Koreksi")
     penyusun.get_by_role("button", name="Terapkan 1 koreksi menjadi versi baru").click()
     see(penyusun, "Koreksi diterapkan pada versi 2.", "Langkah 7: penyusun menerapkan koreksi")
+
+    # the correction changed the unit's data, not only the report
+    value, version, audited = _stored_iku01(app_database_url)
+    assert value == Decimal("3.9"), f"Langkah 7: Realisasi IKU-01 di basis data {value}, bukan 3,9"
+    assert version > 1, f"Langkah 7: versi baris Realisasi IKU-01 tidak naik ({version})"
+    assert audited and audited[-1]["reason"]["note"].startswith("TPT menurut rilis BPS"), \
+        f"Langkah 7: tidak ada jejak audit realization.correct dengan catatan koreksi: {audited}"
+
+
+def _stored_iku01(url: str):
+    """IKU-01's TW III 2026 realisation in the test server's database: value, version, correction audits."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from db.models import AuditLog, CollectionRound, Indicator, Realization, Submission
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as s:
+            real = s.scalar(select(Realization).join(Submission).join(CollectionRound).join(Indicator).where(
+                Indicator.code == "IKU-01", CollectionRound.year == 2026, CollectionRound.quarter == 3))
+            audits = [a.after for a in s.scalars(select(AuditLog).where(
+                AuditLog.action == "realization.correct", AuditLog.entity_id == str(real.id)).order_by(AuditLog.id))]
+            return real.value, real.version, audits
+    finally:
+        engine.dispose()
+
+
+# IKU-01's numbers in the downloaded final report, to be found again in Rekap & Unduh's download.
+IKU01_COLUMNS = ("Target TW", "Realisasi TW", "Capaian TW (%)", "Target s.d. TW", "Realisasi s.d. TW",
+                 "Capaian s.d. TW (%)")
+FINAL_IKU01: dict[str, object] = {}
+
+
+def _row_by_code(rows: list[list], code: str) -> dict[str, object]:
+    """The row of `code` under the nearest header row above it that has a "Kode" column, by header."""
+    header: list = []
+    for r in rows:
+        if "Kode" in r:
+            header = r
+        elif code in r and header:
+            return dict(zip(header, r))
+    return {}
 
 
 def test_step_8_perencana_sees_the_difference_and_hands_over(person):
@@ -471,9 +514,10 @@ def test_step_9_penyusun_documents_and_the_report_xlsx_holds_the_data(person):
     ik03 = next((r for r in cells if "IK-03" in r), None)
     assert ik03 is not None, "Langkah 9: baris IK-03 tidak ada di laporan XLSX"
     assert any(_is(v, "210") for v in ik03), f"Langkah 9: realisasi IK-03 (210) tidak ada di baris {ik03}"
-    iku01 = next((r for r in cells if "IKU-01" in r), None)
-    assert iku01 is not None and any(_is(v, "3.9") for v in iku01), \
+    iku01 = _row_by_code(cells, "IKU-01")
+    assert _is(iku01.get("Realisasi TW"), "3.9") and _is(iku01.get("Realisasi s.d. TW"), "3.9"), \
         f"Langkah 9: koreksi perencana (IKU-01 = 3,9) tidak ada di laporan final: {iku01}"
+    FINAL_IKU01.update({c: iku01.get(c) for c in IKU01_COLUMNS})
 
     kadis = person("kadis")
     go(kadis, "Beranda")
@@ -503,6 +547,20 @@ def test_rekap_shows_charts_and_downloads_the_quarter(person):
     texts = [str(v) for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for v in r if v is not None]
     assert any("Rekap Capaian Kinerja TW III Tahun 2026" in t for t in texts), \
         "Rekap: judul XLSX tidak ditemukan"
+    # the recap and the filed report of the same quarter say the same about IKU-01 (corrected to 3,9)
+    iku01 = _row_by_code([list(r) for r in wb["Per Indikator"].iter_rows(values_only=True)], "IKU-01")
+    assert _is(iku01.get("Realisasi TW"), "3.9"), f"Rekap: Realisasi TW IKU-01 bukan 3,9: {iku01}"
+    if FINAL_IKU01:
+        for column in IKU01_COLUMNS:
+            assert _same_number(iku01.get(column), FINAL_IKU01[column]), \
+                f"Rekap: {column} IKU-01 {iku01.get(column)} berbeda dengan laporan final {FINAL_IKU01[column]}"
+
+
+def _same_number(a, b) -> bool:
+    try:
+        return abs(float(a) - float(b)) < 1e-9
+    except (TypeError, ValueError):
+        return a == b
 
 
 def test_admin_sees_data_induk(person):
