@@ -56,6 +56,7 @@ READ_ONLY = {
     "entry.editable_submission",  # the edit check (and lock) of the save services
     "evidence.list_evidence", "evidence.read_evidence",
     "home.profile",
+    "plausibility.review_flags", "plausibility.submission_flags",
     "permissions.can", "permissions.require", "permissions.unit_in_scope", "permissions.units_in_scope",
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "review.ensure_same_office", "review.notes_for_unit",
