@@ -60,6 +60,8 @@ READ_ONLY = {
     "permissions.can", "permissions.require", "permissions.unit_in_scope", "permissions.units_in_scope",
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "review.ensure_same_office", "review.notes_for_unit",
+    "review.budget_review", "review.changes_since_return", "review.evidence_by_indicator",
+    "review.unchanged_since_return",
     "tasks.my_tasks",
     "unit_workbook.parse_unit_workbook", "unit_workbook.unit_workbook", "unit_workbook.workbook_name",
     "workflow.advance", "workflow.finish_current",  # step helpers; the services audit round.advance
