@@ -460,8 +460,9 @@ class BudgetReview:
         return text
 
 
-BUDGET_COLUMNS = ["Kode", "Kegiatan", "Sub kegiatan", "Pagu", "Realisasi s.d. TW lalu", "Realisasi TW",
-                  "Realisasi s.d. TW", "Serapan %"]
+# the figures before the long sub kegiatan name, so they are on screen without scrolling the table
+BUDGET_COLUMNS = ["Kode", "Pagu", "Realisasi s.d. TW lalu", "Realisasi TW", "Realisasi s.d. TW", "Serapan %",
+                  "Sub kegiatan", "Kegiatan"]
 
 
 def budget_review(session: Session, actor: Actor, submission_id: int) -> BudgetReview:
@@ -483,9 +484,9 @@ def budget_review(session: Session, actor: Actor, submission_id: int) -> BudgetR
         totals["pagu"] += Decimal(bl.pagu)
         totals["before"] += prev
         totals["quarter"] += amount or 0
-        rows.append([bl.code, bl.kegiatan, bl.sub_kegiatan, fmt.money(bl.pagu), fmt.money(prev),
+        rows.append([bl.code, fmt.money(bl.pagu), fmt.money(prev),
                      fmt.money(amount) if amount is not None else "– (belum diisi)", fmt.money(total),
-                     fmt.percent(ach.absorption(total, bl.pagu))])
+                     fmt.percent(ach.absorption(total, bl.pagu)), bl.sub_kegiatan, bl.kegiatan])
     spent_total = totals["before"] + totals["quarter"]
     from core.recap import year_elapsed
 
