@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class Settings:
     session_idle_minutes: int
     timezone: str  # IANA name of the office's time zone: stored UTC times are shown in it
     warm_caches: bool  # recompute an office's Beranda on a background thread right after each change
+    plausibility_factor: Decimal = Decimal(10)  # a value more than F x (or under 1/F of) its reference is flagged
 
     @property
     def is_production(self) -> bool:
@@ -75,7 +77,19 @@ def get_settings() -> Settings:
         session_idle_minutes=int(_get("KINERJA_SESSION_IDLE_MINUTES", "60")),
         timezone=_get("KINERJA_TIMEZONE", "Asia/Pontianak"),  # Kalimantan Barat: WIB, UTC+7
         warm_caches=_get("KINERJA_WARM_CACHES", "1") not in ("0", "false", "no"),
+        plausibility_factor=_factor(_get("KINERJA_PLAUSIBILITY_FACTOR", "10")),
     )
+
+
+def _factor(raw: str) -> Decimal:
+    """The plausibility factor F: a number above 1 (F = 1 would flag every value that is not exactly on target)."""
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        value = Decimal(0)
+    if not value.is_finite() or value <= 1:
+        raise RuntimeError(f"KINERJA_PLAUSIBILITY_FACTOR harus berupa angka lebih dari 1 (misalnya 10), bukan '{raw}'.")
+    return value
 
 
 def check_production_safety(settings: Settings) -> None:

@@ -531,12 +531,21 @@ def submission_problems(session: Session, sub: Submission) -> list[str]:
     return problems
 
 
-def submit(session: Session, actor: Actor, submission_id: int) -> Submission:
-    """Ajukan: validate, lock the unit's data for review; the round moves on when every unit has submitted."""
+def submit(session: Session, actor: Actor, submission_id: int, confirm_flags: bool = False) -> Submission:
+    """Ajukan: validate, lock the unit's data for review; the round moves on when every unit has submitted.
+
+    Values that look implausible (core.plausibility) stop the first Ajukan; with `confirm_flags` the unit
+    says they are right, and the flags it confirmed are kept in the audit row for the reviewer."""
+    from core import plausibility  # it builds on this module's helpers
+
     sub = editable_submission(session, actor, submission_id, action="submission.submit")
     problems = submission_problems(session, sub)
     if problems:
         raise InvalidInput(f"Data belum dapat diajukan; ada {len(problems)} hal yang perlu dilengkapi.", problems)
+    flags = plausibility.flags(session, sub)
+    if flags and not confirm_flags:
+        raise InvalidInput("Periksa nilai berikut. Bila sudah benar, centang konfirmasi lalu ajukan kembali.",
+                           [f.message for f in flags])
     fields = ["state", "submitted_at", "first_submitted_at", "received_at", "received_by_id", "version"]
     before = audit.snapshot(sub, fields)
     now = utcnow()
@@ -550,8 +559,10 @@ def submit(session: Session, actor: Actor, submission_id: int) -> Submission:
         sub.received_by_id = actor.user_id or None
     sub.version += 1
     session.flush()
-    audit.record(session, actor, "submission.submit", "submission", sub.id, before=before,
-                 after=audit.snapshot(sub, fields),
+    after = audit.snapshot(sub, fields)
+    if flags:
+        after["confirmed_flags"] = [f.as_audit() for f in flags]
+    audit.record(session, actor, "submission.submit", "submission", sub.id, before=before, after=after,
                  office_id=sub.round.office_id)
     rnd = workflow.get_round(session, sub.round_id, for_update=True)
     current = step_by_code(session, "isi_data")

@@ -8,10 +8,12 @@ times). When every expected unit's submission is accepted, the round moves on to
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Optional
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
@@ -21,6 +23,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.permissions import can, require
 from core.rounds import days_late, deadline_in_force, round_submissions
 from db.models import (
+    AuditLog,
     CollectionRound,
     Indicator,
     OrgUnit,
@@ -401,3 +404,237 @@ def resolve_comment(session: Session, actor: Actor, comment_id: int) -> ReviewCo
 
 def submission_for_unit(session: Session, round_id: int, unit_id: int) -> Optional[Submission]:
     return session.scalar(select(Submission).where(Submission.round_id == round_id, Submission.unit_id == unit_id))
+
+
+# --- what the reviewer checks beside the indicator table (step 4) -----------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceGroup:
+    """The evidence files of one indicator (indicator_id None: files for the unit's data as a whole)."""
+
+    indicator_id: Optional[int]
+    label: str
+    needs_evidence: bool
+    files: list  # core.evidence.EvidenceItem
+
+
+def evidence_by_indicator(session: Session, actor: Actor, submission_id: int) -> list[EvidenceGroup]:
+    """Every indicator of the unit in grid order with its files (also those without any), then the files
+    attached to the unit's data as a whole."""
+    from core.entry import readable_submission, unit_indicators
+    from core.evidence import list_evidence
+
+    sub = readable_submission(session, actor, submission_id)
+    files = list_evidence(session, actor, sub.id)
+    groups = [EvidenceGroup(i.id, f"{i.code} {i.name}", i.needs_evidence,
+                            [f for f in files if f.indicator_id == i.id])
+              for i in unit_indicators(session, sub.round, sub.unit_id)]
+    general = [f for f in files if f.indicator_id is None or f.indicator_id not in {g.indicator_id for g in groups}]
+    if general:
+        groups.append(EvidenceGroup(None, "Umum (seluruh data unit)", False, general))
+    return groups
+
+
+@dataclass(frozen=True)
+class BudgetReview:
+    """The unit's DPA lines for the reviewer, formatted, with the unit's totals."""
+
+    table: pd.DataFrame  # preformatted strings, Indonesian column names
+    pagu: Decimal
+    spent_before: Decimal
+    spent_quarter: Decimal
+    spent_total: Decimal
+    absorption: Optional[Decimal]
+    year_elapsed: Decimal
+    missing: int  # lines whose spending of the quarter is not filled in
+
+    @property
+    def summary(self) -> str:
+        text = (f"Serapan anggaran unit s.d. triwulan ini {fmt.percent(self.absorption)}: "
+                f"{fmt.money(self.spent_total)} dari pagu {fmt.money(self.pagu)} "
+                f"(triwulan ini {fmt.money(self.spent_quarter)}); tahun anggaran berjalan "
+                f"{fmt.percent(self.year_elapsed, 0)}.")
+        if self.missing:
+            text += f" {self.missing} baris belum diisi realisasinya."
+        return text
+
+
+# the figures before the long sub kegiatan name, so they are on screen without scrolling the table
+BUDGET_COLUMNS = ["Kode", "Pagu", "Realisasi s.d. TW lalu", "Realisasi TW", "Realisasi s.d. TW", "Serapan %",
+                  "Sub kegiatan", "Kegiatan"]
+
+
+def budget_review(session: Session, actor: Actor, submission_id: int) -> BudgetReview:
+    from core.entry import _budget_lines, _budget_realizations, _spent_before, readable_submission
+
+    sub = readable_submission(session, actor, submission_id)
+    lines = _budget_lines(session, sub)
+    before = _spent_before(session, sub, [b.id for b in lines])
+    current = _budget_realizations(session, sub)
+    rows = []
+    totals = {"pagu": Decimal(0), "before": Decimal(0), "quarter": Decimal(0)}
+    missing = 0
+    for bl in lines:
+        br = current.get(bl.id)
+        amount = Decimal(br.amount) if br is not None and br.amount is not None else None
+        prev = before.get(bl.id, Decimal(0))
+        total = prev + (amount or 0)
+        missing += amount is None
+        totals["pagu"] += Decimal(bl.pagu)
+        totals["before"] += prev
+        totals["quarter"] += amount or 0
+        rows.append([bl.code, fmt.money(bl.pagu), fmt.money(prev),
+                     fmt.money(amount) if amount is not None else "– (belum diisi)", fmt.money(total),
+                     fmt.percent(ach.absorption(total, bl.pagu)), bl.sub_kegiatan, bl.kegiatan])
+    spent_total = totals["before"] + totals["quarter"]
+    from core.recap import year_elapsed
+
+    return BudgetReview(pd.DataFrame(rows, columns=BUDGET_COLUMNS), totals["pagu"], totals["before"],
+                        totals["quarter"], spent_total, ach.absorption(spent_total, totals["pagu"]),
+                        year_elapsed(sub.round.quarter), missing)
+
+
+# --- what changed since the data was returned --------------------------------------------------------
+
+REALIZATION_FIELDS = {"value": "Realisasi TW", "not_measured_reason": "Alasan tidak diukur", "note": "Catatan",
+                      "kendala": "Kendala", "tindak_lanjut": "Tindak lanjut"}
+CHANGE_ACTIONS = ("realization.save", "budget_realization.save", "evidence.upload", "evidence.delete",
+                  "submission.submit")
+CHANGE_COLUMNS = ["Bagian", "Kode", "Uraian", "Kolom", "Sebelum", "Sesudah", "Diubah oleh", "Waktu"]
+
+
+@dataclass(frozen=True)
+class Change:
+    part: str  # Indikator | Anggaran | Bukti dukung
+    code: str
+    name: str
+    field: str
+    before: str  # formatted for people ("–" when empty)
+    after: str
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ChangesSinceReturn:
+    returned_at: Optional[dt.datetime]  # the last return (None: never returned)
+    reason: str
+    resubmitted_at: Optional[dt.datetime]  # the last Ajukan after that return
+    changes: list[Change]
+
+    @property
+    def unchanged(self) -> bool:
+        return self.returned_at is not None and not self.changes
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([[c.part, c.code, c.name, c.field, c.before, c.after, c.by, fmt.datetime(c.at)]
+                             for c in self.changes], columns=CHANGE_COLUMNS)
+
+
+def _dec(value: object) -> Optional[Decimal]:
+    return None if value is None or value == "" else Decimal(str(value))
+
+
+def _same_value(field: str, old: object, new: object) -> bool:
+    if field in ("value", "amount"):
+        return _dec(old) == _dec(new)
+    return (old or "") == (new or "")
+
+
+def _shown(field: str, value: object) -> str:
+    if field == "value":
+        return fmt.number(_dec(value))
+    if field == "amount":
+        return fmt.money(_dec(value))
+    return str(value) if value else "–"
+
+
+def changes_since_return(session: Session, actor: Actor, submission_id: int) -> ChangesSinceReturn:
+    """Field by field, what the unit changed in its realisations, budget lines and evidence since the last
+    return: the returned version against the data as it stands, read from the audit log (a value changed and
+    changed back is no change)."""
+    from core.entry import _budget_lines, _budget_realizations, _realizations, readable_submission, unit_indicators
+
+    sub = readable_submission(session, actor, submission_id)
+    ret = session.scalar(select(AuditLog).where(
+        AuditLog.entity == "submission", AuditLog.entity_id == str(sub.id), AuditLog.action == "submission.return")
+        .order_by(AuditLog.id.desc()).limit(1))
+    if ret is None:
+        return ChangesSinceReturn(None, "", None, [])
+    inds = {i.id: i for i in unit_indicators(session, sub.round, sub.unit_id)}
+    order = {i: n for n, i in enumerate(inds)}
+    reals = _realizations(session, sub)
+    real_ind = {r.id: r.indicator_id for r in reals.values()}
+    lines = {b.id: b for b in _budget_lines(session, sub)}
+    budget_line = {b.id: b.budget_line_id for b in _budget_realizations(session, sub).values()}
+    rows = list(session.scalars(select(AuditLog).where(
+        AuditLog.office_id == sub.round.office_id, AuditLog.id > ret.id, AuditLog.action.in_(CHANGE_ACTIONS),
+        or_(and_(AuditLog.entity == "realization", AuditLog.entity_id.in_([str(i) for i in real_ind])),
+            and_(AuditLog.entity == "budget_realization", AuditLog.entity_id.in_([str(i) for i in budget_line])),
+            AuditLog.entity == "evidence",
+            and_(AuditLog.entity == "submission", AuditLog.entity_id == str(sub.id))))
+        .order_by(AuditLog.id)))
+    names = {i: n for i, n in session.execute(select(User.id, User.full_name).where(
+        User.id.in_({r.actor_id for r in rows if r.actor_id})))} if rows else {}
+    resubmitted_at = None
+    first: dict[tuple[str, str], AuditLog] = {}
+    last: dict[tuple[str, str], AuditLog] = {}
+    uploaded: dict[str, AuditLog] = {}
+    deleted: dict[str, AuditLog] = {}
+    for row in rows:
+        if row.action == "submission.submit":
+            resubmitted_at = row.at
+        elif row.entity == "evidence":
+            data = (row.after if row.action == "evidence.upload" else row.before) or {}
+            if data.get("submission_id") != sub.id:
+                continue
+            (uploaded if row.action == "evidence.upload" else deleted)[row.entity_id] = row
+        else:
+            key = (row.entity, row.entity_id)
+            first.setdefault(key, row)
+            last[key] = row
+    changes: list[tuple[tuple, Change]] = []
+
+    def by(row: AuditLog) -> str:
+        return names.get(row.actor_id, row.actor_username)
+
+    for key, end in last.items():
+        entity, entity_id = key
+        start = (first[key].before or {})
+        final = end.after or {}
+        if entity == "realization":
+            ind = inds.get(real_ind.get(int(entity_id)))
+            fields = REALIZATION_FIELDS
+            part, code, name = "Indikator", ind.code if ind else "", ind.name if ind else ""
+            sort = (0, order.get(ind.id, 0) if ind else 0)
+        else:
+            bl = lines.get(budget_line.get(int(entity_id)))
+            fields = {"amount": "Realisasi TW"}
+            part, code, name = "Anggaran", bl.code if bl else "", bl.sub_kegiatan if bl else ""
+            sort = (1, code)
+        for n, (field, label) in enumerate(fields.items()):
+            if not _same_value(field, start.get(field), final.get(field)):
+                changes.append(((*sort, n), Change(part, code, name, label, _shown(field, start.get(field)),
+                                                   _shown(field, final.get(field)), by(end), end.at)))
+    for ev_id in set(uploaded) ^ set(deleted):
+        row = uploaded.get(ev_id) or deleted[ev_id]
+        data = (row.after if ev_id in uploaded else row.before) or {}
+        ind = inds.get(real_ind.get(data.get("realization_id")))
+        name = data.get("filename", "")
+        change = Change("Bukti dukung", ind.code if ind else "", ind.name if ind else "Umum (seluruh data unit)",
+                        "Berkas", "–" if ev_id in uploaded else name,
+                        f"{name} (ditambahkan)" if ev_id in uploaded else "(dihapus)", by(row), row.at)
+        changes.append(((2, order.get(ind.id, len(order)) if ind else len(order), row.id), change))
+    changes.sort(key=lambda c: c[0])
+    reason = (ret.after or {}).get("reason", "")
+    return ChangesSinceReturn(ret.at, reason, resubmitted_at, [c for _, c in changes])
+
+
+def unchanged_since_return(session: Session, actor: Actor, submission_id: int) -> Optional[dt.datetime]:
+    """The moment of the last return when the unit has changed nothing since (so Ajukan would send the
+    returned data back as it was); None when never returned, already accepted, or changed."""
+    result = changes_since_return(session, actor, submission_id)
+    if not result.unchanged or get_submission(session, submission_id).state == "diterima":
+        return None
+    return result.returned_at

@@ -4,7 +4,7 @@ indicator rows, and compiles the draft report once every unit's data is accepted
 
 import streamlit as st
 
-from core import clock, reporting, review
+from core import clock, evidence, fmt, plausibility, reporting, review
 from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
@@ -86,11 +86,70 @@ with unit_of_work() as session:
     detail = review.submission_detail(session, choice)
     history = review.review_history(session, choice)
     comments = review.comments_for(session, choice)
+    files = review.evidence_by_indicator(session, actor, choice)
+    budget = review.budget_review(session, actor, choice)
+    changes = review.changes_since_return(session, actor, choice)
+    checked = plausibility.review_flags(session, actor, choice)
+    factor = plausibility.factor()
+
+
+def evidence_bytes(evidence_id: int) -> bytes:
+    """The file, read when its Unduh button is clicked (not every file on every rerun)."""
+    with unit_of_work() as session:
+        return evidence.read_evidence(session, actor, evidence_id)[2]
+
 
 st.markdown("**Realisasi terhadap target, capaian dan predikat**")
 st.dataframe(review.detail_table(detail), hide_index=True, width="stretch")
 
+st.markdown("**Bukti dukung per indikator**")
+st.caption("Buka setiap berkas dan cocokkan dengan realisasi yang dilaporkan.")
+for group in files:
+    with st.container(border=True):
+        st.markdown(f"**{md(group.label)}**")
+        if not group.files:
+            st.markdown(":orange[Belum ada bukti dukung (wajib untuk indikator ini).]" if group.needs_evidence
+                        else "Tidak ada berkas (bukti dukung tidak wajib untuk indikator ini).")
+        for f in group.files:
+            c1, c2 = st.columns([5, 1])
+            c1.markdown(f"{md(f.filename)}  \n<small>{fmt.number(f.size / 1024, 1)} KB · {md(f.uploaded_by)} · "
+                        f"{f.uploaded_at}</small>", unsafe_allow_html=True)
+            if f.stored:
+                c2.download_button("Unduh", data=lambda i=f.id: evidence_bytes(i), file_name=f.filename,
+                                   mime=f.content_type, key=f"unduh_bukti_{f.id}", on_click="ignore",
+                                   icon=":material/download:")
+            else:
+                c2.caption(":red[Berkas tidak ada di penyimpanan; hubungi administrator.]")
+
+st.markdown("**Realisasi anggaran per baris DPA**")
+if budget.table.empty:
+    st.caption("Unit ini tidak memiliki baris anggaran DPA pada tahun ini.")
+else:
+    st.dataframe(budget.table, hide_index=True, width="stretch")
+    st.markdown(budget.summary)
+
+if changes.returned_at is not None:
+    st.markdown("**Perubahan sejak dikembalikan**")
+    st.caption(f"Dikembalikan pada {fmt.datetime(changes.returned_at)} dengan alasan: {md(changes.reason)}")
+    if changes.unchanged:
+        if sub_state == "diajukan":
+            st.warning(f"Diajukan kembali tanpa perubahan sejak dikembalikan pada {fmt.datetime(changes.returned_at)}. "
+                       "Periksa apakah alasan pengembalian sudah ditindaklanjuti.", icon=":material/warning:")
+        else:
+            st.caption("Belum ada perubahan sejak dikembalikan.")
+    else:
+        st.dataframe(changes.table(), hide_index=True, width="stretch")
+
 if can_review and sub_state == "diajukan":
+    st.markdown("**Pemeriksaan kewajaran nilai**")
+    if checked.flags:
+        for shown in checked.flags:
+            status = ("Unit telah mengonfirmasi nilai ini benar saat mengajukan." if shown.confirmed
+                      else "Belum dikonfirmasi oleh unit.")
+            st.warning(f"{md(shown.flag.message)}  \n_{status}_", icon=":material/error:")
+    else:
+        st.caption(f"Tidak ada nilai yang tampak tidak wajar (batas {fmt.number(factor)}× target triwulan, "
+                   "median triwulan sebelumnya, atau rata-rata realisasi anggaran).")
     left, right = st.columns(2)
     with left, st.form("form_terima", border=True):
         st.markdown("**Terima data**")

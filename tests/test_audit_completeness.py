@@ -56,10 +56,13 @@ READ_ONLY = {
     "entry.editable_submission",  # the edit check (and lock) of the save services
     "evidence.list_evidence", "evidence.read_evidence",
     "home.profile",
+    "plausibility.review_flags", "plausibility.submission_flags",
     "permissions.can", "permissions.require", "permissions.unit_in_scope", "permissions.units_in_scope",
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "reporting.corrections_of_submission",  # reads the audit rows that corrections wrote
     "review.ensure_same_office", "review.notes_for_unit",
+    "review.budget_review", "review.changes_since_return", "review.evidence_by_indicator",
+    "review.unchanged_since_return",
     "tasks.my_tasks",
     "unit_workbook.parse_unit_workbook", "unit_workbook.unit_workbook", "unit_workbook.workbook_name",
     "workflow.advance", "workflow.finish_current",  # step helpers; the services audit round.advance
