@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import entry, evidence, fmt, review, rounds, unit_workbook
+from core import entry, evidence, fmt, plausibility, reporting, review, rounds, unit_workbook
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
 from core.uow import unit_of_work
@@ -116,6 +116,17 @@ with st.container(border=True):
                 with unit_of_work() as session:
                     rounds.acknowledge(session, actor, view.id)
                 done("Disposisi ditandai diterima.")
+
+# --- koreksi JFT Perencana (langkah 7) ---
+with unit_of_work() as session:
+    corrected = reporting.corrections_of_submission(session, actor, view.id)
+if corrected:
+    with st.expander(f"Nilai yang dikoreksi JFT Perencana ({len(corrected)})", expanded=True):
+        st.caption("Koreksi yang diterapkan pada laporan mengubah data unit ini; laporan, rekap dan grafik "
+                   "memakai nilai sesudah koreksi.")
+        st.table([{"Kode": c.code, "Kolom": c.field_label, "Sebelum": c.before, "Sesudah": c.after,
+                   "Catatan koreksi": c.note, "Oleh": c.author, "Waktu": fmt.datetime(c.applied_at)}
+                  for c in corrected])
 
 # --- catatan pemeriksa (A2) ---
 with unit_of_work() as session:
@@ -367,13 +378,26 @@ if view.editable:
     st.subheader("Ajukan")
     st.caption("Perubahan yang belum disimpan pada tabel di atas ikut disimpan saat Anda menekan Ajukan. Setelah "
                "diajukan, data terkunci sampai diperiksa.")
+    with unit_of_work() as session:
+        flags = plausibility.submission_flags(session, actor, view.id)
+        returned_unchanged = review.unchanged_since_return(session, actor, view.id)
+    if returned_unchanged:
+        st.warning(f"Data ini dikembalikan pada {fmt.datetime(returned_unchanged)} dan belum ada yang diubah sejak "
+                   "itu. Perbaiki sesuai alasan pengembalian sebelum mengajukan kembali; pemeriksa akan melihat "
+                   "bahwa data diajukan kembali tanpa perubahan.")
+    confirm = False
+    if flags:
+        st.warning("**Periksa kewajaran nilai berikut sebelum mengajukan** (nilai yang jauh dari target atau dari "
+                   "triwulan sebelumnya sering berasal dari salah ketik):")
+        st.markdown("\n".join(f"- {md(f.message)}" for f in flags))
+        confirm = st.checkbox("Saya sudah memeriksa nilai di atas dan nilainya benar.", key=f"konfirmasi_{view.id}")
     if st.button("Ajukan", type="primary", key="ajukan"):
         pending = tuple(unsaved())
         changed = save_grids(pending) if pending else {}
         if changed is not None:
             try:
                 with unit_of_work() as session:
-                    entry.submit(session, actor, view.id)
+                    entry.submit(session, actor, view.id, confirm_flags=confirm)
                 done("Data kinerja diajukan. Terima kasih; data kini terkunci untuk diperiksa.", saved=pending)
             except InvalidInput as err:
                 if not pending:

@@ -317,3 +317,14 @@ def test_beranda_shows_my_tasks_with_a_link(sqlite_url):
     assert "Tugas saya" in texts(at)
     links = [p for p in at.get("page_link")]
     assert any("Buka pengumpulan data TW III 2026" in p.proto.label for p in links)
+
+
+def test_an_implausible_value_is_flagged_before_ajukan_and_needs_a_confirmation(sqlite_url):
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    edit(at, f"grid_{sub_id}_0", {2: {"Realisasi TW": "125.000"}})  # IK-03: a thousand times its target
+    button(at, "Simpan draf").click().run()
+    shown = texts(at)
+    assert "Periksa kewajaran nilai berikut sebelum mengajukan" in shown and "IK-03" in shown
+    assert any(c.label == "Saya sudah memeriksa nilai di atas dan nilainya benar." for c in at.checkbox)
