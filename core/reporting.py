@@ -575,6 +575,13 @@ def _amend(session: Session, actor: Actor, rnd: CollectionRound, am: _Amendment,
     am.row = row
 
 
+def _stored_proposal(line: dict[str, Any], field: str, stored: str) -> Any:
+    """A proposal as add_correction stored it: a number as plain Decimal text ("3.9"), which is machine text,
+    not something a person typed, so it is read as a Decimal and not by the Indonesian reader."""
+    attr = ENTERED_FIELDS.get(line.get("type", "indikator"), {}).get(field)
+    return Decimal(stored) if attr in ("value", "amount") else stored
+
+
 def _check_proposal(session: Session, rnd: CollectionRound, line: dict[str, Any], field: str, proposed: str
                     ) -> str:
     """The proposed value as stored (a number as plain Decimal text); refused when the field is not entered
@@ -676,7 +683,7 @@ def apply_corrections(session: Session, actor: Actor, round_id: int, note: str =
         line = next((ln for ln in c.report.lines if ln.get("key") == c.line_key), None)
         if line is None:
             raise Conflict(f"Baris {c.line_key} koreksi #{c.id} tidak ada lagi dalam laporan.")
-        changes.append((line, c.field, c.proposed_value,
+        changes.append((line, c.field, _stored_proposal(line, c.field, c.proposed_value),
                         {"correction_id": c.id, "note": c.note, "author": authors.get(c.author_id, "")}))
     _amend_all(session, actor, rnd, changes)
     rep = _store_report(session, actor, rnd, "koreksi",

@@ -237,7 +237,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "masterdata.rename_unit": _admin(lambda s, a: masterdata.rename_unit(
         s, a, _lattas(s), "Bidang Pelatihan Kerja dan Penempatan Tenaga Kerja")),
     "masterdata.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(
-        s, a, {_line(s).id: {"pagu": str(_line(s).pagu + 1000)}})),
+        s, a, {_line(s).id: {"pagu": _line(s).pagu + 1000}})),
     "masterdata.save_target": _admin(lambda s, a: masterdata.save_target(
         s, a, _ind(s).id, 2026, source_pk="PK 2026 (revisi)")),
     "masterdata.save_targets": _admin(lambda s, a: masterdata.save_targets(

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core import exports, masterdata, recap, reporting
+from core import exports, fmt, masterdata, recap, reporting
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.report_doc import BUDGET_HEADER, INDICATOR_HEADER, report_lines
 from db.models import (
@@ -108,7 +108,7 @@ def test_budget_correction_amends_the_amount_within_the_remaining_pagu(session, 
     before = _counts(session)
     with pytest.raises(InvalidInput, match="melebihi sisa pagu"):
         reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw",
-                                 "Sesuai SP2D.", str(bl.pagu + 1))
+                                 "Sesuai SP2D.", fmt.number(bl.pagu + 1, 2))
     assert _counts(session) == before
     reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "Sesuai SP2D.",
                              "12.345.000")
@@ -129,10 +129,10 @@ def test_pagu_lowered_after_noting_refuses_the_whole_apply(session, actors):
     old_amount = br.amount
     reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
     reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.",
-                             str(old_amount + 1000))
+                             fmt.number(old_amount + 1000, 2))
     earlier = reporting._spent_before(session, br.submission, [br.budget_line_id])[br.budget_line_id]
     # a DPPA lowers the pagu to what is spent: the proposed amount no longer fits
-    masterdata.update_budget_line(session, actors["admin"], br.budget_line_id, pagu=str(earlier + old_amount))
+    masterdata.update_budget_line(session, actors["admin"], br.budget_line_id, pagu=earlier + old_amount)
     session.commit()
     before = _counts(session)
     with pytest.raises(InvalidInput, match="sisa pagu"):
