@@ -266,7 +266,7 @@ if len(budget):
         column_config={
             "budget_line_id": None,
             "version": None,
-            "Kode": st.column_config.TextColumn("Kode", width="small", pinned=True),
+            "Kode": st.column_config.TextColumn("Kode", pinned=True),
             "Sub kegiatan": st.column_config.TextColumn("Sub kegiatan", width="medium", pinned=True),
             "Pagu": grids.number_column("Pagu (Rp)"),
             "Realisasi s.d. TW lalu": grids.number_column("Realisasi s.d. TW lalu (Rp)"),
