@@ -467,6 +467,19 @@ def _owner_submission(session: Session, rnd: CollectionRound, unit_id: int) -> O
     return session.scalar(select(Submission).where(Submission.round_id == rnd.id, Submission.unit_id == unit_id))
 
 
+def _amended_row(session: Session, rnd: CollectionRound, ref_column: Any, ref_id: int, owner_unit_id: int,
+                 who: str) -> tuple[Any, Submission]:
+    """The round's Realization / BudgetRealization row of one indicator / budget line (the owner unit's
+    first), or None with the owner's submission where the row does not exist yet."""
+    model = ref_column.class_
+    row = session.scalar(select(model).join(Submission).where(Submission.round_id == rnd.id, ref_column == ref_id)
+                         .order_by((Submission.unit_id == owner_unit_id).desc(), model.id))
+    sub = row.submission if row is not None else _owner_submission(session, rnd, owner_unit_id)
+    if sub is None:
+        raise InvalidInput(f"{who} tidak mempunyai data pada pengumpulan ini; koreksi tidak dapat diterapkan pada data.")
+    return row, sub
+
+
 def _resolve(session: Session, rnd: CollectionRound, line: dict[str, Any], field: str, raw: str) -> _Amendment:
     """Parse a proposed value and find the row it amends; InvalidInput with the reason otherwise."""
     kind = line.get("type", "indikator")
@@ -485,13 +498,8 @@ def _resolve(session: Session, rnd: CollectionRound, line: dict[str, Any], field
                 raise InvalidInput(f"Nilai usulan untuk {FIELD_LABELS[field]} harus berupa angka, misalnya 12,5.")
         else:
             value = parse_text(raw)
-        row = session.scalar(select(Realization).join(Submission).where(
-            Submission.round_id == rnd.id, Realization.indicator_id == ind.id)
-            .order_by((Submission.unit_id == ind.owner_unit_id).desc(), Realization.id))
-        sub = row.submission if row is not None else _owner_submission(session, rnd, ind.owner_unit_id)
-        if sub is None:
-            raise InvalidInput(f"{label}: unit pemilik indikator tidak mempunyai data pada pengumpulan ini; "
-                               "koreksi tidak dapat diterapkan pada data.")
+        row, sub = _amended_row(session, rnd, Realization.indicator_id, ind.id, ind.owner_unit_id,
+                                f"{label}: unit pemilik indikator")
         return _Amendment(line["key"], field, attr, value, "realization", row, sub, ind.id, label)
     bl = session.scalar(select(BudgetLine).where(BudgetLine.office_id == rnd.office_id, BudgetLine.year == rnd.year,
                                                  BudgetLine.code == code))
@@ -502,13 +510,8 @@ def _resolve(session: Session, rnd: CollectionRound, line: dict[str, Any], field
     if amount is None:
         raise InvalidInput(f"Nilai usulan untuk {FIELD_LABELS[field]} harus berupa angka, misalnya 1.250.000.")
     amount = amount.quantize(Decimal("0.01"))
-    row = session.scalar(select(BudgetRealization).join(Submission).where(
-        Submission.round_id == rnd.id, BudgetRealization.budget_line_id == bl.id)
-        .order_by((Submission.unit_id == bl.owner_unit_id).desc(), BudgetRealization.id))
-    sub = row.submission if row is not None else _owner_submission(session, rnd, bl.owner_unit_id)
-    if sub is None:
-        raise InvalidInput(f"{label}: unit pemilik baris anggaran tidak mempunyai data pada pengumpulan ini; "
-                           "koreksi tidak dapat diterapkan pada data.")
+    row, sub = _amended_row(session, rnd, BudgetRealization.budget_line_id, bl.id, bl.owner_unit_id,
+                            f"{label}: unit pemilik baris anggaran")
     # the rule of the entry grid: a quarter's spending never exceeds what is left of the pagu
     remaining = bl.pagu - _spent_before(session, sub, [bl.id]).get(bl.id, Decimal(0))
     if amount > remaining:
