@@ -95,7 +95,7 @@ def check_file(filename: str, data: bytes) -> tuple[str, str, str]:
 # Office zips: limits of what is unpacked while checking, and what may not be inside.
 MAX_OFFICE_MEMBERS = 2000
 MAX_OFFICE_UNPACKED = 200 * 1024 * 1024
-MAX_IMAGE_PIXELS = 60_000_000  # about 7,700 × 7,700: any scan or photo; more is a decompression bomb
+MAX_IMAGE_PIXELS = 60_000_000  # about 7,700 × 7,700 px: any scan or photo; more is a decompression bomb
 OFFICE_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 EXECUTABLE = (".exe", ".dll", ".com", ".bat", ".cmd", ".scr", ".msi", ".ps1", ".vbs", ".vbe", ".js", ".jse",
               ".wsf", ".hta", ".jar", ".lnk", ".sh")  # (.bin is also printer settings; see embeddings)
@@ -152,7 +152,11 @@ def _check_image(name: str, ext: str, data: bytes, broken: str) -> None:
             if w * h > MAX_IMAGE_PIXELS:
                 raise InvalidInput(f"Gambar '{name}' berukuran {w} × {h} piksel; paling besar "
                                    f"{MAX_IMAGE_PIXELS // 1_000_000} juta piksel. Perkecil gambarnya.")
-            img.verify()
+            img.verify()  # PNG: every chunk and checksum; JPEG: the markers only, so decode it below
+        if fmt == "JPEG":
+            with Image.open(io.BytesIO(data)) as img:
+                img.draft("RGB", (max(w // 8, 1), max(h // 8, 1)))  # decode at 1/8 scale: cheap, still whole
+                img.load()
     except InvalidInput:
         raise
     except Exception:  # Pillow raises many kinds (and DecompressionBombError) for a broken image
