@@ -55,32 +55,39 @@ def _hostile():
     return itertools.cycle(HOSTILE)
 
 
+def _put(obj, **values: str) -> None:
+    """Set text fields, cut to the column's length (PostgreSQL enforces VARCHAR(n))."""
+    for attr, value in values.items():
+        length = getattr(type(obj).__table__.c[attr].type, "length", None)
+        setattr(obj, attr, value[:length] if length else value)
+
+
 def _poison_master_data(session) -> None:
     """Every name an admin enters: units, users, sasaran, indicators, budget lines."""
     h = _hostile()
     for u in session.scalars(select(OrgUnit)):
-        u.name = f"{next(h)} {u.code}"  # still unique per unit
+        _put(u, name=f"{next(h)[:20]} {u.code}")  # hostile first, still unique per unit
     for u in session.scalars(select(User)):
-        u.full_name, u.jabatan, u.pangkat = next(h), next(h), next(h)
+        _put(u, full_name=next(h), jabatan=next(h), pangkat=next(h))
     for s in session.scalars(select(Sasaran)):
-        s.name = next(h)
+        _put(s, name=next(h))
     for i in session.scalars(select(Indicator)):
-        i.name, i.satuan = next(h), next(h)
+        _put(i, name=next(h), satuan=next(h))
     for b in session.scalars(select(BudgetLine)):
-        b.program, b.kegiatan, b.sub_kegiatan = next(h), next(h), next(h)
+        _put(b, program=next(h), kegiatan=next(h), sub_kegiatan=next(h))
     session.flush()
 
 
 def _poison_round(session, rnd: CollectionRound) -> None:
     """Every free text of a round: instruction, dispositions, notes, kendala, tindak lanjut."""
     h = _hostile()
-    rnd.instruction = next(h)
+    _put(rnd, instruction=next(h))
     for sr in session.scalars(select(StepRecord).where(StepRecord.round_id == rnd.id)):
-        sr.disposition = next(h)
+        _put(sr, disposition=next(h))
     for sub in session.scalars(select(Submission).where(Submission.round_id == rnd.id)):
-        sub.disposition = next(h)
+        _put(sub, disposition=next(h))
         for r in session.scalars(select(Realization).where(Realization.submission_id == sub.id)):
-            r.note, r.kendala, r.tindak_lanjut = next(h), next(h), next(h)
+            _put(r, note=next(h), kendala=next(h), tindak_lanjut=next(h))
     session.flush()
 
 
