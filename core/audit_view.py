@@ -72,3 +72,10 @@ def entries(session: Session, actor: Actor, flt: Optional[AuditFilter] = None, l
                      "Tindakan": entry.action, "Entitas": entry.entity, "ID": entry.entity_id or "",
                      "Sebelum": before, "Sesudah": after})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    """The filtered log as a download: the recap CSV writer, so names and values are neutralised the same way."""
+    from core import exports
+
+    return exports.to_csv(df, "standar")

@@ -88,7 +88,112 @@ def check_file(filename: str, data: bytes) -> tuple[str, str, str]:
     if kind is None or kind.extension != expected:
         raise InvalidInput(f"Isi berkas '{name}' tidak sesuai dengan ekstensi .{ext}. Unggah berkas "
                            f"{ext.upper()} yang asli (bukan berkas lain yang diganti namanya).")
+    _check_content(name, ext, data)
     return name, ("jpg" if ext == "jpeg" else ext), media
+
+
+# Office zips: limits of what is unpacked while checking, and what may not be inside.
+MAX_OFFICE_MEMBERS = 2000
+MAX_OFFICE_UNPACKED = 200 * 1024 * 1024
+MAX_IMAGE_PIXELS = 60_000_000  # about 7,700 × 7,700 px: any scan or photo; more is a decompression bomb
+OFFICE_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+EXECUTABLE = (".exe", ".dll", ".com", ".bat", ".cmd", ".scr", ".msi", ".ps1", ".vbs", ".vbe", ".js", ".jse",
+              ".wsf", ".hta", ".jar", ".lnk", ".sh")  # (.bin is also printer settings; see embeddings)
+
+
+def _check_content(name: str, ext: str, data: bytes) -> None:
+    """The file must be what its extension says all the way through, not only in its first bytes: a PDF that
+    pypdf reads, an image Pillow decodes, an Office zip without macros or embedded programs."""
+    broken = (f"Berkas '{name}' rusak atau bukan berkas {ext.upper()} yang sah. Buka berkasnya, simpan ulang "
+              f"sebagai {ext.upper()}, lalu unggah kembali.")
+    if ext == "pdf":
+        _check_pdf(name, data, broken)
+    elif ext in ("jpg", "jpeg", "png"):
+        _check_image(name, ext, data, broken)
+    else:
+        _check_office(name, ext, data, broken)
+
+
+def _check_pdf(name: str, data: bytes, broken: str) -> None:
+    import io
+    import logging
+    import zipfile
+
+    from pypdf import PdfReader
+
+    if zipfile.is_zipfile(io.BytesIO(data)):  # a PDF header on a zip archive: two files in one
+        raise InvalidInput(f"Berkas '{name}' berisi arsip lain di dalam PDF. Unggah PDF biasa (cetak ulang ke PDF).")
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)  # pypdf warns on every small repair; the verdict below is what counts
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+        if not encrypted and len(reader.pages) < 1:
+            raise ValueError("no pages")
+    except Exception:  # pypdf raises many kinds for a broken file
+        raise InvalidInput(broken) from None
+    finally:
+        pypdf_log.setLevel(level)
+    if encrypted:
+        raise InvalidInput(f"Berkas '{name}' dilindungi kata sandi. Unggah PDF tanpa kata sandi agar dapat "
+                           "diperiksa.")
+
+
+def _check_image(name: str, ext: str, data: bytes, broken: str) -> None:
+    import io
+
+    from PIL import Image
+
+    expected = "PNG" if ext == "png" else "JPEG"
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, (w, h) = img.format, img.size
+            if w * h > MAX_IMAGE_PIXELS:
+                raise InvalidInput(f"Gambar '{name}' berukuran {w} × {h} piksel; paling besar "
+                                   f"{MAX_IMAGE_PIXELS // 1_000_000} juta piksel. Perkecil gambarnya.")
+            img.verify()  # PNG: every chunk and checksum; JPEG: the markers only, so decode it below
+        if fmt == "JPEG":
+            with Image.open(io.BytesIO(data)) as img:
+                img.draft("RGB", (max(w // 8, 1), max(h // 8, 1)))  # decode at 1/8 scale: cheap, still whole
+                img.load()
+    except InvalidInput:
+        raise
+    except Exception:  # Pillow raises many kinds (and DecompressionBombError) for a broken image
+        raise InvalidInput(broken) from None
+    if fmt != expected:
+        raise InvalidInput(broken)
+
+
+def _check_office(name: str, ext: str, data: bytes, broken: str) -> None:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_OFFICE_MEMBERS or sum(i.file_size for i in infos) > MAX_OFFICE_UNPACKED:
+                raise InvalidInput(f"Isi berkas '{name}' terlalu besar setelah dibuka. Simpan ulang berkasnya "
+                                   "tanpa lampiran yang tidak perlu.")
+            names = {i.filename for i in infos}
+            if any(i.flag_bits & 0x1 for i in infos):
+                raise InvalidInput(f"Berkas '{name}' terenkripsi. Hapus kata sandinya, lalu unggah kembali.")
+            if "[Content_Types].xml" not in names or OFFICE_MAIN_PART[ext] not in names:
+                raise InvalidInput(broken)
+            types = z.read("[Content_Types].xml") if z.getinfo("[Content_Types].xml").file_size < 1_000_000 else b""
+    except InvalidInput:
+        raise
+    except Exception:  # a broken zip: zipfile and zlib raise many kinds
+        raise InvalidInput(broken) from None
+    lowered = [n.lower() for n in names]
+    if any(n.rsplit("/", 1)[-1].startswith("vbaproject") for n in lowered) or b"macroEnabled" in types:
+        raise InvalidInput(f"Berkas '{name}' berisi makro. Simpan ulang sebagai {ext.upper()} biasa tanpa makro "
+                           f"(bukan {ext.upper()[:-1]}M), lalu unggah kembali.")
+    if any(n.endswith(EXECUTABLE) or "/embeddings/" in n and not n.endswith((".png", ".jpeg", ".jpg", ".emf",
+                                                                              ".wmf", ".xlsx", ".docx"))
+           for n in lowered):
+        raise InvalidInput(f"Berkas '{name}' berisi program atau objek tersemat. Hapus objek tersemat dari "
+                           "dokumen, simpan ulang, lalu unggah kembali.")
 
 
 def store_evidence(session: Session, actor, submission_id: int, indicator_id: Optional[int], filename: str,

@@ -1,11 +1,13 @@
 """Download files of recap tables: CSV (standard or Indonesian Excel) and formatted XLSX with a signature block.
 
 Every cell that carries user text is neutralised against formula injection (a leading =, +, -, @, tab or
-carriage return gets an apostrophe in front), in both formats.
+carriage return, also after leading whitespace, gets an apostrophe in front), in both formats. `neutralise`
+is the one writer rule of the app: every CSV and spreadsheet the app produces passes its text through it.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -41,11 +43,55 @@ class Signer:
     place: str
 
 
+def is_dangerous(value: Any) -> bool:
+    """Text a spreadsheet could run as a formula: it starts with =, +, -, @, tab or CR, or does after
+    leading whitespace (Excel and LibreOffice trim it on import). Only text: a real number is never
+    dangerous, and writers keep it numeric."""
+    if not isinstance(value, str) or not value:
+        return False
+    if value.startswith(("\t", "\r")):
+        return True
+    return value.lstrip().startswith(DANGEROUS)
+
+
 def neutralise(value: Any) -> Any:
-    """User text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
+    """User text that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Only strings change; numbers (int, float, Decimal) pass through so writers keep them numeric.
+    """
+    if is_dangerous(value):
         return "'" + value
     return value
+
+
+def unneutralise(value: Any) -> Any:
+    """The text as entered, from a cell of a workbook the app wrote (the reverse of `neutralise`), so that
+    an unchanged cell read back does not count as a change."""
+    if isinstance(value, str) and value.startswith("'") and is_dangerous(value[1:]):
+        return value[1:]
+    return value
+
+
+def set_text_cell(cell: Any, value: Any) -> Any:
+    """Write a value to an openpyxl cell by the writer rule: strings neutralised and stored as text (never
+    as a formula), numbers as numbers."""
+    if isinstance(value, str):
+        cell.value = neutralise(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def csv_bytes(rows: list[dict[str, Any]], columns: list[str], delimiter: str = ";") -> bytes:
+    """A CSV (UTF-8 with BOM) of plain rows with every text cell neutralised; numbers stay as written."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, delimiter=delimiter, extrasaction="ignore",
+                            lineterminator="\r\n")
+    writer.writerow({c: neutralise(c) for c in columns})
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else neutralise(row.get(k)) for k in columns})
+    return buf.getvalue().encode("utf-8-sig")
 
 
 def signer(session: Session, office_id: Optional[int]) -> Signer:
@@ -144,12 +190,13 @@ def to_xlsx(views: dict[str, pd.DataFrame], title: str, office: str, period: str
             ws.set_column(c, c, max(width, 10) if numeric else width)
             # _plain has already made numbers float and neutralised text; NaN is the one value != itself
             f_cell = (f_int if fmt_name == "integer" else f_num) if numeric else f_text
-            write = ws.write_number if numeric else ws.write_string
             for r, value in enumerate(plain[col].tolist(), start=header_row + 1):
                 if value is None or value != value:
                     ws.write_blank(r, c, None, f_text)
+                elif numeric or (isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)):
+                    ws.write_number(r, c, float(value), f_cell if numeric else f_num)
                 else:
-                    write(r, c, float(value) if numeric else str(value), f_cell)
+                    ws.write_string(r, c, neutralise(str(value)), f_cell)
         last_row = header_row + len(plain)
         ws.freeze_panes(header_row + 1, 0)
         ws.autofilter(header_row, 0, max(last_row, header_row), ncols - 1)

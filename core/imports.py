@@ -8,21 +8,21 @@ updates the rows instead of duplicating them.
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional, Union
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import masterdata
+from core import masterdata, workbook_read
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput, KinerjaError
+from core.exports import set_text_cell, unneutralise
 from core.parsing import parse_number, parse_text
 from core.permissions import require
 from db.models import BudgetLine, Indicator, OrgUnit, Sasaran, Target
@@ -33,9 +33,8 @@ KIND_LABELS = {
     "RA": "Rencana Aksi (target triwulan)",
     "DPA": "DPA/DPPA (pagu anggaran)",
 }
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 60 * 1024 * 1024
-MAX_ROWS = 3000
+MAX_FILE_BYTES = workbook_read.MAX_FILE_BYTES  # the limits of an uploaded file live in core.workbook_read
+MAX_ROWS = 3000  # data rows of one document
 
 # column key → header in the template; `required` columns must be present in an uploaded file
 COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
@@ -177,7 +176,7 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
     ws.title = kind
     lists = wb.create_sheet("Daftar")
     help_ws = wb.create_sheet("Petunjuk")
-    ws.append([h for _k, h, _r in cols])
+    _append(ws, [h for _k, h, _r in cols])
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
@@ -191,12 +190,12 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
 
     units = _units(session, office_id)
     for i, u in enumerate(units, start=1):
-        lists.cell(i, 1, u.name)
+        set_text_cell(lists.cell(i, 1), u.name)
     lists.cell(1, 2, "DPA")
     lists.cell(2, 2, "DPPA")
     inds = _indicators(session, office_id)
     for i, ind in enumerate(inds, start=1):
-        lists.cell(i, 3, ind.code)
+        set_text_cell(lists.cell(i, 3), ind.code)
     lists.sheet_state = "hidden"
 
     if kind in ("PK", "RA"):
@@ -204,18 +203,18 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
         for ind in inds:
             t = targets.get(ind.id)
             if kind == "PK":
-                ws.append([year, ind.code, ind.name, ind.satuan, _num(t.annual) if t else None,
+                _append(ws, [year, ind.code, ind.name, ind.satuan, _num(t.annual) if t else None,
                            _num(t.annual_upper) if t else None,
                            (t.source_pk if t and t.source_pk else f"Perjanjian Kinerja Tahun {year}")])
             else:
-                ws.append([year, ind.code, ind.name, ind.satuan, COMBINE_TEXT[ind.combine],
+                _append(ws, [year, ind.code, ind.name, ind.satuan, COMBINE_TEXT[ind.combine],
                            _num(t.annual) if t else None,
                            *[_num(t.quarter(q)) if t else None for q in (1, 2, 3, 4)],
                            (t.source_ra if t and t.source_ra else f"Rencana Aksi Tahun {year}")])
     else:
         for b in session.scalars(select(BudgetLine).where(BudgetLine.office_id == office_id, BudgetLine.year == year)
                                  .order_by(BudgetLine.code)):
-            ws.append([year, b.code, b.program, b.kegiatan, b.sub_kegiatan, _num(b.pagu), b.document,
+            _append(ws, [year, b.code, b.program, b.kegiatan, b.sub_kegiatan, _num(b.pagu), b.document,
                        b.owner_unit.name])
 
     last = max(ws.max_row, 2)
@@ -263,6 +262,13 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
     return out.getvalue()
 
 
+def _append(ws: Any, values: list[Any]) -> None:
+    """A row of the template by the app's writer rule: text neutralised and stored as text, numbers as numbers."""
+    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
+    for col, value in enumerate(values, start=1):
+        set_text_cell(ws.cell(row, col), value)
+
+
 def _help(ws: Any, kind: str, year: int) -> None:
     lines = [
         f"Petunjuk pengisian templat {KIND_LABELS[kind]} tahun {year}",
@@ -280,38 +286,38 @@ def _help(ws: Any, kind: str, year: int) -> None:
     if kind == "PK":
         lines += [
             "Kolom:",
-            "- Tahun: tahun Perjanjian Kinerja, misalnya 2027.",
-            "- Kode Indikator: kode indikator dari Data Induk (sudah terisi).",
-            "- Target Tahunan: target indikator tahun itu (wajib).",
-            "- Batas Atas Target: hanya untuk target rentang, misalnya 4–5 %; kosongkan bila bukan rentang.",
-            "- Sumber Dokumen: nomor/nama dokumen PK.",
+            "• Tahun: tahun Perjanjian Kinerja, misalnya 2027.",
+            "• Kode Indikator: kode indikator dari Data Induk (sudah terisi).",
+            "• Target Tahunan: target indikator tahun itu (wajib).",
+            "• Batas Atas Target: hanya untuk target rentang, misalnya 4–5 %; kosongkan bila bukan rentang.",
+            "• Sumber Dokumen: nomor/nama dokumen PK.",
         ]
     elif kind == "RA":
         lines += [
             "Kolom:",
-            "- Tahun: tahun Rencana Aksi, misalnya 2027.",
-            "- Kode Indikator: kode indikator dari Data Induk (sudah terisi).",
-            "- Target TW I s.d. TW IV: target tiap triwulan.",
-            "- Target Tahunan (PK) hanya rujukan; ubah melalui impor Perjanjian Kinerja.",
+            "• Tahun: tahun Rencana Aksi, misalnya 2027.",
+            "• Kode Indikator: kode indikator dari Data Induk (sudah terisi).",
+            "• Target TW I s.d. TW IV: target tiap triwulan.",
+            "• Target Tahunan (PK) hanya rujukan; ubah melalui impor Perjanjian Kinerja.",
             "",
             "Aturan akumulasi (kolom Akumulasi):",
-            "- Kumulatif: TW I + TW II + TW III + TW IV harus sama dengan target tahunan.",
-            "- Nilai terakhir: target TW IV harus sama dengan target tahunan.",
-            "- Rata-rata: rerata TW I–IV harus sama dengan target tahunan.",
+            "• Kumulatif: TW I + TW II + TW III + TW IV harus sama dengan target tahunan.",
+            "• Nilai terakhir: target TW IV harus sama dengan target tahunan.",
+            "• Rata-rata: rerata TW I–IV harus sama dengan target tahunan.",
             "Selisih ditampilkan sebagai peringatan; administrator dapat menerimanya sebelum menyimpan.",
         ]
     else:
         lines += [
             "Kolom:",
-            "- Tahun: tahun anggaran, misalnya 2027.",
-            "- Kode Rekening: kode sub kegiatan, misalnya 2.07.03.2.01.0001 (unik per tahun).",
-            "- Program / Kegiatan / Sub Kegiatan: nomenklatur sesuai DPA.",
-            "- Pagu: pagu anggaran dalam rupiah, 0 atau lebih, misalnya 1.250.000.000.",
-            "- Dokumen: DPA, atau DPPA bila pagu berubah karena perubahan anggaran (pagu lama tetap tercatat).",
-            "- Unit Pemilik: pilih dari daftar unit kerja.",
+            "• Tahun: tahun anggaran, misalnya 2027.",
+            "• Kode Rekening: kode sub kegiatan, misalnya 2.07.03.2.01.0001 (unik per tahun).",
+            "• Program / Kegiatan / Sub Kegiatan: nomenklatur sesuai DPA.",
+            "• Pagu: pagu anggaran dalam rupiah, 0 atau lebih, misalnya 1.250.000.000.",
+            "• Dokumen: DPA, atau DPPA bila pagu berubah karena perubahan anggaran (pagu lama tetap tercatat).",
+            "• Unit Pemilik: pilih dari daftar unit kerja.",
         ]
     for i, line in enumerate(lines, start=1):
-        ws.cell(i, 1, line)
+        set_text_cell(ws.cell(i, 1), line)
     ws["A1"].font = Font(bold=True, size=13)
     ws.column_dimensions["A"].width = 110
 
@@ -319,55 +325,26 @@ def _help(ws: Any, kind: str, year: int) -> None:
 # --- reading a file -------------------------------------------------------------------------------------
 
 
-def open_workbook(data: bytes) -> Any:
-    """A read-only openpyxl workbook from uploaded bytes, after the size and format checks."""
-    if not data:
-        raise InvalidInput("Berkas kosong (0 bita). Pilih berkas Excel hasil templat yang sudah diisi.")
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(f"Berkas terlalu besar ({len(data) // 1024} KB); batasnya "
-                           f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Hapus baris atau lembar yang tidak perlu.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidInput("Berkas ini bukan berkas Excel (.xlsx). Simpan ulang dari Excel sebagai "
-                           "'Excel Workbook (*.xlsx)' — berkas CSV atau .xls lama tidak dapat dibaca.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-            names = set(z.namelist())
-    except zipfile.BadZipFile:
-        raise InvalidInput("Berkas ini rusak atau bukan berkas Excel (.xlsx).") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InvalidInput("Isi berkas terlalu besar untuk diimpor. Hapus lembar atau baris yang tidak perlu.")
-    if "xl/workbook.xml" not in names:
-        raise InvalidInput("Berkas ini bukan berkas Excel (.xlsx) — isinya arsip ZIP lain. Gunakan templat "
-                           "yang diunduh dari halaman ini.")
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a broken file
-        raise InvalidInput("Berkas Excel tidak dapat dibaca (rusak atau terkunci kata sandi). "
-                           "Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah kembali.") from None
-
-
 def _open_sheet(kind: str, data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
-    """The non-empty rows (with their Excel row number) of the document's sheet; header first."""
-    wb = open_workbook(data)
-    try:
-        if kind not in wb.sheetnames:
-            other = [k for k in KINDS if k in wb.sheetnames]
-            hint = (f" Berkas ini tampaknya templat {other[0]}; pilih jenis dokumen yang sesuai." if other else
-                    " Gunakan templat yang diunduh dari halaman ini dan jangan mengganti nama lembarnya.")
-            raise InvalidInput(f"Lembar '{kind}' tidak ditemukan. Lembar yang ada: "
-                               f"{', '.join(wb.sheetnames)}.{hint}")
-        ws = wb[kind]
-        rows: list[tuple[int, tuple[Any, ...]]] = []
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                continue
-            rows.append((number, row))
-            if len(rows) > MAX_ROWS + 1:
-                raise InvalidInput(f"Lembar '{kind}' berisi lebih dari {MAX_ROWS} baris data. "
-                                   "Bagi menjadi beberapa berkas atau hapus baris yang tidak perlu.")
-    finally:
-        wb.close()
+    """The non-empty rows (with their Excel row number) of the document's sheet; header first.
+
+    The file is checked and read within core.workbook_read's limits; every fault is an InvalidInput.
+    """
+    book = workbook_read.read(data, [kind])
+    if kind not in book.sheetnames:
+        other = [k for k in KINDS if k in book.sheetnames]
+        hint = (f" Berkas ini tampaknya templat {other[0]}; pilih jenis dokumen yang sesuai." if other else
+                " Gunakan templat yang diunduh dari halaman ini dan jangan mengganti nama lembarnya.")
+        raise InvalidInput(f"Lembar '{kind}' tidak ditemukan. Lembar yang ada: "
+                           f"{', '.join(book.sheetnames)}.{hint}")
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    for number, row in enumerate(book.rows[kind], start=1):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        rows.append((number, tuple(unneutralise(v) for v in row)))
+        if len(rows) > MAX_ROWS + 1:
+            raise InvalidInput(f"Lembar '{kind}' berisi lebih dari {MAX_ROWS} baris data. "
+                               "Bagi menjadi beberapa berkas atau hapus baris yang tidak perlu.")
     if not rows:
         raise InvalidInput(f"Lembar '{kind}' kosong. Isi data di bawah baris judul kolom.")
     return rows

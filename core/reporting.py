@@ -13,7 +13,6 @@ archive, the old ones left byte-identical.
 from __future__ import annotations
 
 import copy
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import achievement as ach
-from core import audit, fmt, workflow
+from core import audit, exports, fmt, workflow
 from core.actor import Actor
 from core.config import get_settings
 from core.entry import (
@@ -760,12 +759,8 @@ def hand_over(session: Session, actor: Actor, round_id: int, note: str = "") -> 
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, delimiter=";", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
-    return buf.getvalue().encode("utf-8-sig")
+    """Semicolon CSV with BOM (Excel opens it directly), text neutralised by the app's one writer rule."""
+    return exports.csv_bytes(rows, columns, delimiter=";")
 
 
 def _json(data: Any) -> bytes:

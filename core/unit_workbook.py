@@ -13,11 +13,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from sqlalchemy.orm import Session
 
-from core import entry
+from core import entry, workbook_read
 from core.actor import Actor
 from core.errors import InvalidInput, KinerjaError
+from core.exports import neutralise, set_text_cell, unneutralise
 from core.fmt import number
-from core.imports import open_workbook
 from core.parsing import parse_number, parse_text
 
 IND_SHEET = "Indikator"
@@ -42,7 +42,8 @@ def _num(value: Any) -> Any:
 
 
 def _text(value: Any) -> str:
-    return parse_text(value)
+    """A text cell as entered: the apostrophe the writer rule put in front of formula-like text comes off."""
+    return parse_text(unneutralise(value))
 
 
 def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
@@ -54,7 +55,7 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
     ws = wb.active
     ws.title = IND_SHEET
     title = f"Lembar Kerja Data Kinerja {view.round_label} — {view.unit_name}"
-    ws["A1"] = title
+    set_text_cell(ws["A1"], title)
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = ("Isi hanya sel berwarna kuning (Realisasi TW, Alasan tidak diukur, Catatan, Kendala, Tindak lanjut). "
                 "Target terkunci. Angka boleh ditulis 12,5 atau 1.250. Unggah kembali di halaman Isi Data Kinerja.")
@@ -65,7 +66,7 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
                   _num(r["Target TW (RA)"]), _num(r["Realisasi TW"]), r["Alasan tidak diukur"], r["Catatan"],
                   r["Kendala"], r["Tindak lanjut"], int(r["version"])]
         for j, v in enumerate(values, start=1):
-            cell = ws.cell(i, j, v)
+            cell = set_text_cell(ws.cell(i, j), v)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if IND_HEADERS[j - 1] in IND_ENTRY:
                 cell.protection = Protection(locked=False)
@@ -78,7 +79,7 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
     _protect(ws)
 
     bs = wb.create_sheet(BUDGET_SHEET)
-    bs["A1"] = f"Realisasi Anggaran {view.round_label} — {view.unit_name}"
+    set_text_cell(bs["A1"], f"Realisasi Anggaran {view.round_label} — {view.unit_name}")
     bs["A1"].font = Font(bold=True, size=13)
     bs["A2"] = "Isi kolom Realisasi TW (rupiah, triwulan ini saja). Pagu dan realisasi sebelumnya terkunci."
     _header(bs, BUDGET_HEADERS)
@@ -86,7 +87,7 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
         values = [r["Kode"], r["Program"], r["Kegiatan"], r["Sub kegiatan"], _num(r["Pagu"]),
                   _num(r["Realisasi s.d. TW lalu"]), _num(r["Realisasi TW"]), int(r["version"])]
         for j, v in enumerate(values, start=1):
-            cell = bs.cell(i, j, v)
+            cell = set_text_cell(bs.cell(i, j), v)
             if BUDGET_HEADERS[j - 1] in ("Pagu", "Realisasi s.d. TW lalu", "Realisasi TW"):
                 cell.number_format = "#,##0"
             if BUDGET_HEADERS[j - 1] == "Realisasi TW":
@@ -99,7 +100,7 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
 
     info = wb.create_sheet(INFO_SHEET)
     for k, v in (("submission_id", submission_id), ("unit", view.unit_name), ("triwulan", view.round_label)):
-        info.append([k, v])
+        info.append([k, neutralise(v)])
     info.sheet_state = "hidden"
     _protect(info)
     out = io.BytesIO()
@@ -109,7 +110,7 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
 
 def _header(ws: Any, headers: tuple[str, ...]) -> None:
     for j, h in enumerate(headers, start=1):
-        c = ws.cell(HEADER_ROW, j, h)
+        c = set_text_cell(ws.cell(HEADER_ROW, j), h)
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = HEADER_FILL
         c.alignment = Alignment(wrap_text=True, vertical="center")
@@ -142,8 +143,8 @@ class WorkbookPreview:
         return len(self.changes)
 
 
-def _rows(ws: Any, headers: tuple[str, ...], sheet: str, errors: list[str]) -> list[tuple[int, dict[str, Any]]]:
-    rows = list(ws.iter_rows(values_only=True))
+def _rows(rows: list[tuple[Any, ...]], headers: tuple[str, ...], sheet: str,
+          errors: list[str]) -> list[tuple[int, dict[str, Any]]]:
     if len(rows) < HEADER_ROW:
         errors.append(f"Lembar '{sheet}' tidak lengkap: judul kolom tidak ditemukan pada baris {HEADER_ROW}.")
         return []
@@ -171,90 +172,87 @@ def parse_unit_workbook(session: Session, actor: Actor, submission_id: int, data
     """Read an uploaded unit workbook against the submission as it is now: what would change, what is wrong."""
     grid = entry.entry_table(session, actor, submission_id)
     budget = entry.budget_table(session, actor, submission_id)
-    wb = open_workbook(data)
+    book = workbook_read.read(data, (IND_SHEET, BUDGET_SHEET, INFO_SHEET))  # bounded; faults are InvalidInput
     errors: list[str] = []
     records: list[dict[str, Any]] = []
     ind_changes: dict[int, dict[str, Any]] = {}
     ind_versions: dict[int, int] = {}
     bud_changes: dict[int, Any] = {}
     bud_versions: dict[int, int] = {}
+    missing = [s for s in (IND_SHEET, INFO_SHEET) if s not in book.sheetnames]
+    if missing:
+        raise InvalidInput(f"Berkas ini bukan lembar kerja unit dari aplikasi (lembar {', '.join(missing)} "
+                           "tidak ada). Unduh lembar kerja dari halaman Isi Data Kinerja.")
+    info = {str(r[0]): unneutralise(r[1]) for r in book.rows[INFO_SHEET] if r and r[0] is not None}
     try:
-        missing = [s for s in (IND_SHEET, INFO_SHEET) if s not in wb.sheetnames]
-        if missing:
-            raise InvalidInput(f"Berkas ini bukan lembar kerja unit dari aplikasi (lembar {', '.join(missing)} "
-                               "tidak ada). Unduh lembar kerja dari halaman Isi Data Kinerja.")
-        info = {str(r[0]): r[1] for r in wb[INFO_SHEET].iter_rows(values_only=True) if r and r[0] is not None}
+        book_id = int(info.get("submission_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        book_id = None
+    if book_id != submission_id:
+        raise InvalidInput(f"Lembar kerja ini untuk {info.get('unit', 'unit lain')} "
+                           f"{info.get('triwulan', '')}, bukan untuk data yang sedang dibuka. "
+                           "Unggah lembar kerja milik unit dan triwulan ini.".replace("  ", " "))
+    by_code = {r["Kode"]: r for _, r in grid.iterrows()}
+    seen: set[str] = set()
+    for n, row in _rows(book.rows[IND_SHEET], IND_HEADERS, IND_SHEET, errors):
+        code = _text(row["Kode"])
+        where = f"Lembar {IND_SHEET} baris {n}"
+        current = by_code.get(code)
+        if current is None:
+            errors.append(f"{where}: kode indikator '{code}' bukan indikator unit ini.")
+            continue
+        if code in seen:
+            errors.append(f"{where}: indikator {code} muncul lebih dari sekali.")
+            continue
+        seen.add(code)
+        ind_id = int(current["indicator_id"])
+        fields: dict[str, Any] = {}
+        raw = row["Realisasi TW"]
         try:
-            book_id = int(info.get("submission_id"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            book_id = None
-        if book_id != submission_id:
-            raise InvalidInput(f"Lembar kerja ini untuk {info.get('unit', 'unit lain')} "
-                               f"{info.get('triwulan', '')}, bukan untuk data yang sedang dibuka. "
-                               "Unggah lembar kerja milik unit dan triwulan ini.".replace("  ", " "))
-        by_code = {r["Kode"]: r for _, r in grid.iterrows()}
-        seen: set[str] = set()
-        for n, row in _rows(wb[IND_SHEET], IND_HEADERS, IND_SHEET, errors):
+            value = parse_number(raw, label=f"{where}, {code} Realisasi TW")
+        except KinerjaError as err:
+            errors.append(str(err))
+            value = None
+            raw = "__error__"
+        if raw != "__error__" and not _same_number(current["Realisasi TW"], value):
+            fields["Realisasi TW"] = value
+            records.append({"Kode": code, "Uraian": current["Indikator"], "Kolom": "Realisasi TW",
+                            "Sebelum": number(_dec(current["Realisasi TW"]), 4),
+                            "Sesudah": number(value, 4)})
+        for col in IND_ENTRY[1:]:
+            new = _text(row[col])
+            old = _text(current[col])
+            if new != old:
+                fields[col] = new
+                records.append({"Kode": code, "Uraian": current["Indikator"], "Kolom": col,
+                                "Sebelum": old or "–", "Sesudah": new or "–"})
+        if fields:
+            ind_changes[ind_id] = fields
+            version = row["versi"]
+            ind_versions[ind_id] = int(version) if isinstance(version, (int, float)) else int(current["version"])
+    if BUDGET_SHEET in book.sheetnames and len(budget):
+        by_line = {r["Kode"]: r for _, r in budget.iterrows()}
+        for n, row in _rows(book.rows[BUDGET_SHEET], BUDGET_HEADERS, BUDGET_SHEET, errors):
             code = _text(row["Kode"])
-            where = f"Lembar {IND_SHEET} baris {n}"
-            current = by_code.get(code)
+            where = f"Lembar {BUDGET_SHEET} baris {n}"
+            current = by_line.get(code)
             if current is None:
-                errors.append(f"{where}: kode indikator '{code}' bukan indikator unit ini.")
+                errors.append(f"{where}: kode rekening '{code}' bukan baris DPA unit ini.")
                 continue
-            if code in seen:
-                errors.append(f"{where}: indikator {code} muncul lebih dari sekali.")
-                continue
-            seen.add(code)
-            ind_id = int(current["indicator_id"])
-            fields: dict[str, Any] = {}
-            raw = row["Realisasi TW"]
             try:
-                value = parse_number(raw, label=f"{where}, {code} Realisasi TW")
+                amount = parse_number(row["Realisasi TW"], label=f"{where}, {code} Realisasi TW")
             except KinerjaError as err:
                 errors.append(str(err))
-                value = None
-                raw = "__error__"
-            if raw != "__error__" and not _same_number(current["Realisasi TW"], value):
-                fields["Realisasi TW"] = value
-                records.append({"Kode": code, "Uraian": current["Indikator"], "Kolom": "Realisasi TW",
-                                "Sebelum": number(_dec(current["Realisasi TW"]), 4),
-                                "Sesudah": number(value, 4)})
-            for col in IND_ENTRY[1:]:
-                new = _text(row[col])
-                old = _text(current[col])
-                if new != old:
-                    fields[col] = new
-                    records.append({"Kode": code, "Uraian": current["Indikator"], "Kolom": col,
-                                    "Sebelum": old or "–", "Sesudah": new or "–"})
-            if fields:
-                ind_changes[ind_id] = fields
+                continue
+            if not _same_number(current["Realisasi TW"], amount):
+                line_id = int(current["budget_line_id"])
+                bud_changes[line_id] = amount
                 version = row["versi"]
-                ind_versions[ind_id] = int(version) if isinstance(version, (int, float)) else int(current["version"])
-        if BUDGET_SHEET in wb.sheetnames and len(budget):
-            by_line = {r["Kode"]: r for _, r in budget.iterrows()}
-            for n, row in _rows(wb[BUDGET_SHEET], BUDGET_HEADERS, BUDGET_SHEET, errors):
-                code = _text(row["Kode"])
-                where = f"Lembar {BUDGET_SHEET} baris {n}"
-                current = by_line.get(code)
-                if current is None:
-                    errors.append(f"{where}: kode rekening '{code}' bukan baris DPA unit ini.")
-                    continue
-                try:
-                    amount = parse_number(row["Realisasi TW"], label=f"{where}, {code} Realisasi TW")
-                except KinerjaError as err:
-                    errors.append(str(err))
-                    continue
-                if not _same_number(current["Realisasi TW"], amount):
-                    line_id = int(current["budget_line_id"])
-                    bud_changes[line_id] = amount
-                    version = row["versi"]
-                    bud_versions[line_id] = (int(version) if isinstance(version, (int, float))
-                                             else int(current["version"]))
-                    records.append({"Kode": code, "Uraian": current["Sub kegiatan"], "Kolom": "Realisasi anggaran TW",
-                                    "Sebelum": number(_dec(current["Realisasi TW"]), 2),
-                                    "Sesudah": number(amount, 2)})
-    finally:
-        wb.close()
+                bud_versions[line_id] = (int(version) if isinstance(version, (int, float))
+                                         else int(current["version"]))
+                records.append({"Kode": code, "Uraian": current["Sub kegiatan"], "Kolom": "Realisasi anggaran TW",
+                                "Sebelum": number(_dec(current["Realisasi TW"]), 2),
+                                "Sesudah": number(amount, 2)})
     return WorkbookPreview(
         changes=pd.DataFrame(records, columns=["Kode", "Uraian", "Kolom", "Sebelum", "Sesudah"]), errors=errors,
         indicator_changes=ind_changes, indicator_versions=ind_versions, budget_changes=bud_changes,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
 
@@ -14,6 +16,8 @@ from core.errors import KinerjaError
 from core.markup import md
 from core.navigation import page_allowed
 from core.uow import unit_of_work
+
+T = TypeVar("T")
 
 
 def actor_or_stop(path: str) -> Actor:
@@ -35,6 +39,22 @@ def shown_errors() -> Iterator[None]:
         yield
     except KinerjaError as err:
         st.error(md(str(err)))
+
+
+def parsed_once(slot: str, data: bytes, context: tuple, parse: Callable[[], T]) -> T:
+    """The result of parsing an uploaded file, computed once per file and context (e.g. the data version)
+    instead of on every rerun; a refusal (KinerjaError) is kept and raised again the same way."""
+    key = (hashlib.sha256(data).hexdigest(), *context)
+    held = st.session_state.get(slot)
+    if held is None or held[0] != key:
+        try:
+            held = (key, parse(), None)
+        except KinerjaError as err:
+            held = (key, None, err)
+        st.session_state[slot] = held
+    if held[2] is not None:
+        raise held[2]
+    return held[1]
 
 
 def data_version(office_id: int | None = None) -> tuple[str, int]:

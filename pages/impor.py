@@ -6,7 +6,7 @@ import streamlit as st
 from core import clock, imports
 from core import masterdata as md
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages._common import actor_or_stop, data_version, parsed_once, shown_errors
 
 actor = actor_or_stop("pages/impor.py")
 office_id = actor.office_id
@@ -48,9 +48,14 @@ if kind in ("PK", "RA"):
 preview = None
 if uploaded is not None:
     with shown_errors():
-        with unit_of_work() as session:
-            preview = imports.parse(kind, uploaded.getvalue(), session, office_id, year=year,
-                                    accept_mismatch=accept)
+        upload_data = uploaded.getvalue()
+
+        def _parse_upload():
+            with unit_of_work() as session:
+                return imports.parse(kind, upload_data, session, office_id, year=year, accept_mismatch=accept)
+
+        preview = parsed_once("impor_pratinjau", upload_data, (kind, year, office_id, accept, data_version()),
+                              _parse_upload)
 if preview is not None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Baris baru", preview.inserts)

@@ -6,7 +6,7 @@ from core import entry, evidence, fmt, plausibility, reporting, review, rounds, 
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages._common import actor_or_stop, data_version, parsed_once, shown_errors
 from pages.parts import grid as grids
 
 actor = actor_or_stop("pages/isi_data.py")
@@ -346,8 +346,14 @@ if view.editable:
     book_preview = None
     if book_upload is not None:
         with shown_errors():
-            with unit_of_work() as session:
-                book_preview = unit_workbook.parse_unit_workbook(session, actor, view.id, book_upload.getvalue())
+            book_data = book_upload.getvalue()
+
+            def _parse_book():
+                with unit_of_work() as session:
+                    return unit_workbook.parse_unit_workbook(session, actor, view.id, book_data)
+
+            book_preview = parsed_once(f"lembar_pratinjau_{view.id}", book_data,
+                                       (view.id, data_version(actor.office_id)), _parse_book)
     if book_preview is not None:
         if book_preview.errors:
             st.error("Lembar kerja belum dapat diterapkan. Perbaiki di Excel lalu unggah kembali:")

@@ -32,6 +32,6 @@ with shown_errors():
     st.caption(f"{len(df)} baris (paling banyak {audit_view.MAX_ROWS}, terbaru di atas).")
     st.dataframe(df, hide_index=True, width="stretch",
                  column_config={"Waktu (UTC)": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
-    st.download_button("Unduh CSV", df.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button("Unduh CSV", audit_view.to_csv(df),
                        file_name=f"jejak-audit-{clock.today():%Y%m%d}.csv", mime="text/csv",
                        key="audit_unduh", icon=":material/download:")

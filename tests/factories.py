@@ -138,3 +138,21 @@ def resubmit(session: Session, sub: Submission) -> None:
 def submission_of(session: Session, rnd: CollectionRound, unit_code: str) -> Submission:
     u = unit(session, unit_code)
     return session.scalar(select(Submission).where(Submission.round_id == rnd.id, Submission.unit_id == u.id))
+
+
+# Small real files for evidence uploads: core.evidence checks content with pypdf and Pillow.
+PDF = (b"%PDF-1.3\n1 0 obj\n<<\n/Type /Pages\n/Count 1\n/Kids [ 3 0 R ]\n>>\nendobj\n"
+       b"2 0 obj\n<<\n/Type /Catalog\n/Pages 1 0 R\n>>\nendobj\n"
+       b"3 0 obj\n<<\n/Type /Page\n/Resources <<\n>>\n/MediaBox [ 0 0 72 72 ]\n/Parent 1 0 R\n>>\nendobj\n"
+       b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000068 00000 n \n0000000117 00000 n \n"
+       b"trailer\n<<\n/Size 4\n/Root 2 0 R\n>>\nstartxref\n205\n%%EOF\n")
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 8)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (31, 95, 168)).save(out, format=fmt)
+    return out.getvalue()

@@ -40,7 +40,7 @@ from tests.apptest import DEMO_PASSWORD, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 10, 5)
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = factories.PDF
 # The demo user who acts for each role.
 ACTING = {"kepala_dinas": "kadis", "sekretaris": "sekdis", "kepala_bidang": "kabid_lattas", "jft": "jft_mediator",
           "perencana": "perencana", "penyusun": "penyusun", "admin": "admin", "pemantau": "pemantau"}

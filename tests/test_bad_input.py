@@ -13,9 +13,11 @@ and Markdown meant to inject into a page — stored as text, never a database er
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import string
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from core import entry, evidence, masterdata, reporting, review, rounds
+from core import entry, evidence, imports, masterdata, reporting, review, rounds, unit_workbook, workbook_read
 from core.backup import table_counts
 from core.config import get_settings
 from core.errors import InvalidInput, KinerjaError
@@ -395,6 +397,259 @@ def test_round_instruction_and_extension_reason_are_stored_as_text(db_url, actor
         assert info.id == rid
         _stored_as_text(long_text, info.instruction)
     _count("teks")
+
+
+# --- uploaded workbooks: bounded, and every broken file refused in Indonesian -------------------------
+
+FILE_HINTS = ("bukan berkas Excel", "rusak", "paling banyak", "kosong", "terenkripsi", ".xls", "bukan lembar kerja",
+              "tidak ditemukan", "terlalu besar", "kata sandi")
+CONTENT_TYPES = (b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                 b'<Default Extension="xml" ContentType="application/xml"/>'
+                 b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                 b'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="'
+                 b'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+
+
+def _letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def declared_workbook(sheet: str, rows: int, cols: int) -> bytes:
+    """A hand-made .xlsx of about 1.5 KB whose one sheet declares <dimension ref="A1:{col}{row}"/> and holds one
+    cell there — what openpyxl would pad to rows × cols cells."""
+    ref = f"{_letters(cols)}{rows}"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/'
+                   'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                   f'relationships"><sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                   'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                   'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                   '</Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.'
+                   f'openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:{ref}"/><sheetData>'
+                   f'<row r="{rows}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>')
+    return buf.getvalue()
+
+
+def _rezip(data: bytes, change) -> bytes:
+    """The zip rebuilt with change(name, bytes) -> bytes applied to every member."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, change(name, zin.read(name)))
+    return out.getvalue()
+
+
+def _encrypted_flag(data: bytes) -> bytes:
+    """The zip with every member marked as encrypted (general purpose bit 0), as a locked archive has it."""
+    out = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = out.find(sig)
+        while i != -1:
+            out[i + offset] |= 0x01
+            i = out.find(sig, i + 4)
+    return bytes(out)
+
+
+@pytest.fixture
+def books(db_url, draft):
+    """A real unit workbook of the draft and a real PK template, to break in every way."""
+    with unit_of_work(db_url) as s:
+        book = unit_workbook.unit_workbook(s, draft["kabid"], draft["sub"])
+        template = imports.template("PK", s, draft["admin"].office_id, 2026)
+    return {"unit": book, "PK": template}
+
+
+def _workbook_refused(db_url, draft, data: bytes, which: str = "both") -> list[str]:
+    """Both readers of an uploaded workbook refuse `data` with an Indonesian message; nothing changes."""
+    root = get_settings().upload_dir
+    before, before_files = _snapshot(db_url, draft["sub"]), _files(root)
+    messages = []
+    calls = []
+    if which in ("both", "unit"):
+        calls += [lambda s: unit_workbook.parse_unit_workbook(s, draft["kabid"], draft["sub"], data),
+                  lambda s: unit_workbook.apply_unit_workbook(s, draft["kabid"], draft["sub"], data)]
+    if which in ("both", "import"):
+        calls += [lambda s: imports.parse("PK", data, s, draft["admin"].office_id),
+                  lambda s: imports.commit(s, draft["admin"], data, kind="PK", office_id=draft["admin"].office_id)]
+    for call in calls:
+        try:
+            with unit_of_work(db_url) as s:
+                preview = call(s)
+        except InvalidInput as err:
+            text = " ".join([err.message, *err.problems])
+        else:  # the unit workbook's preview lists what is wrong instead of raising; apply then refuses
+            assert getattr(preview, "errors", None), f"{call} accepted a broken workbook"
+            text = " ".join(preview.errors)
+        assert any(h in text for h in FILE_HINTS), text
+        assert not any(t in text for t in ("Traceback", "ParseError", "site-packages", str(ROOT))), text
+        messages.append(text)
+    assert _snapshot(db_url, draft["sub"]) == before
+    assert _files(root) == before_files
+    _count("lembar_kerja_unggah")
+    return messages
+
+
+def _files_examples(db_url: str):
+    return settings(max_examples=8 if db_url.startswith("postgresql") else 25, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+extreme_dims = st.one_of(
+    st.tuples(st.integers(min_value=workbook_read.MAX_SHEET_ROWS + 1, max_value=1_048_576),
+              st.integers(min_value=1, max_value=16_384)),
+    st.tuples(st.integers(min_value=1, max_value=1_048_576),
+              st.integers(min_value=workbook_read.MAX_SHEET_COLUMNS + 1, max_value=16_384)))
+
+
+def test_workbooks_declaring_extreme_dimensions_are_refused_before_openpyxl(db_url, draft, monkeypatch):
+    def no_openpyxl(data):
+        raise AssertionError("openpyxl opened a workbook the pre-check should have refused")
+
+    monkeypatch.setattr(workbook_read, "_load", no_openpyxl)
+
+    @_files_examples(db_url)
+    @given(dims=extreme_dims, sheet=st.sampled_from(["Indikator", "PK", "Realisasi"]))
+    @example(dims=(1_048_576, 16_384), sheet="Realisasi")
+    def run(dims, sheet):
+        data = declared_workbook(sheet, *dims)
+        assert len(data) < 2048
+        for text in _workbook_refused(db_url, draft, data):
+            assert f"Lembar '{sheet}' menyatakan" in text and "paling banyak" in text
+
+    run()
+
+
+def test_the_8_kb_xfd1048576_workbook_is_refused_by_the_pre_check(db_url, draft, monkeypatch):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Indikator"
+    wb.active["XFD1048576"] = "x"
+    out = io.BytesIO()
+    wb.save(out)
+    calls = []
+    monkeypatch.setattr(workbook_read, "_load", lambda data: calls.append(1))
+    texts = _workbook_refused(db_url, draft, out.getvalue())
+    assert calls == []
+    assert all("Lembar 'Indikator' menyatakan 1.048.576 baris; paling banyak 5.000 baris." in t for t in texts)
+
+
+def test_truncated_workbooks_are_refused(db_url, draft, books):
+    @_files_examples(db_url)
+    @given(which=st.sampled_from(["unit", "PK"]), cut=st.floats(min_value=0.0, max_value=0.98),
+           part=st.sampled_from(["xl/worksheets/", "file", "xl/workbook.xml", "xl/styles.xml"]))
+    def run(which, cut, part):
+        data = books[which]
+        if part == "file":
+            broken = data[: int(len(data) * cut)]
+        else:
+            cut_parts = []
+
+            def change(name, body):
+                if name.startswith(part):
+                    cut_parts.append(name)
+                    return body[: int(len(body) * cut)]
+                return body
+
+            broken = _rezip(data, change)
+            assume(cut_parts)
+        _workbook_refused(db_url, draft, broken, "unit" if which == "unit" else "import")
+
+    run()
+
+
+def test_random_bytes_and_polyglots_are_refused(db_url, draft, books):
+    pdf_on_zip = factories.PDF + books["unit"]
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+
+    @_files_examples(db_url)
+    @given(data=st.one_of(
+        st.binary(max_size=4096),
+        st.binary(max_size=512).map(lambda b: b"PK\x03\x04" + b),
+        st.sampled_from([pdf_on_zip, factories.image_bytes() + books["PK"], ole, _encrypted_flag(books["unit"]),
+                         _encrypted_flag(books["PK"]), b"%PDF-1.4\n" + books["PK"][4:]])))
+    @example(data=pdf_on_zip)
+    @example(data=ole)
+    def run(data):
+        _workbook_refused(db_url, draft, data)
+
+    run()
+
+
+# --- evidence checked by content -------------------------------------------------------------------
+
+
+def _office_zip(kind: str, extra: dict[str, bytes]) -> bytes:
+    main = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}[kind]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr(main, "<x/>")
+        for name, body in extra.items():
+            z.writestr(name, body)
+    return buf.getvalue()
+
+
+EVIDENCE_HINTS = ("tidak sesuai dengan ekstensi", "rusak", "makro", "tersemat", "arsip lain", "kata sandi",
+                  "terenkripsi")
+
+
+def _evidence_refused(db_url, draft, name, data):
+    root = get_settings().upload_dir
+    before, before_files = _snapshot(db_url, draft["sub"]), _files(root)
+    with pytest.raises(InvalidInput) as info:
+        with unit_of_work(db_url) as s:
+            evidence.store_evidence(s, draft["kabid"], draft["sub"], draft["inds"][0], name, data)
+    assert any(h in info.value.message for h in EVIDENCE_HINTS), info.value.message
+    assert _snapshot(db_url, draft["sub"]) == before and _files(root) == before_files
+    _count("bukti_dukung")
+
+
+@pytest.mark.parametrize("name,data", [
+    ("laporan.pdf", factories.PDF[:120]),
+    ("laporan.pdf", b"%PDF-1.4\n" + b"\x00" * 300),
+    ("laporan.pdf", factories.PDF + _office_zip("docx", {})),
+    ("foto.png", factories.image_bytes()[:40]),
+    ("foto.jpg", factories.image_bytes("JPEG")[:30]),
+    ("surat.docx", _office_zip("docx", {"word/vbaProject.bin": b"\x00" * 64})),
+    ("tabel.xlsx", _office_zip("xlsx", {"xl/vbaProject.bin": b"\x00" * 64})),
+    ("tabel.xlsx", _office_zip("xlsx", {"xl/embeddings/oleObject1.bin": b"MZ" + b"\x00" * 64})),
+    ("surat.docx", _office_zip("docx", {"word/embeddings/setup.exe": b"MZ" + b"\x00" * 64})),
+    ("tabel.xlsx", _encrypted_flag(_office_zip("xlsx", {}))),
+])
+def test_evidence_that_is_not_what_it_claims_is_refused(db_url, draft, name, data):
+    _evidence_refused(db_url, draft, name, data)
+
+
+def test_generated_broken_evidence_is_refused(db_url, draft):
+    good = {"laporan.pdf": factories.PDF, "foto.png": factories.image_bytes(), "foto.jpg": factories.image_bytes("JPEG")}
+
+    @_files_examples(db_url)
+    @given(name=st.sampled_from(sorted(good)), cut=st.floats(min_value=0.05, max_value=0.6))
+    def run(name, cut):
+        data = good[name]
+        _evidence_refused(db_url, draft, name, data[: max(int(len(data) * cut), 9)])
+
+    run()
+
+
+def test_real_evidence_files_still_pass(db_url, draft):
+    docx = _office_zip("docx", {"word/media/image1.png": factories.image_bytes(),
+                                "word/printerSettings/printerSettings1.bin": b"\x00" * 16})
+    for name, data in (("laporan.pdf", factories.PDF), ("foto.png", factories.image_bytes("PNG")),
+                       ("foto.jpg", factories.image_bytes("JPEG")), ("surat.docx", docx)):
+        assert evidence.check_file(name, data)[0] == name
 
 
 def teardown_module(module):

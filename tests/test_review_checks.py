@@ -12,9 +12,10 @@ from sqlalchemy import select
 from core import entry, evidence, review
 from core.errors import NotAllowed
 from db.models import BudgetLine, Evidence, Indicator
+from tests import factories
 from tests.factories import make_round, submission_of
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = factories.PDF
 
 
 def ind(session, code: str) -> Indicator:

@@ -26,13 +26,13 @@ from db.models import (
     Submission,
     User,
 )
+from tests import factories
 from tests.conftest import TODAY
 
 DEADLINE = dt.date(2026, 10, 10)
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c"
-                    "6360000002000154a24f5d0000000049454e44ae426082")
-JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
+PDF = factories.PDF
+PNG = factories.image_bytes("PNG")
+JPG = factories.image_bytes("JPEG")
 ALL_USERS = ("kadis", "sekdis", "kabid_lattas", "kabid_hijs", "kabid_ind", "kabid_trans", "kasubag_keuren",
              "jft_mediator", "perencana", "penyusun", "admin", "pemantau")
 UNIT_HEADS = {"BID-LATTAS": "kabid_lattas", "BID-HIJS": "kabid_hijs", "BID-IND": "kabid_ind",

@@ -32,6 +32,7 @@ from db.models import (
     Submission,
     Target,
 )
+from tests import factories
 from tests.factories import make_round, resubmit, submission_of, unit
 
 TODAY = dt.date(2026, 10, 5)
@@ -554,7 +555,7 @@ def test_audit_rows_are_written_with_each_step(session, actors):
 
 # --- the whole SOP round through core, by every role ---------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = factories.PDF
 HEADS = {"BID-LATTAS": "kabid_lattas", "BID-HIJS": "kabid_hijs", "BID-IND": "kabid_ind",
          "BID-TRANS": "kabid_trans", "SEKRETARIAT": "kasubag_keuren", "JFT": "jft_mediator"}
 

