@@ -150,4 +150,4 @@ def stale_save(session: Session, label: str, entity: str, entity_id: Any = None)
     who = last_change(session, entity, entity_id) if entity_id is not None else None
     by = f" oleh {who[0]} pada {fmt.datetime(who[1])}" if who else " oleh pengguna lain"
     return Conflict(f"Data {label} sudah diubah{by} setelah Anda membuka halaman ini. Simpanan Anda dibatalkan "
-                    "dan tidak ada yang tertimpa; muat ulang lalu ulangi perubahan Anda.")
+                    "dan tidak ada yang tertimpa; lihat nilai terbaru lalu ulangi perubahan Anda bila masih perlu.")

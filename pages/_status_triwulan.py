@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import charts, exports, fmt, status
 from core.actor import Actor
+from core.markup import md
 from pages._common import shown_errors
 from pages._office_cache import OfficeOverview, missing_files, round_status
 
@@ -33,11 +34,11 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
         qs, missing = round_status(version, actor.office_id, round_id, today)
 
     state = "selesai" if qs.status == "selesai" else "berjalan"
-    st.caption(f"{qs.title} — {state}; langkah {qs.current_step}: {qs.current_step_name}. "
+    st.caption(f"{md(qs.title)} — {state}; langkah {qs.current_step}: {md(qs.current_step_name)}. "
                f"Keadaan per {fmt.date(today)}.")
     late = qs.late_units
     m = st.columns(6)
-    m[0].metric("Langkah SOP", f"{qs.current_step} dari 9", help=qs.current_step_name)
+    m[0].metric("Langkah SOP", f"{qs.current_step} dari 9", help=md(qs.current_step_name))
     m[1].metric("Unit terlambat", f"{len(late)} dari {len(qs.units)}",
                 delta=("ada yang terlambat" if late else "tepat waktu"), delta_color="inverse" if late else "normal",
                 delta_arrow="off")
@@ -61,7 +62,7 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
             for u in sorted(late, key=lambda u: -u.days_late):
                 what = ("belum mengajukan" if u.state in ("belum_mulai", "draf", "dikembalikan")
                         else "terlambat mengajukan")
-                lines.append(f"- **{u.unit}** ({u.head}): {what}, {u.days_late} hari lewat tenggat "
+                lines.append(f"- **{md(u.unit)}** ({md(u.head)}): {what}, {u.days_late} hari lewat tenggat "
                              f"{fmt.date(u.deadline)}")
             st.error("\n".join(lines))
         else:

@@ -32,12 +32,12 @@ if actor.office_id is not None:
 rnd = overview.current if overview else None
 
 st.title("Beranda")
-st.caption(me.office_name)
+st.caption(md(me.office_name))
 
 left, right = st.columns([1, 2])
 with left:
     with st.container(border=True):
-        st.subheader(me.full_name)
+        st.subheader(md(me.full_name))
         st.markdown(
             f"**Jabatan:** {md(me.jabatan) or '–'}  \n"
             f"**NIP:** {me.nip or '–'}  \n"
@@ -50,9 +50,9 @@ with right:
         if rnd is None:
             st.info("Belum ada pengumpulan data yang dibuka.")
         else:
-            st.markdown(f"**{rnd.title}**")
+            st.markdown(f"**{md(rnd.title)}**")
             st.markdown(
-                f"Langkah {rnd.current_step}: {rnd.current_step_name}  \n"
+                f"Langkah {rnd.current_step}: {md(rnd.current_step_name)}  \n"
                 f"Tenggat: {fmt.date(rnd.deadline)}"
             )
             if rnd.instruction:
@@ -64,7 +64,7 @@ with st.container(border=True):
     if not my_tasks:
         st.caption("Tidak ada tugas yang menunggu Anda saat ini.")
     for task in my_tasks:
-        text = f":red[{task.text} — terlambat]" if task.late else task.text
+        text = f":red[{md(task.text)} — terlambat]" if task.late else md(task.text)
         if task.page_path:
             st.page_link(task.page_path, label=text, icon=":material/arrow_forward:")
         else:

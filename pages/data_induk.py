@@ -277,7 +277,8 @@ with tabs[3]:
                             ("tw2", "TW II"), ("tw3", "TW III"), ("tw4", "TW IV"))}
     st.data_editor(
         grids.as_text(targets.assign(akumulasi=targets["akumulasi"].map(md.COMBINE_LABELS)), numbers), key=key,
-        hide_index=True, num_rows="fixed", width="stretch", disabled=[c for c in targets.columns if c not in editable],
+        hide_index=True, num_rows="fixed", width="stretch", placeholder="–",
+        disabled=[c for c in targets.columns if c not in editable],
         column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "selisih_diterima", "peringatan"],
         column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
                        "indikator": st.column_config.TextColumn("Indikator", pinned=True, width="medium"),
@@ -320,6 +321,7 @@ with tabs[4]:
     b_edit = ["program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id"]
     st.data_editor(
         grids.as_text(lines, {"pagu": 2}), key=b_key, hide_index=True, num_rows="fixed", width="stretch",
+        placeholder="–",
         disabled=[c for c in lines.columns if c not in b_edit],
         column_order=["kode", "program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id",
                       "pagu_sebelumnya"],

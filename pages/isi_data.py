@@ -19,11 +19,19 @@ UPLOADS = "isi_data_uploads"  # bumped after each action, so the uploaders start
 st.title("Isi Data Kinerja")
 st.caption("Langkah 3 SOP: isi realisasi indikator dan anggaran triwulan unit Anda, lengkapi kendala, "
            "tindak lanjut dan bukti dukung, lalu ajukan sebelum tenggat.")
-if FLASH in st.session_state:
-    kind, message, details = st.session_state.pop(FLASH)
+
+
+def show_flash(where: str) -> None:
+    """The message of the last action, where the person pressed its button ("top" or "ajukan")."""
+    if st.session_state.get(FLASH, (None,) * 4)[3] != where:
+        return
+    kind, message, details, _where = st.session_state.pop(FLASH)
     getattr(st, kind)(md(message) if kind == "error" else message)
     if details:
         st.markdown("\n".join(f"- {md(p)}" for p in details))
+
+
+show_flash("top")
 
 
 def unsaved() -> list[str]:
@@ -32,7 +40,8 @@ def unsaved() -> list[str]:
     return [g for g, key in keys.items() if grids.has_edits(key)]
 
 
-def done(message: str, kind: str = "success", saved: tuple[str, ...] = (), details: tuple[str, ...] = ()) -> None:
+def done(message: str, kind: str = "success", saved: tuple[str, ...] = (), details: tuple[str, ...] = (),
+         where: str = "top") -> None:
     """Show `message` after a rerun that re-reads the data. The grids in `saved` are reloaded; another grid
     is reloaded only when it holds no unsaved edits: an upload or an answer never drops what was typed."""
     keep = [g for g in unsaved() if g not in saved]
@@ -45,12 +54,15 @@ def done(message: str, kind: str = "success", saved: tuple[str, ...] = (), detai
         if g not in keep:
             gens[g] += 1
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
-    st.session_state[FLASH] = (kind, message, details)
+    st.session_state[FLASH] = (kind, message, details, where)
     st.rerun()
 
 
 def show_problems(err: InvalidInput) -> None:
-    st.error(md(err.message))
+    """The refusal's headline and each problem once (core messages end with the problems joined)."""
+    joined = " ".join(err.problems)
+    headline = err.message[:-len(joined)].strip() if err.problems and err.message.endswith(joined) else err.message
+    st.error(md(headline))
     if err.problems:
         st.markdown("\n".join(f"- {md(p)}" for p in err.problems))
 
@@ -408,11 +420,12 @@ if view.editable:
             except InvalidInput as err:
                 if not pending:
                     show_problems(err)
-                else:  # the typed values are saved as a draft: reload the grids, then list what is missing
-                    done("Perubahan tabel disimpan sebagai draf, tetapi data belum dapat diajukan. " + err.message,
-                         kind="error", saved=pending, details=tuple(err.problems))
+                else:  # the typed values are saved as a draft: reload the grids, then list what is missing here
+                    done("Perubahan tabel disimpan sebagai draf. " + err.message, kind="error", saved=pending,
+                         details=tuple(err.problems), where="ajukan")
             except KinerjaError as err:
                 if pending:
-                    done(f"Perubahan tabel disimpan sebagai draf, tetapi data belum dapat diajukan: {err}",
-                         kind="error", saved=pending)
+                    done(f"Perubahan tabel disimpan sebagai draf. Data belum dapat diajukan: {err}",
+                         kind="error", saved=pending, where="ajukan")
                 st.error(str(err))
+show_flash("ajukan")  # the answer to Ajukan, beside its button

@@ -251,7 +251,7 @@ def test_ajukan_saves_unsaved_grid_edits_first(sqlite_url):
     button(at, "Ajukan").click().run()
     assert not at.exception
     shown = texts(at)
-    assert "Perubahan tabel disimpan sebagai draf, tetapi data belum dapat diajukan." in shown
+    assert "Perubahan tabel disimpan sebagai draf. Data belum dapat diajukan" in shown
     assert realisation(sqlite_url, sub_id, "IK-03") == Decimal("1250")
 
 

@@ -306,7 +306,7 @@ def test_stale_version_is_a_conflict_and_the_newer_value_stays(session, actors):
     entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
     name = session.scalar(select(User.full_name).where(User.username == "kabid_lattas"))
     with pytest.raises(Conflict, match=f"^Data IK-04 sudah diubah oleh {re.escape(name)} pada .* WIB .*"
-                                       "tidak ada yang tertimpa; muat ulang lalu ulangi"):
+                                       "tidak ada yang tertimpa; lihat nilai terbaru lalu ulangi"):
         entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 0})
     grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")
     assert grid.loc["IK-04", "Realisasi TW"] == 60.0

@@ -228,5 +228,5 @@ def test_ajukan_saves_what_was_typed_before_anything_else(browser_as, typing_db)
     page.get_by_role("heading", name="Realisasi indikator kinerja").click()
     settle(page)
     page.get_by_role("button", name="Ajukan", exact=True).click()
-    page.get_by_text("Perubahan tabel disimpan sebagai draf").first.wait_for()  # evidence is still missing
+    page.get_by_text("Perubahan tabel disimpan sebagai draf.").first.wait_for()  # evidence is still missing
     assert value_in_db(db, "IK-02") == Decimal("2345")
