@@ -25,6 +25,9 @@ from core.errors import InvalidInput
 FOUR = Decimal("0.0001")
 MAX_DECIMALS = 4  # db.models.Value is Numeric(20, 4)
 MAX_INTEGER_DIGITS = 16
+# A number with decimals keeps at most 15 significant digits: what SQLite holds exactly (db.models.ExactDecimal
+# stores it as a lossless REAL; whole numbers are stored as exact integers up to 16 digits).
+MAX_SIGNIFICANT = 15
 
 # Indonesian: 1.250.000,5 or 1250000,5; the first dotted group does not start with 0 (0.125 is not 125).
 _INDONESIAN = re.compile(r"^(?P<whole>[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?$")
@@ -84,6 +87,14 @@ def _refusal(label: str, raw: Any, s: str) -> InvalidInput:
     return _fail(label, raw, "bukan angka yang sah.")
 
 
+def _excel_precision(d: Decimal) -> Decimal:
+    """A float from a spreadsheet cell to the 15 significant digits Excel keeps (0.1 + 0.2 is 0.3, not
+    0.30000000000000004): digits past those were never typed."""
+    if d.is_finite() and d != 0 and len(d.as_tuple().digits) > MAX_SIGNIFICANT:
+        return d.quantize(Decimal(1).scaleb(d.adjusted() - MAX_SIGNIFICANT + 1), rounding=ROUND_HALF_UP)
+    return d
+
+
 def parse_number(value: Any, label: str = "Nilai", allow_negative: bool = False) -> Optional[Decimal]:
     """A Decimal from typed text or a number, at most 4 decimals; None for an empty cell.
 
@@ -100,7 +111,7 @@ def parse_number(value: Any, label: str = "Nilai", allow_negative: bool = False)
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise _fail(label, value, "bukan angka yang sah.")
-        d = Decimal(repr(float(value)))
+        d = _excel_precision(Decimal(repr(float(value))))
     elif isinstance(value, str):
         if re.sub(r"[\s\u00a0\u202f]", "", value) == "":
             return None
@@ -130,7 +141,12 @@ def parse_number(value: Any, label: str = "Nilai", allow_negative: bool = False)
     d = d.quantize(FOUR, rounding=ROUND_HALF_UP)
     if len(str(abs(d).to_integral_value(rounding="ROUND_DOWN"))) > MAX_INTEGER_DIGITS:
         raise InvalidInput(f"{label}: angka {value} terlalu besar (paling banyak {MAX_INTEGER_DIGITS} digit).")
-    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+    out = d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+    if out != out.to_integral_value() and len(out.as_tuple().digits) > MAX_SIGNIFICANT:
+        raise InvalidInput(f"{label}: angka {value} terlalu besar untuk ditulis serinci itu: paling banyak "
+                           f"{MAX_SIGNIFICANT} angka seluruhnya bila ada desimal (misalnya 12.345.678.901,2345). "
+                           "Bulatkan desimalnya.")
+    return out
 
 
 def parse_text(value: Any) -> str:

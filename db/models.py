@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -35,10 +36,57 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+class _SqliteNumeric(Numeric):
+    """NUMERIC in SQLite's DDL, values passed to the driver as they come (ExactDecimal binds text)."""
+
+    def bind_processor(self, dialect):
+        return None
+
+    def result_processor(self, dialect, coltype):
+        return None
+
+
+class ExactDecimal(TypeDecorator):
+    """NUMERIC(precision, scale) that keeps every digit on every database.
+
+    PostgreSQL stores NUMERIC exactly. SQLite has no decimal type, and SQLAlchemy handed it floats: a 16-digit
+    value lost its last digit (9007199254740993 read back as …992). Here the value goes to SQLite as its
+    decimal text; the column's NUMERIC affinity then keeps it as an exact INTEGER, as a REAL only when that is
+    lossless (at most 15 significant digits, read back through repr), and as TEXT otherwise — so what is read
+    back is always the Decimal written, existing databases need no change, and SQL comparisons stay numeric.
+    SQL sums on SQLite still add as floats; the app does its arithmetic in Python with Decimal."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SqliteNumeric(self.precision, self.scale, asdecimal=True))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def _decimal(self, value: Any) -> Decimal:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+    def process_bind_param(self, value: Any, dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return format(self._decimal(value).quantize(self._quantum).normalize(), "f")
+
+    def process_result_value(self, value: Any, dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return self._decimal(value).quantize(self._quantum)  # INTEGER, REAL or TEXT as SQLite kept it
+
+
 # Indicator values: up to 16 digits before and 4 after the decimal point.
-Value = Numeric(20, 4)
+Value = ExactDecimal(20, 4)
 # Rupiah: whole rupiah in practice, two decimals allowed for DPA lines that carry sen.
-Money = Numeric(18, 2)
+Money = ExactDecimal(18, 2)
 
 
 def utcnow() -> dt.datetime:

@@ -62,3 +62,24 @@ def test_demo_office_is_complete(session):
     for u in session.scalars(select(User)):
         assert u.password_hash.startswith("$2")  # bcrypt, never plain text
         assert u.nip is None or (len(u.nip) == 18 and u.nip.isdigit())
+
+
+@pytest.mark.parametrize("value", [Decimal("9007199254740993"), Decimal("0.0001"), Decimal("4.16"),
+                                   Decimal("12345678901.2345"), Decimal("99999999999.9999")])
+def test_indicator_values_come_back_exactly_on_every_database(session, value):
+    """SQLite stored NUMERIC as a float: 9007199254740993 came back as …992."""
+    r = session.scalars(select(Realization)).first()
+    r.value = value
+    session.commit()
+    session.expire_all()
+    assert session.get(Realization, r.id).value == value
+    assert session.scalar(select(Realization.id).where(Realization.value == value)) == r.id  # SQL equality too
+
+
+def test_tiny_values_get_the_same_answer_however_they_are_written():
+    from core.errors import InvalidInput
+    from core.parsing import parse_number
+
+    for typed in ("0,0000001", "1e-7", "0.0000001"):
+        with pytest.raises(InvalidInput):
+            parse_number(typed)  # refused, never stored as 0
