@@ -14,6 +14,8 @@ import unicodedata
 from typing import Any
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
+# (escaped) starts of the addresses GitHub-flavoured Markdown links by itself: http:// https:// ftp:// www.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=\\[:.])")
 
 
 def _clean(text: str) -> str:
@@ -32,5 +34,7 @@ def md(value: Any) -> str:
         line = _PUNCT.sub(r"\\\1", line.replace("\t", " ").lstrip(" "))
         # Streamlit turns :material/name: into an icon even when escaped: break it invisibly
         line = line.replace("\\:material\\/", "\\:\u200bmaterial\\/")
+        # GitHub-style autolinks turn a bare address into a link even when escaped: break them invisibly
+        line = _AUTOLINK.sub("\\1\u200b", line).replace("\\@", "\u200b\\@")
         lines.append(line)
     return "  \n".join(lines)
