@@ -58,7 +58,8 @@ def seed_demo(data: Path) -> str:
 
 
 def serve(data: Path):
-    """Serve the app on the database under `data` (seeded first) until the generator is closed; yields the URL."""
+    """Serve the app on the database under `data` (seeded first); yields the URL once, and on the next `next()`
+    stops the server and checks its log (drive it to its end: `close()` would leave the server running)."""
     seed_demo(data)
     port = _free_port()
     log = open(data / "streamlit.log", "w")

@@ -44,7 +44,7 @@ def typing_db(tmp_path_factory):
                                 today + dt.timedelta(days=30), today=today)
         rounds.distribute(s, actor_for(s, "sekdis"), rnd.id, None, "Diteruskan.")
     yield url, db
-    server.close()
+    next(server, None)  # stop the server (and check its log), as the journey's fixture does
 
 
 @pytest.fixture
