@@ -108,7 +108,7 @@ def test_second_save_from_a_stale_copy_gets_conflict(db_url, draft, kind, keynam
 
     assert len(errors) == 1 and isinstance(errors[0], Conflict), errors
     assert "sudah diubah oleh" in str(errors[0]) and "tidak ada yang tertimpa" in str(errors[0])
-    assert "muat ulang" in str(errors[0])
+    assert "lihat nilai terbaru" in str(errors[0])
     value, version = _reload(db_url, draft["b"], sub_id, kind, key)
     assert value == Decimal(first.replace(".", ""))
     assert version == v + 1
