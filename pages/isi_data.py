@@ -96,6 +96,11 @@ with unit_of_work() as session:
     grid = grids.hold("isi_data_indikator", grid_key, entry.entry_table(session, actor, choice.id, exact=True))
     budget = grids.hold("isi_data_anggaran", budget_key, entry.budget_table(session, actor, choice.id, exact=True))
     files = evidence.list_evidence(session, actor, choice.id)
+    # everything else the page shows, read in the same transaction (the page reruns on every edit)
+    corrected = reporting.corrections_of_submission(session, actor, view.id)
+    review_notes, return_history = review.notes_for_unit(session, actor, view.id)
+    flags = plausibility.submission_flags(session, actor, view.id) if view.editable else []
+    returned_unchanged = review.unchanged_since_return(session, actor, view.id) if view.editable else None
 st.session_state[DRAWN] = (choice.id, {"ind": grid_key, "bud": budget_key})
 uploads = st.session_state.get(UPLOADS, 0)
 
@@ -130,8 +135,6 @@ with st.container(border=True):
                 done("Disposisi ditandai diterima.")
 
 # --- koreksi JFT Perencana (langkah 7) ---
-with unit_of_work() as session:
-    corrected = reporting.corrections_of_submission(session, actor, view.id)
 if corrected:
     with st.expander(f"Nilai yang dikoreksi JFT Perencana ({len(corrected)})", expanded=True):
         st.caption("Koreksi yang diterapkan pada laporan mengubah data unit ini; laporan, rekap dan grafik "
@@ -141,8 +144,6 @@ if corrected:
                   for c in corrected])
 
 # --- catatan pemeriksa (A2) ---
-with unit_of_work() as session:
-    review_notes, return_history = review.notes_for_unit(session, actor, view.id)
 if not review_notes.empty or not return_history.empty:
     st.subheader("Catatan pemeriksa")
     open_notes = int((~review_notes["resolved"]).sum()) if not review_notes.empty else 0
@@ -396,9 +397,6 @@ if view.editable:
     st.subheader("Ajukan")
     st.caption("Perubahan yang belum disimpan pada tabel di atas ikut disimpan saat Anda menekan Ajukan. Setelah "
                "diajukan, data terkunci sampai diperiksa.")
-    with unit_of_work() as session:
-        flags = plausibility.submission_flags(session, actor, view.id)
-        returned_unchanged = review.unchanged_since_return(session, actor, view.id)
     if returned_unchanged:
         st.warning(f"Data ini dikembalikan pada {fmt.datetime(returned_unchanged)} dan belum ada yang diubah sejak "
                    "itu. Perbaiki sesuai alasan pengembalian sebelum mengajukan kembali; pemeriksa akan melihat "

@@ -56,10 +56,9 @@ def as_text(frame: pd.DataFrame, columns: dict[str, int]) -> pd.DataFrame:
     return out
 
 
-def number_column(label: str, editable: bool = False, **kwargs: Any):
+def number_column(label: str, editable: bool = False):
     """A right-aligned text column for numbers; an editable one says how to write them."""
-    return st.column_config.TextColumn(label, alignment="right", help=HELP if editable else kwargs.pop("help", None),
-                                       **kwargs)
+    return st.column_config.TextColumn(label, alignment="right", help=HELP if editable else None)
 
 
 def edits(key: str, frame: pd.DataFrame, id_col: str, version_col: str = "version"
