@@ -50,6 +50,10 @@ class Settings:
     timezone: str  # IANA name of the office's time zone: stored UTC times are shown in it
     warm_caches: bool  # recompute an office's Beranda on a background thread right after each change
     plausibility_factor: Decimal = Decimal(10)  # a value more than F x (or under 1/F of) its reference is flagged
+    cookie_secure: bool = False  # send the session cookie over HTTPS only (the default in production)
+    max_failed_logins_client: int = 10  # failed logins from one client address (any account) before it must wait
+    max_failed_logins_account: int = 20  # failed logins on one account from all clients before it must wait
+    login_delay_seconds: float = 1.0  # base of the growing pause after the third failed login of a client
 
     @property
     def is_production(self) -> bool:
@@ -61,7 +65,7 @@ def get_settings() -> Settings:
     data_dir = Path(_get("KINERJA_DATA_DIR", str(ROOT / "data")))
     return Settings(
         database_url=_get("DATABASE_URL", f"sqlite:///{data_dir / 'kinerja.db'}"),
-        env=_get("KINERJA_ENV", "development"),
+        env=_get("KINERJA_ENV", "development").strip().lower() or "development",
         cookie_key=_get("KINERJA_COOKIE_KEY", DEFAULT_COOKIE_KEY),
         cookie_name=_get("KINERJA_COOKIE_NAME", "kinerja_auth"),
         cookie_expiry_days=float(_get("KINERJA_COOKIE_EXPIRY_DAYS", "0.5")),
@@ -69,16 +73,28 @@ def get_settings() -> Settings:
         archive_dir=Path(_get("KINERJA_ARCHIVE_DIR", str(data_dir / "archive"))),
         backup_dir=Path(_get("KINERJA_BACKUP_DIR", str(data_dir / "backups"))),
         max_upload_mb=int(_get("KINERJA_MAX_UPLOAD_MB", "10")),
-        auto_seed=_get("KINERJA_AUTO_SEED", "1") not in ("0", "false", "no"),
+        auto_seed=_flag(_get("KINERJA_AUTO_SEED", "1")),
         place=_get("KINERJA_PLACE", "Putussibau"),
         max_failed_logins=int(_get("KINERJA_MAX_FAILED_LOGINS", "5")),
         lockout_minutes=int(_get("KINERJA_LOCKOUT_MINUTES", "15")),
         min_password_length=int(_get("KINERJA_MIN_PASSWORD_LENGTH", "8")),
         session_idle_minutes=int(_get("KINERJA_SESSION_IDLE_MINUTES", "60")),
         timezone=_get("KINERJA_TIMEZONE", "Asia/Pontianak"),  # Kalimantan Barat: WIB, UTC+7
-        warm_caches=_get("KINERJA_WARM_CACHES", "1") not in ("0", "false", "no"),
+        warm_caches=_flag(_get("KINERJA_WARM_CACHES", "1")),
         plausibility_factor=_factor(_get("KINERJA_PLAUSIBILITY_FACTOR", "10")),
+        cookie_secure=_flag(_get("KINERJA_COOKIE_SECURE", "1" if _is_production_env() else "0")),
+        max_failed_logins_client=int(_get("KINERJA_MAX_FAILED_LOGINS_CLIENT", "10")),
+        max_failed_logins_account=int(_get("KINERJA_MAX_FAILED_LOGINS_ACCOUNT", "20")),
+        login_delay_seconds=float(_get("KINERJA_LOGIN_DELAY_SECONDS", "1")),
     )
+
+
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() not in ("0", "false", "no", "tidak", "")
+
+
+def _is_production_env() -> bool:
+    return _get("KINERJA_ENV", "development").strip().lower() == "production"
 
 
 def _factor(raw: str) -> Decimal:
@@ -92,10 +108,24 @@ def _factor(raw: str) -> Decimal:
     return value
 
 
+MIN_COOKIE_KEY_LENGTH = 32
+
+
 def check_production_safety(settings: Settings) -> None:
-    """Refuse to run in production with the development cookie key."""
-    if settings.is_production and settings.cookie_key in ("", DEFAULT_COOKIE_KEY):
+    """Refuse to run in production with the development cookie key or a short one.
+
+    The database half of the guard (no active account may keep the demo password) is
+    core.auth.demo_password_accounts, checked by app.py once per server process."""
+    if not settings.is_production:
+        return
+    if settings.cookie_key in ("", DEFAULT_COOKIE_KEY):
         raise RuntimeError(
             "KINERJA_ENV=production tetapi KINERJA_COOKIE_KEY masih kunci bawaan. "
             "Setel KINERJA_COOKIE_KEY ke nilai acak yang rahasia sebelum menjalankan aplikasi."
+        )
+    if len(settings.cookie_key) < MIN_COOKIE_KEY_LENGTH:
+        raise RuntimeError(
+            f"KINERJA_COOKIE_KEY terlalu pendek ({len(settings.cookie_key)} karakter). Pada produksi kunci harus "
+            f"paling sedikit {MIN_COOKIE_KEY_LENGTH} karakter acak, misalnya keluaran "
+            "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`."
         )

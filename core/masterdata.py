@@ -13,18 +13,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
 import pandas as pd
-from sqlalchemy import CheckConstraint, func, select
+from sqlalchemy import CheckConstraint, delete, func, select
 from sqlalchemy.orm import Session
 
 from core import audit, clock, fmt
 from core.actor import ROLE_LABELS, ROLES, Actor
-from core.auth import hash_password, validate_new_password
+from core.auth import hash_password, locked_accounts, validate_new_password
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.parsing import parse_number
 from core.permissions import require
+from core.sessions import revoke_on_change
 from db.models import (
     BudgetLine,
     Indicator,
+    LoginFailure,
     OrgUnit,
     PaguHistory,
     RenstraPeriod,
@@ -32,7 +34,6 @@ from db.models import (
     SopStep,
     Target,
     User,
-    utcnow,
 )
 
 
@@ -300,6 +301,7 @@ def validate_nip(nip: Optional[str], today: Optional[dt.date] = None) -> Optiona
 
 def list_users(session: Session, office_id: Optional[int] = None) -> pd.DataFrame:
     units = {u.id: u for u in session.scalars(select(OrgUnit))}
+    locked = locked_accounts(session)
     rows = []
     for u in session.scalars(select(User).order_by(User.username)):
         unit = units.get(u.unit_id) if u.unit_id else None
@@ -309,7 +311,7 @@ def list_users(session: Session, office_id: Optional[int] = None) -> pd.DataFram
                      "jabatan": u.jabatan, "pangkat": u.pangkat, "email": u.email, "peran": u.role,
                      "peran_label": ROLE_LABELS.get(u.role, u.role), "unit_id": u.unit_id,
                      "unit": unit.name if unit else "", "aktif": u.active,
-                     "terkunci": bool(u.locked_until and u.locked_until > utcnow())})
+                     "terkunci": u.username in locked})
     return pd.DataFrame(rows, columns=["id", "username", "nama", "nip", "jabatan", "pangkat", "email", "peran",
                                        "peran_label", "unit_id", "unit", "aktif", "terkunci"])
 
@@ -396,8 +398,8 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
     if not active and user.id == actor.user_id:
         raise NotAllowed("Anda tidak dapat menonaktifkan akun Anda sendiri.")
     values: dict[str, Any] = {"active": bool(active)}
-    if active:
-        values.update(failed_logins=0, locked_until=None)
+    if not active and user.active:
+        revoke_on_change(user)  # the sessions it has open end on their next click
     return _apply(session, actor, user, values, "user.activate" if active else "user.deactivate", "user", None)
 
 
@@ -408,8 +410,8 @@ def reset_password(session: Session, actor: Actor, user_id: int, new_password: s
     validate_new_password(new_password or "", user.username)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = None
-    user.failed_logins = 0
-    user.locked_until = None
+    revoke_on_change(user)
+    session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
     session.flush()
     audit.record(session, actor, "user.reset_password", "user", user.id,
                  before={"password": "***"}, after={"password": "*** (disetel ulang oleh administrator)"})

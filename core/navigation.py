@@ -47,3 +47,16 @@ def pages_for(role: str) -> dict[str, list[PageSpec]]:
 
 def page_allowed(role: str, path: str) -> bool:
     return any(p.path == path and role in p.roles for p in PAGES)
+
+
+NOT_FOR_ROLE = "Halaman ini tidak tersedia untuk peran Anda"
+
+
+def url_path(page: PageSpec) -> str:
+    """The address of a page in the browser (Streamlit's rule: the file name without .py; '' for the default)."""
+    return "" if page.default else page.path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+def pages_not_for(role: str) -> list[PageSpec]:
+    """The pages a role may not see: opened by their address, they say so instead of showing something else."""
+    return [p for p in PAGES if role not in p.roles]

@@ -145,9 +145,22 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # Raised by logout, password change, deactivation and "end all sessions": a session (and the cookie that
+    # carries it) issued under an older generation is refused on its next request.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     unit: Mapped[Optional[OrgUnit]] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed password login: counted per account, per client address and per both (core.auth)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     __table_args__ = (
         CheckConstraint(
             "role in ('kepala_dinas','sekretaris','kepala_bidang','jft','perencana',"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.actor import SYSTEM
-from core.auth import hash_password
+from core.auth import DEMO_PASSWORD, hash_password
 from core.sop import DEFAULT_STEPS, load_default_steps
 from db.models import (
     BudgetLine,
@@ -36,7 +36,6 @@ from db.models import (
     User,
 )
 
-DEMO_PASSWORD = "kinerja2026"
 OFFICE_NAME = "Dinas Tenaga Kerja, Perindustrian dan Transmigrasi"
 
 # code, name, short, kind, parent code, reports data
@@ -372,8 +371,11 @@ def ensure_database(url: Optional[str] = None, seed: Optional[bool] = None) -> b
     from db.migrate import upgrade
 
     upgrade(url)
+    settings = get_settings()
+    if settings.is_production:
+        return False  # demo accounts with a published password never enter a production database
     if seed is None:
-        seed = get_settings().auto_seed
+        seed = settings.auto_seed
     if not seed:
         return False
     with unit_of_work(url) as session:
@@ -388,7 +390,15 @@ def main() -> None:
     parser.add_argument("--demo", action="store_true", help="muat data demo bila basis data kosong")
     parser.add_argument("--url", default=None, help="DATABASE_URL (bawaan: dari lingkungan)")
     args = parser.parse_args()
+    from core.config import get_settings
+
+    settings = get_settings()
     seeded = ensure_database(args.url, seed=args.demo)
+    if settings.is_production:
+        print("KINERJA_ENV=production: data demo tidak dimuat.")
+    else:
+        print("Kinerja berjalan dengan pengaturan pengembangan (KINERJA_ENV=development): data demo, kunci cookie "
+              "bawaan, cookie tanpa HTTPS. Untuk pemakaian sungguhan lihat README, bagian Produksi.")
     if seeded:
         print("Data demo dimuat. Akun demo (kata sandi semua akun: %s):" % DEMO_PASSWORD)
         for username, name, _nip, _jab, _pk, role, _unit in USERS:

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 # recompute Beranda in the background against it (tests/test_office_cache.py turns it on where wanted;
 # the browser tests' servers run with it, as users' servers do).
 os.environ["KINERJA_WARM_CACHES"] = "0"
+os.environ.setdefault("KINERJA_LOGIN_DELAY_SECONDS", "0")  # the growing pause after failed logins (tested apart)
 from sqlalchemy.engine import make_url
 
 from core.config import get_settings

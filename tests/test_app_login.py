@@ -47,15 +47,18 @@ def test_wrong_password_is_refused_in_indonesian(sqlite_url):
     assert at.session_state["authentication_status"] is False
 
 
-def test_repeated_failures_lock_the_account(sqlite_url):
+def test_repeated_failures_make_this_client_wait_for_that_account(sqlite_url):
     at = new_app().run()
     for _ in range(get_settings().max_failed_logins):
         at = _login(at, "kabid_lattas", "bukan-sandinya-9")
-    assert "dikunci sementara" in texts(at)
-    # even the right password is refused while locked
+    assert "Terlalu banyak percobaan masuk yang gagal untuk akun 'kabid_lattas' dari komputer ini" in texts(at)
+    # even the right password is refused while this client waits
     at = _login(at, "kabid_lattas", DEMO_PASSWORD)
     assert at.session_state["authentication_status"] is not True
-    assert "dikunci sementara" in texts(at)
+    assert "Terlalu banyak percobaan" in texts(at)
+    # another account from the same client can still sign in
+    at = _login(new_app().run(), "kadis", DEMO_PASSWORD)
+    assert at.session_state["authentication_status"] is True
 
 
 @pytest.mark.parametrize("username,role_label", SOP_ROLES.items())

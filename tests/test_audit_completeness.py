@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 import core
 from core import (
+    auth,
     backup,
     entry,
     evidence,
@@ -37,6 +38,7 @@ from core import (
     masterdata,
     reporting,
     review,
+    sessions,
     unit_workbook,
 )
 from core.uow import unit_of_work
@@ -50,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # helpers whose calling service writes the audit row.
 READ_ONLY = {
     "audit.record",  # the audit writer itself
+    "auth.lockouts",  # the administrator's list of failed logins
     "audit_view.actions", "audit_view.entries",
     "entry.budget_table", "entry.entry_table", "entry.is_editable", "entry.my_submissions",
     "entry.readable_submission", "entry.submission_view",
@@ -73,7 +76,8 @@ READ_ONLY = {
 # with the decision and reason), extensions (submission.extend with the extension id), pagu history
 # (the budget line's audit row holds the old and new pagu), the indicator links of budget lines.
 PARTS = {"audit_log", "step_records", "report_files", "reviews", "extensions", "pagu_history",
-         "budget_line_indicators", "alembic_version"}
+         "budget_line_indicators", "alembic_version",
+         "login_failures"}  # failed logins are evidence of attempts, not data; locks and lifts are audited
 # audit entity name -> table
 ENTITY_TABLES = {
     "collection_round": "collection_rounds", "submission": "submissions", "realization": "realizations",
@@ -187,6 +191,10 @@ def _apply_workbook(s, actors, ctx):
 CALLS: dict[str, tuple[Callable, Call]] = {
     "auth.change_own_password": _scenario("account.change_password", "sekdis"),
     "backup.make_backup": _scenario("backup.run", "admin"),
+    "auth.lift_lockout": _admin(lambda s, a: auth.failed_login(s, "kadis", "10.1.1.1")
+                                and auth.lift_lockout(s, a, "kadis")),
+    "sessions.end_own_sessions": (nothing, lambda s, a, c: sessions.end_own_sessions(s, a["kadis"]) or "kadis"),
+    "sessions.end_sessions_of": _admin(lambda s, a: sessions.end_sessions_of(s, a, _uid(s, "kadis"))),
     "rounds.open_round": _scenario("round.open", "kadis"),
     "rounds.distribute": _scenario("round.distribute", "sekdis"),
     "rounds.acknowledge": _scenario("submission.acknowledge", "kabid_lattas"),

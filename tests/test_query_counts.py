@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from core import auth, entry, review, rounds, status
+from core import auth, entry, review, rounds, sessions, status
+from core.config import get_settings
 from db.models import Submission
 from tests.factories import make_round, submission_of
 
@@ -87,17 +88,18 @@ def test_a_rerun_of_a_signed_in_session_reads_the_user_once(session):
     assert list(rerun.credentials["usernames"]) == ["kabid_lattas"]
 
 
-def test_a_rerun_refuses_a_locked_or_deactivated_account(session):
-    from db.models import User, utcnow
+def test_a_rerun_refuses_an_ended_or_deactivated_session_but_not_a_locked_out_account(session):
+    from db.models import User
 
     user = session.scalar(select(User).where(User.username == "kabid_lattas"))
-    user.locked_until = utcnow() + dt.timedelta(minutes=10)
-    user.failed_logins = 5
-    session.flush()
-    locked = auth.rerun_state(session, "kabid_lattas")
-    assert locked.actor is None and "dikunci sementara" in locked.refusal
-    assert user.failed_logins == 5  # a refused rerun does not clear the count
-    user.locked_until = None
+    for _ in range(get_settings().max_failed_logins_account):  # someone guesses from many computers
+        auth.failed_login(session, "kabid_lattas", f"10.0.0.{_}")
+    assert "kabid_lattas" in auth.locked_accounts(session)
+    open_session = auth.rerun_state(session, "kabid_lattas", user.session_generation)
+    assert open_session.refusal is None and open_session.actor is not None  # the open session goes on
+    assert "kabid_lattas" in auth.locked_accounts(session)  # and its clicks do not clear the count
+    ended = auth.rerun_state(session, "kabid_lattas", user.session_generation - 1)
+    assert ended.actor is None and ended.refusal == sessions.SESSION_ENDED
     user.active = False
     session.flush()
     gone = auth.rerun_state(session, "kabid_lattas")
