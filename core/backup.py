@@ -3,6 +3,7 @@
 The archive is a zip file:
 
     manifest.json               what is inside, with the SHA-256 and size of every member
+    manifest.sig                HMAC-SHA256 of manifest.json with the installation's secret (backup_key)
     database/kinerja.sqlite3    SQLite: a copy made with the online backup API (consistent while in use)
     database/kinerja.dump       PostgreSQL: `pg_dump --format=custom` (one consistent snapshot)
     files/uploads/...           evidence files (settings.upload_dir)
@@ -13,10 +14,16 @@ row is committed, so every file the copied database refers to is in the archive 
 the copy is an extra, harmless file). Restore checks every member against the manifest before touching
 anything, keeps a safety copy of the current state, then replaces database and files.
 
+Origin: the signature covers the manifest's bytes, and the manifest lists the SHA-256 of every other
+member (a member it does not list is refused), so the signature covers every byte of the content. A
+restore refuses a backup that is unsigned or signed with another key (e.g. a forged one with an extra
+administrator and a re-hashed manifest) unless the administrator forces it by typing FORCE_PHRASE;
+a forced restore is recorded as `backup.restore_forced`. The hashes are checked either way.
+
 Command line (for the server operator):
 
     python -m core.backup create [--ke FOLDER]
-    python -m core.backup restore BERKAS.zip --ya
+    python -m core.backup restore BERKAS.zip --ya [--paksa "PULIHKAN PAKSA"]
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -52,6 +60,18 @@ from db.models import Base, OrgUnit, User
 
 FORMAT = "kinerja-cadangan/1"
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+SIGNATURE_ALG = "HMAC-SHA256"
+FORCE_PHRASE = "PULIHKAN PAKSA"
+# Origin of a backup, as the signature tells it.
+SIGNED = "signed"  # made by this installation (signed with its key)
+UNSIGNED = "unsigned"  # no signature (made elsewhere, by hand, or by a version before signing)
+FOREIGN = "foreign"  # a signature that does not match this installation's key
+ORIGIN_LABELS = {
+    SIGNED: "dibuat oleh instalasi ini",
+    UNSIGNED: "tidak bertanda tangan",
+    FOREIGN: "tanda tangan tidak cocok",
+}
 PG_DUMP = os.environ.get("KINERJA_PG_DUMP", shutil.which("pg_dump") or "/usr/bin/pg_dump")
 PG_RESTORE = os.environ.get("KINERJA_PG_RESTORE", shutil.which("pg_restore") or "/usr/bin/pg_restore")
 _CHUNK = 1 << 20
@@ -59,6 +79,20 @@ _CHUNK = 1 << 20
 
 class BackupError(KinerjaError):
     """The backup or restore could not be done; the message says why, in Indonesian."""
+
+
+class ForeignBackup(InvalidInput):
+    """The backup was not made by this installation (unsigned or signed with another key)."""
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        super().__init__(
+            f"Cadangan ini tidak dibuat oleh instalasi Kinerja ini ({ORIGIN_LABELS[origin]}). Cadangan dari "
+            "luar dapat memuat pengguna atau data yang disisipkan, sehingga tidak dipulihkan; tidak ada data "
+            "yang diubah. Jika cadangan ini memang milik kantor Anda (mis. server "
+            "dipasang ulang), pasang kembali kunci instalasi yang lama (berkas installation.key di folder data "
+            f"atau KINERJA_BACKUP_KEY) lalu coba lagi, atau pulihkan paksa dengan mengetik {FORCE_PHRASE}."
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +105,18 @@ class BackupInfo:
     backend: str
     files: int
     sha256: str
+    origin: str = UNSIGNED  # SIGNED, UNSIGNED or FOREIGN
+
+    @property
+    def origin_label(self) -> str:
+        return ORIGIN_LABELS[self.origin]
+
+
+@dataclass(frozen=True)
+class VerifiedBackup:
+    """A backup whose every member matched the manifest; `origin` says whether this installation made it."""
+    manifest: dict
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +125,12 @@ class RestoreResult:
     safety_backup: Optional[Path]
     tables: dict[str, int]
     files: int
+    forced: bool = False
+    origin: str = SIGNED
+
+    @property
+    def origin_label(self) -> str:
+        return ORIGIN_LABELS[self.origin]
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -170,6 +222,35 @@ def _safe_member(name: str) -> PurePosixPath:
     if p.is_absolute() or ".." in p.parts or "\\" in name or not p.parts:
         raise InvalidInput(f"Berkas cadangan memuat nama berkas yang tidak aman: '{name}'. Pemulihan dibatalkan.")
     return p
+
+
+def _mac(key: bytes, manifest_bytes: bytes) -> str:
+    return hmac.new(key, FORMAT.encode("ascii") + b"\n" + manifest_bytes, hashlib.sha256).hexdigest()
+
+
+def key_id(key: bytes) -> str:
+    """A short name of a key that does not reveal it: tells two installations' signatures apart."""
+    return hmac.new(key, b"kinerja-key-id", hashlib.sha256).hexdigest()[:16]
+
+
+def _signature(manifest_bytes: bytes) -> str:
+    key = get_settings().backup_key
+    return json.dumps({"alg": SIGNATURE_ALG, "key_id": key_id(key), "mac": _mac(key, manifest_bytes)},
+                      indent=2, sort_keys=True)
+
+
+def _origin(zf: zipfile.ZipFile) -> str:
+    """SIGNED when manifest.sig is this installation's HMAC of manifest.json's exact bytes."""
+    if SIGNATURE not in zf.namelist():
+        return UNSIGNED
+    try:
+        sig = json.loads(zf.read(SIGNATURE))
+    except (ValueError, OSError, zipfile.BadZipFile):
+        return FOREIGN
+    if not isinstance(sig, dict) or sig.get("alg") != SIGNATURE_ALG or not isinstance(sig.get("mac"), str):
+        return FOREIGN
+    expected = _mac(get_settings().backup_key, zf.read(MANIFEST))
+    return SIGNED if hmac.compare_digest(expected, sig["mac"]) else FOREIGN
 
 
 # --- make ---------------------------------------------------------------------------------------
@@ -264,7 +345,9 @@ def _make(session: Session, actor: Actor, dest_dir: Path, label: str = "cadangan
                 "tables": counts,
                 "files": files,
             }
-            zf.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+            manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+            zf.writestr(MANIFEST, manifest_bytes)
+            zf.writestr(SIGNATURE, _signature(manifest_bytes))
         _fsync(partial)
         os.replace(partial, final)
     return final, manifest
@@ -304,6 +387,11 @@ def backup_bytes(path: Union[str, Path]) -> bytes:
 
 def read_manifest(path: Union[str, Path]) -> dict:
     """The manifest of an archive, after checking that every member matches its SHA-256 and size."""
+    return verify_backup(path).manifest
+
+
+def verify_backup(path: Union[str, Path]) -> VerifiedBackup:
+    """Check every member against the manifest (refused with InvalidInput otherwise) and read the signature."""
     p = Path(path)
     if not p.is_file():
         raise NotFound(f"Berkas cadangan '{p}' tidak ditemukan.")
@@ -322,7 +410,7 @@ def read_manifest(path: Union[str, Path]) -> dict:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InvalidInput("Format berkas cadangan tidak dikenal; gunakan cadangan yang dibuat oleh Kinerja.")
         files = manifest.get("files") or {}
-        for name in names - {MANIFEST}:
+        for name in names - {MANIFEST, SIGNATURE}:
             _safe_member(name)
             if name.endswith("/"):
                 continue
@@ -344,11 +432,12 @@ def read_manifest(path: Union[str, Path]) -> dict:
                                    "dengan manifest. Pemulihan dibatalkan.")
         if manifest.get("database") not in files:
             raise InvalidInput("Berkas cadangan tidak memuat salinan basis data.")
-    return manifest
+        origin = _origin(zf)
+    return VerifiedBackup(manifest=manifest, origin=origin)
 
 
 def list_backups(dest_dir: Union[str, Path, None] = None) -> list[BackupInfo]:
-    """The archives in the backup folder, newest first (the manifest is read, not verified)."""
+    """The archives in the backup folder, newest first (manifest and signature read, hashes not checked)."""
     folder = Path(dest_dir) if dest_dir is not None else get_settings().backup_dir
     out = []
     if not folder.is_dir():
@@ -357,11 +446,12 @@ def list_backups(dest_dir: Union[str, Path, None] = None) -> list[BackupInfo]:
         try:
             with zipfile.ZipFile(p) as zf:
                 m = json.loads(zf.read(MANIFEST))
+                origin = _origin(zf)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError):
             continue
         out.append(BackupInfo(path=p, name=p.name, size=p.stat().st_size, created_at=m.get("created_at"),
                               created_by=str(m.get("created_by", "")), backend=str(m.get("backend", "")),
-                              files=max(0, len(m.get("files", {})) - 1), sha256=sha256_file(p)))
+                              files=max(0, len(m.get("files", {})) - 1), sha256=sha256_file(p), origin=origin))
     return out
 
 
@@ -430,34 +520,78 @@ def _replace_tree(extracted: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
-def restore_backup(path: Union[str, Path], url: Optional[str] = None, actor: Actor = SYSTEM, *,
-                   safety_backup: bool = True) -> RestoreResult:
-    """Replace the database and the files with the content of a backup archive.
+def _force_allowed(origin: str, force_confirmation: Optional[str]) -> bool:
+    """Whether a restore goes ahead as forced; raises when a backup not made here is not forced exactly."""
+    if origin == SIGNED:
+        return False
+    typed = (force_confirmation or "").strip()
+    if not typed:
+        raise ForeignBackup(origin)
+    if typed != FORCE_PHRASE:
+        raise InvalidInput(
+            f"Konfirmasi pemulihan paksa tidak cocok: ketik persis {FORCE_PHRASE} (huruf kapital). "
+            "Pemulihan dibatalkan; tidak ada data yang diubah."
+        )
+    return True
 
-    The archive is verified against its manifest first; the actor must be allowed `backup.run` on the
-    current database (when it still has users); a safety copy of the current state is kept in the
-    backup folder unless switched off; the restore itself is recorded in the restored audit log.
-    """
-    from db.engine import dispose_all
-    from db.migrate import upgrade
 
-    settings = get_settings()
-    url = url or settings.database_url
+def _has_users(session: Session) -> bool:
+    return inspect(session.connection()).has_table("users") and (
+        session.scalar(select(func.count()).select_from(User)) or 0) > 0
+
+
+@dataclass(frozen=True)
+class _Checked:
+    manifest: dict
+    origin: str
+    forced: bool
+    backend: str
+    url: str
+
+
+def _check_restore(path: Path, url: str, actor: Actor, force_confirmation: Optional[str]) -> _Checked:
+    """Every check a restore makes before it changes anything: content, origin, schema, permission."""
     backend = _backend(url)
-    path = Path(path)
-    manifest = read_manifest(path)
+    verified = verify_backup(path)  # the hashes: mandatory, forced or not
+    manifest = verified.manifest
     if manifest.get("backend") != backend:
         raise InvalidInput(
             f"Cadangan ini berasal dari basis data {manifest.get('backend')}, sedangkan basis data tujuan "
             f"adalah {backend}. Pulihkan ke jenis basis data yang sama."
         )
     _check_revision(manifest)
+    forced = _force_allowed(verified.origin, force_confirmation)
+    with unit_of_work(url) as session:
+        if _has_users(session):
+            require(session, actor, "backup.run")
+    return _Checked(manifest=manifest, origin=verified.origin, forced=forced, backend=backend, url=url)
 
+
+def restore_backup(path: Union[str, Path], url: Optional[str] = None, actor: Actor = SYSTEM, *,
+                   safety_backup: bool = True, force_confirmation: Optional[str] = None) -> RestoreResult:
+    """Replace the database and the files with the content of a backup archive.
+
+    The archive is verified against its manifest first; a backup this installation did not sign is
+    refused (ForeignBackup) unless `force_confirmation` is exactly FORCE_PHRASE; the actor must be
+    allowed `backup.run` on the current database (when it still has users); a safety copy of the
+    current state is kept in the backup folder unless switched off; the restore itself is recorded in
+    the restored audit log (`backup.restore`, or `backup.restore_forced` when forced).
+    """
+    url = url or get_settings().database_url
+    path = Path(path)
+    checked = _check_restore(path, url, actor, force_confirmation)
+    return _apply_restore(path, checked, actor, safety_backup)
+
+
+def _apply_restore(path: Path, checked: _Checked, actor: Actor, safety_backup: bool) -> RestoreResult:
+    from db.engine import dispose_all
+    from db.migrate import upgrade
+
+    settings = get_settings()
+    url, backend, manifest = checked.url, checked.backend, checked.manifest
     safety: Optional[Path] = None
     with unit_of_work(url) as session:
-        has_users = inspect(session.connection()).has_table("users") and (
-            session.scalar(select(func.count()).select_from(User)) or 0) > 0
-        if has_users:
+        if _has_users(session):
             require(session, actor, "backup.run")
             if safety_backup:
                 safety, _ = _make(session, actor, settings.backup_dir, label="sebelum-pemulihan")
@@ -495,12 +629,18 @@ def restore_backup(path: Union[str, Path], url: Optional[str] = None, actor: Act
             who = Actor(0, actor.username, actor.full_name, actor.role, None, None)
         if who.office_id is not None and session.get(OrgUnit, who.office_id) is None:
             who = Actor(who.user_id, who.username, who.full_name, who.role, None, None)
-        audit.record(session, who, "backup.restore", "backup", path.name, after={
+        after = {
             "path": str(path), "sha256": sha256_file(path), "created_at": manifest.get("created_at"),
             "created_by": manifest.get("created_by"), "safety_backup": str(safety) if safety else None,
-        })
+            "signature": checked.origin, "forced": checked.forced,
+        }
+        if checked.forced:
+            after["confirmation"] = FORCE_PHRASE
+        action = "backup.restore_forced" if checked.forced else "backup.restore"
+        audit.record(session, who, action, "backup", path.name, after=after)
         counts = table_counts(session)
-    return RestoreResult(backup=path, safety_backup=safety, tables=counts, files=files_restored)
+    return RestoreResult(backup=path, safety_backup=safety, tables=counts, files=files_restored,
+                         forced=checked.forced, origin=checked.origin)
 
 
 def _tmp_parent(settings) -> Optional[str]:
@@ -510,10 +650,16 @@ def _tmp_parent(settings) -> Optional[str]:
     return str(parent)
 
 
-def store_uploaded_backup(data: bytes, filename: str, dest_dir: Union[str, Path, None] = None) -> Path:
-    """Save an uploaded archive in the backup folder (verified before anything is written over)."""
+def restore_uploaded_backup(data: bytes, filename: str, url: Optional[str] = None, actor: Actor = SYSTEM, *,
+                            force_confirmation: Optional[str] = None, safety_backup: bool = True,
+                            dest_dir: Union[str, Path, None] = None) -> RestoreResult:
+    """Restore from an uploaded archive; it joins the backup folder only once every check has passed.
+
+    The bytes are staged under a hidden name (not listed) and checked like any restore; a refused
+    upload is deleted, so the folder never lists a backup that was refused.
+    """
+    url = url or get_settings().database_url
     folder = Path(dest_dir) if dest_dir is not None else get_settings().backup_dir
-    folder.mkdir(parents=True, exist_ok=True)
     if not data:
         raise InvalidInput("Berkas cadangan yang diunggah kosong.")
     try:
@@ -521,12 +667,21 @@ def store_uploaded_backup(data: bytes, filename: str, dest_dir: Union[str, Path,
             zf.getinfo(MANIFEST)
     except (zipfile.BadZipFile, KeyError) as err:
         raise InvalidInput("Berkas yang diunggah bukan berkas cadangan Kinerja (.zip dengan manifest.json).") from err
+    folder.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).stem)[:80] or "unggahan"
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
-    path = folder / f"kinerja-unggahan-{stamp}-{stem}.zip"
-    path.write_bytes(data)
-    read_manifest(path)
-    return path
+    final = folder / f"kinerja-unggahan-{stamp}-{stem}.zip"
+    staged = folder / f".{final.name}.part"  # list_backups only sees kinerja-*.zip
+    try:
+        with open(staged, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        checked = _check_restore(staged, url, actor, force_confirmation)
+        os.replace(staged, final)
+    finally:
+        staged.unlink(missing_ok=True)
+    return _apply_restore(final, checked, actor, safety_backup)
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -553,6 +708,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     r = sub.add_parser("restore", help="pulihkan dari berkas cadangan (mengganti data saat ini)")
     r.add_argument("berkas", help="berkas cadangan .zip")
     r.add_argument("--ya", "--yes", action="store_true", dest="ya", help="konfirmasi: ganti data saat ini")
+    r.add_argument("--paksa", default=None, metavar="TEKS",
+                   help=f"pulihkan cadangan yang tidak dibuat oleh instalasi ini; TEKS harus persis '{FORCE_PHRASE}' "
+                        "(dicatat di jejak audit)")
     r.add_argument("--tanpa-cadangan-pengaman", action="store_true",
                    help="jangan membuat salinan pengaman data saat ini sebelum memulihkan")
     sub.add_parser("list", help="daftar berkas cadangan di folder cadangan")
@@ -569,14 +727,17 @@ def main(argv: Optional[list[str]] = None) -> int:
                 print("Pemulihan akan MENGGANTI seluruh data saat ini dengan isi cadangan. "
                       "Jalankan lagi dengan --ya untuk melanjutkan.", file=sys.stderr)
                 return 2
-            result = restore_backup(args.berkas, url, actor, safety_backup=not args.tanpa_cadangan_pengaman)
+            result = restore_backup(args.berkas, url, actor, safety_backup=not args.tanpa_cadangan_pengaman,
+                                    force_confirmation=args.paksa)
             print(f"Pemulihan selesai dari {result.backup}.")
+            if result.forced:
+                print(f"Pemulihan PAKSA ({ORIGIN_LABELS[result.origin]}); dicatat di jejak audit.")
             if result.safety_backup:
                 print(f"Salinan pengaman data sebelum pemulihan: {result.safety_backup}")
             print(f"Tabel: {sum(result.tables.values())} baris; berkas: {result.files}.")
         else:
             for info in list_backups():
-                print(f"{info.name}\t{info.size} bita\t{info.created_at}\t{info.created_by}")
+                print(f"{info.name}\t{info.size} bita\t{info.created_at}\t{info.created_by}\t{info.origin_label}")
     except KinerjaError as err:
         print(f"Gagal: {err}", file=sys.stderr)
         return 1

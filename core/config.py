@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COOKIE_KEY = "kinerja-dev-cookie-key-change-me"
+KEY_FILE = "installation.key"
+MIN_BACKUP_KEY_LENGTH = 16
 
 
 def _secrets() -> dict:
@@ -54,10 +57,19 @@ class Settings:
     max_failed_logins_client: int = 10  # failed logins from one client address (any account) before it must wait
     max_failed_logins_account: int = 20  # failed logins on one account from all clients before it must wait
     login_delay_seconds: float = 1.0  # base of the growing pause after the third failed login of a client
+    backup_key_env: str = ""  # KINERJA_BACKUP_KEY; empty: the key file below
+    backup_key_file: Path = Path("data") / KEY_FILE  # the installation's own key, made once when first needed
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @cached_property
+    def backup_key(self) -> bytes:
+        """The installation's secret that signs its backups (KINERJA_BACKUP_KEY, else the key file)."""
+        if self.backup_key_env:
+            return self.backup_key_env.encode("utf-8")
+        return installation_key(self.backup_key_file)
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +98,8 @@ def get_settings() -> Settings:
         max_failed_logins_client=int(_get("KINERJA_MAX_FAILED_LOGINS_CLIENT", "10")),
         max_failed_logins_account=int(_get("KINERJA_MAX_FAILED_LOGINS_ACCOUNT", "20")),
         login_delay_seconds=float(_get("KINERJA_LOGIN_DELAY_SECONDS", "1")),
+        backup_key_env=_backup_key_env(_get("KINERJA_BACKUP_KEY", "")),
+        backup_key_file=data_dir / KEY_FILE,
     )
 
 
@@ -95,6 +109,47 @@ def _flag(raw: str) -> bool:
 
 def _is_production_env() -> bool:
     return _get("KINERJA_ENV", "development").strip().lower() == "production"
+
+
+def _backup_key_env(raw: str) -> str:
+    key = raw.strip()
+    if key and len(key) < MIN_BACKUP_KEY_LENGTH:
+        raise RuntimeError(
+            f"KINERJA_BACKUP_KEY terlalu pendek: gunakan nilai acak yang rahasia, minimal "
+            f"{MIN_BACKUP_KEY_LENGTH} karakter (atau kosongkan agar Kinerja membuat kuncinya sendiri)."
+        )
+    return key
+
+
+def installation_key(path: Path) -> bytes:
+    """The key in `path`; made once (random, mode 0600) when the file does not exist yet.
+
+    The new key is written to a temporary file and linked into place, so two processes starting at the
+    same time end up with the same key and a reader never sees a half-written file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            except OSError:  # a file system without hard links
+                if not path.exists():
+                    os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_BACKUP_KEY_LENGTH:
+        raise RuntimeError(f"Berkas kunci instalasi {path} kosong atau rusak; pulihkan dari salinannya "
+                           "atau setel KINERJA_BACKUP_KEY.")
+    return key.encode("utf-8")
 
 
 def _factor(raw: str) -> Decimal:

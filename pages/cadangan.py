@@ -15,8 +15,9 @@ settings = get_settings()
 st.title("Cadangan & Pemulihan")
 st.caption(
     "Satu berkas cadangan (.zip) memuat salinan basis data yang utuh, seluruh bukti dukung, arsip laporan "
-    "yang didokumentasikan, dan manifest berisi SHA-256 setiap berkas. Simpan cadangan di luar server "
-    "(mis. diska eksternal) secara berkala."
+    "yang didokumentasikan, dan manifest berisi SHA-256 setiap berkas yang ditandatangani dengan kunci "
+    "instalasi ini. Simpan cadangan di luar server (mis. diska eksternal) secara berkala, dan simpan salinan "
+    "kunci instalasi (installation.key di folder data) di tempat terpisah."
 )
 
 st.subheader("Buat cadangan")
@@ -39,6 +40,7 @@ if backups:
     st.text(
         f"Dibuat: {made_at} oleh {info.created_by or '–'} · basis data {info.backend} · "
         f"{fmt.number(info.files, 0)} berkas · {fmt.number(info.size / 1024 / 1024, 2)} MB\n"
+        f"Asal: {info.origin_label}\n"
         f"SHA-256: {info.sha256}"
     )
     # read when clicked: a backup holds every evidence file and can be large
@@ -56,12 +58,23 @@ st.warning(
 uploaded = st.file_uploader("Berkas cadangan (.zip)", type=["zip"], key="unggah_cadangan")
 sure = st.checkbox("Saya memahami bahwa data saat ini akan diganti dengan isi cadangan.", key="yakin_pulihkan")
 typed = st.text_input("Ketik PULIHKAN untuk mengonfirmasi", key="ketik_pulihkan")
+with st.expander("Cadangan yang tidak dibuat oleh instalasi ini (pemulihan paksa)"):
+    st.caption(
+        "Cadangan yang tidak bertanda tangan atau ditandatangani dengan kunci instalasi lain ditolak, karena "
+        "bisa saja dipalsukan (mis. disisipi akun administrator). Pulihkan paksa hanya bila Anda yakin akan "
+        "asal berkasnya; pemeriksaan SHA-256 tetap berlaku dan pemulihan paksa dicatat di jejak audit."
+    )
+    forced = st.text_input(f"Ketik {backup.FORCE_PHRASE} untuk memulihkan cadangan dari luar instalasi ini",
+                           key="ketik_paksa")
 if st.button("Pulihkan", key="pulihkan", disabled=uploaded is None or not sure or typed.strip() != "PULIHKAN"):
     with shown_errors():
         with st.spinner("Memeriksa dan memulihkan cadangan…"):
-            path = backup.store_uploaded_backup(uploaded.getvalue(), uploaded.name)
-            result = backup.restore_backup(path, settings.database_url, actor)
+            result = backup.restore_uploaded_backup(uploaded.getvalue(), uploaded.name, settings.database_url,
+                                                    actor, force_confirmation=forced or None)
         st.cache_data.clear()
+        if result.forced:
+            st.warning(f"Cadangan ini dipulihkan secara paksa ({result.origin_label}); "
+                       "pemulihan paksa ini dicatat di jejak audit.")
         st.success(
             f"Pemulihan selesai dari {result.backup.name}: {fmt.number(sum(result.tables.values()), 0)} baris "
             f"data dan {fmt.number(result.files, 0)} berkas dipulihkan. Silakan keluar lalu masuk kembali."

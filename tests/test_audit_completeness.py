@@ -267,7 +267,8 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "masterdata.update_user": _admin(lambda s, a: masterdata.update_user(
         s, a, _uid(s, "kabid_trans"), jabatan="Plt. Kepala Bidang Transmigrasi")),
 }
-SPECIAL = {"backup.restore_backup"}  # replaces the whole database: checked on its own below
+# replace the whole database: checked on their own below
+SPECIAL = {"backup.restore_backup", "backup.restore_uploaded_backup"}
 RESULTS: dict[str, Any] = {"services": [], "audit_rows": 0}
 
 
@@ -344,6 +345,16 @@ def test_restore_is_audited_in_the_restored_database(db_url, actors, tmp_path):
         row = s.scalars(select(AuditLog).where(AuditLog.action == "backup.restore")).one()
     assert row.actor_username == "admin" and row.at is not None and row.after["sha256"]
     RESULTS["services"].append("backup.restore_backup")
+
+
+def test_uploaded_restore_is_audited_in_the_restored_database(db_url, actors, tmp_path):
+    path = backup.make_backup(db_url, actors["admin"], tmp_path / "cadangan")
+    backup.restore_uploaded_backup(path.read_bytes(), path.name, db_url, actors["admin"], safety_backup=False)
+    with unit_of_work(db_url) as s:
+        row = s.scalars(select(AuditLog).where(AuditLog.action == "backup.restore")).one()
+    assert row.actor_username == "admin" and row.at is not None and row.after["sha256"]
+    assert row.entity_id.startswith("kinerja-unggahan-")
+    RESULTS["services"].append("backup.restore_uploaded_backup")
 
 
 def teardown_module(module):
