@@ -21,11 +21,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core import audit, workflow
 from core.achievement import absorption, achievement, below_target, combine, predicate, ytd_achievement
 from core.actor import Actor
-from core.errors import Conflict, InvalidInput, NotAllowed
+from core.errors import Conflict, InvalidInput
 from core.fmt import date as fmt_date
 from core.fmt import money, quarter_label
 from core.parsing import parse_number, parse_text
-from core.permissions import require, unit_in_scope, units_in_scope
+from core.permissions import require, require_unit_read, units_in_scope
 from core.rounds import STATE_LABELS, deadline_in_force, get_submission, round_label
 from core.sop import step_by_code
 from db.models import (
@@ -43,8 +43,6 @@ from db.models import (
 )
 
 EDITABLE_STATES = ("belum_mulai", "draf", "dikembalikan")
-# Roles that read every unit's data (reviewing, recapping, monitoring); units read their own.
-READERS = frozenset({"kepala_dinas", "sekretaris", "penyusun", "perencana", "admin", "pemantau"})
 
 # Editable grid columns -> Realization attributes.
 ENTRY_FIELDS = {
@@ -63,11 +61,10 @@ HIDDEN = ("indicator_id", "version", "budget_line_id")
 
 
 def readable_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """The submission, after the read check of core.permissions.read_scope (the one rule of who reads
+    which unit's data)."""
     sub = get_submission(session, submission_id)
-    if actor.office_id is not None and sub.round.office_id != actor.office_id:
-        raise NotAllowed("Data ini milik perangkat daerah lain.")
-    if actor.role not in READERS and not unit_in_scope(session, actor, sub.unit_id):
-        raise NotAllowed("Anda hanya dapat melihat data unit kerja Anda sendiri.")
+    require_unit_read(session, actor, sub.round.office_id, sub.unit_id)
     return sub
 
 

@@ -2,6 +2,11 @@
 
 An action is bound either to an SOP step (its executor roles are data, editable by an admin) or to
 a fixed set of roles. Unit-scoped actions also require that the actor belongs to the unit.
+
+Who may read a unit's data (realisations, notes, kendala, evidence, reviews, comments, corrections —
+on screen, as a file, or inside a round's archive) is decided in one place too: `read_scope`. The roles
+of "unit_data.read_all" read every unit of their office; every other role reads its own unit (and the
+units above it, short of the office) and nothing else.
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ MATRIX: dict[str, Rule] = {
     "backup.run": Rule("membuat atau memulihkan cadangan", roles=_r("admin")),
     "audit.view": Rule("melihat jejak audit", roles=_r("admin", "kepala_dinas")),
     "recap.view": Rule("melihat rekap", roles=ALL),
+    # the roles that oversee the office: every unit's data, evidence and history, the whole round archive
+    "unit_data.read_all": Rule("membaca data, bukti dukung dan riwayat seluruh unit kerja",
+                               roles=_r("kepala_dinas", "sekretaris", "penyusun", "perencana", "admin", "pemantau")),
     "recap.regency": Rule("melihat rekap seluruh perangkat daerah", roles=_r("admin", "pemantau")),
     "account.change_password": Rule("mengganti kata sandi sendiri", roles=ALL),
 }
@@ -125,3 +133,43 @@ def require(session: Optional[Session], actor: Actor, action: str, unit_id: Opti
             f"Anda tidak berwenang {rule.label} untuk unit lain. "
             "Anda hanya dapat bertindak untuk unit kerja Anda sendiri."
         )
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """Which units' data of one office an actor may read: every unit, or the listed ones (maybe none)."""
+
+    office_id: int
+    all_units: bool
+    unit_ids: frozenset[int] = frozenset()
+    other_office: bool = False  # the office is not the actor's: nothing of it
+
+    def covers(self, unit_id: Optional[int]) -> bool:
+        if self.other_office:
+            return False
+        return self.all_units or (unit_id is not None and unit_id in self.unit_ids)
+
+    @property
+    def anything(self) -> bool:
+        return not self.other_office and (self.all_units or bool(self.unit_ids))
+
+
+def read_scope(session: Session, actor: Actor, office_id: int) -> ReadScope:
+    """The one rule of who reads which unit's data of an office (read_evidence, the archive, the history).
+
+    An account of another office reads nothing of it; the roles of "unit_data.read_all" read every unit;
+    every other role reads the units of unit_in_scope (its own, and the ones above it short of the office)."""
+    if actor.office_id is not None and actor.office_id != office_id:
+        return ReadScope(office_id, all_units=False, other_office=True)
+    if can(session, actor, "unit_data.read_all"):
+        return ReadScope(office_id, all_units=True)
+    return ReadScope(office_id, all_units=False, unit_ids=frozenset(units_in_scope(session, actor)))
+
+
+def require_unit_read(session: Session, actor: Actor, office_id: int, unit_id: Optional[int]) -> None:
+    """NotAllowed, in Indonesian, unless read_scope covers the unit."""
+    scope = read_scope(session, actor, office_id)
+    if scope.other_office:
+        raise NotAllowed("Data ini milik perangkat daerah lain.")
+    if not scope.covers(unit_id):
+        raise NotAllowed("Anda hanya dapat melihat data unit kerja Anda sendiri.")

@@ -37,9 +37,9 @@ from core.entry import (
     _spent_before,  # the entry grid's pagu rule, one definition
     readable_submission,
 )
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.parsing import parse_number, parse_text
-from core.permissions import require
+from core.permissions import ReadScope, read_scope, require
 from core.report_doc import build_report
 from core.review import ensure_same_office
 from db.models import (
@@ -50,10 +50,10 @@ from db.models import (
     CollectionRound,
     Correction,
     Indicator,
+    OrgUnit,
     Realization,
     Report,
     ReportFile,
-    Review,
     ReviewComment,
     SopStep,
     StepRecord,
@@ -192,9 +192,20 @@ class FileItem:
     content: bytes
 
 
-def report_file_items(session: Session, report_id: int) -> list[FileItem]:
-    """The report's files as plain data (for download buttons)."""
-    return [FileItem(f.name, f.media_type, f.size, f.sha256, f.content) for f in get_report(session, report_id).files]
+def report_file_items(session: Session, actor: Actor, report_id: int) -> list[FileItem]:
+    """The report's files as plain data (for download buttons).
+
+    A final (documented) report is what the office publishes: every account of the office reads it. A draft
+    or correction version is working material with every unit's data: only the roles that read every unit
+    (core.permissions.read_scope) read it."""
+    rep = get_report(session, report_id)
+    scope = read_scope(session, actor, rep.round.office_id)
+    if scope.other_office:
+        raise NotAllowed("Laporan ini milik perangkat daerah lain.")
+    if rep.kind != "final" and not scope.all_units:
+        raise NotAllowed("Draf laporan memuat data seluruh unit kerja; Anda hanya dapat mengunduh laporan "
+                         "final yang sudah didokumentasikan.")
+    return [FileItem(f.name, f.media_type, f.size, f.sha256, f.content) for f in rep.files]
 
 
 PERCENT_FIELDS = frozenset({"capaian_tw", "capaian_ytd", "serapan_tw", "serapan_ytd"})
@@ -996,8 +1007,159 @@ def archive_file(session: Session, archive_id: int) -> Path:
     return path
 
 
-def archive_bytes(session: Session, archive_id: int) -> bytes:
-    return archive_file(session, archive_id).read_bytes()
+# --- who downloads what of an archive ------------------------------------------------------------
+#
+# The bundle on disk is the whole round, immutable and hashed. The roles that read every unit
+# (core.permissions.read_scope) download it as it is. Every other account of the office downloads its
+# unit's part, cut from that same bundle (so it says what was documented, not what the data says now):
+# the published report (laporan/), the round's own history (langkah, versi laporan), and of the unit data,
+# evidence, reviews, reviewer comments and corrections only the rows and files of the actor's units.
+# A member this code does not know is left out of a unit part (fail closed).
+
+SHARED_MEMBERS = frozenset({"riwayat/langkah.csv", "riwayat/versi-laporan.csv"})
+UNIT_CSV_MEMBERS = frozenset({"data/realisasi-indikator.csv", "data/realisasi-anggaran.csv",
+                              "riwayat/pemeriksaan.csv", "riwayat/catatan-pemeriksa.csv"})
+MISSING_EVIDENCE = "bukti/BERKAS-TIDAK-DITEMUKAN.txt"
+
+
+@dataclass(frozen=True)
+class ArchiveAccess:
+    """What an actor downloads of one archive: the whole bundle, or the part of their units."""
+
+    archive_id: int
+    whole: bool
+    file_name: str
+    unit_names: tuple[str, ...]  # the units of a unit part, as named in the archive's rows
+
+    @property
+    def label(self) -> str:
+        return "Unduh arsip (.zip)" if self.whole else "Unduh arsip bagian unit Anda (.zip)"
+
+
+def _archive_scope(session: Session, actor: Actor, archive_id: int) -> tuple[Archive, ReadScope, list[OrgUnit]]:
+    arc = session.get(Archive, archive_id)
+    if arc is None:
+        raise NotFound("Arsip tidak ditemukan.")
+    rnd = session.get(CollectionRound, arc.round_id)
+    scope = read_scope(session, actor, rnd.office_id)
+    if scope.other_office:
+        raise NotAllowed("Arsip ini milik perangkat daerah lain.")
+    if scope.all_units:
+        return arc, scope, []
+    if not scope.unit_ids:
+        raise NotAllowed("Akun Anda tidak terhubung dengan unit kerja; arsip lengkap hanya dapat diunduh oleh "
+                         "Kepala Dinas, Sekretaris, Staf Penyusun, JFT Perencana, Administrator dan Pemantau.")
+    units = list(session.scalars(select(OrgUnit).where(OrgUnit.id.in_(scope.unit_ids)).order_by(OrgUnit.code)))
+    reporting_units = set(session.scalars(select(Submission.unit_id).where(Submission.round_id == rnd.id,
+                                                                           Submission.unit_id.in_(scope.unit_ids))))
+    # the units that reported in the round (a Kasubag's part is the Sekretariat's), else the account's own
+    return arc, scope, [u for u in units if u.id in reporting_units] or units
+
+
+def archive_access(session: Session, actor: Actor, archive_id: int) -> ArchiveAccess:
+    """Whether the actor gets the whole archive or their unit's part, and its file name; NotFound (with what to
+    do) when the bundle is gone from disk."""
+    arc, scope, units = _archive_scope(session, actor, archive_id)
+    archive_file(session, archive_id)
+    name = Path(arc.path).name
+    if not scope.all_units:
+        name = f"{name.removesuffix('.zip')}-bagian-{'-'.join(u.code for u in units).lower()}.zip"
+    return ArchiveAccess(arc.id, scope.all_units, name, tuple(u.name for u in units))
+
+
+def archive_download(session: Session, actor: Actor, archive_id: int) -> tuple[str, bytes]:
+    """(file name, bytes) of what the actor may download of the archive: the stored bundle itself for the roles
+    that read every unit, otherwise the part of the actor's units (see above)."""
+    access = archive_access(session, actor, archive_id)
+    arc = session.get(Archive, archive_id)
+    data = archive_file(session, archive_id).read_bytes()
+    if access.whole:
+        return access.file_name, data
+    return access.file_name, unit_part(data, access.unit_names, arc)
+
+
+def _filter_csv(content: bytes, keep: Any) -> bytes:
+    """The CSV with the header and the rows for which keep(row as dict) holds; kept rows byte for byte as
+    written (same dialect as exports.csv_bytes, the cells already neutralised)."""
+    import csv
+
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
+    if not rows:
+        return content
+    header = rows[0]
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows[1:]:
+        if keep(dict(zip(header, row))):
+            writer.writerow(row)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def unit_part(data: bytes, unit_names: tuple[str, ...], arc: Archive) -> bytes:
+    """The part of a stored archive bundle that belongs to the named units (see the rules above), as a zip
+    with its own manifest that names the bundle it was cut from."""
+    names = set(unit_names) | {exports.neutralise(n) for n in unit_names}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        stored = {n: zf.read(n) for n in zf.namelist() if n != "manifest.json"}
+    mine = lambda row: row.get("unit") in names  # noqa: E731
+    lines = json.loads(stored.get("laporan/baris-laporan.json", b"[]"))
+    my_lines = {ln.get("key") for ln in lines if ln.get("unit") in names}
+    mine_line = lambda row: row.get("baris") in my_lines  # noqa: E731
+    snapshot = json.loads(stored["data/data-pengumpulan.json"]) if "data/data-pengumpulan.json" in stored else {}
+    evidence = [r for r in snapshot.get("bukti_dukung", []) if mine(r)]
+    members: dict[str, bytes] = {}
+    for name, content in stored.items():
+        if name.startswith("laporan/") or name in SHARED_MEMBERS:
+            members[name] = content
+        elif name in UNIT_CSV_MEMBERS:
+            members[name] = _filter_csv(content, mine)
+        elif name == "riwayat/koreksi.csv":
+            members[name] = _filter_csv(content, mine_line)
+    for row in evidence:
+        if row.get("berkas") in stored:
+            members[row["berkas"]] = stored[row["berkas"]]
+    gone = [r.get("nama_asli", "") for r in evidence if r.get("berkas") not in stored]
+    if gone:
+        members[MISSING_EVIDENCE] = (
+            "Berkas bukti dukung berikut tercatat tetapi tidak ditemukan saat dokumentasi:\n"
+            + "\n".join(gone) + "\n").encode("utf-8")
+    if snapshot:
+        for key in ("realisasi_indikator", "realisasi_anggaran"):
+            snapshot[key] = [r for r in snapshot.get(key, []) if mine(r)]
+        snapshot["bukti_dukung"] = evidence
+        members["data/data-pengumpulan.json"] = _json(snapshot)
+    if "riwayat/riwayat.json" in stored:
+        history = json.loads(stored["riwayat/riwayat.json"])
+        for key in ("pemeriksaan", "catatan_pemeriksa"):
+            history[key] = [r for r in history.get(key, []) if mine(r)]
+        history["koreksi"] = [r for r in history.get("koreksi", []) if mine_line(r)]
+        members["riwayat/riwayat.json"] = _json(history)
+    manifest = {name: hashlib.sha256(content).hexdigest() for name, content in sorted(members.items())}
+    when = arc.created_at or utcnow()
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, members[name])
+        info = zipfile.ZipInfo("manifest.json", date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, _json({"algoritma": "sha256", "berkas": manifest,
+                                 "bagian_unit": list(unit_names),
+                                 "dari_arsip": {"berkas": Path(arc.path).name, "sha256": arc.sha256}}))
+    return buf.getvalue()
+
+
+def _visible_members(session: Session, actor: Actor, arc: Archive, names: list[str]) -> set[str]:
+    """Which member names of the archive the actor may see listed (in a verification): all of them for the
+    roles that read every unit; otherwise every name but the evidence files of other units."""
+    _arc, scope, units = _archive_scope(session, actor, arc.id)
+    if scope.all_units:
+        return set(names)
+    own = tuple(f"bukti/{u.code}/" for u in units)
+    return {n for n in names if not n.startswith("bukti/") or (n.startswith(own) and n != MISSING_EVIDENCE)}
 
 
 @dataclass(frozen=True)
@@ -1012,11 +1174,21 @@ class ArchiveCheck:
         return self.file_status == "ok" and bool((self.members["status"] == "ok").all())
 
 
-def verify_archive(session: Session, archive_id: int) -> ArchiveCheck:
-    """Recompute every checksum of the bundle on disk against the manifest recorded at documentation."""
-    arc = session.get(Archive, archive_id)
-    if arc is None:
-        raise NotFound("Arsip tidak ditemukan.")
+def verify_archive(session: Session, actor: Actor, archive_id: int) -> ArchiveCheck:
+    """Recompute every checksum of the bundle on disk against the manifest recorded at documentation.
+
+    Every account of the office may verify; the members listed are the ones of what the actor may download
+    (core.permissions.read_scope): a unit sees no file name of another unit's evidence."""
+    arc, _scope, _names = _archive_scope(session, actor, archive_id)
+    check = _verify(arc)
+    visible = _visible_members(session, actor, arc, list(check.members["name"]))
+    if len(visible) == len(check.members):
+        return check
+    return ArchiveCheck(check.archive_id, check.path, check.file_status,
+                        check.members[check.members["name"].isin(visible)].reset_index(drop=True))
+
+
+def _verify(arc: Archive) -> ArchiveCheck:
     path = archive_path(arc.path)
     manifest = dict(arc.manifest or {})
     rows = []
@@ -1052,13 +1224,3 @@ def verify_archive(session: Session, archive_id: int) -> ArchiveCheck:
         rows.append({"name": name, "expected": None, "actual": actual[name], "status": "extra"})
     return ArchiveCheck(arc.id, arc.path, file_status,
                         pd.DataFrame(rows, columns=["name", "expected", "actual", "status"]))
-
-
-def round_history(session: Session, round_id: int) -> pd.DataFrame:
-    """Reviews of the round's submissions, for the Dokumentasi page's history."""
-    rows = []
-    for rv, sub in session.execute(select(Review, Submission).join(Submission).where(Submission.round_id == round_id)
-                                   .order_by(Review.id)):
-        rows.append({"unit": sub.unit.name, "decision": rv.decision, "reason": rv.reason, "at": rv.created_at})
-    return pd.DataFrame(rows, columns=["unit", "decision", "reason", "at"])
-

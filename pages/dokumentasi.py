@@ -1,9 +1,11 @@
 """Dokumentasi (SOP langkah 9): the penyusun documents the final report; everyone reads the archive of every
-round's reports with versions, SHA-256 checksums and downloads, and can verify an archive bundle."""
+round's reports with versions, SHA-256 checksums and downloads, and can verify an archive bundle. What an
+archive download holds (the whole bundle, or the part of the actor's unit) is decided in core."""
 
 import streamlit as st
 
 from core import fmt, reporting, review
+from core.markup import md
 from core.permissions import can
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
@@ -75,12 +77,19 @@ chosen = st.selectbox("Pilih arsip", list(labels), format_func=labels.get, key="
 row = archives.set_index("archive_id").loc[chosen]
 
 with unit_of_work() as session:
-    files = reporting.report_file_items(session, int(row["report_id"]))
-    try:  # only whether the file is there: it is read when the button is clicked
-        zip_path = reporting.archive_file(session, chosen)
+    files = reporting.report_file_items(session, actor, int(row["report_id"]))
+    try:  # only what the actor gets and whether the file is there: it is read when the button is clicked
+        access = reporting.archive_access(session, actor, chosen)
         missing = ""
     except Exception as err:  # noqa: BLE001 - shown to the user, the rest of the page still works
-        zip_path, missing = None, str(err)
+        access, missing = None, str(err)
+
+
+def archive_bytes(archive_id: int) -> bytes:
+    """The archive (or the actor's unit part of it), made when its button is clicked."""
+    with unit_of_work() as session:
+        return reporting.archive_download(session, actor, archive_id)[1]
+
 
 st.markdown("**Berkas laporan**")
 for f in files:
@@ -89,16 +98,21 @@ for f in files:
                   unsafe_allow_html=True)
     right.download_button("Unduh", data=f.content, file_name=f.name, mime=f.media_type,
                           key=f"unduh_berkas_{chosen}_{f.name}", icon=":material/download:")
-if zip_path is not None:
-    st.download_button("Unduh arsip (.zip)", data=zip_path.read_bytes, file_name=str(row["file_name"]),
-                       mime="application/zip", key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:")
+if access is not None:
+    if not access.whole:
+        st.caption(f"Arsip bagian unit Anda ({md(', '.join(access.unit_names))}): laporan final, riwayat langkah, "
+                   "serta data, bukti dukung, hasil pemeriksaan, catatan pemeriksa dan koreksi unit Anda. Arsip "
+                   "lengkap seluruh unit hanya dapat diunduh oleh pimpinan dan pengolah data.")
+    st.download_button(access.label, data=lambda: archive_bytes(chosen), file_name=access.file_name,
+                       mime="application/zip", key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:",
+                       on_click="ignore")
 else:
     st.error(missing)
 
 if st.button("Verifikasi arsip", key=f"verifikasi_{chosen}", icon=":material/verified:"):
     with shown_errors():
         with unit_of_work() as session:
-            check = reporting.verify_archive(session, chosen)
+            check = reporting.verify_archive(session, actor, chosen)
         labels_status = {"ok": "Sesuai", "changed": "Berubah", "missing": "Hilang", "extra": "Tambahan"}
         if check.ok:
             st.success(f"Arsip utuh: SHA-256 arsip dan {len(check.members)} berkas di dalamnya sesuai dengan "

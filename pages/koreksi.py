@@ -60,7 +60,7 @@ if state.step_code == "sosialisasi":
 with unit_of_work() as session:
     lines = reporting.lines_table(session, state.latest_report_id)
     corrections = reporting.corrections_table(session, state.id)
-    files = reporting.report_file_items(session, state.latest_report_id)
+    files = reporting.report_file_items(session, actor, state.latest_report_id)
 
 st.subheader(f"Rekap draf laporan — versi {state.latest_version} ({state.latest_kind})")
 cols = st.columns(max(1, len(files)))

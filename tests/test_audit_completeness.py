@@ -61,6 +61,9 @@ READ_ONLY = {
     "home.profile",
     "plausibility.review_flags", "plausibility.submission_flags",
     "permissions.can", "permissions.require", "permissions.unit_in_scope", "permissions.units_in_scope",
+    "permissions.read_scope", "permissions.require_unit_read",
+    "reporting.archive_access", "reporting.archive_download", "reporting.report_file_items",
+    "reporting.verify_archive",
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "reporting.corrections_of_submission",  # reads the audit rows that corrections wrote
     "review.ensure_same_office", "review.notes_for_unit",

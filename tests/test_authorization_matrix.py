@@ -183,6 +183,8 @@ SCENARIOS: dict[str, Scenario] = {
     "backup.run": Scenario(nothing, lambda s, a, c: backup.make_backup(s, a, c["tmp"])),
     "audit.view": Scenario(nothing, lambda s, a, c: __import__("core.audit_view", fromlist=["x"]).entries(s, a)),
     "recap.view": Scenario(nothing, lambda s, a, c: _recap_view(s, a)),
+    "unit_data.read_all": Scenario(round_at("pengolahan", "diajukan", evidence=True),
+                                   lambda s, a, c: _read_other_units_evidence(s, a, c)),
     "recap.regency": Scenario(nothing, lambda s, a, c: __import__("core.regency_recap", fromlist=["x"])
                               .annual_all_offices(s, a, 2026)),
     "account.change_password": Scenario(nothing, lambda s, a, c: auth.change_own_password(
@@ -199,8 +201,17 @@ def _recap_view(session, actor):
     return recap.__name__
 
 
+def _read_other_units_evidence(session, actor, ctx):
+    """A file of a unit that is none of the acting users' own (Bidang HI & Jamsos): what read_scope decides."""
+    from db.models import Evidence
+
+    ev_id = session.scalar(select(Evidence.id).where(Evidence.submission_id == ctx["subs"]["BID-HIJS"])
+                           .order_by(Evidence.id))
+    return evidence.read_evidence(session, actor, ev_id)
+
+
 # Read-only actions: success writes nothing, so no audit row is expected.
-READ_ONLY = {"audit.view", "recap.view", "recap.regency"}
+READ_ONLY = {"audit.view", "recap.view", "recap.regency", "unit_data.read_all"}
 RESULTS: dict[str, int] = {"pairs": 0, "allowed": 0, "refused": 0, "unit_scope": 0, "pages": 0}
 
 

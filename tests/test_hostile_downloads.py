@@ -172,9 +172,9 @@ def _downloads(session, actors, tmp_path) -> dict[str, bytes]:
             files[f"rekap-{view_name}-{dialect}.csv"] = exports.to_csv(df, dialect)
     files["rekap-kabupaten.xlsx"] = regency_recap.annual_all_offices_xlsx(session, actors["admin"], 2026, TODAY)
     for rep in (draft, fixed):
-        for f in reporting.report_file_items(session, rep.id):
+        for f in reporting.report_file_items(session, actors["penyusun"], rep.id):
             files[f"laporan-v{rep.version}-{f.name}"] = f.content
-    files["arsip.zip"] = reporting.archive_bytes(session, arc.id)
+    files["arsip.zip"] = reporting.archive_download(session, actors["penyusun"], arc.id)[1]
     for name, _media, data in status.missing_list_files(session, office_id, running.id, TODAY).values():
         files[f"kekurangan-{name}"] = data
     files["lembar-kerja.xlsx"] = unit_workbook(session, actors["kabid_lattas"],

@@ -238,6 +238,13 @@ def test_every_role_reads_the_archive_but_only_the_penyusun_documents(sqlite_url
         assert "Arsip laporan" in texts(at)
         assert "TW III 2026" in at.dataframe[0].value["Triwulan"].tolist()
         assert not any(b.key == "terbit_ulang" for b in at.button)
+        # who gets which archive is core's read rule (tests/test_download_scope.py checks the bytes)
+        labels = [b.label for b in at.get("download_button")]
+        if username == "kabid_lattas":
+            assert "Unduh arsip bagian unit Anda (.zip)" in labels and "Unduh arsip (.zip)" not in labels
+            assert "Arsip bagian unit Anda (Bidang" in texts(at)
+        else:
+            assert "Unduh arsip (.zip)" in labels and "Arsip bagian unit Anda" not in texts(at)
 
 
 def test_tampered_archive_is_reported_on_the_page(sqlite_url):

@@ -369,7 +369,7 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
     assert sum(1 for n in names if n.startswith("bukti/")) == 15
     history = zipfile.ZipFile(io.BytesIO(data)).read("riwayat/koreksi.csv").decode("utf-8-sig")
     assert "Angka penempatan menurut SIAPkerja" in history
-    check = reporting.verify_archive(session, arc.id)
+    check = reporting.verify_archive(session, actors["penyusun"], arc.id)
     assert check.ok and set(check.members["status"]) == {"ok"}
     assert len(check.members) == len(arc.manifest)
 
@@ -388,14 +388,14 @@ def test_tampering_with_the_archive_on_disk_is_detected(session, actors):
                 content = content.replace(b";", b",", 1)
             out.writestr(name, content)
     path.write_bytes(buf.getvalue())
-    check = reporting.verify_archive(session, arc.id)
+    check = reporting.verify_archive(session, actors["penyusun"], arc.id)
     status = dict(zip(check.members["name"], check.members["status"]))
     assert not check.ok and check.file_status == "changed"
     assert status["data/realisasi-indikator.csv"] == "changed"
     assert status["riwayat/langkah.csv"] == "missing"
     assert status["riwayat/riwayat.json"] == "ok"
     path.unlink()
-    gone = reporting.verify_archive(session, arc.id)
+    gone = reporting.verify_archive(session, actors["penyusun"], arc.id)
     assert gone.file_status == "missing" and set(gone.members["status"]) == {"missing"}
 
 
@@ -465,7 +465,8 @@ def test_reissue_makes_a_new_version_and_leaves_the_old_archive_byte_identical(s
     session.refresh(old_report)
     assert {f.name: f.sha256 for f in old_report.files} == old_files
     assert Decimal(_line(old_report, "IND:IK-03")["realisasi_tw"]) == old_value
-    assert reporting.verify_archive(session, arc.id).ok and reporting.verify_archive(session, arc2.id).ok
+    penyusun = actors["penyusun"]
+    assert reporting.verify_archive(session, penyusun, arc.id).ok and reporting.verify_archive(session, penyusun, arc2.id).ok
     assert len(reporting.archives(session)) == 2
 
 
@@ -628,7 +629,7 @@ def test_full_round_through_core_by_every_sop_role(session, actors):
 
     diff = reporting.diff_versions(session, draft.id, v2.id)
     assert list(diff["note"]) == ["Tambahkan kendala pendataan."]
-    check = reporting.verify_archive(session, arc.id)
+    check = reporting.verify_archive(session, actors["penyusun"], arc.id)
     assert check.ok
     evidence_members = [n for n in check.members["name"] if n.startswith("bukti/")]
     assert len(evidence_members) == uploaded
