@@ -141,7 +141,7 @@ FIELD_LABELS: dict[str, str] = {
     "name": "Nama", "short_name": "Nama singkat", "kind": "Jenis", "parent_id": "Unit induk",
     "reports_data": "Melapor data", "sort_order": "Urutan", "active": "Aktif", "username": "Nama pengguna",
     "full_name": "Nama lengkap", "nip": "NIP", "jabatan": "Jabatan", "pangkat": "Pangkat/golongan",
-    "email": "Surel", "role": "Peran", "password": "Kata sandi", "password_hash": "Kata sandi",
+    "email": "Surel", "role": "Peran", "password": "Kata sandi", "sesi": "Generasi sesi", "klien": "Alamat komputer", "percobaan_gagal": "Percobaan masuk gagal", "password_hash": "Kata sandi",
     "locked_until": "Terkunci sampai", "failed_logins": "Gagal masuk", "start_year": "Tahun awal",
     "end_year": "Tahun akhir", "period_id": "Periode Renstra", "sasaran_id": "Sasaran", "satuan": "Satuan",
     "polarity": "Polaritas", "combine": "Penggabungan triwulan", "is_iku": "IKU", "owner_unit_id": "Unit pemilik",

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from core import audit
 from core.actor import Actor
@@ -23,6 +24,12 @@ T = TypeVar("T")
 def actor_or_stop(path: str) -> Actor:
     """The logged-in actor; stops the page with a refusal when the role may not see it."""
     actor = st.session_state.get("actor")
+    if actor is None and PagesManager.uses_pages_directory:
+        # The first request after a server start opened this file by its address before app.py ever called
+        # st.navigation, so Streamlit ran it alone (its old pages/ mode). From now on app.py decides: the same
+        # address again, through the login form, and to this page after login if the role may see it.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     if actor is None:
         st.error("Sesi Anda berakhir. Silakan masuk kembali.")
         st.stop()

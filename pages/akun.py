@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from core import auth
+from core import auth, sessions
+from core.config import get_settings
 from core.markup import md
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
+from pages.parts import session_cookie
 
 actor = actor_or_stop("pages/akun.py")
 
@@ -25,5 +27,9 @@ with st.form("ganti_sandi", clear_on_submit=True):
 if submitted:
     with shown_errors():
         with unit_of_work() as session:
-            auth.change_own_password(session, actor, old, new, repeat)
-        st.success("Kata sandi berhasil diganti. Gunakan kata sandi baru saat masuk berikutnya.")
+            generation = auth.change_own_password(session, actor, old, new, repeat)
+        # every other session and cookie of this user has ended; this browser goes on with a new cookie
+        st.session_state["session_gen"] = generation
+        session_cookie.write(get_settings(), sessions.issue_token(get_settings(), actor.username, generation))
+        st.success("Kata sandi berhasil diganti. Sesi Anda di tab dan peramban lain sudah diakhiri; "
+                   "gunakan kata sandi baru saat masuk berikutnya.")

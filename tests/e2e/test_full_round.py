@@ -115,7 +115,7 @@ def _wait_for_rerun(page) -> None:
 
 def go(page, title: str) -> None:
     """Open a page from the sidebar and wait for its title and the end of its script run."""
-    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=title, exact=True).wait_for()
     settle(page)
 
