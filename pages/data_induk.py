@@ -5,9 +5,10 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from core import clock, fmt, markup
+from core import auth, clock, fmt, markup, sessions
 from core import masterdata as md
 from core.actor import ROLE_LABELS, ROLES
+from core.config import get_settings
 from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
@@ -175,6 +176,30 @@ with tabs[1]:
                 if st.form_submit_button("Setel ulang kata sandi"):
                     with action("Kata sandi disetel ulang; kunci akun (bila ada) dibuka.") as session:
                         md.reset_password(session, actor, int(user_id), new_pw)
+            if st.button("Akhiri semua sesi pengguna ini", key=f"pengguna_akhiri_sesi_{user_id}",
+                         help="Untuk laptop yang hilang atau kata sandi yang diketahui orang lain: pengguna harus "
+                              "masuk kembali di setiap peramban."):
+                with action(f"Semua sesi '{u['username']}' diakhiri; pengguna harus masuk kembali.") as session:
+                    sessions.end_sessions_of(session, actor, int(user_id))
+
+    st.subheader("Percobaan masuk yang gagal")
+    with unit_of_work() as session:
+        failures = auth.lockouts(session, actor)
+    if not failures:
+        st.caption(f"Tidak ada percobaan masuk yang gagal dalam {get_settings().lockout_minutes} menit terakhir.")
+    else:
+        st.caption("Akun yang terkunci tetap dapat dipakai di sesi yang sudah terbuka; penguncian berakhir sendiri "
+                   f"setelah {get_settings().lockout_minutes} menit, atau dibuka di sini.")
+        st.dataframe(
+            [{"Nama pengguna": f["username"], "Komputer": f["client"], "Gagal": f["failures"],
+              "Terakhir": fmt.datetime(f["last"]),
+              "Terkunci": "ya" if f["locked"] else "belum"} for f in failures],
+            hide_index=True, width="stretch")
+        names = sorted({f["username"] for f in failures})
+        chosen = st.selectbox("Akun", names, key="penguncian_akun")
+        if st.button("Buka penguncian akun ini", key="penguncian_buka"):
+            with action(f"Penguncian akun '{chosen}' dibuka.") as session:
+                auth.lift_lockout(session, actor, chosen)
 
 # --- Renstra & Indikator ---------------------------------------------------------------------------------
 with tabs[2]:
