@@ -637,7 +637,7 @@ def _apply_restore(path: Path, checked: _Checked, actor: Actor, safety_backup: b
         if checked.forced:
             after["confirmation"] = FORCE_PHRASE
         action = "backup.restore_forced" if checked.forced else "backup.restore"
-        audit.record(session, who, action, "backup", path.name, after=after)
+        audit.record(session, who, action, "backup", path.name[:60], after=after)  # the full name is in "path"
         counts = table_counts(session)
     return RestoreResult(backup=path, safety_backup=safety, tables=counts, files=files_restored,
                          forced=checked.forced, origin=checked.origin)
