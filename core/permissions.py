@@ -168,6 +168,8 @@ def read_scope(session: Session, actor: Actor, office_id: int) -> ReadScope:
 
 def require_unit_read(session: Session, actor: Actor, office_id: int, unit_id: Optional[int]) -> None:
     """NotAllowed, in Indonesian, unless read_scope covers the unit."""
+    if unit_id is not None and unit_id == actor.unit_id and actor.office_id in (None, office_id):
+        return  # one's own unit is in every role's scope: no query for the most common read
     scope = read_scope(session, actor, office_id)
     if scope.other_office:
         raise NotAllowed("Data ini milik perangkat daerah lain.")
