@@ -11,7 +11,7 @@ from tests.apptest import logged_in, texts
 
 def test_admin_sees_and_lifts_a_lock_out_and_ends_all_sessions(sqlite_url):
     with unit_of_work(sqlite_url) as s:
-        for i in range(get_settings().max_failed_logins):
+        for _i in range(get_settings().max_failed_logins):
             auth.failed_login(s, "kadis", "10.9.9.9")
     at = logged_in("admin", "pages/data_induk.py")
     assert not at.exception
