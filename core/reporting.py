@@ -867,7 +867,8 @@ def _members(session: Session, rnd: CollectionRound, rep: Report) -> dict[str, b
     return members
 
 
-def _write_zip(path: Path, members: dict[str, bytes], manifest: dict[str, str], when: dt.datetime) -> bytes:
+def _zip_bytes(members: dict[str, bytes], manifest_doc: dict[str, Any], when: dt.datetime) -> bytes:
+    """The members (sorted, all stamped `when`) and manifest.json: the same bytes for the same content."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -877,8 +878,12 @@ def _write_zip(path: Path, members: dict[str, bytes], manifest: dict[str, str], 
             zf.writestr(info, members[name])
         info = zipfile.ZipInfo("manifest.json", date_time=stamp)
         info.compress_type = zipfile.ZIP_DEFLATED
-        zf.writestr(info, _json({"algoritma": "sha256", "berkas": manifest}))
-    data = buf.getvalue()
+        zf.writestr(info, _json(manifest_doc))
+    return buf.getvalue()
+
+
+def _write_zip(path: Path, members: dict[str, bytes], manifest: dict[str, str], when: dt.datetime) -> bytes:
+    data = _zip_bytes(members, {"algoritma": "sha256", "berkas": manifest}, when)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)
@@ -1136,20 +1141,9 @@ def unit_part(data: bytes, unit_names: tuple[str, ...], arc: Archive) -> bytes:
         history["koreksi"] = [r for r in history.get("koreksi", []) if mine_line(r)]
         members["riwayat/riwayat.json"] = _json(history)
     manifest = {name: hashlib.sha256(content).hexdigest() for name, content in sorted(members.items())}
-    when = arc.created_at or utcnow()
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, members[name])
-        info = zipfile.ZipInfo("manifest.json", date_time=stamp)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        zf.writestr(info, _json({"algoritma": "sha256", "berkas": manifest,
-                                 "bagian_unit": list(unit_names),
-                                 "dari_arsip": {"berkas": Path(arc.path).name, "sha256": arc.sha256}}))
-    return buf.getvalue()
+    return _zip_bytes(members, {"algoritma": "sha256", "berkas": manifest, "bagian_unit": list(unit_names),
+                                "dari_arsip": {"berkas": Path(arc.path).name, "sha256": arc.sha256}},
+                      arc.created_at or utcnow())
 
 
 def _visible_members(session: Session, actor: Actor, arc: Archive, names: list[str]) -> set[str]:
