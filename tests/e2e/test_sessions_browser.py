@@ -36,6 +36,15 @@ def _wait_cookie(page, ctx):
     raise AssertionError("the session cookie was not written after login")
 
 
+def _replay(browser, url, cookie):
+    """A new browser that carries a captured cookie and opens the app: (its context, its page)."""
+    ctx = new_context(browser)
+    ctx.add_cookies([cookie])
+    page = ctx.new_page()
+    page.goto(url)
+    return ctx, page
+
+
 def test_first_visitor_sees_no_page_list_and_a_deep_link_lands_after_login(browser, fresh):
     url, _db = fresh
     ctx = new_context(browser)
@@ -68,10 +77,7 @@ def test_reload_and_new_tab_keep_the_session_and_logout_ends_it_everywhere(brows
     tab.goto(url + "/disposisi")
     tab.get_by_role("heading", name="Disposisi", exact=True).wait_for()
     # another browser replaying the cookie is signed in too, until logout
-    other = new_context(browser)
-    other.add_cookies([stolen])
-    replay = other.new_page()
-    replay.goto(url)
+    other, replay = _replay(browser, url, stolen)
     replay.get_by_role("heading", name="Beranda").wait_for()
     page.get_by_role("button", name="Keluar").click()
     page.get_by_role("button", name="Masuk").wait_for()
@@ -80,10 +86,7 @@ def test_reload_and_new_tab_keep_the_session_and_logout_ends_it_everywhere(brows
     tab.get_by_test_id("stSidebar").get_by_role("link", name="Beranda", exact=True).click()
     tab.get_by_role("button", name="Masuk").wait_for()
     # the captured cookie, replayed in a new browser, is refused
-    late = new_context(browser)
-    late.add_cookies([stolen])
-    p3 = late.new_page()
-    p3.goto(url)
+    late, p3 = _replay(browser, url, stolen)
     p3.get_by_role("button", name="Masuk").wait_for()
     p3.get_by_text("Sesi Anda sudah diakhiri").wait_for()
     for c in (ctx, other, late):
@@ -110,10 +113,7 @@ def test_password_change_revokes_older_cookies_but_keeps_this_session(browser, f
     assert _cookie(ctx)["value"] != old["value"]  # this browser got a cookie of the new generation
     page.reload()
     page.get_by_role("heading", name="Akun Saya").wait_for()  # and stays signed in
-    late = new_context(browser)
-    late.add_cookies([old])
-    p2 = late.new_page()
-    p2.goto(url)
+    late, p2 = _replay(browser, url, old)
     p2.get_by_role("button", name="Masuk").wait_for()
     ctx.close()
     late.close()
