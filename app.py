@@ -16,6 +16,7 @@ from core import auth, sessions  # noqa: E402
 from core.config import check_production_safety, get_settings  # noqa: E402
 from core.markup import md  # noqa: E402
 from core.navigation import NOT_FOR_ROLE, PAGES, pages_for, pages_not_for, url_path  # noqa: E402
+from core.permissions import step_executors  # noqa: E402
 from core.uow import unit_of_work  # noqa: E402
 from db.seed import ensure_database  # noqa: E402
 from pages.parts import session_cookie  # noqa: E402
@@ -185,12 +186,17 @@ def _not_for_role() -> None:
     st.page_link("pages/beranda.py", label="Kembali ke Beranda", icon=":material/home:")
 
 
-groups = pages_for(actor.role)
+# Who sees an SOP page is who executes its steps (data an administrator edits): read on every run, kept for
+# the page guard (pages/_common.actor_or_stop) of this run.
+with unit_of_work() as session:
+    executors = step_executors(session)
+state["step_executors"] = executors
+groups = pages_for(actor.role, executors)
 navigation = {group: [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in specs]
               for group, specs in groups.items()}
 # Addresses of pages outside the role: a message that says why, not the login form or Beranda.
 hidden = [st.Page(_not_for_role, title=p.title, url_path=url_path(p), visibility="hidden")
-          for p in pages_not_for(actor.role)]
+          for p in pages_not_for(actor.role, executors)]
 page = st.navigation({**navigation, "": hidden} if hidden else navigation, position="hidden")
 
 with st.sidebar:

@@ -24,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from core import round_status
+from core.steps import isi_data
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,9 +72,9 @@ def _bare_data(url: str, username: str, path: str) -> None:
     with unit_of_work(url) as s:
         actor = auth.actor_for(s, username)
         me = home.profile(s, actor)
-        rnd = home.current_round(s, actor.office_id)
+        rnd = round_status.current_round(s, actor.office_id)
         my = tasks.my_tasks(s, actor)
-        choices = status.round_choices(s, actor.office_id)
+        choices = round_status.round_choices(s, actor.office_id)
         qs = status.quarter_status(s, actor.office_id, None, today)
         missing = status._missing_frame(qs)
         files = status.missing_list_files(s, actor.office_id, None, today)
@@ -129,7 +132,7 @@ def _after_saves(at, url: str, username: str, repeat: int) -> dict[str, float]:
     after, warm = [], []
     for n in range(repeat):
         with unit_of_work(url) as s:
-            entry.save_entries(s, kabid, sub.id, {ind: {"Kendala": f"Bench: kendala {n}",
+            isi_data.save_entries(s, kabid, sub.id, {ind: {"Kendala": f"Bench: kendala {n}",
                                                         "Tindak lanjut": f"Bench: tindak lanjut {n}"}})
         if not warmer.wait_idle(60):
             raise SystemExit("the office's Beranda data was not made again within 60 s")

@@ -13,7 +13,7 @@ as a throw-away database `kinerja_bench_s<N>` on --pg-server, dropped afterwards
 - regency     the full-year XLSX recap of all offices (core.regency_recap); `loop` is the old way,
               core.recap.annual_recap office by office (at scales up to --loop-max-scale)
 - report      the quarterly report of one office: its lines, XLSX and PDF (core.report_doc)
-- save        core.entry.save_entries of one unit's 60-row grid (each save changes all rows)
+- save        core.steps.isi_data.save_entries of one unit's 60-row grid (each save changes all rows)
 - users       (PostgreSQL) --users threads, each a Kepala Bidang of another office, saving, reading the
               recap and submitting for --requests requests each: throughput and p95 latency; then the
               same again (`users_warm_*`) with the server recomputing each office's Beranda data on its
@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+
+from core.steps import isi_data
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 10, 5)
@@ -146,7 +148,7 @@ def grid_changes(inds: list[int], n: int) -> dict[int, dict[str, Any]]:
 
 
 def bench_save(url: str, office_id: int) -> float:
-    from core import auth, entry
+    from core import auth
     from core.uow import unit_of_work
 
     username, sub_id, inds = prepare_units(url, office_id, one_unit_owns_all=True)[0]
@@ -157,7 +159,7 @@ def bench_save(url: str, office_id: int) -> float:
 
     def save() -> None:
         with unit_of_work(url) as s:
-            res = entry.save_entries(s, actor, sub_id, grid_changes(inds, next(counter)))
+            res = isi_data.save_entries(s, actor, sub_id, grid_changes(inds, next(counter)))
             assert res.changed == 60, res.changed
 
     save()  # the first save inserts the rows other units held; the rest update all 60
@@ -226,7 +228,7 @@ def bench_users(url: str, office_ids: list[int], n_users: int, n_requests: int,
 
     With `warm`, every office's Beranda counts as open, so each change also has the office's Beranda data
     recomputed on the warmer thread (pages/_office_cache.py), competing with the requests for the CPU."""
-    from core import auth, entry, recap
+    from core import auth, recap
     from core.uow import unit_of_work
 
     plans = []
@@ -249,11 +251,11 @@ def bench_users(url: str, office_ids: list[int], n_users: int, n_requests: int,
             try:
                 with unit_of_work(url) as s:
                     if kind == "save":
-                        entry.save_entries(s, actor, sub_id, grid_changes(inds, r))
+                        isi_data.save_entries(s, actor, sub_id, grid_changes(inds, r))
                     elif kind == "recap":
                         recap.bundle(s, office_id, YEAR, QUARTER)
                     else:
-                        entry.submit(s, actor, sub_id)
+                        isi_data.submit(s, actor, sub_id)
             except Exception as err:  # noqa: BLE001 - counted and shown, the run goes on
                 with lock:
                     errors.append(f"{kind}: {type(err).__name__}: {err}")

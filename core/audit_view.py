@@ -317,23 +317,23 @@ def _value(key: str, value: Any, entity: str, names: _Names) -> str:
 
 
 def _value_label(key: str, value: str, entity: str) -> Optional[str]:
-    from core import masterdata, reporting, review
+    from core import masterdata, report_versions, states
 
     if key == "state":
-        return review.STATE_LABELS.get(value)
+        return states.SUBMISSION_LABELS.get(value)
     if key == "status" and entity == "collection_round":
         return _ROUND_STATUS.get(value)
     if key in ("role", "executor_roles"):
         return ROLE_LABELS.get(value)
     if key == "kind":
-        table = masterdata.UNIT_KIND_LABELS if entity == "org_unit" else reporting.KIND_LABELS
+        table = masterdata.UNIT_KIND_LABELS if entity == "org_unit" else states.REPORT_KIND_LABELS
         return table.get(value)
     if key == "polarity":
         return masterdata.POLARITY_LABELS.get(value)
     if key == "combine":
         return masterdata.COMBINE_LABELS.get(value)
     if key == "field":
-        return reporting.FIELD_LABELS.get(value)
+        return report_versions.FIELD_LABELS.get(value)
     return None
 
 

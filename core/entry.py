@@ -8,26 +8,21 @@ grid never overwrites someone else's newer value.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
 
 import pandas as pd
-from sqlalchemy import func, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from core import audit, workflow
-from core.achievement import absorption, achievement, below_target, combine, predicate, ytd_achievement
+from core.achievement import absorption, achievement, combine, predicate, ytd_achievement
 from core.actor import Actor
-from core.errors import Conflict, InvalidInput
 from core.fmt import date as fmt_date
-from core.fmt import money, quarter_label
-from core.parsing import parse_number, parse_text
-from core.permissions import require, require_unit_read, units_in_scope
-from core.rounds import STATE_LABELS, deadline_in_force, get_submission, round_label
-from core.sop import step_by_code
+from core.fmt import quarter_label
+from core.permissions import can, require_unit_read, units_in_scope
+from core.round_status import deadline_in_force, get_submission, round_label
+from core.states import EDITABLE, RoundState, submission_label
 from db.models import (
     BudgetLine,
     BudgetRealization,
@@ -39,10 +34,7 @@ from db.models import (
     Sasaran,
     Submission,
     Target,
-    utcnow,
 )
-
-EDITABLE_STATES = ("belum_mulai", "draf", "dikembalikan")
 
 # Editable grid columns -> Realization attributes.
 ENTRY_FIELDS = {
@@ -58,44 +50,6 @@ HIDDEN = ("indicator_id", "version", "budget_line_id")
 
 
 # --- access ---------------------------------------------------------------------------------
-
-
-def readable_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
-    """The submission, after the read check of core.permissions.read_scope (the one rule of who reads
-    which unit's data)."""
-    sub = get_submission(session, submission_id)
-    require_unit_read(session, actor, sub.round.office_id, sub.unit_id)
-    return sub
-
-
-def _lock_message(sub: Submission) -> str:
-    if sub.state == "diajukan":
-        return (f"Data {sub.unit.name} sudah diajukan dan terkunci untuk diperiksa. Perubahan hanya dapat "
-                "dilakukan bila data dikembalikan oleh pemeriksa.")
-    return f"Data {sub.unit.name} sudah diterima dan terkunci; tidak dapat diubah lagi."
-
-
-def editable_submission(session: Session, actor: Actor, submission_id: int,
-                        action: str = "submission.edit") -> Submission:
-    """The submission, after the permission, open-round and state checks of an edit."""
-    workflow.lock_for_write(session)  # SQLite: no stale read of versions between two saves
-    sub = get_submission(session, submission_id, for_update=True)
-    require(session, actor, action, sub.unit_id)
-    workflow.ensure_open(sub.round)
-    if sub.state not in EDITABLE_STATES:
-        raise Conflict(_lock_message(sub))
-    return sub
-
-
-def is_editable(session: Session, actor: Actor, submission_id: int) -> bool:
-    try:
-        sub = get_submission(session, submission_id)
-        from core.permissions import can
-
-        return (can(session, actor, "submission.edit", sub.unit_id) and sub.round.status == "berjalan"
-                and sub.state in EDITABLE_STATES)
-    except Exception:  # noqa: BLE001 - a read-only view on any doubt
-        return False
 
 
 # --- the indicator grid -----------------------------------------------------------------------
@@ -219,154 +173,6 @@ def _numeric(df: pd.DataFrame, columns) -> pd.DataFrame:
     return df
 
 
-@dataclass
-class SaveResult:
-    changed: int = 0
-    messages: list[str] = field(default_factory=list)
-
-
-def _field_of(name: str) -> Optional[str]:
-    if name in ENTRY_FIELDS:
-        return ENTRY_FIELDS[name]
-    return name if name in ENTRY_FIELDS.values() else None
-
-
-def _start_draft(session: Session, actor: Actor, sub: Submission) -> None:
-    if sub.state in ("belum_mulai", "dikembalikan"):
-        before = {"state": sub.state}
-        sub.state = "draf"
-        sub.version += 1
-        audit.record(session, actor, "submission.draft", "submission", sub.id, before=before,
-                     after={"state": "draf"}, office_id=sub.round.office_id)
-
-
-def _check_version(session: Session, label: str, current: int, expected: Optional[int], entity: str,
-                   entity_id: Optional[int]) -> None:
-    """Refuse a save made from an older version of the row than the database holds, naming who saved it."""
-    if expected is not None and int(expected) != current:
-        raise audit.stale_save(session, label, entity, entity_id)
-
-
-def _same(old: Any, new: Any) -> bool:
-    if isinstance(new, Decimal) or isinstance(old, Decimal):
-        return old is not None and new is not None and Decimal(old) == Decimal(new)
-    if old is None and new is None:
-        return True
-    return (old or "") == (new or "")
-
-
-def _bump_version(session: Session, model: type, obj: Any, label: str) -> None:
-    """Raise the row's version only if nobody changed it since we read it (a concurrent save loses)."""
-    old = obj.version
-    done = session.execute(
-        update(model).where(model.id == obj.id, model.version == old).values(version=old + 1)
-        .execution_options(synchronize_session=False))
-    if done.rowcount != 1:
-        raise audit.stale_save(session, label, model.__tablename__.rstrip("s"), obj.id)
-    obj.version = old + 1
-
-
-def _bump_versions(session: Session, rows: list[Realization], labels: dict[int, str]) -> None:
-    """_bump_version for many rows in one statement; a row nobody else changed comes back in RETURNING,
-    so a row that is missing is the one someone changed since it was read."""
-    if not rows:
-        return
-    t = Realization.__table__
-    bumped = set(session.connection().execute(
-        # `id IN` lets SQLite use the primary key (it scans the table for a row-value IN alone)
-        update(t).where(t.c.id.in_([r.id for r in rows]),
-                        tuple_(t.c.id, t.c.version).in_([(r.id, r.version) for r in rows]))
-        .values(version=t.c.version + 1).returning(t.c.id)).scalars())
-    for r in rows:
-        if r.id not in bumped:
-            raise audit.stale_save(session, labels.get(r.indicator_id, "indikator"), "realization", r.id)
-    for r in rows:
-        set_committed_value(r, "version", r.version + 1)
-
-
-def _flush_or_conflict(session: Session, label: str) -> None:
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(f"{label} baru saja diisi oleh pengguna lain. Simpanan Anda dibatalkan; muat ulang "
-                       "halaman — nilai yang lebih baru akan ditampilkan — lalu ulangi perubahan Anda.") from None
-
-
-def save_entries(session: Session, actor: Actor, submission_id: int, changes: dict[int, dict[str, Any]],
-                 expected_versions: Optional[dict[int, int]] = None) -> SaveResult:
-    """Apply one save of the grid: {indicator id: {column or field: value}}; all or nothing."""
-    sub = editable_submission(session, actor, submission_id)
-    expected_versions = {int(k): v for k, v in (expected_versions or {}).items()}
-    inds = {i.id: i for i in unit_indicators(session, sub.round, sub.unit_id)}
-    reals = _realizations(session, sub)
-    problems: list[str] = []
-    parsed: dict[int, dict[str, Any]] = {}
-    for raw_id, fields in changes.items():
-        ind_id = int(raw_id)
-        ind = inds.get(ind_id)
-        if ind is None:
-            problems.append(f"Indikator #{ind_id} bukan indikator unit {sub.unit.name}.")
-            continue
-        label = f"{ind.code} {ind.name}"
-        out: dict[str, Any] = {}
-        for name, value in fields.items():
-            attr = _field_of(name)
-            if attr is None:
-                problems.append(f"{label}: kolom '{name}' tidak dapat diubah di sini.")
-                continue
-            if attr == "value":
-                try:
-                    out[attr] = parse_number(value, label=f"{label}, Realisasi TW")
-                except InvalidInput as err:
-                    problems.append(err.message)
-            else:
-                out[attr] = parse_text(value)
-        parsed[ind_id] = out
-    if problems:
-        raise InvalidInput("Data belum disimpan. Perbaiki: " + " ".join(problems), problems)
-    for ind_id in parsed:
-        r = reals.get(ind_id)
-        _check_version(session, inds[ind_id].code, r.version if r else 0, expected_versions.get(ind_id),
-                       "realization", r.id if r else None)
-    result = SaveResult()
-    now = utcnow()
-    fields_audited = ["value", *ENTRY_FIELDS.values(), "version"]
-    changed: list[tuple[Realization, Optional[dict[str, Any]]]] = []
-    for ind_id, fields in parsed.items():
-        r = reals.get(ind_id)
-        diffs = {attr: value for attr, value in fields.items()
-                 if not _same(getattr(r, attr) if r else (None if attr == "value" else ""), value)}
-        if not diffs:
-            continue
-        before = audit.snapshot(r, fields_audited) if r else None
-        if r is None:
-            r = Realization(submission_id=sub.id, indicator_id=ind_id, version=0, not_measured_reason="",
-                            note="", kendala="", tindak_lanjut="")
-            session.add(r)
-        for attr, value in diffs.items():
-            setattr(r, attr, value)
-        r.updated_by_id = actor.user_id or None
-        r.updated_at = now
-        changed.append((r, before))
-    # One conditional version bump for all existing rows, one flush, one batch of audit rows: a grid
-    # save is a handful of round trips, not three per row (PostgreSQL pays each one).
-    _bump_versions(session, [r for r, before in changed if before is not None],
-                   {i.id: i.code for i in inds.values()})
-    for r, before in changed:
-        if before is None:
-            r.version = 1
-    _flush_or_conflict(session, ", ".join(f"{inds[r.indicator_id].code} {inds[r.indicator_id].name}"
-                                          for r, before in changed if before is None) or "Data")
-    for r, before in changed:
-        audit.record(session, actor, "realization.save", "realization", r.id, before=before,
-                     after=audit.snapshot(r, fields_audited), office_id=sub.round.office_id, flush=False)
-        result.changed += 1
-    if result.changed:
-        _start_draft(session, actor, sub)
-    session.flush()
-    return result
-
-
 # --- the budget grid --------------------------------------------------------------------------
 
 
@@ -427,150 +233,7 @@ def budget_table(session: Session, actor: Actor, submission_id: int, exact: bool
                                          "Serapan %"))
 
 
-def save_budget(session: Session, actor: Actor, submission_id: int, changes: dict[int, Any],
-                expected_versions: Optional[dict[int, int]] = None) -> SaveResult:
-    """Apply one save of the budget grid: {budget line id: amount or {"Realisasi TW": amount}}."""
-    sub = editable_submission(session, actor, submission_id)
-    expected_versions = {int(k): v for k, v in (expected_versions or {}).items()}
-    lines = {b.id: b for b in _budget_lines(session, sub)}
-    before_spent = _spent_before(session, sub, list(lines))
-    current = _budget_realizations(session, sub)
-    problems: list[str] = []
-    parsed: dict[int, Optional[Decimal]] = {}
-    for raw_id, value in changes.items():
-        line_id = int(raw_id)
-        if isinstance(value, dict):
-            unknown = [k for k in value if k not in ("Realisasi TW", "amount")]
-            if unknown:
-                problems.append(f"Kolom {', '.join(unknown)} tidak dapat diubah.")
-            value = value.get("Realisasi TW", value.get("amount"))
-        bl = lines.get(line_id)
-        if bl is None:
-            problems.append(f"Baris anggaran #{line_id} bukan milik unit {sub.unit.name}.")
-            continue
-        label = f"{bl.code} {bl.sub_kegiatan}"
-        try:
-            amount = parse_number(value, label=f"{label}, Realisasi TW")
-        except InvalidInput as err:
-            problems.append(err.message)
-            continue
-        if amount is not None:
-            amount = amount.quantize(Decimal("0.01"))
-            remaining = bl.pagu - before_spent.get(line_id, Decimal(0))
-            if amount > remaining:
-                problems.append(f"{label}: realisasi {money(amount)} melebihi sisa pagu {money(remaining)} "
-                                f"(pagu {money(bl.pagu)} dikurangi realisasi triwulan sebelumnya).")
-                continue
-        parsed[line_id] = amount
-    if problems:
-        raise InvalidInput("Realisasi anggaran belum disimpan. Perbaiki: " + " ".join(problems), problems)
-    for line_id in parsed:
-        br = current.get(line_id)
-        _check_version(session, f"anggaran {lines[line_id].code}", br.version if br else 0,
-                       expected_versions.get(line_id), "budget_realization", br.id if br else None)
-    result = SaveResult()
-    for line_id, amount in parsed.items():
-        br = current.get(line_id)
-        if br is None and amount is None:
-            continue
-        if br is not None and ((br.amount is None and amount is None) or
-                               (br.amount is not None and amount is not None and Decimal(br.amount) == amount)):
-            continue
-        before = audit.snapshot(br, ["amount", "version"]) if br else None
-        label = f"anggaran {lines[line_id].code}"
-        if br is None:
-            br = BudgetRealization(submission_id=sub.id, budget_line_id=line_id, version=1)
-            session.add(br)
-        else:
-            _bump_version(session, BudgetRealization, br, label)
-        br.amount = amount
-        br.updated_by_id = actor.user_id or None
-        br.updated_at = utcnow()
-        _flush_or_conflict(session, label)
-        audit.record(session, actor, "budget_realization.save", "budget_realization", br.id, before=before,
-                     after=audit.snapshot(br, ["amount", "version"]), office_id=sub.round.office_id)
-        result.changed += 1
-    if result.changed:
-        _start_draft(session, actor, sub)
-    session.flush()
-    return result
-
-
 # --- Ajukan -----------------------------------------------------------------------------------
-
-
-def submission_problems(session: Session, sub: Submission) -> list[str]:
-    """Everything that stops a submission, in Indonesian, one line per problem."""
-    rnd = sub.round
-    problems: list[str] = []
-    reals = _realizations(session, sub)
-    counts = evidence_counts(session, sub.id)
-    inds = unit_indicators(session, rnd, sub.unit_id)
-    targets = year_targets(session, [i.id for i in inds], rnd.year)
-    for ind in inds:
-        label = f"{ind.code} {ind.name}"
-        r = reals.get(ind.id)
-        value = r.value if r else None
-        reason = (r.not_measured_reason if r else "").strip()
-        if value is None:
-            if not reason:
-                problems.append(f"{label}: isi Realisasi TW, atau tulis alasan bila indikator tidak diukur "
-                                "pada triwulan ini.")
-            continue
-        t = targets.get(ind.id)
-        if below_target(t.quarter(rnd.quarter) if t else None, value, ind.polarity):
-            if not (r.kendala or "").strip():
-                problems.append(f"{label}: capaian di bawah target; isi Kendala.")
-            if not (r.tindak_lanjut or "").strip():
-                problems.append(f"{label}: capaian di bawah target; isi Tindak lanjut.")
-        if ind.needs_evidence and counts.get(ind.id, 0) == 0:
-            problems.append(f"{label}: unggah sekurang-kurangnya satu bukti dukung.")
-    return problems
-
-
-def submit(session: Session, actor: Actor, submission_id: int, confirm_flags: bool = False) -> Submission:
-    """Ajukan: validate, lock the unit's data for review; the round moves on when every unit has submitted.
-
-    Values that look implausible (core.plausibility) stop the first Ajukan; with `confirm_flags` the unit
-    says they are right, and the flags it confirmed are kept in the audit row for the reviewer."""
-    from core import plausibility  # it builds on this module's helpers
-
-    sub = editable_submission(session, actor, submission_id, action="submission.submit")
-    problems = submission_problems(session, sub)
-    if problems:
-        raise InvalidInput(f"Data belum dapat diajukan; ada {len(problems)} hal yang perlu dilengkapi.", problems)
-    flags = plausibility.flags(session, sub)
-    if flags and not confirm_flags:
-        raise InvalidInput("Periksa nilai berikut. Bila sudah benar, centang konfirmasi lalu ajukan kembali.",
-                           [f.message for f in flags])
-    fields = ["state", "submitted_at", "first_submitted_at", "received_at", "received_by_id", "version"]
-    before = audit.snapshot(sub, fields)
-    now = utcnow()
-    sub.state = "diajukan"
-    sub.submitted_at = now
-    sub.submitted_by_id = actor.user_id or None
-    if sub.first_submitted_at is None:
-        sub.first_submitted_at = now
-    if sub.received_at is None:  # a unit that submits has evidently received the disposition
-        sub.received_at = now
-        sub.received_by_id = actor.user_id or None
-    sub.version += 1
-    session.flush()
-    after = audit.snapshot(sub, fields)
-    if flags:
-        after["confirmed_flags"] = [f.as_audit() for f in flags]
-    audit.record(session, actor, "submission.submit", "submission", sub.id, before=before, after=after,
-                 office_id=sub.round.office_id)
-    rnd = workflow.get_round(session, sub.round_id, for_update=True)
-    current = step_by_code(session, "isi_data")
-    waiting = session.scalar(select(func.count()).select_from(Submission).where(
-        Submission.round_id == rnd.id, Submission.first_submitted_at.is_(None)))
-    if rnd.current_step == current.number and waiting == 0:
-        before_round = {"current_step": rnd.current_step}
-        workflow.advance(session, rnd, actor, disposition="Seluruh unit kerja telah mengajukan data kinerja.")
-        audit.record(session, actor, "round.advance", "collection_round", rnd.id, before=before_round,
-                     after={"current_step": rnd.current_step}, office_id=rnd.office_id)
-    return sub
 
 
 # --- what the entry page shows about a submission -----------------------------------------------
@@ -605,7 +268,7 @@ def submission_view(session: Session, actor: Actor, submission_id: int) -> Submi
     deadline = deadline_in_force(sub)
     return SubmissionView(
         id=sub.id, round_id=rnd.id, round_label=round_label(rnd.year, rnd.quarter), unit_id=sub.unit_id,
-        unit_name=sub.unit.name, state=sub.state, state_label=STATE_LABELS[sub.state], deadline=deadline,
+        unit_name=sub.unit.name, state=sub.state, state_label=submission_label(sub.state), deadline=deadline,
         deadline_label=fmt_date(deadline), disposition=sub.disposition, instruction=rnd.instruction,
         received_at=sub.received_at, submitted_at=sub.submitted_at,
         return_reason=returned.reason if returned else "",
@@ -635,6 +298,23 @@ def my_submissions(session: Session, actor: Actor) -> list[SubmissionChoice]:
     for sub, rnd in rows:
         if sub.unit_id in scope:
             out.append(SubmissionChoice(sub.id, f"{round_label(rnd.year, rnd.quarter)} — {sub.unit.name} "
-                                                f"({STATE_LABELS[sub.state]})", sub.state,
+                                                f"({submission_label(sub.state)})", sub.state,
                                         rnd.status == "berjalan"))
     return out
+
+
+def readable_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """The submission, after the read check of core.permissions.read_scope (the one rule of who reads
+    which unit's data)."""
+    sub = get_submission(session, submission_id)
+    require_unit_read(session, actor, sub.round.office_id, sub.unit_id)
+    return sub
+
+
+def is_editable(session: Session, actor: Actor, submission_id: int) -> bool:
+    try:
+        sub = get_submission(session, submission_id)
+        return (can(session, actor, "submission.edit", sub.unit_id, office_id=sub.round.office_id)
+                and sub.round.status == RoundState.BERJALAN and sub.state in EDITABLE)
+    except Exception:  # noqa: BLE001 - a read-only view on any doubt
+        return False

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.config import get_settings
-from core.entry import editable_submission, readable_submission, unit_indicators
+from core.entry import readable_submission, unit_indicators
 from core.errors import InvalidInput, NotFound
 from core.fmt import datetime as fmt_datetime
+from core.steps.isi_data import editable_submission
 from db.models import Evidence, Indicator, Realization, User, utcnow
 
 # extension -> (what filetype must detect, media type)

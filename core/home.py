@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
-from core.fmt import quarter_long
-from db.models import CollectionRound, OrgUnit, SopStep
-
-
-@dataclass(frozen=True)
-class RoundInfo:
-    id: int
-    year: int
-    quarter: int
-    title: str
-    status: str
-    current_step: int
-    current_step_name: str
-    deadline: Optional[object]
-    instruction: str
+from db.models import OrgUnit
 
 
 @dataclass(frozen=True)
@@ -48,30 +32,3 @@ def profile(session: Session, actor: Actor) -> Profile:
     )
 
 
-def round_title(year: int, quarter: int) -> str:
-    return f"Pengumpulan Data Kinerja {quarter_long(quarter)} Tahun {year}"
-
-
-def current_round(session: Session, office_id: Optional[int]) -> Optional[RoundInfo]:
-    """The office's open round (status berjalan), the newest if there were ever several."""
-    if office_id is None:
-        return None
-    rnd = session.scalar(
-        select(CollectionRound)
-        .where(CollectionRound.office_id == office_id, CollectionRound.status == "berjalan")
-        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc())
-    )
-    if rnd is None:
-        return None
-    step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
-    return RoundInfo(
-        id=rnd.id,
-        year=rnd.year,
-        quarter=rnd.quarter,
-        title=round_title(rnd.year, rnd.quarter),
-        status=rnd.status,
-        current_step=rnd.current_step,
-        current_step_name=step.name if step else "",
-        deadline=rnd.deadline,
-        instruction=rnd.instruction,
-    )

@@ -1,7 +1,9 @@
 """Who may do what: one table of every action, checked in core at the function that changes data.
 
 An action is bound either to an SOP step (its executor roles are data, editable by an admin) or to
-a fixed set of roles. Unit-scoped actions also require that the actor belongs to the unit.
+a fixed set of roles. The SOP's actions are declared by the step modules (core/steps/), the others here.
+Every check also refuses a record of another office; unit-scoped actions also require that the actor
+belongs to the unit.
 
 Who may read a unit's data (realisations, notes, kendala, evidence, reviews, comments, corrections —
 on screen, as a file, or inside a round's archive) is decided in one place too: `read_scope`. The roles
@@ -11,9 +13,11 @@ units above it, short of the office) and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Optional
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.actor import ROLE_LABELS, ROLES, Actor
@@ -24,7 +28,7 @@ from core.errors import NotAllowed
 class Rule:
     label: str  # what the action is, in Indonesian, for the refusal message
     step: Optional[str] = None  # SOP step code whose executor roles may do it
-    roles: frozenset[str] = frozenset()  # fixed roles, when not bound to a step
+    roles: frozenset[str] = frozenset()  # fixed roles (beside the step's executors, when bound to a step)
     unit_scoped: bool = False  # the actor must belong to the unit acted on
 
 
@@ -34,26 +38,9 @@ def _r(*roles: str) -> frozenset[str]:
 
 ALL = frozenset(ROLES)
 
-MATRIX: dict[str, Rule] = {
-    # SOP steps
-    "round.open": Rule("membuka pengumpulan data (langkah Disposisi)", step="disposisi"),
-    "round.distribute": Rule("mendistribusikan pengumpulan data", step="distribusi"),
-    "submission.extend": Rule("memberi perpanjangan tenggat", step="distribusi"),
-    "submission.acknowledge": Rule("menyatakan disposisi diterima", step="isi_data", unit_scoped=True),
-    "submission.edit": Rule("mengisi data kinerja unit", step="isi_data", unit_scoped=True),
-    "submission.submit": Rule("mengajukan data kinerja unit", step="isi_data", unit_scoped=True),
-    "evidence.upload": Rule("mengunggah bukti dukung", step="isi_data", unit_scoped=True),
-    "comment.respond": Rule("menjawab catatan pemeriksa", step="isi_data", unit_scoped=True),
-    "submission.review": Rule("menerima atau mengembalikan data unit", step="pengolahan"),
-    "comment.create": Rule("memberi catatan pada baris indikator", step="pengolahan"),
-    "comment.resolve": Rule("menandai catatan selesai", step="pengolahan"),
-    "report.compile": Rule("menyusun draf laporan", step="penyusunan"),
-    "report.send": Rule("mensosialisasikan draf kepada JFT Perencana", step="sosialisasi"),
-    "correction.create": Rule("mencatat koreksi draf laporan", step="koreksi"),
-    "correction.apply": Rule("menerapkan koreksi ke versi draf baru", step="penyusunan"),
-    "report.hand_over": Rule("menyerahkan laporan untuk didokumentasikan", step="serah"),
-    "report.document": Rule("mendokumentasikan laporan final", step="dokumentasi"),
-    # outside the SOP
+# The actions outside the SOP. The SOP's own actions are declared by the step modules (core/steps/*.py,
+# `ACTIONS`) beside the services that perform them; MATRIX is both together.
+FIXED: dict[str, Rule] = {
     "masterdata.manage": Rule("mengelola data induk", roles=_r("admin")),
     "user.manage": Rule("mengelola pengguna", roles=_r("admin")),
     "sop.manage": Rule("mengubah definisi langkah SOP", roles=_r("admin")),
@@ -66,6 +53,56 @@ MATRIX: dict[str, Rule] = {
     "recap.regency": Rule("melihat rekap seluruh perangkat daerah", roles=_r("admin", "pemantau")),
     "account.change_password": Rule("mengganti kata sandi sendiri", roles=ALL),
 }
+
+
+class _Matrix(Mapping[str, Rule]):
+    """Every action: the step modules' declarations (in SOP order) and FIXED, built on first use (the step
+    modules import this module for `require`)."""
+
+    _rules: Optional[dict[str, Rule]] = None
+
+    def _all(self) -> dict[str, Rule]:
+        if self._rules is None:
+            from core.steps import declared_actions
+
+            rules = dict(declared_actions())
+            clash = set(rules) & set(FIXED)
+            assert not clash, f"actions declared twice: {sorted(clash)}"
+            rules.update(FIXED)
+            self._rules = rules
+        return self._rules
+
+    def __getitem__(self, action: str) -> Rule:
+        return self._all()[action]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+MATRIX: Mapping[str, Rule] = _Matrix()
+
+
+def step_executors(session: Optional[Session]) -> dict[str, frozenset[str]]:
+    """Each SOP step's executor roles: from `sop_steps` (data an admin edits), else the SOP's defaults."""
+    if session is not None:
+        from db.models import SopStep
+
+        rows = session.execute(select(SopStep.code, SopStep.executor_roles)).all()
+        if rows:
+            return {code: frozenset(roles or ()) for code, roles in rows}
+    from core.sop import DEFAULT_STEPS
+
+    return {d.code: frozenset(d.executor_roles) for d in DEFAULT_STEPS}
+
+
+def allowed_roles_from(executors: dict[str, frozenset[str]], action: str) -> frozenset[str]:
+    rule = MATRIX[action]
+    if rule.step is None:
+        return rule.roles
+    return rule.roles | executors.get(rule.step, frozenset())
 
 
 def allowed_roles(session: Optional[Session], action: str) -> frozenset[str]:
@@ -81,7 +118,7 @@ def allowed_roles(session: Optional[Session], action: str) -> frozenset[str]:
         from core.sop import DEFAULT_STEPS
 
         roles = next(list(d.executor_roles) for d in DEFAULT_STEPS if d.code == rule.step)
-    return frozenset(roles)
+    return rule.roles | frozenset(roles)
 
 
 def unit_in_scope(session: Optional[Session], actor: Actor, unit_id: Optional[int]) -> bool:
@@ -109,8 +146,17 @@ def units_in_scope(session: Session, actor: Actor) -> set[int]:
     return scope
 
 
-def can(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None) -> bool:
+def other_office(actor: Actor, office_id: Optional[int]) -> bool:
+    """The record belongs to an office that is not the actor's (an account without an office — the regency's
+    administrator — belongs to none and is not refused for it)."""
+    return office_id is not None and actor.office_id is not None and actor.office_id != office_id
+
+
+def can(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None,
+        office_id: Optional[int] = None) -> bool:
     rule = MATRIX[action]
+    if other_office(actor, office_id):
+        return False
     if actor.role not in allowed_roles(session, action):
         return False
     if rule.unit_scoped and not unit_in_scope(session, actor, unit_id):
@@ -118,9 +164,15 @@ def can(session: Optional[Session], actor: Actor, action: str, unit_id: Optional
     return True
 
 
-def require(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None) -> None:
-    """Raise NotAllowed with a clear Indonesian message when the actor may not do the action."""
+def require(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None,
+            office_id: Optional[int] = None) -> None:
+    """Raise NotAllowed with a clear Indonesian message when the actor may not do the action: a role the
+    action is not for, a record of another office (`office_id`, the office of what is acted on), or a unit
+    outside the actor's own for a unit's action."""
     rule = MATRIX[action]
+    if other_office(actor, office_id):
+        raise NotAllowed(f"Anda tidak berwenang {rule.label} di perangkat daerah lain: data ini milik "
+                         "perangkat daerah lain.")
     roles = allowed_roles(session, action)
     if actor.role not in roles:
         who = ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles)) or "tidak ada peran"

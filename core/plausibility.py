@@ -2,7 +2,7 @@
 
 A value is not refused here (it may be right); it is flagged with a message that says why it looks wrong
 and what to check, so a typing slip (1.250 typed for 12,5; Rp 125 for Rp 125.000.000) is caught by the unit
-before the reviewer has to. The unit confirms the flags to submit anyway (core.entry.submit); the reviewer
+before the reviewer has to. The unit confirms the flags to submit anyway (core.steps.isi_data.submit); the reviewer
 sees them, and whether they were confirmed, on Pengolahan.
 
 Rules, with F = KINERJA_PLAUSIBILITY_FACTOR (default 10):

@@ -17,45 +17,24 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
-from core import audit, fmt, workflow
+from core import fmt, workflow
 from core.actor import Actor
-from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from core.permissions import can, require
-from core.rounds import days_late, deadline_in_force, round_submissions
+from core.permissions import can
+from core.round_status import deadline_in_force, get_submission, round_submissions
+from core.round_status import submission_days_late as days_late
+from core.states import NOT_DISTRIBUTED, submission_label
 from db.models import (
     AuditLog,
     CollectionRound,
     Indicator,
     OrgUnit,
-    Review,
     ReviewComment,
-    SopStep,
     Submission,
     Target,
     User,
-    utcnow,
 )
 
-REVIEW_STEPS = ("isi_data", "pengolahan")
-STATE_LABELS = {
-    "belum_mulai": "Belum mulai",
-    "draf": "Draf",
-    "diajukan": "Diajukan",
-    "dikembalikan": "Dikembalikan",
-    "diterima": "Diterima",
-    "tidak_ada": "Belum didistribusikan",
-}
-OUTSTANDING = ("belum_mulai", "draf", "dikembalikan")
-
-
 # --- reading -------------------------------------------------------------------------------
-
-
-def get_submission(session: Session, submission_id: int) -> Submission:
-    sub = session.get(Submission, submission_id)
-    if sub is None:
-        raise NotFound("Data unit tidak ditemukan.")
-    return sub
 
 
 def expected_unit_ids(session: Session, office_id: int) -> list[int]:
@@ -92,7 +71,7 @@ def submissions_overview(session: Session, round_id: int, today: dt.date) -> pd.
             "unit_id": s.unit_id,
             "unit": s.unit.name,
             "state": s.state,
-            "state_label": STATE_LABELS.get(s.state, s.state),
+            "state_label": submission_label(s.state),
             "deadline": deadline_in_force(s),
             "extended": bool(s.extensions),
             "submitted_at": s.submitted_at,
@@ -103,8 +82,8 @@ def submissions_overview(session: Session, round_id: int, today: dt.date) -> pd.
     for unit_id in missing_unit_ids(session, rnd):
         unit = session.get(OrgUnit, unit_id)
         rows.append({
-            "submission_id": None, "unit_id": unit_id, "unit": unit.name, "state": "tidak_ada",
-            "state_label": STATE_LABELS["tidak_ada"], "deadline": rnd.deadline, "extended": False,
+            "submission_id": None, "unit_id": unit_id, "unit": unit.name, "state": NOT_DISTRIBUTED,
+            "state_label": submission_label(NOT_DISTRIBUTED), "deadline": rnd.deadline, "extended": False,
             "submitted_at": None, "days_late": max(0, (today - rnd.deadline).days) if rnd.deadline else 0,
             "returns": 0, "open_comments": 0,
         })
@@ -207,7 +186,7 @@ def review_history(session: Session, submission_id: int) -> pd.DataFrame:
     """Every decision on the submission, oldest first: the return reasons stay visible."""
     sub = get_submission(session, submission_id)
     rows = [{"review_id": r.id, "at": r.created_at, "decision": r.decision,
-             "decision_label": STATE_LABELS.get(r.decision, r.decision), "reason": r.reason,
+             "decision_label": submission_label(r.decision), "reason": r.reason,
              "reviewer": r.reviewer.full_name if r.reviewer else ""} for r in sub.reviews]
     return pd.DataFrame(rows, columns=["review_id", "at", "decision", "decision_label", "reason", "reviewer"])
 
@@ -250,156 +229,7 @@ def notes_for_unit(session: Session, actor: Actor, submission_id: int) -> tuple[
 # --- deciding ------------------------------------------------------------------------------
 
 
-def ensure_same_office(actor: Actor, rnd: CollectionRound) -> None:
-    """A user acts only on the rounds of their own office (one deployment may serve several offices)."""
-    if actor.office_id is not None and rnd.office_id != actor.office_id:
-        raise NotAllowed("Pengumpulan data ini milik perangkat daerah lain; Anda tidak dapat mengubahnya.")
-
-
-def _review_round(session: Session, actor: Actor, sub: Submission) -> CollectionRound:
-    rnd = workflow.get_round(session, sub.round_id, for_update=True)
-    ensure_same_office(actor, rnd)
-    workflow.at_step(session, rnd, *REVIEW_STEPS)
-    return rnd
-
-
-def _all_accepted(session: Session, rnd: CollectionRound) -> bool:
-    return bool(rnd.submissions) and all(s.state == "diterima" for s in rnd.submissions) \
-        and not missing_unit_ids(session, rnd)
-
-
-def _advance_to_penyusunan(session: Session, rnd: CollectionRound, actor: Actor) -> None:
-    """Every unit's data is accepted: finish the data steps so the draft can be compiled."""
-    while True:
-        step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
-        if step is None or step.code not in REVIEW_STEPS:
-            return
-        before = {"current_step": rnd.current_step}
-        disposition = ("Seluruh data unit diterima; siap disusun menjadi draf laporan."
-                       if step.code == "pengolahan" else "Seluruh unit mengajukan data.")
-        workflow.advance(session, rnd, actor if step.code == "pengolahan" else None, disposition=disposition,
-                         output_ref=step.output)
-        audit.record(session, actor, "round.advance", "collection_round", rnd.id, before=before,
-                     after={"current_step": rnd.current_step}, office_id=rnd.office_id)
-
-
-def accept(session: Session, actor: Actor, submission_id: int, note: str = "") -> Submission:
-    """Accept a unit's submitted data (state diajukan → diterima)."""
-    sub = get_submission(session, submission_id)
-    require(session, actor, "submission.review", sub.unit_id)
-    rnd = _review_round(session, actor, sub)
-    if sub.state != "diajukan":
-        raise Conflict(f"Data unit {sub.unit.name} berstatus '{STATE_LABELS.get(sub.state, sub.state)}'; "
-                       "hanya data yang sudah diajukan yang dapat diterima.")
-    before = audit.snapshot(sub, ["state", "accepted_at", "version"])
-    now = utcnow()
-    sub.state = "diterima"
-    sub.accepted_at = now
-    sub.version = (sub.version or 0) + 1
-    review = Review(submission_id=sub.id, decision="diterima", reason=(note or "").strip(),
-                    reviewer_id=actor.user_id, created_at=now)
-    session.add(review)
-    session.flush()
-    audit.record(session, actor, "submission.accept", "submission", sub.id, before=before,
-                 after={**audit.snapshot(sub, ["state", "accepted_at", "version"]), "note": review.reason},
-                 office_id=rnd.office_id)
-    session.refresh(rnd, ["submissions"])
-    if _all_accepted(session, rnd):
-        _advance_to_penyusunan(session, rnd, actor)
-    return sub
-
-
-def return_submission(session: Session, actor: Actor, submission_id: int, reason: str) -> Submission:
-    """Return a unit's submitted data for revision, with the reason the unit must fix."""
-    sub = get_submission(session, submission_id)
-    require(session, actor, "submission.review", sub.unit_id)
-    rnd = _review_round(session, actor, sub)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("Tuliskan alasan pengembalian agar unit tahu apa yang harus diperbaiki.")
-    if sub.state != "diajukan":
-        raise Conflict(f"Data unit {sub.unit.name} berstatus '{STATE_LABELS.get(sub.state, sub.state)}'; "
-                       "hanya data yang sudah diajukan yang dapat dikembalikan.")
-    before = audit.snapshot(sub, ["state", "version"])
-    sub.state = "dikembalikan"
-    sub.version = (sub.version or 0) + 1
-    session.add(Review(submission_id=sub.id, decision="dikembalikan", reason=reason,
-                       reviewer_id=actor.user_id, created_at=utcnow()))
-    session.flush()
-    audit.record(session, actor, "submission.return", "submission", sub.id, before=before,
-                 after={**audit.snapshot(sub, ["state", "version"]), "reason": reason}, office_id=rnd.office_id)
-    return sub
-
-
 # --- comments on indicator rows ------------------------------------------------------------
-
-
-def _comment(session: Session, comment_id: int) -> ReviewComment:
-    c = session.get(ReviewComment, comment_id)
-    if c is None:
-        raise NotFound("Catatan pemeriksa tidak ditemukan.")
-    return c
-
-
-def add_comment(session: Session, actor: Actor, submission_id: int, indicator_id: Optional[int],
-                text: str) -> ReviewComment:
-    """The penyusun's note on one indicator row of a unit's data (or on the whole data when no row)."""
-    sub = get_submission(session, submission_id)
-    require(session, actor, "comment.create", sub.unit_id)
-    rnd = _review_round(session, actor, sub)
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("Tuliskan isi catatan untuk baris indikator.")
-    if indicator_id is not None:
-        ind = session.get(Indicator, indicator_id)
-        if ind is None or ind.owner_unit_id != sub.unit_id or ind.office_id != rnd.office_id:
-            raise InvalidInput("Indikator yang dipilih bukan indikator unit ini.")
-    c = ReviewComment(submission_id=sub.id, indicator_id=indicator_id, text=text, author_id=actor.user_id,
-                      created_at=utcnow())
-    session.add(c)
-    session.flush()
-    audit.record(session, actor, "comment.create", "review_comment", c.id,
-                 after=audit.snapshot(c, ["submission_id", "indicator_id", "text"]), office_id=rnd.office_id)
-    return c
-
-
-def respond_comment(session: Session, actor: Actor, comment_id: int, response: str) -> ReviewComment:
-    """The unit answers a reviewer's note on its row (its own unit only)."""
-    c = _comment(session, comment_id)
-    sub = get_submission(session, c.submission_id)
-    require(session, actor, "comment.respond", sub.unit_id)
-    rnd = _review_round(session, actor, sub)
-    response = (response or "").strip()
-    if not response:
-        raise InvalidInput("Tuliskan jawaban atas catatan pemeriksa.")
-    if c.resolved:
-        raise Conflict("Catatan ini sudah ditandai selesai oleh pemeriksa; jawaban tidak dapat diubah.")
-    before = audit.snapshot(c, ["response", "responded_by_id", "responded_at"])
-    c.response = response
-    c.responded_by_id = actor.user_id
-    c.responded_at = utcnow()
-    session.flush()
-    audit.record(session, actor, "comment.respond", "review_comment", c.id, before=before,
-                 after=audit.snapshot(c, ["response", "responded_by_id", "responded_at"]), office_id=rnd.office_id)
-    return c
-
-
-def resolve_comment(session: Session, actor: Actor, comment_id: int) -> ReviewComment:
-    """The penyusun marks a note as settled; it stays in the history."""
-    c = _comment(session, comment_id)
-    sub = get_submission(session, c.submission_id)
-    require(session, actor, "comment.resolve", sub.unit_id)
-    rnd = _review_round(session, actor, sub)
-    if c.resolved:
-        raise Conflict("Catatan ini sudah ditandai selesai.")
-    before = audit.snapshot(c, ["resolved", "resolved_by_id", "resolved_at"])
-    c.resolved = True
-    c.resolved_by_id = actor.user_id
-    c.resolved_at = utcnow()
-    session.flush()
-    audit.record(session, actor, "comment.resolve", "review_comment", c.id, before=before,
-                 after=audit.snapshot(c, ["resolved", "resolved_by_id", "resolved_at"]), office_id=rnd.office_id)
-    return c
 
 
 def submission_for_unit(session: Session, round_id: int, unit_id: int) -> Optional[Submission]:

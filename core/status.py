@@ -17,9 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
-from core import clock, fmt, recap
+from core import fmt, recap
 from core.errors import NotFound
-from core.home import round_title
+from core.round_status import (
+    days_late,
+    default_round_id,
+    indicator_gaps,
+    round_title,
+    submitted,
+    submitted_on_time,
+)
+from core.states import SubmissionState, submission_label
 from db.models import (
     CollectionRound,
     Evidence,
@@ -28,19 +36,11 @@ from db.models import (
     OrgUnit,
     Realization,
     Review,
-    SopStep,
     Submission,
     Target,
     User,
 )
 
-STATE_LABELS = {
-    "belum_mulai": "Belum mulai",
-    "draf": "Mengisi (draf)",
-    "diajukan": "Diajukan",
-    "dikembalikan": "Dikembalikan",
-    "diterima": "Diterima",
-}
 STAGES = ("Diterima disposisi", "Mengisi (draf)", "Diajukan", "Dikembalikan", "Diterima")
 
 
@@ -89,33 +89,11 @@ class QuarterStatus:
 
     @property
     def submitted(self) -> int:
-        return sum(1 for u in self.units if u.state in ("diajukan", "diterima"))
+        return sum(1 for u in self.units if submitted(u.state))
 
     @property
     def accepted(self) -> int:
-        return sum(1 for u in self.units if u.state == "diterima")
-
-
-def default_round_id(session: Session, office_id: Optional[int]) -> Optional[int]:
-    """The open round of the office, else its latest one."""
-    if office_id is None:
-        return None
-    rows = session.execute(
-        select(CollectionRound.id, CollectionRound.status).where(CollectionRound.office_id == office_id)
-        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc())).all()
-    for rid, status in rows:
-        if status == "berjalan":
-            return rid
-    return rows[0][0] if rows else None
-
-
-def round_choices(session: Session, office_id: Optional[int]) -> list[tuple[int, str]]:
-    if office_id is None:
-        return []
-    return [(rid, f"{fmt.quarter_label(q)} {y}") for rid, y, q in session.execute(
-        select(CollectionRound.id, CollectionRound.year, CollectionRound.quarter)
-        .where(CollectionRound.office_id == office_id)
-        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc()))]
+        return sum(1 for u in self.units if u.state == SubmissionState.DITERIMA)
 
 
 def _heads(session: Session, office_id: int) -> dict[int, str]:
@@ -141,20 +119,13 @@ def _stamp(when: Optional[dt.datetime], who: Optional[str]) -> str:
     return f"{fmt.datetime(when)} ({who})" if who else fmt.datetime(when)
 
 
-def _days_late(deadline: Optional[dt.date], submitted: Optional[dt.datetime], today: dt.date) -> int:
-    if deadline is None:
-        return 0
-    end = clock.local_date(submitted) if submitted else today
-    return max((end - deadline).days, 0)
-
-
 def quarter_status(session: Session, office_id: int, round_id: Optional[int], today: dt.date) -> QuarterStatus:
     """Everything Beranda shows about one round (the open or latest one when round_id is None)."""
     round_id = round_id or default_round_id(session, office_id)
     rnd = session.get(CollectionRound, round_id) if round_id else None
     if rnd is None or rnd.office_id != office_id:
         raise NotFound("Pengumpulan data triwulan tidak ditemukan untuk kantor ini.")
-    step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
+    step = rnd.step
     heads = _heads(session, office_id)
 
     subs = list(session.execute(
@@ -207,7 +178,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     for sub, unit_name in subs:
         deadline = ext.get(sub.id, sub.deadline)
         submitted = sub.first_submitted_at or sub.submitted_at
-        days_late = _days_late(deadline, submitted, today)
+        late_by = days_late(deadline, submitted, today)
         no_value: list[str] = []
         no_reason: list[str] = []
         no_evidence: list[str] = []
@@ -215,25 +186,22 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         complete = 0
         for ind_id, code, _owner, polarity, needs_evidence, target in expected:
             r = reals.get((sub.id, ind_id))
-            ok = True
-            if r is None or (r.value is None and not (r.not_measured_reason or "").strip()):
+            gaps = indicator_gaps(r.value if r else None, r.not_measured_reason if r else None,
+                                  r.kendala if r else None, r.tindak_lanjut if r else None, target, polarity,
+                                  needs_evidence, r is not None and r.id in with_evidence)
+            if gaps.value:
                 no_value.append(code)
-                ok = False
-            else:
-                if r.value is not None and ach.below_target(target, r.value, polarity) and not (
-                        (r.kendala or "").strip() and (r.tindak_lanjut or "").strip()):
-                    no_reason.append(code)
-                    ok = False
-                if needs_evidence and r.value is not None and r.id not in with_evidence:
-                    no_evidence.append(code)
-                    ok = False
-            complete += ok
+            if gaps.reason:
+                no_reason.append(code)
+            if gaps.evidence:
+                no_evidence.append(code)
+            complete += gaps.complete
         missing = []
         if sub.received_at is None and submitted is None:  # submitting counts as receipt
             missing.append("Disposisi belum dinyatakan diterima")
-        if sub.state in ("belum_mulai", "draf"):
+        if sub.state in (SubmissionState.BELUM_MULAI, SubmissionState.DRAF):
             missing.append("Data belum diajukan")
-        elif sub.state == "dikembalikan":
+        elif sub.state == SubmissionState.DIKEMBALIKAN:
             missing.append("Perbaikan belum diajukan kembali")
         if no_value:
             missing.append("Realisasi belum diisi: " + ", ".join(no_value))
@@ -253,14 +221,14 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         }
         units.append(UnitStatus(
             unit_id=sub.unit_id, unit=unit_name, head=heads.get(sub.unit_id, "–"), state=sub.state,
-            deadline=deadline, days_late=days_late,
-            submitted_on_time=submitted is not None and (deadline is None or clock.local_date(submitted) <= deadline),
+            deadline=deadline, days_late=late_by,
+            submitted_on_time=submitted_on_time(deadline, submitted),
             indicators=len(expected), complete=complete, missing=missing, stages=stages))
         total_expected += len(expected)
         total_complete += complete
 
     board = pd.DataFrame([{
-        "Unit": u.unit, "Kepala Unit": u.head, "Status": STATE_LABELS.get(u.state, u.state),
+        "Unit": u.unit, "Kepala Unit": u.head, "Status": submission_label(u.state),
         **u.stages,
         "Tenggat berlaku": fmt.date(u.deadline), "Terlambat (hari)": u.days_late,
         "Kelengkapan": f"{u.complete}/{u.indicators}",
@@ -303,7 +271,7 @@ def missing_list(session: Session, office_id: int, round_id: Optional[int], toda
 
 
 def _missing_frame(st: QuarterStatus) -> pd.DataFrame:
-    rows = [{"Unit": u.unit, "Kepala Unit": u.head, "Status": STATE_LABELS.get(u.state, u.state),
+    rows = [{"Unit": u.unit, "Kepala Unit": u.head, "Status": submission_label(u.state),
              "Tenggat berlaku": fmt.date(u.deadline), "Terlambat (hari)": u.days_late,
              "Yang belum lengkap": "; ".join(u.missing)}
             for u in sorted(st.units, key=lambda u: -u.days_late) if u.missing]

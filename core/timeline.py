@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, selectinload
 from core import fmt, workflow
 from core.actor import ROLE_LABELS
 from core.markup import md
-from core.review import OUTSTANDING, STATE_LABELS, deadline_in_force, missing_unit_ids, when
+from core.review import missing_unit_ids, when
+from core.round_status import deadline_in_force
+from core.states import NOT_DISTRIBUTED, OUTSTANDING, submission_label
 from db.models import OrgUnit, SopStep, StepRecord, Submission, User, utcnow
 
 WARNING = ("Apabila Pengumpulan Data Kinerja tidak terselesaikan dengan baik dan benar maka kegiatan "
@@ -122,13 +124,13 @@ def late_units(session: Session, round_id: int, today: dt.date) -> pd.DataFrame:
         if late <= 0:
             continue
         rows.append({"submission_id": sub.id, "unit": sub.unit.name, "state": sub.state,
-                     "state_label": STATE_LABELS.get(sub.state, sub.state), "deadline": deadline_in_force(sub),
+                     "state_label": submission_label(sub.state), "deadline": deadline_in_force(sub),
                      "days_late": late})
     if rnd.deadline is not None and rnd.deadline < today:
         for unit_id in missing_unit_ids(session, rnd):
             unit = session.get(OrgUnit, unit_id)
-            rows.append({"submission_id": None, "unit": unit.name, "state": "tidak_ada",
-                         "state_label": STATE_LABELS["tidak_ada"], "deadline": rnd.deadline,
+            rows.append({"submission_id": None, "unit": unit.name, "state": NOT_DISTRIBUTED,
+                         "state_label": submission_label(NOT_DISTRIBUTED), "deadline": rnd.deadline,
                          "days_late": (today - rnd.deadline).days})
     rows.sort(key=lambda r: (-r["days_late"], r["unit"]))
     return pd.DataFrame(rows, columns=["submission_id", "unit", "state", "state_label", "deadline", "days_late"])

@@ -19,6 +19,7 @@ from core.errors import InvalidInput, KinerjaError
 from core.exports import neutralise, set_text_cell, unneutralise
 from core.fmt import number
 from core.parsing import parse_number, parse_text
+from core.steps import isi_data
 
 IND_SHEET = "Indikator"
 BUDGET_SHEET = "Anggaran"
@@ -279,10 +280,10 @@ def apply_unit_workbook(session: Session, actor: Actor, submission_id: int, data
         raise InvalidInput("Lembar kerja belum diterapkan. Perbaiki: " + " ".join(preview.errors), preview.errors)
     ind = bud = 0
     if preview.indicator_changes:
-        ind = entry.save_entries(session, actor, submission_id, preview.indicator_changes,
+        ind = isi_data.save_entries(session, actor, submission_id, preview.indicator_changes,
                                  preview.indicator_versions).changed
     if preview.budget_changes:
-        bud = entry.save_budget(session, actor, submission_id, preview.budget_changes,
+        bud = isi_data.save_budget(session, actor, submission_id, preview.budget_changes,
                                 preview.budget_versions).changed
     return ApplyResult(indicators=ind, budget_lines=bud)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.actor import Actor
 from core.errors import Conflict, NotFound
 from core.sop import step_by_code
+from core.states import RoundState
 from db.models import CollectionRound, SopStep, StepRecord, utcnow
 
 
@@ -45,7 +46,7 @@ def get_round(session: Session, round_id: int, for_update: bool = False) -> Coll
 
 
 def ensure_open(rnd: CollectionRound) -> None:
-    if rnd.status != "berjalan":
+    if rnd.status != RoundState.BERJALAN:
         raise Conflict(
             "Pengumpulan data ini sudah didokumentasikan dan ditutup; datanya tidak dapat diubah lagi. "
             "Koreksi setelah dokumentasi dibuat sebagai versi laporan baru."
@@ -55,7 +56,7 @@ def ensure_open(rnd: CollectionRound) -> None:
 def at_step(session: Session, rnd: CollectionRound, *codes: str) -> SopStep:
     """The round's current step, which must be one of `codes`; otherwise a clear refusal."""
     ensure_open(rnd)
-    step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
+    step = rnd.step
     if step is None or step.code not in codes:
         wanted = " atau ".join(f"'{step_by_code(session, c).short_name}'" for c in codes)
         now = f"'{step.short_name}' (langkah {step.number})" if step else f"langkah {rnd.current_step}"
@@ -86,8 +87,7 @@ def finish_current(session: Session, rnd: CollectionRound, actor: Optional[Actor
     """Close the record of the step the round is at (opening one first if none is open)."""
     rec = current_record(session, rnd)
     if rec is None:
-        step = session.scalar(select(SopStep).where(SopStep.number == rnd.current_step))
-        rec = open_record(session, rnd, step)
+        rec = open_record(session, rnd, rnd.step)
     rec.finished_at = utcnow()
     if actor is not None and actor.user_id:
         rec.actor_id = actor.user_id
@@ -114,5 +114,6 @@ def advance(session: Session, rnd: CollectionRound, actor: Optional[Actor], disp
         return None
     rnd.current_step = nxt.number
     rnd.version = (rnd.version or 0) + 1
+    session.expire(rnd, ["step"])  # the relationship follows current_step on its next read
     open_record(session, rnd, nxt)
     return nxt

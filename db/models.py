@@ -349,6 +349,10 @@ class CollectionRound(Base):
         back_populates="round", order_by="StepRecord.id"
     )
     reports: Mapped[list[Report]] = relationship(back_populates="round", order_by="Report.version")
+    # The SOP step the round is at (current_step holds its number). Read-only: a round moves on through
+    # core.workflow.advance, which sets current_step and expires this attribute.
+    step: Mapped[Optional[SopStep]] = relationship(
+        primaryjoin="foreign(CollectionRound.current_step) == SopStep.number", viewonly=True)
     __table_args__ = (
         UniqueConstraint("office_id", "year", "quarter"),
         # the regency-wide recap of a year (every office)

@@ -16,6 +16,7 @@ from core.config import get_settings
 from core.errors import KinerjaError
 from core.markup import md
 from core.navigation import page_allowed
+from core.permissions import allowed_roles_from, step_executors
 from core.uow import unit_of_work
 
 T = TypeVar("T")
@@ -33,10 +34,25 @@ def actor_or_stop(path: str) -> Actor:
     if actor is None:
         st.error("Sesi Anda berakhir. Silakan masuk kembali.")
         st.stop()
-    if not page_allowed(actor.role, path):
+    if not page_allowed(actor.role, path, _executors()):
         st.error(f"Halaman ini tidak tersedia untuk peran {actor.role_label}.")
         st.stop()
     return actor
+
+
+def _executors() -> dict[str, frozenset[str]]:
+    """Each SOP step's executor roles, as app.py read them for this run."""
+    executors = st.session_state.get("step_executors")
+    if executors is None:  # the page runs without app.py (AppTest of a single page): read them here
+        with unit_of_work() as session:
+            executors = step_executors(session)
+    return executors
+
+
+def may(actor: Actor, action: str) -> bool:
+    """The actor's role may do the action (core.permissions' matrix, with this run's step executors): which
+    controls a page draws. Core checks again, with the unit and office, when the action is done."""
+    return actor.role in allowed_roles_from(_executors(), action)
 
 
 @contextmanager

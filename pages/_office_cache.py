@@ -18,7 +18,8 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from core import audit, clock, home, status, timeline
+from core import audit, clock, status, timeline
+from core import round_status as rs
 from core.background import Coalescer
 from core.uow import unit_of_work
 from pages._common import data_version
@@ -30,7 +31,7 @@ WARM_FOR_HOURS = 8  # an office whose Beranda nobody opened for a working day is
 class OfficeOverview:
     rounds: list[tuple[int, str]]  # the round picker: (id, "TW III 2026"), newest first
     default_round_id: Optional[int]  # the open round, else the latest
-    current: Optional[home.RoundInfo]  # the open round
+    current: Optional[rs.RoundStatus]  # the open round
     steps: Optional[pd.DataFrame]  # its timeline as read; `timeline.as_of(steps, now)` before showing it
     late: Optional[pd.DataFrame]  # its units late after the deadline in force
 
@@ -39,9 +40,9 @@ class OfficeOverview:
 def office_overview(version: tuple[str, int], office_id: int, today: dt.date) -> OfficeOverview:
     """Rounds, current round, timeline and late units of the office, in one transaction."""
     with unit_of_work() as session:
-        rounds = status.round_choices(session, office_id)
-        default_id = status.default_round_id(session, office_id)
-        rnd = home.current_round(session, office_id)
+        rounds = rs.round_choices(session, office_id)
+        default_id = rs.default_round_id(session, office_id)
+        rnd = rs.current_round(session, office_id)
         steps = late = None
         if rnd is not None:
             steps = timeline.round_timeline(session, rnd.id, timeline.now())

@@ -4,9 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from core import clock, fmt, rounds
+from core import clock, fmt, round_status
 from core.markup import md
 from core.permissions import can
+from core.steps import disposisi
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
@@ -30,16 +31,16 @@ with unit_of_work() as session:
     may_open = can(session, actor, "round.open")
     may_distribute = can(session, actor, "round.distribute")
     may_extend = can(session, actor, "submission.extend")
-    all_rounds = rounds.list_rounds(session, actor.office_id)
-    history = rounds.rounds_table(session, actor.office_id)
+    all_rounds = round_status.list_rounds(session, actor.office_id)
+    history = round_status.rounds_table(session, actor.office_id)
 
 # --- Langkah 1: Kepala Dinas membuka pengumpulan data --------------------------------------------
-year, quarter = rounds.collection_quarter(today)
+year, quarter = round_status.collection_quarter(today)
 current_open = any((r.year, r.quarter) == (year, quarter) for r in all_rounds)
 if may_open:
     st.subheader("Buka pengumpulan data (Langkah 1 — Disposisi)")
     if current_open:
-        st.caption(f"Pengumpulan data {rounds.round_label(year, quarter)} sudah dibuka. Formulir di bawah hanya "
+        st.caption(f"Pengumpulan data {round_status.round_label(year, quarter)} sudah dibuka. Formulir di bawah hanya "
                    "untuk membuka triwulan lain.")
     box = st.expander("Buka pengumpulan data triwulan lain") if current_open else st.container()
     with box, st.form("buka_pengumpulan"):
@@ -49,15 +50,15 @@ if may_open:
         tenggat = c3.date_input("Tenggat pengumpulan", value=today + dt.timedelta(days=7), format="DD/MM/YYYY")
         instruksi = st.text_area(
             "Instruksi Kepala Dinas",
-            value=f"Kumpulkan data capaian kinerja {rounds.round_label(year, quarter)} sesuai Perjanjian Kinerja "
+            value=f"Kumpulkan data capaian kinerja {round_status.round_label(year, quarter)} sesuai Perjanjian Kinerja "
                   "dan Rencana Aksi, beserta bukti dukung.",
         )
         if st.form_submit_button("Buka pengumpulan data", type="primary"):
             with shown_errors():
                 with unit_of_work() as session:
-                    rnd = rounds.open_round(session, actor, int(tahun), int(triwulan), instruksi, tenggat,
+                    rnd = disposisi.open_round(session, actor, int(tahun), int(triwulan), instruksi, tenggat,
                                             today=today)
-                    label = rounds.round_label(rnd.year, rnd.quarter)
+                    label = round_status.round_label(rnd.year, rnd.quarter)
                 done(f"Pengumpulan data {label} dibuka dan diteruskan kepada Sekretaris untuk didistribusikan.")
 
 # --- Langkah 2: Sekretaris mendistribusikan ---------------------------------------------------------
@@ -78,7 +79,7 @@ if running:
             st.caption("Semua unit kerja yang memiliki indikator kinerja sudah tercantum. Sesuaikan tenggat dan "
                        "teks disposisi tiap unit, hapus centang 'Ikut' bila unit tidak perlu melapor.")
             with unit_of_work() as session:
-                plan = rounds.assignments_table(rounds.default_assignments(session, chosen.id))
+                plan = disposisi.assignments_table(disposisi.default_assignments(session, chosen.id))
             edited = st.data_editor(
                 plan,
                 key=f"distribusi_{chosen.id}",
@@ -99,7 +100,7 @@ if running:
             if st.button("Distribusikan", type="primary"):
                 with shown_errors():
                     with unit_of_work() as session:
-                        subs = rounds.distribute(session, actor, chosen.id, rounds.assignments_from_table(edited),
+                        subs = disposisi.distribute(session, actor, chosen.id, disposisi.assignments_from_table(edited),
                                                  catatan)
                         n = len(subs)
                     done(f"Pengumpulan data {chosen.label} didistribusikan kepada {n} unit kerja.")
@@ -107,9 +108,9 @@ if running:
             st.info("Menunggu Sekretaris mendistribusikan pengumpulan data kepada unit kerja.")
     else:
         with unit_of_work() as session:
-            board = rounds.submissions_table(session, chosen.id, today)
-            choices = rounds.submission_rows(session, chosen.id, today)
-            log = rounds.extensions_table(session, chosen.id)
+            board = round_status.submissions_table(session, chosen.id, today)
+            choices = round_status.submission_rows(session, chosen.id, today)
+            log = round_status.extensions_table(session, chosen.id)
         if len(board):
             st.markdown("#### Unit kerja dan tanda terima disposisi")
             st.dataframe(board, hide_index=True, width="stretch")
@@ -125,7 +126,7 @@ if running:
                 if st.button("Beri perpanjangan"):
                     with shown_errors():
                         with unit_of_work() as session:
-                            rounds.grant_extension(session, actor, sub.id, baru, alasan)
+                            disposisi.grant_extension(session, actor, sub.id, baru, alasan)
                         done(f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
         st.markdown("#### Riwayat perpanjangan")
         if len(log):

@@ -4,9 +4,10 @@ archive download holds (the whole bundle, or the part of the actor's unit) is de
 
 import streamlit as st
 
-from core import fmt, reporting, review
+from core import archive, fmt, report_versions, review, round_status
 from core.markup import md
 from core.permissions import can
+from core.steps import dokumentasi
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
@@ -25,11 +26,11 @@ if msg := st.session_state.pop("dokumentasi_pesan", None):
     st.success(msg)
 
 with unit_of_work() as session:
-    round_id = reporting.current_round_id(session, actor.office_id)
-    state = reporting.round_status(session, round_id) if round_id else None
+    round_id = round_status.current_round_id(session, actor.office_id)
+    state = round_status.round_status(session, round_id) if round_id else None
     may_document = can(session, actor, "report.document")
-    archives = reporting.archives(session, actor.office_id)
-    documented = reporting.documentable_rounds(session, actor.office_id) if may_document else []
+    archives = archive.archives(session, actor.office_id)
+    documented = round_status.documentable_rounds(session, actor.office_id) if may_document else []
 
 if state is not None and state.step_code == "dokumentasi":
     with st.container(border=True):
@@ -47,7 +48,7 @@ if state is not None and state.step_code == "dokumentasi":
                     with st.status("Mendokumentasikan laporan…", expanded=True) as status:
                         st.write("Menyusun laporan final dan arsip…")
                         with unit_of_work() as session:
-                            arc = reporting.document(session, actor, state.id, note)
+                            arc = dokumentasi.document(session, actor, state.id, note)
                             version, digest = arc.version, arc.sha256
                         status.update(label="Laporan final didokumentasikan.", state="complete")
                     done(f"Laporan final versi {version} didokumentasikan. SHA-256 arsip: {digest}")
@@ -77,9 +78,9 @@ chosen = st.selectbox("Pilih arsip", list(labels), format_func=labels.get, key="
 row = archives.set_index("archive_id").loc[chosen]
 
 with unit_of_work() as session:
-    files = reporting.report_file_items(session, actor, int(row["report_id"]))
+    files = report_versions.report_file_items(session, actor, int(row["report_id"]))
     try:  # only what the actor gets and whether the file is there: it is read when the button is clicked
-        access = reporting.archive_access(session, actor, chosen)
+        access = archive.archive_access(session, actor, chosen)
         missing = ""
     except Exception as err:  # noqa: BLE001 - shown to the user, the rest of the page still works
         access, missing = None, str(err)
@@ -88,7 +89,7 @@ with unit_of_work() as session:
 def archive_bytes(archive_id: int) -> bytes:
     """The archive (or the actor's unit part of it), made when its button is clicked."""
     with unit_of_work() as session:
-        return reporting.archive_download(session, actor, archive_id)[1]
+        return archive.archive_download(session, actor, archive_id)[1]
 
 
 st.markdown("**Berkas laporan**")
@@ -112,7 +113,7 @@ else:
 if st.button("Verifikasi arsip", key=f"verifikasi_{chosen}", icon=":material/verified:"):
     with shown_errors():
         with unit_of_work() as session:
-            check = reporting.verify_archive(session, actor, chosen)
+            check = archive.verify_archive(session, actor, chosen)
         labels_status = {"ok": "Sesuai", "changed": "Berubah", "missing": "Hilang", "extra": "Tambahan"}
         if check.ok:
             st.success(f"Arsip utuh: SHA-256 arsip dan {len(check.members)} berkas di dalamnya sesuai dengan "
@@ -138,6 +139,6 @@ if documented:
         if st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:"):
             with shown_errors():
                 with unit_of_work() as session:
-                    arc = reporting.reissue(session, actor, target, reason)
+                    arc = dokumentasi.reissue(session, actor, target, reason)
                     version = arc.version
                 done(f"Versi final {version} diterbitkan dengan arsip baru.")

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from core import entry, evidence, fmt, plausibility, reporting, review, rounds, unit_workbook
+from core import entry, evidence, fmt, plausibility, report_versions, review, unit_workbook
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
+from core.steps import isi_data, pengolahan
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, data_version, parsed_once, shown_errors
 from pages.parts import grid as grids
@@ -97,7 +98,7 @@ with unit_of_work() as session:
     budget = grids.hold("isi_data_anggaran", budget_key, entry.budget_table(session, actor, choice.id, exact=True))
     files = evidence.list_evidence(session, actor, choice.id)
     # everything else the page shows, read in the same transaction (the page reruns on every edit)
-    corrected = reporting.corrections_of_submission(session, actor, view.id)
+    corrected = report_versions.corrections_of_submission(session, actor, view.id)
     review_notes, return_history = review.notes_for_unit(session, actor, view.id)
     flags = plausibility.submission_flags(session, actor, view.id) if view.editable else []
     returned_unchanged = review.unchanged_since_return(session, actor, view.id) if view.editable else None
@@ -131,7 +132,7 @@ with st.container(border=True):
         if st.button("Tandai disposisi diterima"):
             with shown_errors():
                 with unit_of_work() as session:
-                    rounds.acknowledge(session, actor, view.id)
+                    isi_data.acknowledge(session, actor, view.id)
                 done("Disposisi ditandai diterima.")
 
 # --- koreksi JFT Perencana (langkah 7) ---
@@ -163,7 +164,7 @@ if not review_notes.empty or not return_history.empty:
                 if st.button("Kirim jawaban", key=f"kirim_jawab_{note.comment_id}", icon=":material/reply:"):
                     with shown_errors():
                         with unit_of_work() as session:
-                            review.respond_comment(session, actor, int(note.comment_id), answer)
+                            pengolahan.respond_comment(session, actor, int(note.comment_id), answer)
                         done("Jawaban atas catatan pemeriksa tersimpan.")
     if not return_history.empty:
         with st.expander(f"Riwayat pengembalian ({len(return_history)} kali)"):
@@ -227,9 +228,9 @@ def save_grids(which: tuple[str, ...]):
     try:
         with unit_of_work() as session:
             if ind:
-                changed["ind"] = entry.save_entries(session, actor, view.id, ind, ind_versions).changed
+                changed["ind"] = isi_data.save_entries(session, actor, view.id, ind, ind_versions).changed
             if bud:
-                changed["bud"] = entry.save_budget(session, actor, view.id, bud, bud_versions).changed
+                changed["bud"] = isi_data.save_budget(session, actor, view.id, bud, bud_versions).changed
     except Conflict as err:
         typed = grids.typed_summary(ind, ind_names) + ("; " if ind and bud else "") + grids.typed_summary(bud, line_names)
         done(str(err), kind="error", saved=which, details=(f"Yang Anda ketik, belum tersimpan: {typed}",))
@@ -413,7 +414,7 @@ if view.editable:
         if changed is not None:
             try:
                 with unit_of_work() as session:
-                    entry.submit(session, actor, view.id, confirm_flags=confirm)
+                    isi_data.submit(session, actor, view.id, confirm_flags=confirm)
                 done("Data kinerja diajukan. Terima kasih; data kini terkunci untuk diperiksa.", saved=pending)
             except InvalidInput as err:
                 if not pending:

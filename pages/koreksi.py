@@ -3,9 +3,10 @@ corrections against its lines; the penyusun applies them as a new version; the p
 
 import streamlit as st
 
-from core import reporting, review
+from core import report_versions, review, round_status
+from core.steps import koreksi
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages._common import actor_or_stop, may, shown_errors
 
 actor = actor_or_stop("pages/koreksi.py")
 
@@ -27,9 +28,9 @@ if msg := st.session_state.pop("koreksi_pesan", None):
     st.success(msg)
 
 with unit_of_work() as session:
-    round_id = reporting.current_round_id(session, actor.office_id)
-    state = reporting.round_status(session, round_id) if round_id else None
-    versions = reporting.versions(session, round_id) if round_id else None
+    round_id = round_status.current_round_id(session, actor.office_id)
+    state = round_status.round_status(session, round_id) if round_id else None
+    versions = report_versions.versions(session, round_id) if round_id else None
 
 if state is None:
     st.info("Belum ada pengumpulan data yang berjalan.")
@@ -43,7 +44,7 @@ if state.latest_report_id is None:
 
 # --- step 6: the Sekretaris disseminates the draft -------------------------------------------
 if state.step_code == "sosialisasi":
-    if actor.role == "sekretaris":
+    if may(actor, "report.send"):
         with st.form("form_sosialisasi", border=True):
             st.markdown(f"**Sosialisasikan draf laporan versi {state.latest_version} kepada JFT Perencana "
                         "Ahli Muda (langkah 6)**")
@@ -52,15 +53,15 @@ if state.step_code == "sosialisasi":
             if st.form_submit_button("Sosialisasikan draf", type="primary", icon=":material/send:"):
                 with shown_errors():
                     with unit_of_work() as session:
-                        reporting.send_to_planner(session, actor, state.id, note)
+                        koreksi.send_to_planner(session, actor, state.id, note)
                     done("Draf disampaikan kepada JFT Perencana untuk direkap dan dikoreksi.")
     else:
         st.info("Draf laporan menunggu disosialisasikan oleh Sekretaris kepada JFT Perencana.")
 
 with unit_of_work() as session:
-    lines = reporting.lines_table(session, state.latest_report_id)
-    corrections = reporting.corrections_table(session, state.id)
-    files = reporting.report_file_items(session, actor, state.latest_report_id)
+    lines = report_versions.lines_table(session, state.latest_report_id)
+    corrections = report_versions.corrections_table(session, state.id)
+    files = report_versions.report_file_items(session, actor, state.latest_report_id)
 
 st.subheader(f"Rekap draf laporan — versi {state.latest_version} ({state.latest_kind})")
 cols = st.columns(max(1, len(files)))
@@ -71,7 +72,7 @@ st.dataframe(lines.drop(columns=["key"]), hide_index=True, width="stretch")
 
 # --- step 7: corrections ---------------------------------------------------------------------
 at_correction = state.step_code == "koreksi"
-if at_correction and actor.role == "perencana":
+if at_correction and may(actor, "correction.create"):
     with st.container(border=True):
         st.markdown("**Catat koreksi pada baris laporan (langkah 7)**")
         st.caption("Menerapkan koreksi mengubah data unit kerja: nilai usulan untuk Realisasi TW, Kendala, "
@@ -83,9 +84,9 @@ if at_correction and actor.role == "perencana":
         names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
         key = st.selectbox("Baris", keys, format_func=names.get, key="koreksi_baris")
         with unit_of_work() as session:
-            fields = reporting.line_fields(session, state.latest_report_id, key)
+            fields = report_versions.line_fields(session, state.latest_report_id, key)
         field = st.selectbox("Kolom", [""] + fields,
-                             format_func=lambda f: reporting.FIELD_LABELS.get(f, f) if f
+                             format_func=lambda f: report_versions.FIELD_LABELS.get(f, f) if f
                              else "(seluruh baris, dibaca ulang dari data)",
                              key="koreksi_kolom")
         note = st.text_area("Catatan koreksi (wajib)", key="koreksi_catatan")
@@ -94,7 +95,7 @@ if at_correction and actor.role == "perencana":
         if st.button("Simpan koreksi", type="primary", key="simpan_koreksi", icon=":material/edit:"):
             with shown_errors():
                 with unit_of_work() as session:
-                    reporting.add_correction(session, actor, state.latest_report_id, key, field, note, proposed)
+                    koreksi.add_correction(session, actor, state.latest_report_id, key, field, note, proposed)
                 done("Koreksi dicatat. Staf Penyusun menerapkannya menjadi versi baru.",
                      clear=("koreksi_catatan", "koreksi_nilai"))
 
@@ -109,7 +110,7 @@ else:
     st.dataframe(shown[["Versi", "Baris", "Kolom", "Catatan", "Nilai usulan", "Oleh", "Status"]],
                  hide_index=True, width="stretch")
 
-if at_correction and actor.role == "penyusun":
+if at_correction and may(actor, "correction.apply"):
     if state.open_corrections:
         st.caption("Menerapkan koreksi mengubah data unit kerja yang dikoreksi (tercatat di Jejak Audit); versi "
                    "laporan baru disusun dari data tersebut.")
@@ -118,13 +119,13 @@ if at_correction and actor.role == "penyusun":
             with shown_errors():
                 with st.spinner("Menyusun versi laporan hasil koreksi…"):
                     with unit_of_work() as session:
-                        version = reporting.apply_corrections(session, actor, state.id).version
+                        version = koreksi.apply_corrections(session, actor, state.id).version
                 done(f"Koreksi diterapkan pada versi {version}.")
     else:
         st.info("Tidak ada koreksi terbuka untuk diterapkan.")
 
 # --- step 8: hand over -----------------------------------------------------------------------
-if state.step_code in ("koreksi", "serah") and actor.role == "perencana":
+if state.step_code in ("koreksi", "serah") and may(actor, "report.hand_over"):
     with st.container(border=True):
         st.markdown("**Serahkan untuk didokumentasikan (langkah 8)**")
         if state.open_corrections:
@@ -134,7 +135,7 @@ if state.step_code in ("koreksi", "serah") and actor.role == "perencana":
                      icon=":material/move_to_inbox:"):
             with shown_errors():
                 with unit_of_work() as session:
-                    reporting.hand_over(session, actor, state.id)
+                    koreksi.hand_over(session, actor, state.id)
                 done("Laporan hasil koreksi diserahkan kepada Staf Penyusun untuk didokumentasikan.")
 
 # --- versions and their differences ----------------------------------------------------------
@@ -150,7 +151,7 @@ if len(versions) >= 2:
     a = a_col.selectbox("Bandingkan versi", ids[:-1], index=len(ids) - 2, format_func=label.get, key="versi_a")
     b = b_col.selectbox("dengan versi", ids, index=len(ids) - 1, format_func=label.get, key="versi_b")
     with unit_of_work() as session:
-        diff = reporting.diff_versions(session, int(a), int(b))
+        diff = report_versions.diff_versions(session, int(a), int(b))
     if diff.empty:
         st.caption("Tidak ada perbedaan.")
     else:

@@ -4,8 +4,9 @@ indicator rows, and compiles the draft report once every unit's data is accepted
 
 import streamlit as st
 
-from core import clock, evidence, fmt, plausibility, reporting, review
+from core import clock, evidence, fmt, plausibility, review, round_status, states
 from core.markup import md
+from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
 from pages._common import actor_or_stop, shown_errors
 
@@ -23,8 +24,8 @@ if msg := st.session_state.pop("pengolahan_pesan", None):
     st.success(msg)
 
 with unit_of_work() as session:
-    round_id = reporting.current_round_id(session, actor.office_id)
-    state = reporting.round_status(session, round_id) if round_id else None
+    round_id = round_status.current_round_id(session, actor.office_id)
+    state = round_status.round_status(session, round_id) if round_id else None
     overview = review.submissions_overview(session, round_id, today) if round_id else None
 
 if state is None:
@@ -33,7 +34,7 @@ if state is None:
     st.stop()
 
 st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
-can_review = state.step_code in review.REVIEW_STEPS
+can_review = state.step_code in pengolahan.REVIEW_STEPS
 
 accepted = int((overview["state"] == "diterima").sum())
 submitted = int((overview["state"] == "diajukan").sum())
@@ -57,7 +58,7 @@ if state.step_code == "penyusunan":
                 with st.status("Menyusun draf laporan…", expanded=True) as status:
                     st.write("Menghitung capaian dan predikat setiap indikator…")
                     with unit_of_work() as session:
-                        rep = reporting.compile_draft(session, actor, state.id)
+                        rep = penyusunan.compile_draft(session, actor, state.id)
                         version = rep.version
                     status.update(label=f"Draf laporan versi {version} selesai disusun.", state="complete")
                 done(f"Draf laporan versi {version} disusun. Langkah berikutnya: Sekretaris mensosialisasikan "
@@ -80,7 +81,7 @@ chosen_unit = st.selectbox("Unit kerja", units, index=units.index(waiting[0]) if
                            key="pengolahan_unit")
 choice = ids_by_unit[chosen_unit]
 sub_state = with_data.set_index("submission_id").loc[choice, "state"]
-st.caption(f"Status: {review.STATE_LABELS.get(sub_state, sub_state)}")
+st.caption(f"Status: {states.submission_label(sub_state)}")
 
 with unit_of_work() as session:
     detail = review.submission_detail(session, choice)
@@ -157,7 +158,7 @@ if can_review and sub_state == "diajukan":
         if st.form_submit_button("Terima", type="primary", icon=":material/check:"):
             with shown_errors():
                 with unit_of_work() as session:
-                    review.accept(session, actor, choice, note)
+                    pengolahan.accept(session, actor, choice, note)
                 done(f"Data {labels[choice]} diterima.")
     with right, st.form("form_kembalikan", border=True):
         st.markdown("**Kembalikan untuk diperbaiki**")
@@ -166,7 +167,7 @@ if can_review and sub_state == "diajukan":
         if st.form_submit_button("Kembalikan", icon=":material/undo:"):
             with shown_errors():
                 with unit_of_work() as session:
-                    review.return_submission(session, actor, choice, reason)
+                    pengolahan.return_submission(session, actor, choice, reason)
                 done(f"Data {labels[choice]} dikembalikan kepada unit dengan alasannya.")
 elif sub_state == "diterima":
     st.success("Data unit ini sudah diterima.")
@@ -197,7 +198,7 @@ for c in comments.itertuples():
             if st.button("Tandai selesai", key=f"selesai_{c.comment_id}", icon=":material/task_alt:"):
                 with shown_errors():
                     with unit_of_work() as session:
-                        review.resolve_comment(session, actor, int(c.comment_id))
+                        pengolahan.resolve_comment(session, actor, int(c.comment_id))
                     done("Catatan ditandai selesai.")
 
 if can_review:
@@ -211,5 +212,5 @@ if can_review:
         if st.form_submit_button("Simpan catatan", icon=":material/comment:"):
             with shown_errors():
                 with unit_of_work() as session:
-                    review.add_comment(session, actor, choice, target, text)
+                    pengolahan.add_comment(session, actor, choice, target, text)
                 done("Catatan disimpan; unit dapat menjawabnya di halaman Isi Data Kinerja.")

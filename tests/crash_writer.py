@@ -4,7 +4,7 @@
     python -m tests.crash_writer DATABASE_URL entries SUBMISSION_ID INDICATOR_ID USERNAME
 
 `target`: each save is one unit of work that changes a target's TW IV value to the save's number and
-writes the audit row of that change. `entries`: each save is core.entry.save_entries of the unit's
+writes the audit row of that change. `entries`: each save is core.steps.isi_data.save_entries of the unit's
 realisation (value = the save's number), as the Isi Data Kinerja page does. Only after the commit
 returns does it print "ACK <n>". The parent kills this process with SIGKILL at some point and checks
 that every acknowledged save is there.
@@ -15,9 +15,10 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
-from core import audit, entry
+from core import audit
 from core.actor import SYSTEM
 from core.auth import actor_for
+from core.steps import isi_data
 from core.uow import unit_of_work
 from db.models import Target
 
@@ -45,7 +46,7 @@ def main() -> None:
         n += 1
         if mode == "entries":
             with unit_of_work(url) as session:
-                entry.save_entries(session, actor, sub_id, {ind_id: {"Realisasi TW": str(n),
+                isi_data.save_entries(session, actor, sub_id, {ind_id: {"Realisasi TW": str(n),
                                                                      "Catatan": f"simpan {n} " + PAYLOAD}})
         else:
             save_target(url, int(sys.argv[3]), n)

@@ -49,6 +49,13 @@ def unit(session: Session, code: str) -> OrgUnit:
     return session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 
 
+def actor(session: Session, username: str):
+    """The Actor of a demo user, as the app builds it at login."""
+    from core.auth import actor_for
+
+    return actor_for(session, username)
+
+
 def make_round(session: Session, at: str = "pengolahan", state: str = "diajukan",
                states: Optional[dict[str, str]] = None, year: int = 2026, quarter: int = 3,
                deadline: dt.date = DEADLINE, skip_units: tuple[str, ...] = (), evidence: bool = False,
@@ -129,7 +136,7 @@ def add_evidence(session: Session, sub: Submission, real: Optional[Realization],
 
 
 def resubmit(session: Session, sub: Submission) -> None:
-    """The unit submits its data again after a return (what core.entry.submit does in step 3)."""
+    """The unit submits its data again after a return (what core.steps.isi_data.submit does in step 3)."""
     sub.state = "diajukan"
     sub.submitted_at = (sub.submitted_at or OPENED) + dt.timedelta(hours=5)
     session.flush()

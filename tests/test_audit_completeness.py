@@ -32,15 +32,13 @@ import core
 from core import (
     auth,
     backup,
-    entry,
     evidence,
     imports,
     masterdata,
-    reporting,
-    review,
     sessions,
     unit_workbook,
 )
+from core.steps import dokumentasi, isi_data, pengolahan
 from core.uow import unit_of_work
 from db.models import AuditLog, Base, BudgetLine, Indicator, RenstraPeriod, Sasaran, User, utcnow
 from tests import factories
@@ -56,17 +54,18 @@ READ_ONLY = {
     "audit_view.actions", "audit_view.entries",
     "entry.budget_table", "entry.entry_table", "entry.is_editable", "entry.my_submissions",
     "entry.readable_submission", "entry.submission_view",
-    "entry.editable_submission",  # the edit check (and lock) of the save services
+    "steps.isi_data.editable_submission",  # the edit check (and lock) of the save services
+    "steps.base.begin", "steps.base.begin_submission",  # the opening checks of the step services
     "evidence.list_evidence", "evidence.read_evidence",
     "home.profile",
     "plausibility.review_flags", "plausibility.submission_flags",
     "permissions.can", "permissions.require", "permissions.unit_in_scope", "permissions.units_in_scope",
-    "permissions.read_scope", "permissions.require_unit_read",
-    "reporting.archive_access", "reporting.archive_download", "reporting.report_file_items",
-    "reporting.verify_archive",
+    "permissions.read_scope", "permissions.require_unit_read", "permissions.other_office",
+    "archive.archive_access", "archive.archive_download", "report_versions.report_file_items",
+    "archive.verify_archive",
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
-    "reporting.corrections_of_submission",  # reads the audit rows that corrections wrote
-    "review.ensure_same_office", "review.notes_for_unit",
+    "report_versions.corrections_of_submission",  # reads the audit rows that corrections wrote
+    "review.notes_for_unit",
     "review.budget_review", "review.changes_since_return", "review.evidence_by_indicator",
     "review.unchanged_since_return",
     "tasks.my_tasks",
@@ -94,13 +93,14 @@ ENTITY_TABLES = {
 
 def mutating_services() -> list[str]:
     names = []
-    for m in sorted(pkgutil.iter_modules(core.__path__), key=lambda m: m.name):
-        mod = importlib.import_module(f"core.{m.name}")
+    for m in sorted(pkgutil.walk_packages(core.__path__, "core."), key=lambda m: m.name):
+        mod = importlib.import_module(m.name)
+        short = m.name.removeprefix("core.")
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
             if fn.__module__ != mod.__name__ or name.startswith("_"):
                 continue
-            if "actor" in inspect.signature(fn).parameters and f"{m.name}.{name}" not in READ_ONLY:
-                names.append(f"{m.name}.{name}")
+            if "actor" in inspect.signature(fn).parameters and f"{short}.{name}" not in READ_ONLY:
+                names.append(f"{short}.{name}")
     return names
 
 
@@ -161,7 +161,7 @@ def _new_unit(s, actors):
 
 def _documented(s, actors):
     ctx = handed_over(s, actors)
-    reporting.document(s, actors["penyusun"], ctx["round_id"])
+    dokumentasi.document(s, actors["penyusun"], ctx["round_id"])
     return ctx
 
 
@@ -198,31 +198,31 @@ CALLS: dict[str, tuple[Callable, Call]] = {
                                 and auth.lift_lockout(s, a, "kadis")),
     "sessions.end_own_sessions": (nothing, lambda s, a, c: sessions.end_own_sessions(s, a["kadis"]) or "kadis"),
     "sessions.end_sessions_of": _admin(lambda s, a: sessions.end_sessions_of(s, a, _uid(s, "kadis"))),
-    "rounds.open_round": _scenario("round.open", "kadis"),
-    "rounds.distribute": _scenario("round.distribute", "sekdis"),
-    "rounds.acknowledge": _scenario("submission.acknowledge", "kabid_lattas"),
-    "rounds.grant_extension": _scenario("submission.extend", "sekdis"),
-    "entry.save_entries": _scenario("submission.edit", "kabid_lattas"),
-    "entry.submit": _scenario("submission.submit", "kabid_lattas"),
-    "entry.save_budget": (round_at("isi_data"), lambda s, a, c: entry.save_budget(
+    "steps.disposisi.open_round": _scenario("round.open", "kadis"),
+    "steps.disposisi.distribute": _scenario("round.distribute", "sekdis"),
+    "steps.isi_data.acknowledge": _scenario("submission.acknowledge", "kabid_lattas"),
+    "steps.disposisi.grant_extension": _scenario("submission.extend", "sekdis"),
+    "steps.isi_data.save_entries": _scenario("submission.edit", "kabid_lattas"),
+    "steps.isi_data.submit": _scenario("submission.submit", "kabid_lattas"),
+    "steps.isi_data.save_budget": (round_at("isi_data"), lambda s, a, c: isi_data.save_budget(
         s, a["kabid_lattas"], c["subs"]["BID-LATTAS"], {_line(s).id: "1.000.000"}) and "kabid_lattas"),
     "evidence.store_evidence": _scenario("evidence.upload", "kabid_lattas"),
     "evidence.delete_evidence": (_with_evidence, lambda s, a, c: evidence.delete_evidence(
         s, a["kabid_lattas"], c["evidence_id"]) or "kabid_lattas"),
     "unit_workbook.apply_unit_workbook": (round_at("isi_data"), _apply_workbook),
-    "review.accept": _scenario("submission.review", "penyusun"),
-    "review.return_submission": (round_at("pengolahan", "diajukan"), lambda s, a, c: review.return_submission(
+    "steps.pengolahan.accept": _scenario("submission.review", "penyusun"),
+    "steps.pengolahan.return_submission": (round_at("pengolahan", "diajukan"), lambda s, a, c: pengolahan.return_submission(
         s, a["penyusun"], c["subs"]["BID-LATTAS"], "Lengkapi bukti dukung IK-03.") and "penyusun"),
-    "review.add_comment": _scenario("comment.create", "penyusun"),
-    "review.respond_comment": _scenario("comment.respond", "kabid_lattas"),
-    "review.resolve_comment": _scenario("comment.resolve", "penyusun"),
-    "reporting.compile_draft": _scenario("report.compile", "penyusun"),
-    "reporting.send_to_planner": _scenario("report.send", "sekdis"),
-    "reporting.add_correction": _scenario("correction.create", "perencana"),
-    "reporting.apply_corrections": _scenario("correction.apply", "penyusun"),
-    "reporting.hand_over": _scenario("report.hand_over", "perencana"),
-    "reporting.document": _scenario("report.document", "penyusun"),
-    "reporting.reissue": (_documented, lambda s, a, c: reporting.reissue(
+    "steps.pengolahan.add_comment": _scenario("comment.create", "penyusun"),
+    "steps.pengolahan.respond_comment": _scenario("comment.respond", "kabid_lattas"),
+    "steps.pengolahan.resolve_comment": _scenario("comment.resolve", "penyusun"),
+    "steps.penyusunan.compile_draft": _scenario("report.compile", "penyusun"),
+    "steps.koreksi.send_to_planner": _scenario("report.send", "sekdis"),
+    "steps.koreksi.add_correction": _scenario("correction.create", "perencana"),
+    "steps.koreksi.apply_corrections": _scenario("correction.apply", "penyusun"),
+    "steps.koreksi.hand_over": _scenario("report.hand_over", "perencana"),
+    "steps.dokumentasi.document": _scenario("report.document", "penyusun"),
+    "steps.dokumentasi.reissue": (_documented, lambda s, a, c: dokumentasi.reissue(
         s, a["penyusun"], c["round_id"], "Koreksi realisasi IK-03 sesuai daftar.",
         [("IND:IK-03", "realisasi_tw", "100")]) and "penyusun"),
     "imports.commit": _admin(_pk_import),

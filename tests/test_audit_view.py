@@ -7,15 +7,17 @@ from __future__ import annotations
 import ast
 import csv
 import datetime as dt
+import functools
 import io
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
-from core import audit, audit_view, entry, evidence, fmt, masterdata, review
+from core import audit, audit_view, evidence, fmt, masterdata, states
 from core.audit_view import AuditFilter
 from core.auth import actor_for
+from core.steps import isi_data, pengolahan
 from core.uow import unit_of_work
 from db.models import BudgetRealization, Indicator, Realization
 from tests import factories
@@ -27,10 +29,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- every action code has an Indonesian name ---------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def _core_trees() -> tuple[tuple[Path, ast.Module], ...]:
+    return tuple((p, ast.parse(p.read_text(encoding="utf-8"))) for p in sorted((ROOT / "core").rglob("*.py")))
+
+
 class _Codes:
     """The action codes of every audit.record call in a module, followed through the simple ways the services
     pass them: a literal, `a if c else b`, an f-string over a parameter, a local variable, or a parameter of
-    the enclosing function whose callers (in the same module) pass literals."""
+    the enclosing function whose callers (in any core module: the step modules share helpers) pass literals,
+    or a member of a core.states enum."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -49,7 +57,8 @@ class _Codes:
         return None
 
     def _calls_to(self, name: str):
-        for node in ast.walk(self.tree):
+        trees = [self.tree, *(tree for path, tree in _core_trees() if path != self.path)]
+        for node in (n for tree in trees for n in ast.walk(tree)):
             if isinstance(node, ast.Call):
                 f = node.func
                 if (isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name):
@@ -77,6 +86,9 @@ class _Codes:
             return {expr.value}
         if isinstance(expr, ast.IfExp):
             return self.resolve(expr.body, depth + 1) | self.resolve(expr.orelse, depth + 1)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
+                and isinstance(getattr(states, expr.value.id, None), type):
+            return {str(getattr(getattr(states, expr.value.id), expr.attr))}
         if isinstance(expr, ast.JoinedStr):
             out = {""}
             for part in expr.values:
@@ -169,7 +181,7 @@ def test_saved_realisation_reads_field_by_field_with_indonesian_numbers(session,
                            .order_by(Realization.indicator_id)).first()
     old, ind_id = real.value, real.indicator_id
     assert real.kendala == ""
-    entry.save_entries(session, actors["kabid_lattas"], sub.id,
+    isi_data.save_entries(session, actors["kabid_lattas"], sub.id,
                        {ind_id: {"Realisasi TW": "1.234,5", "Kendala": "Cuaca buruk"}})
     session.commit()
     row = newest(session, actors["admin"], "realization.save")
@@ -186,7 +198,7 @@ def test_budget_realisation_reads_in_rupiah(session, actors):
     br = session.scalars(select(BudgetRealization).where(BudgetRealization.submission_id == sub.id)
                          .order_by(BudgetRealization.budget_line_id)).first()
     old = br.amount
-    entry.save_budget(session, actors["kabid_lattas"], sub.id, {br.budget_line_id: "300.000.000"})
+    isi_data.save_budget(session, actors["kabid_lattas"], sub.id, {br.budget_line_id: "300.000.000"})
     session.commit()
     row = newest(session, actors["admin"], "budget_realization.save")
     assert row["Perubahan"] == f"Realisasi anggaran TW: {fmt.money(old)} → Rp 300.000.000"
@@ -195,7 +207,7 @@ def test_budget_realisation_reads_in_rupiah(session, actors):
 def test_return_names_the_state_in_indonesian_and_the_reason(session, actors):
     rnd = factories.make_round(session, at="pengolahan", state="diajukan")
     sub = factories.submission_of(session, rnd, "BID-LATTAS")
-    review.return_submission(session, actors["penyusun"], sub.id, "Realisasi IK-03 belum sesuai.")
+    pengolahan.return_submission(session, actors["penyusun"], sub.id, "Realisasi IK-03 belum sesuai.")
     session.commit()
     row = newest(session, actors["kadis"], "submission.return")
     assert row["Tindakan"] == "Data dikembalikan"
@@ -306,7 +318,7 @@ def test_page_shows_indonesian_actions_wib_times_and_changes(sqlite_url):
     with unit_of_work(sqlite_url) as s:
         rnd = factories.make_round(s, at="pengolahan", state="diajukan")
         sub = factories.submission_of(s, rnd, "BID-LATTAS")
-        review.return_submission(s, actor_for(s, "penyusun"), sub.id, "Lengkapi bukti IK-03.")
+        pengolahan.return_submission(s, actor_for(s, "penyusun"), sub.id, "Lengkapi bukti IK-03.")
     at = logged_in("admin", "pages/jejak_audit.py")
     assert not at.exception, at.exception
     box = at.selectbox(key="audit_tindakan")

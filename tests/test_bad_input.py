@@ -26,10 +26,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from core import entry, evidence, imports, masterdata, reporting, review, rounds, unit_workbook, workbook_read
+from core import evidence, imports, masterdata, review, round_status, unit_workbook, workbook_read
 from core.backup import table_counts
 from core.config import get_settings
 from core.errors import InvalidInput, KinerjaError
+from core.steps import disposisi, isi_data, koreksi, pengolahan, penyusunan
 from core.uow import unit_of_work
 from db.models import BudgetLine, Evidence, Indicator, Realization, Target
 from tests import factories
@@ -123,7 +124,7 @@ def test_realisation_refuses_bad_numbers_and_keeps_the_good_ones_unsaved(db_url,
     @given(bad=bad_non_negative)
     def check(bad):
         _count("realisasi")
-        _refused_whole(db_url, draft["sub"], lambda s: entry.save_entries(s, draft["kabid"], draft["sub"], {
+        _refused_whole(db_url, draft["sub"], lambda s: isi_data.save_entries(s, draft["kabid"], draft["sub"], {
             good: {"Realisasi TW": "11", "Catatan": "Nilai yang benar."},
             bad_ind: {"Realisasi TW": bad}}))
     check()
@@ -134,7 +135,7 @@ def test_budget_spent_refuses_bad_numbers(db_url, draft):
     @given(bad=bad_non_negative)
     def check(bad):
         _count("realisasi_anggaran")
-        _refused_whole(db_url, draft["sub"], lambda s: entry.save_budget(
+        _refused_whole(db_url, draft["sub"], lambda s: isi_data.save_budget(
             s, draft["kabid"], draft["sub"], {draft["line"]: bad}))
     check()
 
@@ -167,8 +168,8 @@ def test_pagu_refuses_bad_numbers(db_url, draft):
 def correcting(db_url, actors):
     with unit_of_work(db_url) as s:
         rnd = factories.make_round(s, at="penyusunan", state="diterima")
-        rep = reporting.compile_draft(s, actors["penyusun"], rnd.id)
-        reporting.send_to_planner(s, actors["sekdis"], rnd.id)
+        rep = penyusunan.compile_draft(s, actors["penyusun"], rnd.id)
+        koreksi.send_to_planner(s, actors["sekdis"], rnd.id)
         return {"round": rnd.id, "report": rep.id, "sub": 0}
 
 
@@ -179,7 +180,7 @@ def test_proposed_correction_values_refuse_bad_numbers(db_url, actors, correctin
     @given(bad=bad_non_negative, key=st.sampled_from(["IND:IK-03", "BL:2.07.01.2.02.0001"]))
     def check(bad, key):
         _count("usulan_koreksi")
-        _refused_whole(db_url, 0, lambda s: reporting.add_correction(
+        _refused_whole(db_url, 0, lambda s: koreksi.add_correction(
             s, actors["perencana"], correcting["report"], key, "realisasi_tw", "Sesuaikan.", str(bad)))
     check()
 
@@ -188,8 +189,8 @@ def test_proposed_correction_values_refuse_bad_numbers(db_url, actors, correctin
 def test_indonesian_writing_means_1234_5_everywhere(db_url, draft, typed):
     ind = draft["inds"][0]
     with unit_of_work(db_url) as s:
-        entry.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Realisasi TW": typed}})
-        entry.save_budget(s, draft["kabid"], draft["sub"], {draft["line"]: typed})
+        isi_data.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Realisasi TW": typed}})
+        isi_data.save_budget(s, draft["kabid"], draft["sub"], {draft["line"]: typed})
         masterdata.save_target(s, draft["admin"], ind, 2026, q4=typed, accept_mismatch=True)
     with unit_of_work(db_url) as s:
         r = s.scalar(select(Realization).where(Realization.submission_id == draft["sub"],
@@ -202,8 +203,8 @@ def test_indonesian_writing_means_1234_5_everywhere(db_url, draft, typed):
 @pytest.mark.parametrize("typed", ["1,234.5", "1234.5"])
 def test_english_writing_is_refused_everywhere_with_nothing_saved(db_url, draft, typed):
     ind = draft["inds"][0]
-    for save in (lambda s: entry.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Realisasi TW": typed}}),
-                 lambda s: entry.save_budget(s, draft["kabid"], draft["sub"], {draft["line"]: typed}),
+    for save in (lambda s: isi_data.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Realisasi TW": typed}}),
+                 lambda s: isi_data.save_budget(s, draft["kabid"], draft["sub"], {draft["line"]: typed}),
                  lambda s: masterdata.save_target(s, draft["admin"], ind, 2026, q4=typed, accept_mismatch=True)):
         with pytest.raises(InvalidInput) as err:
             with unit_of_work(db_url) as s:
@@ -217,7 +218,7 @@ def test_english_writing_is_refused_everywhere_with_nothing_saved(db_url, draft,
 @pytest.mark.parametrize("typed", ["1.234,5", "1234,5"])
 def test_correction_reads_numbers_like_every_other_field(db_url, actors, correcting, typed):
     with unit_of_work(db_url) as s:
-        c = reporting.add_correction(s, actors["perencana"], correcting["report"], "IND:IK-03", "realisasi_tw",
+        c = koreksi.add_correction(s, actors["perencana"], correcting["report"], "IND:IK-03", "realisasi_tw",
                                      "Angka menurut daftar penempatan.", typed)
         assert Decimal(c.proposed_value) == Decimal("1234.5")
     _count("format_angka")
@@ -344,7 +345,7 @@ def test_realisation_texts_are_stored_as_text(db_url, draft):
         _count("teks")
         try:
             with unit_of_work(db_url) as s:
-                entry.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Kendala": kendala, "Catatan": catatan}})
+                isi_data.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Kendala": kendala, "Catatan": catatan}})
         except KinerjaError as err:  # a clear refusal is acceptable; a database error is not
             assert isinstance(err, InvalidInput) and err.message
             return
@@ -369,7 +370,7 @@ def test_review_notes_and_answers_are_stored_as_text(db_url, actors):
         assume(note.strip().replace("\x00", ""))
         try:
             with unit_of_work(db_url) as s:
-                c = review.add_comment(s, actors["penyusun"], sub_id, None, note)
+                c = pengolahan.add_comment(s, actors["penyusun"], sub_id, None, note)
                 cid = c.id
         except KinerjaError as err:
             assert isinstance(err, InvalidInput) and err.message
@@ -386,14 +387,14 @@ def test_round_instruction_and_extension_reason_are_stored_as_text(db_url, actor
     long_text = "<b>Segera</b> [isi](http://x) " + "x" * 100_000 + "\x00\x1b"
     try:
         with unit_of_work(db_url) as s:
-            rnd = rounds.open_round(s, actors["kadis"], 2026, 3, long_text, dt.date(2026, 10, 20),
+            rnd = disposisi.open_round(s, actors["kadis"], 2026, 3, long_text, dt.date(2026, 10, 20),
                                     today=dt.date(2026, 10, 5))
             rid = rnd.id
     except KinerjaError as err:
         assert isinstance(err, InvalidInput)
         return
     with unit_of_work(db_url) as s:
-        info = rounds.open_rounds(s, actors["kadis"].office_id)[0]
+        info = round_status.open_rounds(s, actors["kadis"].office_id)[0]
         assert info.id == rid
         _stored_as_text(long_text, info.instruction)
     _count("teks")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import clock, rounds
+from core import clock, round_status
 from core.config import get_settings
 from db.models import Submission
 
@@ -41,6 +41,6 @@ def test_today_is_the_office_day_whatever_the_server_zone(monkeypatch):
 
 def test_a_submission_at_half_past_six_wib_the_day_after_the_deadline_is_one_day_late():
     sub = Submission(deadline=dt.date(2026, 10, 1), first_submitted_at=dt.datetime(2026, 10, 1, 23, 30))
-    assert rounds.days_late(sub, dt.date(2026, 10, 5)) == 1  # 2 Oktober 06.30 WIB
+    assert round_status.submission_days_late(sub, dt.date(2026, 10, 5)) == 1  # 2 Oktober 06.30 WIB
     on_time = Submission(deadline=dt.date(2026, 10, 1), first_submitted_at=dt.datetime(2026, 10, 1, 16, 59))
-    assert rounds.days_late(on_time, dt.date(2026, 10, 5)) == 0  # 1 Oktober 23.59 WIB
+    assert round_status.submission_days_late(on_time, dt.date(2026, 10, 5)) == 0  # 1 Oktober 23.59 WIB

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core import entry
 from core.errors import Conflict
+from core.steps import isi_data
 from core.uow import unit_of_work
 from db.models import AuditLog, BudgetLine, Indicator, User
 from tests import factories
@@ -57,9 +58,9 @@ def _stale_versions(url, actor, sub_id):
 def _save(url, kind, actor, sub_id, key, value, expected):
     with unit_of_work(url) as s:
         if kind == "entries":
-            entry.save_entries(s, actor, sub_id, {key: {"Realisasi TW": value}}, {key: expected})
+            isi_data.save_entries(s, actor, sub_id, {key: {"Realisasi TW": value}}, {key: expected})
         else:
-            entry.save_budget(s, actor, sub_id, {key: value}, {key: expected})
+            isi_data.save_budget(s, actor, sub_id, {key: value}, {key: expected})
 
 
 def _reload(url, actor, sub_id, kind, key):

@@ -18,9 +18,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core import exports, fmt, masterdata, recap, reporting
+from core import archive, exports, fmt, masterdata, recap, report_versions
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.report_doc import BUDGET_HEADER, INDICATOR_HEADER, report_lines
+from core.steps import dokumentasi, koreksi, penyusunan
 from db.models import (
     AuditLog,
     BudgetLine,
@@ -39,8 +40,8 @@ BL = "2.07.01.2.02.0001"
 
 def _in_correction(session, actors):
     rnd = make_round(session, at="penyusunan", state="diterima", evidence=True)
-    draft = reporting.compile_draft(session, actors["penyusun"], rnd.id)
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
+    draft = penyusunan.compile_draft(session, actors["penyusun"], rnd.id)
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
     return rnd, draft
 
 
@@ -71,16 +72,16 @@ def test_applying_a_correction_amends_the_realization_with_version_and_audit(ses
     real = _real(session, rnd, "IKU-01")
     old_value, old_version = real.value, real.version
     perencana, penyusun = actors["perencana"], actors["penyusun"]
-    c1 = reporting.add_correction(session, perencana, draft.id, "IND:IKU-01", "realisasi_tw",
+    c1 = koreksi.add_correction(session, perencana, draft.id, "IND:IKU-01", "realisasi_tw",
                                   "TPT menurut rilis BPS Agustus 2026 adalah 3,9 %.", "3,9")
-    c2 = reporting.add_correction(session, perencana, draft.id, "IND:IKU-01", "kendala",
+    c2 = koreksi.add_correction(session, perencana, draft.id, "IND:IKU-01", "kendala",
                                   "Kendala belum disebut.", "Lapangan kerja formal terbatas.")
-    reporting.add_correction(session, perencana, draft.id, "IND:IKU-01", "tindak_lanjut", "Lengkapi.",
+    koreksi.add_correction(session, perencana, draft.id, "IND:IKU-01", "tindak_lanjut", "Lengkapi.",
                              "Job fair bersama perusahaan.")
-    reporting.add_correction(session, perencana, draft.id, "IND:IKU-01", "alasan_tidak_diukur", "Lengkapi.",
+    koreksi.add_correction(session, perencana, draft.id, "IND:IKU-01", "alasan_tidak_diukur", "Lengkapi.",
                              "Tidak ada.")
     assert real.value == old_value  # noting changes nothing yet
-    v2 = reporting.apply_corrections(session, penyusun, rnd.id)
+    v2 = koreksi.apply_corrections(session, penyusun, rnd.id)
     session.commit()
     session.refresh(real)
     assert real.value == Decimal("3.9")
@@ -107,12 +108,12 @@ def test_budget_correction_amends_the_amount_within_the_remaining_pagu(session, 
     old_version = br.version
     before = _counts(session)
     with pytest.raises(InvalidInput, match="melebihi sisa pagu"):
-        reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw",
+        koreksi.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw",
                                  "Sesuai SP2D.", fmt.number(bl.pagu + 1, 2))
     assert _counts(session) == before
-    reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "Sesuai SP2D.",
+    koreksi.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "Sesuai SP2D.",
                              "12.345.000")
-    v2 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    v2 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     session.refresh(br)
     assert br.amount == Decimal("12345000") and br.version == old_version + 1
     row = session.scalar(select(AuditLog).where(AuditLog.action == "budget_realization.correct"))
@@ -127,21 +128,21 @@ def test_pagu_lowered_after_noting_refuses_the_whole_apply(session, actors):
     rnd, draft = _in_correction(session, actors)
     br = _budget(session, rnd)
     old_amount = br.amount
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
-    reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.",
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
+    koreksi.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.",
                              fmt.number(old_amount + 1000, 2))
-    earlier = reporting._spent_before(session, br.submission, [br.budget_line_id])[br.budget_line_id]
+    earlier = report_versions._spent_before(session, br.submission, [br.budget_line_id])[br.budget_line_id]
     # a DPPA lowers the pagu to what is spent: the proposed amount no longer fits
     masterdata.update_budget_line(session, actors["admin"], br.budget_line_id, pagu=earlier + old_amount)
     session.commit()
     before = _counts(session)
     with pytest.raises(InvalidInput, match="sisa pagu"):
-        reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+        koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     session.rollback()
     assert _counts(session) == before  # nothing half-saved: no report, no audit row
     assert _budget(session, rnd).amount == old_amount
     assert _real(session, rnd, "IKU-01").value != Decimal("3.9")
-    assert len(reporting.open_corrections(session, rnd.id)) == 2
+    assert len(report_versions.open_corrections(session, rnd.id)) == 2
 
 
 MASTER = [("IND:IKU-01", "target_tw"), ("IND:IKU-01", "target_tahunan"), ("IND:IKU-01", "target_ytd"),
@@ -159,30 +160,30 @@ def test_a_value_for_master_data_or_a_computed_field_is_refused_with_where_to_fi
     for key, field in MASTER:
         with pytest.raises(InvalidInput, match="ubah di Data Induk oleh Administrator|diubah di Data Induk oleh "
                                                "Administrator, lalu catat koreksi tanpa nilai usulan"):
-            reporting.add_correction(session, actors["perencana"], draft.id, key, field, "Salah.", "5")
+            koreksi.add_correction(session, actors["perencana"], draft.id, key, field, "Salah.", "5")
     for key, field in DERIVED:
         with pytest.raises(InvalidInput, match="dihitung dari Realisasi; koreksi Realisasi-nya"):
-            reporting.add_correction(session, actors["perencana"], draft.id, key, field, "Salah.", "5")
+            koreksi.add_correction(session, actors["perencana"], draft.id, key, field, "Salah.", "5")
     for key, field in [("IND:IKU-01", "warna"), ("IND:IKU-01", "key"), ("IND:IKU-01", "capaian_tw_reason"),
                        (f"BL:{BL}", "target_tw")]:
         with pytest.raises(InvalidInput, match="Kolom"):
-            reporting.add_correction(session, actors["perencana"], draft.id, key, field, "Salah.")
+            koreksi.add_correction(session, actors["perencana"], draft.id, key, field, "Salah.")
     assert _counts(session) == before
     # without a value every one of them is allowed: "read the line again from the data"
     for key, field in MASTER + DERIVED:
-        reporting.add_correction(session, actors["perencana"], draft.id, key, field, "Hitung ulang.")
-    assert reporting.line_fields(session, draft.id, "IND:IKU-01") == [
+        koreksi.add_correction(session, actors["perencana"], draft.id, key, field, "Hitung ulang.")
+    assert report_versions.line_fields(session, draft.id, "IND:IKU-01") == [
         "realisasi_tw", "kendala", "tindak_lanjut", "alasan_tidak_diukur"]
-    assert reporting.line_fields(session, draft.id, f"BL:{BL}") == ["realisasi_tw"]
+    assert report_versions.line_fields(session, draft.id, f"BL:{BL}") == ["realisasi_tw"]
 
 
 def test_master_data_fixed_in_data_induk_then_a_correction_without_value_recomputes(session, actors):
     rnd, draft = _in_correction(session, actors)
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-03"))
     masterdata.save_target(session, actors["admin"], ind.id, 2026, q3="500", accept_mismatch=True)
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "target_tw",
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "target_tw",
                              "Target TW III sesuai RA revisi.")
-    v2 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    v2 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     line = _line(v2, "IND:IK-03")
     assert Decimal(line["target_tw"]) == 500
     assert Decimal(line["capaian_tw"]) == (Decimal(line["realisasi_tw"]) / 500 * 100).quantize(Decimal("0.01"))
@@ -190,33 +191,33 @@ def test_master_data_fixed_in_data_induk_then_a_correction_without_value_recompu
 
 def test_a_stale_correction_is_refused(session, actors):
     rnd, draft = _in_correction(session, actors)
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
-    v2 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
+    v2 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     with pytest.raises(Conflict, match="versi laporan terbaru"):  # noted against an older version
-        reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "kendala", "Lama.", "x")
-    reporting.add_correction(session, actors["perencana"], v2.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,8")
+        koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "kendala", "Lama.", "x")
+    koreksi.add_correction(session, actors["perencana"], v2.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,8")
     real = _real(session, rnd, "IKU-01")
     real.value = Decimal("4.1")  # the row changed since the line was read (another writer)
     session.commit()
     before = _counts(session)
     with pytest.raises(Conflict, match="sudah berubah sejak koreksi dicatat"):
-        reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+        koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     session.rollback()
     assert _counts(session) == before and _real(session, rnd, "IKU-01").value == Decimal("4.1")
 
 
 def test_every_version_after_a_correction_is_the_data_as_report_lines_reads_it(session, actors):
     rnd, draft = _in_correction(session, actors)
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
-    reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.", "1000000")
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-04", "", "Baca ulang.")
-    v2 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
+    koreksi.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.", "1000000")
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-04", "", "Baca ulang.")
+    v2 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     assert _plain(v2.lines) == _plain(report_lines(session, rnd.id))
-    reporting.hand_over(session, actors["perencana"], rnd.id)
-    arc = reporting.document(session, actors["penyusun"], rnd.id)
+    koreksi.hand_over(session, actors["perencana"], rnd.id)
+    arc = dokumentasi.document(session, actors["penyusun"], rnd.id)
     final = session.get(Report, arc.report_id)
     assert _plain(final.lines) == _plain(report_lines(session, rnd.id))
-    members = zipfile.ZipFile(io.BytesIO(reporting.archive_path(arc.path).read_bytes()))
+    members = zipfile.ZipFile(io.BytesIO(archive.archive_path(arc.path).read_bytes()))
     assert json.loads(members.read("laporan/baris-laporan.json")) == _plain(final.lines)
 
 
@@ -226,32 +227,32 @@ def test_the_unit_sees_which_of_its_values_were_corrected(session, actors):
     old = real.value
     sub_id = real.submission_id
     bsub = _budget(session, rnd).submission_id
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw",
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw",
                              "TPT menurut BPS.", "3,9")
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "kendala", "Lengkapi.",
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "kendala", "Lengkapi.",
                              "Lapangan kerja terbatas.")
-    reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.",
+    koreksi.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.",
                              "1.250.000")
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "", "Baca ulang.")
-    reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "", "Baca ulang.")
+    koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     session.commit()
-    rows = reporting.corrections_of_submission(session, actors["kabid_lattas"], sub_id)
+    rows = report_versions.corrections_of_submission(session, actors["kabid_lattas"], sub_id)
     assert [(r.code, r.field_label) for r in rows][:2] == [("IKU-01", "Realisasi TW"), ("IKU-01", "Kendala")]
     first = rows[0]
-    assert first.kind == "indikator" and first.after == "3,9" and first.before == reporting.fmt.number(old, 4)
+    assert first.kind == "indikator" and first.after == "3,9" and first.before == report_versions.fmt.number(old, 4)
     assert first.note == "TPT menurut BPS." and first.author == actors["perencana"].full_name
     assert first.applied_at is not None
     assert rows[1].after == "Lapangan kerja terbatas."
-    budget_rows = reporting.corrections_of_submission(session, actors["perencana"], bsub)
+    budget_rows = report_versions.corrections_of_submission(session, actors["perencana"], bsub)
     b = next(r for r in budget_rows if r.kind == "anggaran")
     assert (b.code, b.after) == (BL, "Rp 1.250.000")
     for reader in ("penyusun", "pemantau", "kadis"):
-        assert reporting.corrections_of_submission(session, actors[reader], sub_id)
+        assert report_versions.corrections_of_submission(session, actors[reader], sub_id)
     with pytest.raises(NotAllowed):
-        reporting.corrections_of_submission(session, actors["kabid_hijs"], sub_id)
+        report_versions.corrections_of_submission(session, actors["kabid_hijs"], sub_id)
     stranger = dataclasses.replace(actors["penyusun"], office_id=99999)
     with pytest.raises(NotAllowed, match="perangkat daerah lain"):
-        reporting.corrections_of_submission(session, stranger, sub_id)
+        report_versions.corrections_of_submission(session, stranger, sub_id)
 
 
 # --- the official report, Rekap & Unduh and the archive say the same, cell by cell -------------------------
@@ -314,13 +315,13 @@ def _archive_csv(members: zipfile.ZipFile, name: str) -> dict[str, dict]:
 def test_final_report_recap_xlsx_and_archive_snapshot_agree_cell_by_cell(session, actors):
     rnd, draft = _in_correction(session, actors)
     old = _real(session, rnd, "IKU-01").value
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw",
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw",
                              "TPT menurut rilis BPS Agustus 2026 adalah 3,9 %.", "3,9")
-    reporting.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw",
+    koreksi.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw",
                              "Sesuai SP2D.", "12.345.000")
-    reporting.apply_corrections(session, actors["penyusun"], rnd.id)
-    reporting.hand_over(session, actors["perencana"], rnd.id)
-    arc = reporting.document(session, actors["penyusun"], rnd.id)
+    koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
+    koreksi.hand_over(session, actors["perencana"], rnd.id)
+    arc = dokumentasi.document(session, actors["penyusun"], rnd.id)
     session.commit()
 
     final = session.get(Report, arc.report_id)
@@ -333,7 +334,7 @@ def test_final_report_recap_xlsx_and_archive_snapshot_agree_cell_by_cell(session
     wb = load_workbook(io.BytesIO(exports.to_xlsx(recap.views(b), "Rekap", sig.office_name, "TW III 2026", sig)),
                        data_only=True)
     rec_ind, rec_bl = _sheet(wb, "Per Indikator"), _sheet(wb, "Anggaran")
-    members = zipfile.ZipFile(io.BytesIO(reporting.archive_path(arc.path).read_bytes()))
+    members = zipfile.ZipFile(io.BytesIO(archive.archive_path(arc.path).read_bytes()))
     arc_ind = _archive_csv(members, "data/realisasi-indikator.csv")
     arc_bl = _archive_csv(members, "data/realisasi-anggaran.csv")
 

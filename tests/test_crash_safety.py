@@ -97,7 +97,7 @@ def test_killed_writer_loses_no_acknowledged_save(db_url, kill_after):
 
 @pytest.mark.parametrize("kill_after", [3, 29])
 def test_killed_entry_grid_saves_lose_nothing_acknowledged(db_url, kill_after):
-    """The same through core.entry.save_entries: Bidang Pelatihan saving its realisation again and again."""
+    """The same through core.steps.isi_data.save_entries: Bidang Pelatihan saving its realisation again and again."""
     from tests import factories
 
     with unit_of_work(db_url) as s:

@@ -26,10 +26,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core import entry, evidence, exports, recap, reporting, review
+from core import archive, entry, evidence, exports, recap, report_versions
 from core.actor import ROLES, Actor
 from core.errors import NotAllowed
 from core.permissions import allowed_roles, read_scope
+from core.steps import dokumentasi, koreksi, pengolahan, penyusunan
 from core.unit_workbook import unit_workbook
 from db.models import Evidence, Indicator, OrgUnit, Submission
 from tests.factories import make_round, resubmit, submission_of, unit
@@ -51,22 +52,22 @@ def _documented(session, actors):
     rnd = make_round(session, at="pengolahan", state="diajukan", evidence=True)
     subs = {session.get(OrgUnit, s.unit_id).code: s for s in rnd.submissions}
     returned = "BID-HIJS"
-    review.return_submission(session, penyusun, subs[returned].id, f"Alasan pengembalian rahasia {returned}.")
+    pengolahan.return_submission(session, penyusun, subs[returned].id, f"Alasan pengembalian rahasia {returned}.")
     resubmit(session, subs[returned])
     for code, sub in subs.items():
-        c = review.add_comment(session, penyusun, sub.id, None, f"Catatan pemeriksa rahasia {code}.")
-        review.resolve_comment(session, penyusun, c.id)
-        review.accept(session, penyusun, sub.id)
-    draft = reporting.compile_draft(session, penyusun, rnd.id)
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
+        c = pengolahan.add_comment(session, penyusun, sub.id, None, f"Catatan pemeriksa rahasia {code}.")
+        pengolahan.resolve_comment(session, penyusun, c.id)
+        pengolahan.accept(session, penyusun, sub.id)
+    draft = penyusunan.compile_draft(session, penyusun, rnd.id)
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
     for code, sub in subs.items():
         ind = session.scalar(select(Indicator).where(Indicator.owner_unit_id == sub.unit_id).order_by(Indicator.id))
         if ind is not None:
-            reporting.add_correction(session, actors["perencana"], draft.id, f"IND:{ind.code}", "kendala",
+            koreksi.add_correction(session, actors["perencana"], draft.id, f"IND:{ind.code}", "kendala",
                                      f"Koreksi rahasia {code}.", f"Kendala terkoreksi rahasia {code}.")
-    reporting.apply_corrections(session, penyusun, rnd.id)
-    reporting.hand_over(session, actors["perencana"], rnd.id)
-    arc = reporting.document(session, penyusun, rnd.id)
+    koreksi.apply_corrections(session, penyusun, rnd.id)
+    koreksi.hand_over(session, actors["perencana"], rnd.id)
+    arc = dokumentasi.document(session, penyusun, rnd.id)
     session.commit()
     return rnd, arc, draft, subs
 
@@ -94,7 +95,7 @@ def _secrets(code: str) -> list[str]:
 
 def test_archive_download_by_every_role(session, actors):
     rnd, arc, _draft, subs = _documented(session, actors)
-    stored = reporting.archive_path(arc.path).read_bytes()
+    stored = archive.archive_path(arc.path).read_bytes()
     full = zipfile.ZipFile(io.BytesIO(stored))
     names = {code: unit(session, code).name for code in subs}
     evidence_of = {code: {f"bukti/{code}/{ev.id}-{ev.filename}" for ev in session.scalars(
@@ -108,8 +109,8 @@ def test_archive_download_by_every_role(session, actors):
     for username in USERS:
         actor = actors[username]
         mine = _expected(session, actors, username, subs)
-        file_name, data = reporting.archive_download(session, actor, arc.id)
-        access = reporting.archive_access(session, actor, arc.id)
+        file_name, data = archive.archive_download(session, actor, arc.id)
+        access = archive.archive_access(session, actor, arc.id)
         if mine == set(subs):
             assert access.whole and access.label == "Unduh arsip (.zip)", username
             assert data == stored and file_name == Path(arc.path).name, username
@@ -160,17 +161,17 @@ def test_archive_download_by_every_role(session, actors):
 
     for actor in (_other_office(actors),):
         with pytest.raises(NotAllowed):
-            reporting.archive_download(session, actor, arc.id)
+            archive.archive_download(session, actor, arc.id)
         with pytest.raises(NotAllowed):
-            reporting.archive_access(session, actor, arc.id)
+            archive.archive_access(session, actor, arc.id)
 
 
 def test_a_unit_part_of_every_unit_is_the_stored_bundle_member_for_member(session, actors):
     """The cutting keeps rows as written: the part of all units holds every member of the bundle unchanged."""
     rnd, arc, _draft, subs = _documented(session, actors)
-    stored = reporting.archive_path(arc.path).read_bytes()
+    stored = archive.archive_path(arc.path).read_bytes()
     every = tuple(unit(session, code).name for code in subs)
-    part = zipfile.ZipFile(io.BytesIO(reporting.unit_part(stored, every, arc)))
+    part = zipfile.ZipFile(io.BytesIO(archive.unit_part(stored, every, arc)))
     full = zipfile.ZipFile(io.BytesIO(stored))
     assert set(part.namelist()) == set(full.namelist())
     for n in full.namelist():
@@ -181,22 +182,22 @@ def test_a_unit_part_of_every_unit_is_the_stored_bundle_member_for_member(sessio
 
 def test_report_files_and_archive_verification_by_every_role(session, actors):
     rnd, arc, draft, subs = _documented(session, actors)
-    final_files = {f.name: f.content for f in session.get(reporting.Report, arc.report_id).files}
+    final_files = {f.name: f.content for f in session.get(report_versions.Report, arc.report_id).files}
     draft_files = {f.name: f.content for f in draft.files}
     for username in USERS:
         actor = actors[username]
         whole = _expected(session, actors, username, subs) == set(subs)
         # the final report is what the office publishes: every account of the office downloads it
-        got = {f.name: f.content for f in reporting.report_file_items(session, actor, arc.report_id)}
+        got = {f.name: f.content for f in report_versions.report_file_items(session, actor, arc.report_id)}
         assert got == final_files, username
         # a draft holds every unit's working data: the overseeing roles only
         if whole:
-            assert {f.name: f.content for f in reporting.report_file_items(session, actor, draft.id)} == draft_files
+            assert {f.name: f.content for f in report_versions.report_file_items(session, actor, draft.id)} == draft_files
         else:
             with pytest.raises(NotAllowed, match="laporan final"):
-                reporting.report_file_items(session, actor, draft.id)
+                report_versions.report_file_items(session, actor, draft.id)
         # verification: everyone may check the bundle, a unit sees no other unit's evidence file listed
-        check = reporting.verify_archive(session, actor, arc.id)
+        check = archive.verify_archive(session, actor, arc.id)
         assert check.ok, username
         listed = set(check.members["name"])
         if whole:
@@ -206,8 +207,8 @@ def test_report_files_and_archive_verification_by_every_role(session, actors):
             assert {n for n in listed if n.startswith("bukti/")} == {n for n in arc.manifest if n.startswith(own)}
             assert listed >= {n for n in arc.manifest if not n.startswith("bukti/")}
     stranger = _other_office(actors)
-    for call in (lambda: reporting.report_file_items(session, stranger, arc.report_id),
-                 lambda: reporting.verify_archive(session, stranger, arc.id)):
+    for call in (lambda: report_versions.report_file_items(session, stranger, arc.report_id),
+                 lambda: archive.verify_archive(session, stranger, arc.id)):
         with pytest.raises(NotAllowed):
             call()
 

@@ -28,7 +28,8 @@ import zipfile
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from core import audit_view, backup, exports, imports, recap, regency_recap, reporting, review, status
+from core import archive, audit_view, backup, exports, imports, recap, regency_recap, report_versions, status
+from core.steps import dokumentasi, koreksi, pengolahan, penyusunan
 from core.unit_workbook import unit_workbook
 from db.models import (
     BudgetLine,
@@ -144,21 +145,21 @@ def _downloads(session, actors, tmp_path) -> dict[str, bytes]:
                               response=HOSTILE[1], responded_by_id=kabid.id, resolved=True))
     session.add(Review(submission_id=sub.id, decision="dikembalikan", reason=HOSTILE[2], reviewer_id=penyusun.id))
     session.flush()
-    draft = reporting.compile_draft(session, actors["penyusun"], rnd.id, note=HOSTILE[2])
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id, note=HOSTILE[3])
+    draft = penyusunan.compile_draft(session, actors["penyusun"], rnd.id, note=HOSTILE[2])
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id, note=HOSTILE[3])
     line = next(ln for ln in draft.lines if str(ln["key"]).startswith("IND:"))
-    reporting.add_correction(session, actors["perencana"], draft.id, line["key"], "kendala", HOSTILE[4],
+    koreksi.add_correction(session, actors["perencana"], draft.id, line["key"], "kendala", HOSTILE[4],
                              proposed_value=HOSTILE[0])
-    fixed = reporting.apply_corrections(session, actors["penyusun"], rnd.id, note=HOSTILE[5])
-    reporting.hand_over(session, actors["perencana"], rnd.id, note=HOSTILE[6])
-    arc = reporting.document(session, actors["penyusun"], rnd.id, note=HOSTILE[7])
+    fixed = koreksi.apply_corrections(session, actors["penyusun"], rnd.id, note=HOSTILE[5])
+    koreksi.hand_over(session, actors["perencana"], rnd.id, note=HOSTILE[6])
+    arc = dokumentasi.document(session, actors["penyusun"], rnd.id, note=HOSTILE[7])
     session.flush()
 
     # a second, running round: a unit returned with a hostile reason, others missing (the missing list)
     running = make_round(session, at="pengolahan", year=2026, quarter=4,
                          states={"BID-LATTAS": "diajukan", "BID-HIJS": "draf"})
     _poison_round(session, running)
-    review.return_submission(session, actors["penyusun"], submission_of(session, running, "BID-LATTAS").id,
+    pengolahan.return_submission(session, actors["penyusun"], submission_of(session, running, "BID-LATTAS").id,
                              HOSTILE[8] + " mohon perbaiki data")
     session.commit()
 
@@ -172,9 +173,9 @@ def _downloads(session, actors, tmp_path) -> dict[str, bytes]:
             files[f"rekap-{view_name}-{dialect}.csv"] = exports.to_csv(df, dialect)
     files["rekap-kabupaten.xlsx"] = regency_recap.annual_all_offices_xlsx(session, actors["admin"], 2026, TODAY)
     for rep in (draft, fixed):
-        for f in reporting.report_file_items(session, actors["penyusun"], rep.id):
+        for f in report_versions.report_file_items(session, actors["penyusun"], rep.id):
             files[f"laporan-v{rep.version}-{f.name}"] = f.content
-    files["arsip.zip"] = reporting.archive_download(session, actors["penyusun"], arc.id)[1]
+    files["arsip.zip"] = archive.archive_download(session, actors["penyusun"], arc.id)[1]
     for name, _media, data in status.missing_list_files(session, office_id, running.id, TODAY).values():
         files[f"kekurangan-{name}"] = data
     files["lembar-kerja.xlsx"] = unit_workbook(session, actors["kabid_lattas"],

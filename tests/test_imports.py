@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from core import imports, masterdata
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.fmt import number
+from core.steps import disposisi
 from db.models import AuditLog, BudgetLine, Indicator, PaguHistory, Target
 
 TODAY = dt.date(2026, 10, 5)
@@ -316,7 +317,7 @@ def test_numbers_as_excel_numbers_or_indonesian_text_read_back_exactly(sqlite_ur
 def test_admin_imports_next_years_rencana_aksi_fixes_two_flagged_rows_and_isi_data_shows_it(db_url, actors):
     """Download the RA template for 2027, fill every indicator, fix the two rows the preview flags, commit;
     when TW I 2027 is collected the unit's Isi Data grid shows the new targets."""
-    from core import entry, rounds
+    from core import entry
     from core.uow import unit_of_work
 
     admin = actors["admin"]
@@ -344,9 +345,9 @@ def test_admin_imports_next_years_rencana_aksi_fixes_two_flagged_rows_and_isi_da
         imports.commit(session, admin, preview)
 
     with unit_of_work(db_url) as session:
-        rnd = rounds.open_round(session, actors["kadis"], 2027, 1, "Kumpulkan data TW I 2027.",
+        rnd = disposisi.open_round(session, actors["kadis"], 2027, 1, "Kumpulkan data TW I 2027.",
                                 dt.date(2027, 4, 15), today=dt.date(2027, 4, 2))
-        subs = rounds.distribute(session, actors["sekdis"], rnd.id)
+        subs = disposisi.distribute(session, actors["sekdis"], rnd.id)
         sub_id = next(s.id for s in subs if s.unit.code == "BID-LATTAS")
     with unit_of_work(db_url) as session:
         grid = entry.entry_table(session, actors["kabid_lattas"], sub_id)

@@ -13,8 +13,9 @@ import pytest
 import streamlit as st
 from sqlalchemy import select
 
-from core import audit, entry, fmt, status
+from core import audit, fmt, status
 from core.errors import InvalidInput
+from core.steps import isi_data
 from core.uow import unit_of_work
 from db.models import Indicator, Realization
 from pages import _office_cache
@@ -66,7 +67,7 @@ def test_after_a_save_the_next_beranda_finds_the_office_status_ready(db_url, war
     assert not kadis.exception
     runs = warmer.runs
     with unit_of_work(db_url) as s:
-        entry.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
+        isi_data.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
             "Realisasi TW": "7", "Kendala": "Pelatihan tertunda.", "Tindak lanjut": "Dijadwalkan ulang."}})
     assert warmer.wait_idle(60)
     assert warmer.runs == runs + 1
@@ -88,7 +89,7 @@ def test_after_a_burst_of_saves_beranda_shows_the_last_without_computing(db_url,
     runs = warmer.runs
     for n in range(5):
         with unit_of_work(db_url) as s:
-            entry.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
+            isi_data.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
                 "Realisasi TW": str(10 + n), "Kendala": "K", "Tindak lanjut": "T"}})
     assert warmer.wait_idle(60)
     assert 1 <= warmer.runs - runs <= 5  # saves that came while one recomputation waited share it
@@ -100,7 +101,7 @@ def test_after_a_burst_of_saves_beranda_shows_the_last_without_computing(db_url,
 def test_an_office_whose_beranda_nobody_opened_is_not_recomputed(db_url, warmer, lattas_draft):
     runs = warmer.runs
     with unit_of_work(db_url) as s:
-        entry.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
+        isi_data.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
             "Realisasi TW": "9", "Kendala": "K", "Tindak lanjut": "T"}})
     assert warmer.wait_idle(60)
     assert warmer.runs == runs
@@ -112,11 +113,11 @@ def test_a_refused_save_announces_no_change(db_url, lattas_draft):
     try:
         with pytest.raises(InvalidInput):
             with unit_of_work(db_url) as s:
-                entry.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
+                isi_data.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
                     "Realisasi TW": "tujuh"}})
         assert heard == []
         with unit_of_work(db_url) as s:
-            entry.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
+            isi_data.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
                 "Realisasi TW": "7", "Kendala": "K", "Tindak lanjut": "T"}})
         assert heard == [frozenset({lattas_draft["office"]})]
     finally:
@@ -130,7 +131,7 @@ def test_a_failing_listener_does_not_undo_the_save(db_url, lattas_draft):
     remove = audit.on_change(broken)
     try:
         with unit_of_work(db_url) as s:
-            entry.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
+            isi_data.save_entries(s, lattas_draft["kabid"], lattas_draft["sub"], {lattas_draft["ind"]: {
                 "Realisasi TW": "8", "Kendala": "K", "Tindak lanjut": "T"}})
     finally:
         remove()

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import entry, rounds
+from core import entry
+from core.steps import disposisi, isi_data
 from core.uow import unit_of_work
 from tests.apptest import logged_in
 from tests.apptest import texts as raw_texts
@@ -32,7 +33,7 @@ def actor(url, username):
 
 def open_round(url):
     with unit_of_work(url) as s:
-        rnd = rounds.open_round(s, actor(url, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.", DEADLINE,
+        rnd = disposisi.open_round(s, actor(url, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.", DEADLINE,
                                 today=TODAY)
         return rnd.id
 
@@ -40,7 +41,7 @@ def open_round(url):
 def distributed(url):
     round_id = open_round(url)
     with unit_of_work(url) as s:
-        rounds.distribute(s, actor(url, "sekdis"), round_id, None, "Diteruskan.")
+        disposisi.distribute(s, actor(url, "sekdis"), round_id, None, "Diteruskan.")
     return round_id
 
 
@@ -169,7 +170,7 @@ def test_saved_values_are_shown_after_reload(sqlite_url):
     with unit_of_work(sqlite_url) as s:
         grid = entry.entry_table(s, kabid, sub_id)
         ids = dict(zip(grid["Kode"], grid["indicator_id"]))
-        entry.save_entries(s, kabid, sub_id, {ids["IK-03"]: {"Realisasi TW": "171", "Catatan": "Data Disnaker."}},
+        isi_data.save_entries(s, kabid, sub_id, {ids["IK-03"]: {"Realisasi TW": "171", "Catatan": "Data Disnaker."}},
                            {ids["IK-03"]: 0})
     at = logged_in("kabid_lattas", "pages/isi_data.py")
     assert not at.exception
@@ -231,7 +232,7 @@ def test_a_stale_grid_cannot_overwrite_a_newer_save_and_says_who_saved(sqlite_ur
     kabid = actor(sqlite_url, "kabid_lattas")
     with unit_of_work(sqlite_url) as s:  # another browser of the unit saves first
         ids = dict(zip(*(lambda g: (g["Kode"], g["indicator_id"]))(entry.entry_table(s, kabid, sub_id))))
-        entry.save_entries(s, kabid, sub_id, {ids["IK-03"]: {"Realisasi TW": "11"}}, {ids["IK-03"]: 0})
+        isi_data.save_entries(s, kabid, sub_id, {ids["IK-03"]: {"Realisasi TW": "11"}}, {ids["IK-03"]: 0})
     edit(at, f"grid_{sub_id}_0", {2: {"Realisasi TW": "22"}})
     at.run()  # the rerun that the edit itself causes: the grid the person saw is kept
     button(at, "Simpan draf").click().run()

@@ -9,8 +9,8 @@ import pytest
 from markdown_it import MarkdownIt
 from sqlalchemy import select
 
-from core import reporting
 from core.auth import actor_for
+from core.steps import koreksi, penyusunan
 from core.uow import unit_of_work
 from db.models import BudgetLine, Indicator, OrgUnit, Sasaran, SopStep, User
 from tests import factories
@@ -54,8 +54,8 @@ def hostile_names(request, sqlite_url):
             factories.make_round(s, at="isi_data", state="draf")
         else:
             rnd = factories.make_round(s, at="penyusunan", state="diterima")
-            reporting.compile_draft(s, actor_for(s, "penyusun"), rnd.id)
-            reporting.send_to_planner(s, actor_for(s, "sekdis"), rnd.id)
+            penyusunan.compile_draft(s, actor_for(s, "penyusun"), rnd.id)
+            koreksi.send_to_planner(s, actor_for(s, "sekdis"), rnd.id)
     return sqlite_url
 
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from core import reporting
 from core.auth import actor_for
+from core.steps import koreksi, penyusunan
 from core.uow import unit_of_work
 from tests import factories
 from tests.apptest import logged_in
@@ -27,8 +27,8 @@ PAGES = {"pages/beranda.py": "kadis", "pages/rekap.py": "kadis", "pages/pengolah
 def at_correction(sqlite_url):
     with unit_of_work(sqlite_url) as s:
         rnd = factories.make_round(s, at="penyusunan", state="diterima")
-        reporting.compile_draft(s, actor_for(s, "penyusun"), rnd.id)
-        reporting.send_to_planner(s, actor_for(s, "sekdis"), rnd.id)
+        penyusunan.compile_draft(s, actor_for(s, "penyusun"), rnd.id)
+        koreksi.send_to_planner(s, actor_for(s, "sekdis"), rnd.id)
     return sqlite_url
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core import entry, review
 from core.auth import actor_for
+from core.steps import isi_data, pengolahan
 from core.uow import unit_of_work
 from db.models import CollectionRound, Indicator
 from tests.apptest import _UNESCAPE, logged_in, texts
@@ -24,12 +24,12 @@ def _returned_and_resubmitted(url, change: bool) -> int:
     with unit_of_work(url) as s:
         rnd = make_round(s, at="pengolahan", state="diajukan", evidence=True)
         sub = submission_of(s, s.get(CollectionRound, rnd.id), "BID-LATTAS")
-        review.return_submission(s, actor_for(s, "penyusun"), sub.id, "Realisasi IK-03 belum sesuai daftar.")
+        pengolahan.return_submission(s, actor_for(s, "penyusun"), sub.id, "Realisasi IK-03 belum sesuai daftar.")
         kabid = actor_for(s, "kabid_lattas")
         if change:
             ik03 = s.scalar(select(Indicator).where(Indicator.code == "IK-03"))
-            entry.save_entries(s, kabid, sub.id, {ik03.id: {"Realisasi TW": "5.000"}})
-        entry.submit(s, kabid, sub.id, confirm_flags=change)
+            isi_data.save_entries(s, kabid, sub.id, {ik03.id: {"Realisasi TW": "5.000"}})
+        isi_data.submit(s, kabid, sub.id, confirm_flags=change)
         return sub.id
 
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import reporting, review
+from core import archive, report_versions, round_status
 from core.auth import actor_for
+from core.steps import dokumentasi, koreksi, pengolahan, penyusunan
 from core.uow import unit_of_work
 from db.models import (
     Archive,
@@ -36,7 +37,7 @@ def _round(url, **kw) -> int:
 
 def _step(url, round_id) -> str:
     with unit_of_work(url) as s:
-        return reporting.round_status(s, round_id).step_code
+        return round_status.round_status(s, round_id).step_code
 
 
 def _ok(at):
@@ -126,7 +127,7 @@ def test_penyusun_compiles_the_draft_when_everything_is_accepted(sqlite_url):
 def test_sekretaris_disseminates_the_draft(sqlite_url):
     rid = _round(sqlite_url, at="penyusunan", state="diterima")
     with unit_of_work(sqlite_url) as s:
-        reporting.compile_draft(s, actor_for(s, "penyusun"), rid)
+        penyusunan.compile_draft(s, actor_for(s, "penyusun"), rid)
     at = _ok(logged_in("perencana", "pages/koreksi.py"))
     assert "menunggu disosialisasikan oleh Sekretaris" in texts(at)
     at = _ok(logged_in("sekdis", "pages/koreksi.py"))
@@ -140,8 +141,8 @@ def test_sekretaris_disseminates_the_draft(sqlite_url):
 def _at_koreksi(url) -> int:
     rid = _round(url, at="penyusunan", state="diterima")
     with unit_of_work(url) as s:
-        reporting.compile_draft(s, actor_for(s, "penyusun"), rid)
-        reporting.send_to_planner(s, actor_for(s, "sekdis"), rid)
+        penyusunan.compile_draft(s, actor_for(s, "penyusun"), rid)
+        koreksi.send_to_planner(s, actor_for(s, "sekdis"), rid)
     return rid
 
 
@@ -181,8 +182,8 @@ def test_kolom_offers_only_the_entered_fields_in_indonesian_and_says_the_data_ch
 def test_penyusun_applies_corrections_and_sees_the_diff_then_perencana_hands_over(sqlite_url):
     rid = _at_koreksi(sqlite_url)
     with unit_of_work(sqlite_url) as s:
-        draft = reporting.latest_report(s, rid)
-        reporting.add_correction(s, actor_for(s, "perencana"), draft.id, "IND:IK-03", "realisasi_tw",
+        draft = report_versions.latest_report(s, rid)
+        koreksi.add_correction(s, actor_for(s, "perencana"), draft.id, "IND:IK-03", "realisasi_tw",
                                  "Sesuaikan dengan daftar penempatan.", "120")
     at = _ok(logged_in("penyusun", "pages/koreksi.py"))
     at.button(key="terapkan_koreksi").click().run()
@@ -205,7 +206,7 @@ def test_penyusun_applies_corrections_and_sees_the_diff_then_perencana_hands_ove
 def _at_dokumentasi(url) -> int:
     rid = _at_koreksi(url)
     with unit_of_work(url) as s:
-        reporting.hand_over(s, actor_for(s, "perencana"), rid)
+        koreksi.hand_over(s, actor_for(s, "perencana"), rid)
     return rid
 
 
@@ -232,7 +233,7 @@ def test_every_role_reads_the_archive_but_only_the_penyusun_documents(sqlite_url
     assert "menunggu didokumentasikan oleh Staf Penyusun" in texts(at)
     assert not any(b.key == "dokumentasikan" for b in at.button)
     with unit_of_work(sqlite_url) as s:
-        reporting.document(s, actor_for(s, "penyusun"), rid)
+        dokumentasi.document(s, actor_for(s, "penyusun"), rid)
     for username in ("kadis", "kabid_lattas", "perencana", "pemantau"):
         at = _ok(logged_in(username, "pages/dokumentasi.py"))
         assert "Arsip laporan" in texts(at)
@@ -250,8 +251,8 @@ def test_every_role_reads_the_archive_but_only_the_penyusun_documents(sqlite_url
 def test_tampered_archive_is_reported_on_the_page(sqlite_url):
     rid = _at_dokumentasi(sqlite_url)
     with unit_of_work(sqlite_url) as s:
-        arc = reporting.document(s, actor_for(s, "penyusun"), rid)
-        path, arc_id = reporting.archive_path(arc.path), arc.id
+        arc = dokumentasi.document(s, actor_for(s, "penyusun"), rid)
+        path, arc_id = archive.archive_path(arc.path), arc.id
     with open(path, "ab") as f:
         f.write(b"tambahan")
     at = _ok(logged_in("kadis", "pages/dokumentasi.py"))
@@ -262,7 +263,7 @@ def test_tampered_archive_is_reported_on_the_page(sqlite_url):
 def test_penyusun_reissues_a_documented_round(sqlite_url):
     rid = _at_dokumentasi(sqlite_url)
     with unit_of_work(sqlite_url) as s:
-        reporting.document(s, actor_for(s, "penyusun"), rid)
+        dokumentasi.document(s, actor_for(s, "penyusun"), rid)
     at = _ok(logged_in("penyusun", "pages/dokumentasi.py"))
     at.text_area(key="terbit_ulang_alasan").input("Perbaikan tanda tangan.")
     at.button(key="terbit_ulang").click().run()
@@ -277,8 +278,8 @@ def test_penyusun_sees_the_comment_and_the_units_answer(sqlite_url):
     rid = _round(sqlite_url, at="pengolahan")
     with unit_of_work(sqlite_url) as s:
         sub = submission_of(s, s.get(CollectionRound, rid), "BID-LATTAS")
-        c = review.add_comment(s, actor_for(s, "penyusun"), sub.id, None, "Lengkapi bukti.")
-        review.respond_comment(s, actor_for(s, "kabid_lattas"), c.id, "Sudah dilengkapi.")
+        c = pengolahan.add_comment(s, actor_for(s, "penyusun"), sub.id, None, "Lengkapi bukti.")
+        pengolahan.respond_comment(s, actor_for(s, "kabid_lattas"), c.id, "Sudah dilengkapi.")
     at = _ok(logged_in("penyusun", "pages/pengolahan.py"))
     at.selectbox(key="pengolahan_unit").set_value("Bidang Pelatihan dan Penempatan Tenaga Kerja").run()
     shown = texts(at)
@@ -290,8 +291,8 @@ def test_unit_answers_the_reviewers_note_and_sees_the_return_reasons_on_isi_data
     with unit_of_work(sqlite_url) as s:
         sub = submission_of(s, s.get(CollectionRound, rid), "BID-LATTAS")
         penyusun = actor_for(s, "penyusun")
-        c = review.add_comment(s, penyusun, sub.id, None, "Lampirkan daftar hadir pelatihan.")
-        review.return_submission(s, penyusun, sub.id, "Bukti dukung IK-04 belum lengkap.")
+        c = pengolahan.add_comment(s, penyusun, sub.id, None, "Lampirkan daftar hadir pelatihan.")
+        pengolahan.return_submission(s, penyusun, sub.id, "Bukti dukung IK-04 belum lengkap.")
         comment_id = c.id
     at = _ok(logged_in("kabid_lattas", "pages/isi_data.py"))
     shown = texts(at)
@@ -309,7 +310,7 @@ def test_other_units_do_not_see_the_note(sqlite_url):
     rid = _round(sqlite_url, at="pengolahan", state="diajukan")
     with unit_of_work(sqlite_url) as s:
         sub = submission_of(s, s.get(CollectionRound, rid), "BID-LATTAS")
-        review.add_comment(s, actor_for(s, "penyusun"), sub.id, None, "Catatan khusus Bidang Pelatihan.")
+        pengolahan.add_comment(s, actor_for(s, "penyusun"), sub.id, None, "Catatan khusus Bidang Pelatihan.")
     at = _ok(logged_in("kabid_ind", "pages/isi_data.py"))
     assert "Catatan khusus Bidang Pelatihan." not in texts(at)
 

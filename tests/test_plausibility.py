@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from core import entry, plausibility
 from core.config import get_settings
 from core.errors import InvalidInput
+from core.steps import isi_data
 from db.models import AuditLog, BudgetLine, Indicator, Submission, Target
 from tests.factories import make_round, submission_of
 
@@ -89,7 +90,7 @@ def test_the_demo_office_trips_no_flag_in_the_normal_journey(session):
 def test_a_value_ten_times_the_quarter_target_is_flagged_with_the_likely_slip(session, actors):
     rnd, sub = lattas(session)
     target_of(session, "IK-04").q3 = Decimal(25)
-    entry.save_entries(session, actors["kabid_lattas"], sub.id, {ind(session, "IK-04").id: {"Realisasi TW": "1.250"}})
+    isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ind(session, "IK-04").id: {"Realisasi TW": "1.250"}})
     flag = by_rule(plausibility.flags(session, sub))[("IK-04", "target")]
     assert flag.kind == "indicator" and flag.value == Decimal(1250)
     assert flag.message == ("IK-04 Jumlah peserta pelatihan berbasis kompetensi: realisasi 1.250 orang lebih dari "
@@ -101,17 +102,17 @@ def test_a_value_under_a_tenth_of_target_is_flagged_but_zero_is_not(session, act
     rnd, sub = lattas(session)
     ik03 = ind(session, "IK-03")
     tq = target_of(session, "IK-03").q3
-    entry.save_entries(session, actors["kabid_lattas"], sub.id, {ik03.id: {"Realisasi TW": tq / 20}})
+    isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ik03.id: {"Realisasi TW": tq / 20}})
     flag = by_rule(plausibility.flags(session, sub))[("IK-03", "target")]
     assert "kurang dari 1/10 target triwulan" in flag.message
-    entry.save_entries(session, actors["kabid_lattas"], sub.id, {ik03.id: {"Realisasi TW": 0}})
+    isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ik03.id: {"Realisasi TW": 0}})
     assert [f for f in plausibility.flags(session, sub) if f.code == "IK-03"] == []
 
 
 def test_a_value_far_from_the_years_earlier_quarters_is_flagged_even_without_a_target(session, actors):
     rnd, sub = lattas(session)
     target_of(session, "IK-03").q3 = None
-    entry.save_entries(session, actors["kabid_lattas"], sub.id, {ind(session, "IK-03").id: {"Realisasi TW": 5000}})
+    isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ind(session, "IK-03").id: {"Realisasi TW": 5000}})
     flags = by_rule(plausibility.flags(session, sub))
     assert ("IK-03", "target") not in flags
     message = flags[("IK-03", "median")].message
@@ -121,7 +122,7 @@ def test_a_value_far_from_the_years_earlier_quarters_is_flagged_even_without_a_t
 
 def test_a_percentage_over_100_is_flagged(session, actors):
     rnd, sub = lattas(session)
-    entry.save_entries(session, actors["kabid_lattas"], sub.id, {ind(session, "IK-02").id: {"Realisasi TW": "150"}})
+    isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ind(session, "IK-02").id: {"Realisasi TW": "150"}})
     flags = [f for f in plausibility.flags(session, sub) if f.code == "IK-02"]
     assert [f.rule for f in flags] == ["percent"]
     assert flags[0].message.startswith("IK-02 Persentase pencari kerja yang ditempatkan: realisasi 150 % lebih dari "
@@ -131,7 +132,7 @@ def test_a_percentage_over_100_is_flagged(session, actors):
 def test_a_budget_entry_missing_its_zeros_is_flagged(session, actors):
     rnd, sub = lattas(session)
     line = session.scalar(select(BudgetLine).where(BudgetLine.code == "2.07.03.2.01.0001", BudgetLine.year == 2026))
-    entry.save_budget(session, actors["kabid_lattas"], sub.id, {line.id: "125"})
+    isi_data.save_budget(session, actors["kabid_lattas"], sub.id, {line.id: "125"})
     flag = by_rule(plausibility.flags(session, sub))[("2.07.03.2.01.0001", "budget_average")]
     assert flag.kind == "budget" and flag.value == Decimal(125)
     assert "realisasi triwulan ini Rp 125 kurang dari 1/10 rata-rata realisasi triwulan sebelumnya (Rp " in flag.message
@@ -145,7 +146,7 @@ def test_a_quarter_spending_far_above_the_average_is_flagged(session, actors, mo
     line = session.scalar(select(BudgetLine).where(BudgetLine.code == "2.07.03.2.01.0001", BudgetLine.year == 2026))
     spent = entry._spent_before(session, sub, [line.id])[line.id]  # TW I and TW II of the demo
     assert line.pagu - spent > spent / 2 * Decimal("1.5")
-    entry.save_budget(session, actors["kabid_lattas"], sub.id, {line.id: line.pagu - spent})
+    isi_data.save_budget(session, actors["kabid_lattas"], sub.id, {line.id: line.pagu - spent})
     flag = by_rule(plausibility.flags(session, sub))[("2.07.03.2.01.0001", "budget_average")]
     assert "lebih dari 1,5× rata-rata realisasi triwulan sebelumnya" in flag.message
     assert ("2.07.03.2.01.0001", "budget_pagu") not in by_rule(plausibility.flags(session, sub))
@@ -164,10 +165,10 @@ def test_ajukan_stops_on_flags_until_the_unit_confirms_them(session, actors):
     rnd, sub = lattas(session)
     kabid = actors["kabid_lattas"]
     target_of(session, "IK-04").q3 = Decimal(25)
-    entry.save_entries(session, kabid, sub.id, {ind(session, "IK-04").id: {"Realisasi TW": "1.250"}})
+    isi_data.save_entries(session, kabid, sub.id, {ind(session, "IK-04").id: {"Realisasi TW": "1.250"}})
     audits = session.scalar(select(func.count()).select_from(AuditLog))
     with pytest.raises(InvalidInput) as err:
-        entry.submit(session, kabid, sub.id)
+        isi_data.submit(session, kabid, sub.id)
     assert err.value.message == "Periksa nilai berikut. Bila sudah benar, centang konfirmasi lalu ajukan kembali."
     # against the quarter target and against the median of TW I–II
     assert len(err.value.problems) == 2 and all(p.startswith("IK-04 ") for p in err.value.problems)
@@ -176,7 +177,7 @@ def test_ajukan_stops_on_flags_until_the_unit_confirms_them(session, actors):
     shown = plausibility.review_flags(session, actors["penyusun"], sub.id)
     assert [s.confirmed for s in shown.flags] == [False, False] and shown.submitted_at is None
 
-    entry.submit(session, kabid, sub.id, confirm_flags=True)
+    isi_data.submit(session, kabid, sub.id, confirm_flags=True)
     assert sub.state == "diajukan"
     row = session.scalar(select(AuditLog).where(AuditLog.action == "submission.submit",
                                                 AuditLog.entity_id == str(sub.id)))
@@ -188,7 +189,7 @@ def test_ajukan_stops_on_flags_until_the_unit_confirms_them(session, actors):
 
 def test_plausible_data_submits_without_confirmation_and_records_no_flags(session, actors):
     rnd, sub = lattas(session)
-    entry.submit(session, actors["kabid_lattas"], sub.id)
+    isi_data.submit(session, actors["kabid_lattas"], sub.id)
     row = session.scalar(select(AuditLog).where(AuditLog.action == "submission.submit",
                                                 AuditLog.entity_id == str(sub.id)))
     assert sub.state == "diajukan" and "confirmed_flags" not in row.after

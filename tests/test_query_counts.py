@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from core import auth, entry, review, rounds, sessions, status
+from core import auth, entry, review, round_status, sessions, status
 from core.config import get_settings
+from core.steps import isi_data
 from db.models import Submission
 from tests.factories import make_round, submission_of
 
@@ -38,10 +39,10 @@ def _queries(session, fn: Callable[[], Any]) -> int:
 
 def test_unit_tables_of_a_round_take_a_fixed_number_of_queries(session):
     rnd = make_round(session, at="pengolahan", state="diajukan")
-    units = len(rounds.submission_rows(session, rnd.id, TODAY))
+    units = len(round_status.submission_rows(session, rnd.id, TODAY))
     assert units >= 5
     # round, submissions, units, extensions, users (and the reviews and comments for the overview)
-    assert _queries(session, lambda: rounds.submission_rows(session, rnd.id, TODAY)) <= 5 < units + 2
+    assert _queries(session, lambda: round_status.submission_rows(session, rnd.id, TODAY)) <= 5 < units + 2
     assert _queries(session, lambda: review.submissions_overview(session, rnd.id, TODAY)) <= 9
     assert _queries(session, lambda: status.quarter_status(session, rnd.office_id, rnd.id, TODAY)) <= 16
 
@@ -54,7 +55,7 @@ def test_a_units_grid_and_its_submission_check_take_a_fixed_number_of_queries(se
     sub_id = sub.id
 
     def problems() -> list[str]:
-        return entry.submission_problems(session, session.get(Submission, sub_id))
+        return isi_data.submission_problems(session, session.get(Submission, sub_id))
 
     # the indicators with their sasaran, targets of the year, realisations, evidence counts
     assert _queries(session, problems) <= 6

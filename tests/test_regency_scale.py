@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from core import audit, entry, recap, regency_recap
 from core.auth import actor_for
 from core.errors import Conflict
+from core.steps import isi_data
 from core.uow import unit_of_work
 from db.models import AuditLog, Indicator, Realization
 from tests import factories
@@ -86,10 +87,10 @@ def test_saving_the_whole_grid_audits_every_row_and_moves_the_data_version(db_ur
         before = dict(s.execute(select(Realization.indicator_id, Realization.version)
                                 .where(Realization.submission_id == sub_id)).all())
         saves0 = s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "realization.save"))
-        res = entry.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 10 + k} for k, i in enumerate(inds)})
+        res = isi_data.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 10 + k} for k, i in enumerate(inds)})
     assert res.changed == len(inds) >= 2
     with unit_of_work(db_url) as s:
-        res = entry.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 20 + k} for k, i in enumerate(inds)})
+        res = isi_data.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 20 + k} for k, i in enumerate(inds)})
     assert res.changed == len(inds)
     with unit_of_work(db_url) as s:
         assert audit.data_version(s) > v0
@@ -104,15 +105,15 @@ def test_saving_the_whole_grid_audits_every_row_and_moves_the_data_version(db_ur
 def test_a_stale_row_in_a_grid_save_is_named_and_nothing_is_saved(db_url, draft):
     sub_id, inds, actor = draft["submission"], draft["indicators"], draft["actor"]
     with unit_of_work(db_url) as s:
-        entry.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 5} for i in inds})
+        isi_data.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 5} for i in inds})
     with unit_of_work(db_url) as s:  # the grid this person loaded
         seen = dict(s.execute(select(Realization.indicator_id, Realization.version)
                               .where(Realization.submission_id == sub_id)).all())
     with unit_of_work(db_url) as s:  # someone else changes the second row
-        entry.save_entries(s, actor, sub_id, {inds[1]: {"Realisasi TW": 6}})
+        isi_data.save_entries(s, actor, sub_id, {inds[1]: {"Realisasi TW": 6}})
         stale_code = s.get(Indicator, inds[1]).code
     with pytest.raises(Conflict) as err, unit_of_work(db_url) as s:
-        entry.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 7} for i in inds},
+        isi_data.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 7} for i in inds},
                            expected_versions=seen)
     assert "sudah diubah oleh" in str(err.value) and stale_code in str(err.value)
     with unit_of_work(db_url) as s:

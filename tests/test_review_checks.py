@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from core import entry, evidence, review
+from core import evidence, review
 from core.errors import NotAllowed
+from core.steps import isi_data, pengolahan
 from db.models import BudgetLine, Evidence, Indicator
 from tests import factories
 from tests.factories import make_round, submission_of
@@ -31,7 +32,7 @@ def returned(session, actors):
     """BID-LATTAS's TW III data, submitted and returned by the penyusun."""
     rnd = make_round(session, at="pengolahan", state="diajukan", evidence=True)
     sub = submission_of(session, rnd, "BID-LATTAS")
-    review.return_submission(session, actors["penyusun"], sub.id, "Realisasi IK-03 belum sesuai daftar penempatan.")
+    pengolahan.return_submission(session, actors["penyusun"], sub.id, "Realisasi IK-03 belum sesuai daftar penempatan.")
     session.commit()
     return sub
 
@@ -77,7 +78,7 @@ def test_resubmission_without_any_change_is_flagged(session, actors, returned):
     kabid = actors["kabid_lattas"]
     returned_at = review.unchanged_since_return(session, kabid, sub.id)
     assert returned_at is not None  # the unit's page can warn before Ajukan
-    entry.submit(session, kabid, sub.id)
+    isi_data.submit(session, kabid, sub.id)
     session.commit()
     result = review.changes_since_return(session, actors["penyusun"], sub.id)
     assert result.unchanged and result.returned_at == returned_at and result.resubmitted_at is not None
@@ -91,15 +92,15 @@ def test_every_change_since_the_return_is_listed_field_by_field(session, actors,
     ik03, ik04 = ind(session, "IK-03"), ind(session, "IK-04")
     old = session.scalar(select(Evidence).where(Evidence.submission_id == sub.id, Evidence.filename == "bukti-IK-04.pdf"))
     old_value = next(r.value for r in sub.realizations if r.indicator_id == ik03.id)
-    entry.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "1.175,5", "Kendala": "Lowongan terbatas."}})
-    entry.save_entries(session, kabid, sub.id, {ik04.id: {"Catatan": "sementara"}})
-    entry.save_entries(session, kabid, sub.id, {ik04.id: {"Catatan": "Sesuai data."}})  # changed back: no change
-    entry.save_budget(session, kabid, sub.id, {line(session, "2.07.04.2.01.0002").id: "40.000.000"})
+    isi_data.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "1.175,5", "Kendala": "Lowongan terbatas."}})
+    isi_data.save_entries(session, kabid, sub.id, {ik04.id: {"Catatan": "sementara"}})
+    isi_data.save_entries(session, kabid, sub.id, {ik04.id: {"Catatan": "Sesuai data."}})  # changed back: no change
+    isi_data.save_budget(session, kabid, sub.id, {line(session, "2.07.04.2.01.0002").id: "40.000.000"})
     evidence.store_evidence(session, kabid, sub.id, ik03.id, "daftar-penempatan.pdf", PDF)
     evidence.store_evidence(session, kabid, sub.id, ik04.id, "bukti-IK-04-revisi.pdf", PDF + b"IK-04")
     evidence.delete_evidence(session, kabid, old.id)
     assert review.unchanged_since_return(session, kabid, sub.id) is None
-    entry.submit(session, kabid, sub.id, confirm_flags=True)
+    isi_data.submit(session, kabid, sub.id, confirm_flags=True)
     session.commit()
 
     result = review.changes_since_return(session, actors["penyusun"], sub.id)
@@ -124,9 +125,9 @@ def test_a_second_return_compares_with_the_latest_returned_version(session, acto
     sub = returned
     kabid = actors["kabid_lattas"]
     ik03 = ind(session, "IK-03")
-    entry.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "175"}})
-    entry.submit(session, kabid, sub.id, confirm_flags=True)
-    review.return_submission(session, actors["penyusun"], sub.id, "Bukti dukung IK-03 belum diunggah.")
+    isi_data.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "175"}})
+    isi_data.submit(session, kabid, sub.id, confirm_flags=True)
+    pengolahan.return_submission(session, actors["penyusun"], sub.id, "Bukti dukung IK-03 belum diunggah.")
     session.commit()
     assert review.changes_since_return(session, actors["penyusun"], sub.id).changes == []
     evidence.store_evidence(session, kabid, sub.id, ik03.id, "daftar.pdf", PDF)
@@ -137,8 +138,8 @@ def test_a_second_return_compares_with_the_latest_returned_version(session, acto
 
 def test_accepted_data_has_no_unchanged_warning_and_other_units_cannot_read_the_changes(session, actors, returned):
     sub = returned
-    entry.submit(session, actors["kabid_lattas"], sub.id)
-    review.accept(session, actors["penyusun"], sub.id)
+    isi_data.submit(session, actors["kabid_lattas"], sub.id)
+    pengolahan.accept(session, actors["penyusun"], sub.id)
     assert review.unchanged_since_return(session, actors["kabid_lattas"], sub.id) is None
     with pytest.raises(NotAllowed):
         review.changes_since_return(session, actors["kabid_ind"], sub.id)

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core import entry, evidence, rounds, tasks
+from core import entry, evidence, round_status, tasks
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.steps import disposisi, isi_data
 from db.models import (
     AuditLog,
     BudgetRealization,
@@ -63,13 +64,13 @@ def step_code(session, rnd) -> str:
 
 
 def open_tw3(session, actors):
-    return rounds.open_round(session, actors["kadis"], 2026, 3, "Kumpulkan data kinerja TW III 2026.", DEADLINE,
+    return disposisi.open_round(session, actors["kadis"], 2026, 3, "Kumpulkan data kinerja TW III 2026.", DEADLINE,
                              today=TODAY)
 
 
 def distributed(session, actors):
     rnd = open_tw3(session, actors)
-    rounds.distribute(session, actors["sekdis"], rnd.id, rounds.default_assignments(session, rnd.id),
+    disposisi.distribute(session, actors["sekdis"], rnd.id, disposisi.default_assignments(session, rnd.id),
                       "Diteruskan kepada seluruh unit.")
     return rnd
 
@@ -84,7 +85,7 @@ def fill_on_target(session, actor, sub) -> None:
     grid = entry.entry_table(session, actor, sub.id)
     changes = {int(r["indicator_id"]): {"Realisasi TW": r["Target TW (RA)"]} for _, r in grid.iterrows()}
     versions = {int(r["indicator_id"]): int(r["version"]) for _, r in grid.iterrows()}
-    entry.save_entries(session, actor, sub.id, changes, versions)
+    isi_data.save_entries(session, actor, sub.id, changes, versions)
     for ind in session.scalars(select(Indicator).where(Indicator.owner_unit_id == sub.unit_id,
                                                        Indicator.needs_evidence.is_(True))):
         evidence.store_evidence(session, actor, sub.id, ind.id, "bukti.pdf", PDF)
@@ -108,7 +109,7 @@ def test_one_round_per_office_and_quarter(session, actors):
     with pytest.raises(Conflict, match="TW III 2026 sudah dibuka"):
         open_tw3(session, actors)
     with pytest.raises(Conflict, match="TW II 2026"):
-        rounds.open_round(session, actors["kadis"], 2026, 2, "Ulang.", DEADLINE, today=TODAY)
+        disposisi.open_round(session, actors["kadis"], 2026, 2, "Ulang.", DEADLINE, today=TODAY)
 
 
 @pytest.mark.parametrize("instruction, deadline, fragment", [
@@ -119,7 +120,7 @@ def test_one_round_per_office_and_quarter(session, actors):
 def test_open_round_refuses_bad_input(session, actors, instruction, deadline, fragment):
     before = counts(session)
     with pytest.raises(InvalidInput, match=fragment):
-        rounds.open_round(session, actors["kadis"], 2026, 3, instruction, deadline, today=TODAY)
+        disposisi.open_round(session, actors["kadis"], 2026, 3, instruction, deadline, today=TODAY)
     assert counts(session) == before
 
 
@@ -127,7 +128,7 @@ def test_open_round_refuses_bad_input(session, actors, instruction, deadline, fr
 def test_only_kepala_dinas_may_open_a_round(session, actors, username):
     before = counts(session)
     with pytest.raises(NotAllowed, match="membuka pengumpulan data"):
-        rounds.open_round(session, actors[username], 2026, 3, "Kumpulkan.", DEADLINE, today=TODAY)
+        disposisi.open_round(session, actors[username], 2026, 3, "Kumpulkan.", DEADLINE, today=TODAY)
     assert counts(session) == before
 
 
@@ -136,35 +137,35 @@ def test_only_kepala_dinas_may_open_a_round(session, actors, username):
 
 def test_default_assignments_are_every_unit_owning_indicators(session, actors):
     rnd = open_tw3(session, actors)
-    units = {a.unit_name for a in rounds.default_assignments(session, rnd.id)}
+    units = {a.unit_name for a in disposisi.default_assignments(session, rnd.id)}
     assert units == {"Sekretariat", "Bidang Pelatihan dan Penempatan Tenaga Kerja",
                      "Bidang Hubungan Industrial dan Jaminan Sosial", "Bidang Perindustrian",
                      "Bidang Transmigrasi", "Kelompok Jabatan Fungsional Tertentu"}
-    assert all(a.deadline == DEADLINE and a.disposition for a in rounds.default_assignments(session, rnd.id))
+    assert all(a.deadline == DEADLINE and a.disposition for a in disposisi.default_assignments(session, rnd.id))
 
 
 def test_sekretaris_distributes_with_own_deadlines_and_round_moves_to_isi_data(session, actors):
     rnd = open_tw3(session, actors)
-    plan = rounds.default_assignments(session, rnd.id)
+    plan = disposisi.default_assignments(session, rnd.id)
     plan[0].deadline = dt.date(2026, 10, 8)
     plan[0].disposition = "Sekretariat: mohon didahulukan."
-    subs = rounds.distribute(session, actors["sekdis"], rnd.id, plan, "Diteruskan.")
+    subs = disposisi.distribute(session, actors["sekdis"], rnd.id, plan, "Diteruskan.")
     assert len(subs) == 6 and {s.state for s in subs} == {"belum_mulai"}
     assert subs[0].deadline == dt.date(2026, 10, 8) and subs[0].disposition == "Sekretariat: mohon didahulukan."
     assert step_code(session, rnd) == "isi_data"
     assert count(session, AuditLog) >= 6
     with pytest.raises(Conflict, match="Distribusi"):
-        rounds.distribute(session, actors["sekdis"], rnd.id, plan, "Lagi.")
+        disposisi.distribute(session, actors["sekdis"], rnd.id, plan, "Lagi.")
 
 
 def test_distribution_refuses_missing_disposition_and_late_deadline(session, actors):
     rnd = open_tw3(session, actors)
-    plan = rounds.default_assignments(session, rnd.id)
+    plan = disposisi.default_assignments(session, rnd.id)
     plan[0].disposition = " "
     plan[1].deadline = dt.date(2026, 12, 1)
     before = counts(session)
     with pytest.raises(InvalidInput) as err:
-        rounds.distribute(session, actors["sekdis"], rnd.id, plan, "")
+        disposisi.distribute(session, actors["sekdis"], rnd.id, plan, "")
     assert any("isi teks disposisi" in p for p in err.value.problems)
     assert any("melewati tenggat Kepala Dinas" in p for p in err.value.problems)
     assert counts(session) == before
@@ -175,7 +176,7 @@ def test_only_sekretaris_may_distribute(session, actors, username):
     rnd = open_tw3(session, actors)
     before = counts(session)
     with pytest.raises(NotAllowed, match="mendistribusikan"):
-        rounds.distribute(session, actors[username], rnd.id, None, "")
+        disposisi.distribute(session, actors[username], rnd.id, None, "")
     assert counts(session) == before
 
 
@@ -185,16 +186,16 @@ def test_only_sekretaris_may_distribute(session, actors, username):
 def test_unit_head_acknowledges_receipt_once(session, actors):
     rnd = distributed(session, actors)
     sub = sub_of(session, rnd, "BID-LATTAS")
-    rounds.acknowledge(session, actors["kabid_lattas"], sub.id)
+    isi_data.acknowledge(session, actors["kabid_lattas"], sub.id)
     assert sub.received_at is not None and sub.received_by_id == actors["kabid_lattas"].user_id
     with pytest.raises(Conflict, match="sudah ditandai diterima"):
-        rounds.acknowledge(session, actors["kabid_lattas"], sub.id)
+        isi_data.acknowledge(session, actors["kabid_lattas"], sub.id)
 
 
 def test_kepala_sub_bagian_acknowledges_for_the_sekretariat(session, actors):
     rnd = distributed(session, actors)
     sub = sub_of(session, rnd, "SEKRETARIAT")
-    rounds.acknowledge(session, actors["kasubag_keuren"], sub.id)
+    isi_data.acknowledge(session, actors["kasubag_keuren"], sub.id)
     assert sub.received_by_id == actors["kasubag_keuren"].user_id
 
 
@@ -204,26 +205,26 @@ def test_other_users_cannot_acknowledge_a_units_disposition(session, actors, use
     sub = sub_of(session, rnd, "BID-LATTAS")
     before = counts(session)
     with pytest.raises(NotAllowed):
-        rounds.acknowledge(session, actors[username], sub.id)
+        isi_data.acknowledge(session, actors[username], sub.id)
     assert counts(session) == before and sub.received_at is None
 
 
 def test_sekretaris_grants_extension_and_lateness_uses_the_deadline_in_force(session, actors):
     rnd = distributed(session, actors)
     sub = sub_of(session, rnd, "BID-TRANS")
-    assert rounds.days_late(sub, dt.date(2026, 10, 13)) == 3
+    assert round_status.submission_days_late(sub, dt.date(2026, 10, 13)) == 3
     with pytest.raises(InvalidInput, match="alasan"):
-        rounds.grant_extension(session, actors["sekdis"], sub.id, dt.date(2026, 10, 15), "")
+        disposisi.grant_extension(session, actors["sekdis"], sub.id, dt.date(2026, 10, 15), "")
     with pytest.raises(InvalidInput, match="sesudah tenggat yang berlaku"):
-        rounds.grant_extension(session, actors["sekdis"], sub.id, DEADLINE, "Jaringan terputus.")
-    ext = rounds.grant_extension(session, actors["sekdis"], sub.id, dt.date(2026, 10, 15), "Jaringan terputus.")
+        disposisi.grant_extension(session, actors["sekdis"], sub.id, DEADLINE, "Jaringan terputus.")
+    ext = disposisi.grant_extension(session, actors["sekdis"], sub.id, dt.date(2026, 10, 15), "Jaringan terputus.")
     assert (ext.old_deadline, ext.new_deadline) == (DEADLINE, dt.date(2026, 10, 15))
-    assert rounds.deadline_in_force(sub) == dt.date(2026, 10, 15)
-    assert rounds.days_late(sub, dt.date(2026, 10, 13)) == 0
-    assert rounds.days_late(sub, dt.date(2026, 10, 17)) == 2
+    assert round_status.deadline_in_force(sub) == dt.date(2026, 10, 15)
+    assert round_status.submission_days_late(sub, dt.date(2026, 10, 13)) == 0
+    assert round_status.submission_days_late(sub, dt.date(2026, 10, 17)) == 2
     with pytest.raises(InvalidInput, match="15 Oktober 2026"):
-        rounds.grant_extension(session, actors["sekdis"], sub.id, dt.date(2026, 10, 14), "Lagi.")
-    assert rounds.extensions_table(session, rnd.id)["Alasan"].tolist() == ["Jaringan terputus."]
+        disposisi.grant_extension(session, actors["sekdis"], sub.id, dt.date(2026, 10, 14), "Lagi.")
+    assert round_status.extensions_table(session, rnd.id)["Alasan"].tolist() == ["Jaringan terputus."]
 
 
 @pytest.mark.parametrize("username", ["kadis", "kabid_trans", "penyusun", "perencana", "admin", "pemantau"])
@@ -232,7 +233,7 @@ def test_only_sekretaris_may_grant_extension(session, actors, username):
     sub = sub_of(session, rnd, "BID-TRANS")
     before = counts(session)
     with pytest.raises(NotAllowed, match="perpanjangan"):
-        rounds.grant_extension(session, actors[username], sub.id, dt.date(2026, 10, 15), "Alasan.")
+        disposisi.grant_extension(session, actors[username], sub.id, dt.date(2026, 10, 15), "Alasan.")
     assert counts(session) == before
 
 
@@ -259,7 +260,7 @@ def test_save_parses_indonesian_numbers_and_computes_capaian(session, actors):
     grid = entry.entry_table(session, kabid, sub.id)
     ids = dict(zip(grid["Kode"], grid["indicator_id"]))
     target = Decimal(str(grid.set_index("Kode").loc["IK-03", "Target TW (RA)"]))
-    result = entry.save_entries(session, kabid, sub.id, {
+    result = isi_data.save_entries(session, kabid, sub.id, {
         ids["IK-03"]: {"Realisasi TW": f"{target:f}".replace(".", ",")},
         ids["IKU-01"]: {"Realisasi TW": "4,1", "Kendala": "Lapangan kerja terbatas."},
     }, {ids["IK-03"]: 0, ids["IKU-01"]: 0})
@@ -282,7 +283,7 @@ def test_bad_values_are_refused_naming_the_indicator(session, actors, raw, fragm
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     before = counts(session)
     with pytest.raises(InvalidInput, match=fragment) as err:
-        entry.save_entries(session, actors["kabid_lattas"], sub.id, {ind.id: {"Realisasi TW": raw}}, {ind.id: 0})
+        isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ind.id: {"Realisasi TW": raw}}, {ind.id: 0})
     assert "IK-04 Jumlah peserta pelatihan berbasis kompetensi" in str(err.value)
     assert counts(session) == before and sub.state == "belum_mulai"
 
@@ -293,9 +294,9 @@ def test_read_only_columns_and_other_units_indicators_are_refused(session, actor
     own = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     other = session.scalar(select(Indicator).where(Indicator.code == "IK-10"))
     with pytest.raises(InvalidInput, match="tidak dapat diubah"):
-        entry.save_entries(session, actors["kabid_lattas"], sub.id, {own.id: {"Target TW (RA)": 1}})
+        isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {own.id: {"Target TW (RA)": 1}})
     with pytest.raises(InvalidInput, match="bukan indikator unit"):
-        entry.save_entries(session, actors["kabid_lattas"], sub.id, {other.id: {"Realisasi TW": 1}})
+        isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {other.id: {"Realisasi TW": 1}})
 
 
 def test_stale_version_is_a_conflict_and_the_newer_value_stays(session, actors):
@@ -303,11 +304,11 @@ def test_stale_version_is_a_conflict_and_the_newer_value_stays(session, actors):
     sub = sub_of(session, rnd, "BID-LATTAS")
     kabid = actors["kabid_lattas"]
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
-    entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
+    isi_data.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
     name = session.scalar(select(User.full_name).where(User.username == "kabid_lattas"))
     with pytest.raises(Conflict, match=f"^Data IK-04 sudah diubah oleh {re.escape(name)} pada .* WIB .*"
                                        "tidak ada yang tertimpa; lihat nilai terbaru lalu ulangi"):
-        entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 0})
+        isi_data.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 0})
     grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")
     assert grid.loc["IK-04", "Realisasi TW"] == 60.0
 
@@ -320,9 +321,9 @@ def test_only_the_units_own_officials_may_enter_its_data(session, actors, userna
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     before = counts(session)
     with pytest.raises(NotAllowed):
-        entry.save_entries(session, actors[username], sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
+        isi_data.save_entries(session, actors[username], sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
     with pytest.raises(NotAllowed):
-        entry.submit(session, actors[username], sub.id)
+        isi_data.submit(session, actors[username], sub.id)
     with pytest.raises(NotAllowed):
         evidence.store_evidence(session, actors[username], sub.id, ind.id, "bukti.pdf", PDF)
     assert counts(session) == before
@@ -338,15 +339,15 @@ def test_budget_spending_is_checked_against_remaining_pagu(session, actors):
     remaining = Decimal(str(row["Pagu"])) - Decimal(str(row["Realisasi s.d. TW lalu"]))
     line = int(row["budget_line_id"])
     with pytest.raises(InvalidInput, match="melebihi sisa pagu"):
-        entry.save_budget(session, kabid, sub.id, {line: remaining + 1}, {line: 0})
+        isi_data.save_budget(session, kabid, sub.id, {line: remaining + 1}, {line: 0})
     with pytest.raises(InvalidInput, match="tidak boleh negatif"):
-        entry.save_budget(session, kabid, sub.id, {line: -1}, {line: 0})
-    entry.save_budget(session, kabid, sub.id, {line: "250.000.000"}, {line: 0})
+        isi_data.save_budget(session, kabid, sub.id, {line: -1}, {line: 0})
+    isi_data.save_budget(session, kabid, sub.id, {line: "250.000.000"}, {line: 0})
     grid = entry.budget_table(session, kabid, sub.id)
     assert grid.iloc[0]["Realisasi TW"] == 250_000_000.0 and grid.iloc[0]["version"] == 1
     assert grid.iloc[0]["Serapan %"] > 0
     with pytest.raises(Conflict):
-        entry.save_budget(session, kabid, sub.id, {line: 1}, {line: 0})
+        isi_data.save_budget(session, kabid, sub.id, {line: 1}, {line: 0})
 
 
 # --- evidence -----------------------------------------------------------------------------------
@@ -409,7 +410,7 @@ def test_submit_lists_every_problem(session, actors):
     rnd = distributed(session, actors)
     sub = sub_of(session, rnd, "BID-LATTAS")
     with pytest.raises(InvalidInput) as err:
-        entry.submit(session, actors["kabid_lattas"], sub.id)
+        isi_data.submit(session, actors["kabid_lattas"], sub.id)
     problems = err.value.problems
     assert len(problems) == 5 and all("isi Realisasi TW" in p for p in problems)
     assert sub.state == "belum_mulai"
@@ -424,20 +425,20 @@ def test_kendala_and_tindak_lanjut_only_required_when_below_target(session, acto
     ik03 = int(grid.loc["IK-03", "indicator_id"])
     ik05 = int(grid.loc["IK-05", "indicator_id"])
     # IK-03 (positif) below target; IK-05 not measured with a reason; the rest on target without kendala.
-    entry.save_entries(session, kabid, sub.id, {
+    isi_data.save_entries(session, kabid, sub.id, {
         ik03: {"Realisasi TW": grid.loc["IK-03", "Target TW (RA)"] - 10},
         ik05: {"Realisasi TW": None, "Alasan tidak diukur": "Uji kompetensi dijadwalkan TW IV."},
     }, {ik03: int(grid.loc["IK-03", "version"]), ik05: int(grid.loc["IK-05", "version"])})
     with pytest.raises(InvalidInput) as err:
-        entry.submit(session, kabid, sub.id)
+        isi_data.submit(session, kabid, sub.id)
     assert err.value.problems == [
         "IK-03 Jumlah tenaga kerja yang ditempatkan: capaian di bawah target; isi Kendala.",
         "IK-03 Jumlah tenaga kerja yang ditempatkan: capaian di bawah target; isi Tindak lanjut.",
     ]
-    entry.save_entries(session, kabid, sub.id, {ik03: {"Kendala": "Job fair ditunda.",
+    isi_data.save_entries(session, kabid, sub.id, {ik03: {"Kendala": "Job fair ditunda.",
                                                        "Tindak lanjut": "Job fair dijadwalkan ulang."}})
     assert sub.received_at is None  # the disposition was never acknowledged on the page
-    entry.submit(session, kabid, sub.id)
+    isi_data.submit(session, kabid, sub.id)
     assert sub.state == "diajukan" and sub.first_submitted_at is not None
     assert sub.received_at == sub.first_submitted_at and sub.received_by_id == kabid.user_id  # submitting is receipt
 
@@ -447,10 +448,10 @@ def test_indicator_needing_evidence_cannot_be_submitted_without_it(session, acto
     sub = sub_of(session, rnd, "BID-IND")
     kabid = actors["kabid_ind"]
     grid = entry.entry_table(session, kabid, sub.id)
-    entry.save_entries(session, kabid, sub.id,
+    isi_data.save_entries(session, kabid, sub.id,
                        {int(r["indicator_id"]): {"Realisasi TW": r["Target TW (RA)"]} for _, r in grid.iterrows()})
     with pytest.raises(InvalidInput) as err:
-        entry.submit(session, kabid, sub.id)
+        isi_data.submit(session, kabid, sub.id)
     assert err.value.problems == [
         "IKU-03 Pertumbuhan jumlah IKM: unggah sekurang-kurangnya satu bukti dukung.",
         "IK-10 Jumlah IKM yang dibina: unggah sekurang-kurangnya satu bukti dukung.",
@@ -462,15 +463,15 @@ def test_submitted_data_is_locked(session, actors):
     sub = sub_of(session, rnd, "BID-LATTAS")
     kabid = actors["kabid_lattas"]
     fill_on_target(session, kabid, sub)
-    entry.submit(session, kabid, sub.id)
+    isi_data.submit(session, kabid, sub.id)
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     before = counts(session)
     with pytest.raises(Conflict, match="sudah diajukan dan terkunci"):
-        entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 1}})
+        isi_data.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 1}})
     with pytest.raises(Conflict, match="terkunci"):
         evidence.store_evidence(session, kabid, sub.id, ind.id, "lagi.pdf", PDF)
     with pytest.raises(Conflict, match="terkunci"):
-        entry.submit(session, kabid, sub.id)
+        isi_data.submit(session, kabid, sub.id)
     ev = session.scalar(select(Evidence).where(Evidence.submission_id == sub.id))
     with pytest.raises(Conflict, match="terkunci"):
         evidence.delete_evidence(session, kabid, ev.id)
@@ -479,14 +480,14 @@ def test_submitted_data_is_locked(session, actors):
 
 def test_full_steps_1_to_3_round_moves_to_pengolahan_and_returned_data_can_be_resubmitted(session, actors):
     rnd = distributed(session, actors)
-    rounds.acknowledge(session, actors["kabid_lattas"], sub_of(session, rnd, "BID-LATTAS").id)
-    rounds.grant_extension(session, actors["sekdis"], sub_of(session, rnd, "BID-TRANS").id,
+    isi_data.acknowledge(session, actors["kabid_lattas"], sub_of(session, rnd, "BID-LATTAS").id)
+    disposisi.grant_extension(session, actors["sekdis"], sub_of(session, rnd, "BID-TRANS").id,
                            dt.date(2026, 10, 14), "Kegiatan lapangan di kawasan transmigrasi.")
     codes = list(UNIT_HEADS)
     for code in codes:
         sub = sub_of(session, rnd, code)
         fill_on_target(session, actors[UNIT_HEADS[code]], sub)
-        entry.submit(session, actors[UNIT_HEADS[code]], sub.id)
+        isi_data.submit(session, actors[UNIT_HEADS[code]], sub.id)
         expected = "pengolahan" if code == codes[-1] else "isi_data"
         assert step_code(session, rnd) == expected
     session.commit()
@@ -499,9 +500,9 @@ def test_full_steps_1_to_3_round_moves_to_pengolahan_and_returned_data_can_be_re
     sub.state = "dikembalikan"
     session.flush()
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-10"))
-    entry.save_entries(session, actors["kabid_ind"], sub.id, {ind.id: {"Catatan": "Diperbaiki."}})
+    isi_data.save_entries(session, actors["kabid_ind"], sub.id, {ind.id: {"Catatan": "Diperbaiki."}})
     assert sub.state == "draf"
-    entry.submit(session, actors["kabid_ind"], sub.id)
+    isi_data.submit(session, actors["kabid_ind"], sub.id)
     assert sub.state == "diajukan" and sub.first_submitted_at == first
     assert step_code(session, rnd) == "pengolahan"
 
@@ -513,7 +514,7 @@ def test_closed_round_refuses_edits(session, actors):
     session.flush()
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     with pytest.raises(Conflict, match="ditutup"):
-        entry.save_entries(session, actors["kabid_lattas"], sub.id, {ind.id: {"Realisasi TW": 1}})
+        isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ind.id: {"Realisasi TW": 1}})
 
 
 # --- Tugas saya ---------------------------------------------------------------------------------
@@ -529,7 +530,7 @@ def test_tasks_follow_the_round_through_steps_1_to_3(session, actors):
     rnd = open_tw3(session, actors)
     assert task_texts(session, actors["kadis"]) == []
     assert task_texts(session, actors["sekdis"])[0].startswith("Distribusikan pengumpulan data TW III 2026")
-    rounds.distribute(session, actors["sekdis"], rnd.id, None, "")
+    disposisi.distribute(session, actors["sekdis"], rnd.id, None, "")
     lattas = tasks.my_tasks(session, actors["kabid_lattas"], TODAY)
     assert [t.text for t in lattas] == ["Isi data kinerja TW III 2026 — tenggat 10 Oktober 2026"]
     assert lattas[0].deadline == DEADLINE and not lattas[0].late
@@ -537,7 +538,7 @@ def test_tasks_follow_the_round_through_steps_1_to_3(session, actors):
     assert task_texts(session, actors["kasubag_keuren"]) == ["Isi data kinerja TW III 2026 — tenggat 10 Oktober 2026"]
     sub = sub_of(session, rnd, "BID-LATTAS")
     fill_on_target(session, actors["kabid_lattas"], sub)
-    entry.submit(session, actors["kabid_lattas"], sub.id)
+    isi_data.submit(session, actors["kabid_lattas"], sub.id)
     assert task_texts(session, actors["kabid_lattas"]) == []
     assert task_texts(session, actors["penyusun"]) == ["Periksa data yang diajukan (1 unit)"]
     sub.state = "dikembalikan"
@@ -616,14 +617,14 @@ def test_concurrent_saves_of_the_same_row_let_only_the_first_win(session, actors
     sub = sub_of(session, rnd, "BID-LATTAS")
     kabid = actors["kabid_lattas"]
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
-    entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
+    isi_data.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
     session.commit()
     entry.entry_table(session, kabid, sub.id)  # this tab holds version 1 in memory
     session.commit()
     with unit_of_work(db_url) as other:  # the other tab saves first
-        entry.save_entries(other, kabid, sub.id, {ind.id: {"Realisasi TW": 70}}, {ind.id: 1})
+        isi_data.save_entries(other, kabid, sub.id, {ind.id: {"Realisasi TW": 70}}, {ind.id: 1})
     with pytest.raises(Conflict, match="IK-04"):
-        entry.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 1})
+        isi_data.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 1})
     session.rollback()
     with unit_of_work(db_url) as fresh:
         grid = entry.entry_table(fresh, kabid, sub.id).set_index("Kode")

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core import fmt, masterdata, reporting, review, workflow
+from core import archive, fmt, masterdata, report_versions, review, workflow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.sop import step_by_code
+from core.steps import disposisi, dokumentasi, isi_data, koreksi, pengolahan, penyusunan
 from db.models import (
     Archive,
     AuditLog,
@@ -74,9 +75,9 @@ def test_penyusun_accepts_every_submission_and_the_round_moves_to_penyusunan(ses
     rnd = make_round(session, at="pengolahan", state="diajukan")
     subs = list(rnd.submissions)
     for sub in subs[:-1]:
-        review.accept(session, actors["penyusun"], sub.id, note="Lengkap.")
+        pengolahan.accept(session, actors["penyusun"], sub.id, note="Lengkap.")
         assert step_code(session, rnd) == "pengolahan"
-    review.accept(session, actors["penyusun"], subs[-1].id)
+    pengolahan.accept(session, actors["penyusun"], subs[-1].id)
     session.commit()
     assert all(s.state == "diterima" for s in rnd.submissions)
     assert step_code(session, rnd) == "penyusunan"
@@ -88,7 +89,7 @@ def test_penyusun_accepts_every_submission_and_the_round_moves_to_penyusunan(ses
 def test_review_is_allowed_while_units_still_enter_data(session, actors):
     rnd = make_round(session, at="isi_data", states={"BID-LATTAS": "diajukan"}, state="draf")
     sub = submission_of(session, rnd, "BID-LATTAS")
-    review.accept(session, actors["penyusun"], sub.id)
+    pengolahan.accept(session, actors["penyusun"], sub.id)
     assert sub.state == "diterima"
     assert step_code(session, rnd) == "isi_data"
 
@@ -96,14 +97,14 @@ def test_review_is_allowed_while_units_still_enter_data(session, actors):
 def test_last_acceptance_at_isi_data_moves_the_round_past_pengolahan(session, actors):
     rnd = make_round(session, at="isi_data", state="diajukan")
     for sub in list(rnd.submissions):
-        review.accept(session, actors["penyusun"], sub.id)
+        pengolahan.accept(session, actors["penyusun"], sub.id)
     assert step_code(session, rnd) == "penyusunan"
 
 
 def test_round_waits_while_a_unit_has_no_submission(session, actors):
     rnd = make_round(session, at="pengolahan", state="diajukan", skip_units=("BID-TRANS",))
     for sub in list(rnd.submissions):
-        review.accept(session, actors["penyusun"], sub.id)
+        pengolahan.accept(session, actors["penyusun"], sub.id)
     assert step_code(session, rnd) == "pengolahan"
     overview = review.submissions_overview(session, rnd.id, TODAY)
     missing = overview[overview["state"] == "tidak_ada"]
@@ -114,15 +115,15 @@ def test_return_needs_a_reason_and_every_return_stays_in_the_history(session, ac
     rnd = make_round(session, at="pengolahan", state="diajukan")
     sub = submission_of(session, rnd, "BID-LATTAS")
     with pytest.raises(InvalidInput, match="alasan"):
-        review.return_submission(session, actors["penyusun"], sub.id, "  ")
-    review.return_submission(session, actors["penyusun"], sub.id, "Realisasi IK-03 belum sesuai data dukung.")
+        pengolahan.return_submission(session, actors["penyusun"], sub.id, "  ")
+    pengolahan.return_submission(session, actors["penyusun"], sub.id, "Realisasi IK-03 belum sesuai data dukung.")
     assert sub.state == "dikembalikan"
     with pytest.raises(Conflict):
-        review.accept(session, actors["penyusun"], sub.id)
+        pengolahan.accept(session, actors["penyusun"], sub.id)
     resubmit(session, sub)
-    review.return_submission(session, actors["penyusun"], sub.id, "Bukti dukung IK-04 belum diunggah.")
+    pengolahan.return_submission(session, actors["penyusun"], sub.id, "Bukti dukung IK-04 belum diunggah.")
     resubmit(session, sub)
-    review.accept(session, actors["penyusun"], sub.id, note="Sudah diperbaiki.")
+    pengolahan.accept(session, actors["penyusun"], sub.id, note="Sudah diperbaiki.")
     session.commit()
     history = review.review_history(session, sub.id)
     assert list(history["decision"]) == ["dikembalikan", "dikembalikan", "diterima"]
@@ -136,9 +137,9 @@ def test_only_submitted_data_can_be_decided(session, actors):
     rnd = make_round(session, at="pengolahan", states={"BID-IND": "draf"})
     sub = submission_of(session, rnd, "BID-IND")
     with pytest.raises(Conflict, match="diajukan"):
-        review.accept(session, actors["penyusun"], sub.id)
+        pengolahan.accept(session, actors["penyusun"], sub.id)
     with pytest.raises(Conflict, match="diajukan"):
-        review.return_submission(session, actors["penyusun"], sub.id, "Belum lengkap.")
+        pengolahan.return_submission(session, actors["penyusun"], sub.id, "Belum lengkap.")
 
 
 def test_kepala_bidang_cannot_accept_own_submission(session, actors):
@@ -146,23 +147,23 @@ def test_kepala_bidang_cannot_accept_own_submission(session, actors):
     sub = submission_of(session, rnd, "BID-LATTAS")
     before = written(session)
     with pytest.raises(NotAllowed, match="tidak berwenang"):
-        review.accept(session, actors["kabid_lattas"], sub.id)
+        pengolahan.accept(session, actors["kabid_lattas"], sub.id)
     assert written(session) == before and sub.state == "diajukan"
 
 
 def test_only_the_penyusun_may_review(session, actors):
     rnd = make_round(session, at="pengolahan")
     sub = submission_of(session, rnd, "BID-HIJS")
-    assert_refused_for_others(session, actors, {"penyusun"}, lambda a: review.accept(session, a, sub.id))
+    assert_refused_for_others(session, actors, {"penyusun"}, lambda a: pengolahan.accept(session, a, sub.id))
     assert_refused_for_others(session, actors, {"penyusun"},
-                              lambda a: review.return_submission(session, a, sub.id, "Alasan."))
+                              lambda a: pengolahan.return_submission(session, a, sub.id, "Alasan."))
 
 
 def test_review_is_refused_once_the_draft_is_being_compiled(session, actors):
     rnd = make_round(session, at="penyusunan", state="diterima", states={"BID-IND": "diajukan"})
     sub = submission_of(session, rnd, "BID-IND")
     with pytest.raises(Conflict, match="langkah"):
-        review.accept(session, actors["penyusun"], sub.id)
+        pengolahan.accept(session, actors["penyusun"], sub.id)
 
 
 def test_overview_shows_deadline_in_force_lateness_and_returns(session, actors):
@@ -219,20 +220,20 @@ def test_comment_flow_on_an_indicator_row_keeps_every_step(session, actors):
     rnd = make_round(session, at="pengolahan")
     sub = submission_of(session, rnd, "BID-LATTAS")
     ik03 = ind(session, "IK-03")
-    c = review.add_comment(session, actors["penyusun"], sub.id, ik03.id, "Mohon lampirkan daftar penempatan.")
+    c = pengolahan.add_comment(session, actors["penyusun"], sub.id, ik03.id, "Mohon lampirkan daftar penempatan.")
     with pytest.raises(InvalidInput):
-        review.add_comment(session, actors["penyusun"], sub.id, ind(session, "IK-10").id, "Bukan indikator unit ini.")
+        pengolahan.add_comment(session, actors["penyusun"], sub.id, ind(session, "IK-10").id, "Bukan indikator unit ini.")
     with pytest.raises(NotAllowed, match="unit lain"):
-        review.respond_comment(session, actors["kabid_hijs"], c.id, "Bukan unit saya.")
+        pengolahan.respond_comment(session, actors["kabid_hijs"], c.id, "Bukan unit saya.")
     with pytest.raises(NotAllowed):
-        review.respond_comment(session, actors["perencana"], c.id, "Saya perencana.")
-    review.respond_comment(session, actors["kabid_lattas"], c.id, "Daftar penempatan sudah diunggah.")
+        pengolahan.respond_comment(session, actors["perencana"], c.id, "Saya perencana.")
+    pengolahan.respond_comment(session, actors["kabid_lattas"], c.id, "Daftar penempatan sudah diunggah.")
     assert review.submission_detail(session, sub.id).set_index("code").loc["IK-03", "open_comments"] == 1
-    review.resolve_comment(session, actors["penyusun"], c.id)
+    pengolahan.resolve_comment(session, actors["penyusun"], c.id)
     with pytest.raises(Conflict):
-        review.respond_comment(session, actors["kabid_lattas"], c.id, "Ubah jawaban.")
+        pengolahan.respond_comment(session, actors["kabid_lattas"], c.id, "Ubah jawaban.")
     with pytest.raises(Conflict):
-        review.resolve_comment(session, actors["penyusun"], c.id)
+        pengolahan.resolve_comment(session, actors["penyusun"], c.id)
     session.commit()
     df = review.comments_for(session, sub.id)
     assert len(df) == 1
@@ -248,20 +249,20 @@ def test_comment_flow_on_an_indicator_row_keeps_every_step(session, actors):
 def test_kasubag_answers_for_the_sekretariat(session, actors):
     rnd = make_round(session, at="pengolahan")
     sub = submission_of(session, rnd, "SEKRETARIAT")
-    c = review.add_comment(session, actors["penyusun"], sub.id, None, "Serapan anggaran belum diisi.")
-    review.respond_comment(session, actors["kasubag_keuren"], c.id, "Sudah kami lengkapi.")
+    c = pengolahan.add_comment(session, actors["penyusun"], sub.id, None, "Serapan anggaran belum diisi.")
+    pengolahan.respond_comment(session, actors["kasubag_keuren"], c.id, "Sudah kami lengkapi.")
     assert c.response == "Sudah kami lengkapi."
 
 
 def test_only_the_penyusun_comments_and_resolves(session, actors):
     rnd = make_round(session, at="pengolahan")
     sub = submission_of(session, rnd, "BID-LATTAS")
-    c = review.add_comment(session, actors["penyusun"], sub.id, None, "Catatan umum.")
+    c = pengolahan.add_comment(session, actors["penyusun"], sub.id, None, "Catatan umum.")
     assert_refused_for_others(session, actors, {"penyusun"},
-                              lambda a: review.add_comment(session, a, sub.id, None, "Catatan."))
-    assert_refused_for_others(session, actors, {"penyusun"}, lambda a: review.resolve_comment(session, a, c.id))
+                              lambda a: pengolahan.add_comment(session, a, sub.id, None, "Catatan."))
+    assert_refused_for_others(session, actors, {"penyusun"}, lambda a: pengolahan.resolve_comment(session, a, c.id))
     assert_refused_for_others(session, actors, {"kabid_lattas"},
-                              lambda a: review.respond_comment(session, a, c.id, "Jawaban."))
+                              lambda a: pengolahan.respond_comment(session, a, c.id, "Jawaban."))
 
 
 # --- steps 5–9 -----------------------------------------------------------------------------
@@ -278,31 +279,31 @@ def _realization(session, rnd, code: str) -> Realization:
 
 def _documented(session, actors, evidence: bool = True):
     rnd = make_round(session, at="penyusunan", state="diterima", evidence=evidence)
-    reporting.compile_draft(session, actors["penyusun"], rnd.id)
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
-    reporting.hand_over(session, actors["perencana"], rnd.id)
-    arc = reporting.document(session, actors["penyusun"], rnd.id)
+    penyusunan.compile_draft(session, actors["penyusun"], rnd.id)
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
+    koreksi.hand_over(session, actors["perencana"], rnd.id)
+    arc = dokumentasi.document(session, actors["penyusun"], rnd.id)
     session.commit()
     return rnd, arc
 
 
 def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors):
     rnd = make_round(session, at="penyusunan", state="diterima", evidence=True)
-    draft = reporting.compile_draft(session, actors["penyusun"], rnd.id)
+    draft = penyusunan.compile_draft(session, actors["penyusun"], rnd.id)
     assert (draft.kind, draft.version) == ("draf", 1)
     assert draft.files and all(f.sha256 == hashlib.sha256(f.content).hexdigest() and f.size == len(f.content)
                                for f in draft.files)
     assert step_code(session, rnd) == "sosialisasi"
 
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
     assert step_code(session, rnd) == "koreksi"
 
     data_value = _line(draft, "IND:IK-03")["realisasi_tw"]
-    c1 = reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "realisasi_tw",
+    c1 = koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "realisasi_tw",
                                   "Angka penempatan menurut SIAPkerja adalah 100 orang.", "100")
     with pytest.raises(Conflict, match="koreksi terbuka"):
-        reporting.hand_over(session, actors["perencana"], rnd.id)
-    v2 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+        koreksi.hand_over(session, actors["perencana"], rnd.id)
+    v2 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     assert (v2.kind, v2.version) == ("koreksi", 2)
     assert Decimal(_line(v2, "IND:IK-03")["realisasi_tw"]) == 100
     target = Decimal(_line(v2, "IND:IK-03")["target_tw"])
@@ -314,39 +315,39 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
     assert real.value == 100  # the correction changed the unit's data, not only the report
 
     with pytest.raises(Conflict, match="versi laporan terbaru"):
-        reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala", "Lama.")
-    c2 = reporting.add_correction(session, actors["perencana"], v2.id, "IND:IK-03", "realisasi_tw",
+        koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala", "Lama.")
+    c2 = koreksi.add_correction(session, actors["perencana"], v2.id, "IND:IK-03", "realisasi_tw",
                                   "Keliru: gunakan angka yang dilaporkan bidang.",
                                   fmt.number(Decimal(data_value), 4))
     with pytest.raises(InvalidInput, match="Data Induk oleh Administrator"):
-        reporting.add_correction(session, actors["perencana"], v2.id, "BL:2.07.01.2.02.0001", "sub_kegiatan",
+        koreksi.add_correction(session, actors["perencana"], v2.id, "BL:2.07.01.2.02.0001", "sub_kegiatan",
                                  "Nama sub kegiatan sesuai DPA.", "Penyediaan Gaji dan Tunjangan ASN (DPA)")
     # names are master data: the Administrator fixes them, the correction without a value re-reads the line
     line_id = session.scalar(select(BudgetLine.id).where(BudgetLine.code == "2.07.01.2.02.0001",
                                                          BudgetLine.year == 2026))
     masterdata.update_budget_line(session, actors["admin"], line_id,
                                   sub_kegiatan="Penyediaan Gaji dan Tunjangan ASN (DPA)")
-    reporting.add_correction(session, actors["perencana"], v2.id, "BL:2.07.01.2.02.0001", "sub_kegiatan",
+    koreksi.add_correction(session, actors["perencana"], v2.id, "BL:2.07.01.2.02.0001", "sub_kegiatan",
                              "Nama sub kegiatan sesuai DPA (sudah diperbaiki di Data Induk).")
-    v3 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    v3 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     assert Decimal(_line(v3, "IND:IK-03")["realisasi_tw"]) == Decimal(data_value)
     assert _realization(session, rnd, "IK-03").value == Decimal(data_value)
     session.commit()
 
-    diff12 = reporting.diff_versions(session, draft.id, v2.id)
+    diff12 = report_versions.diff_versions(session, draft.id, v2.id)
     row = diff12[(diff12["line"] == "IND:IK-03") & (diff12["field"] == "realisasi_tw")].iloc[0]
     assert row["before"] == data_value and Decimal(row["after"]) == 100
     assert row["note"] == "Angka penempatan menurut SIAPkerja adalah 100 orang."
     assert "capaian_tw" in set(diff12[diff12["line"] == "IND:IK-03"]["field"])
-    diff23 = reporting.diff_versions(session, v2.id, v3.id).set_index(["line", "field"])
+    diff23 = report_versions.diff_versions(session, v2.id, v3.id).set_index(["line", "field"])
     assert diff23.loc[("IND:IK-03", "realisasi_tw"), "note"] == c2.note
     assert diff23.loc[("BL:2.07.01.2.02.0001", "sub_kegiatan"), "after"] == "Penyediaan Gaji dan Tunjangan ASN (DPA)"
-    assert reporting.diff_versions(session, draft.id, v3.id).set_index(["line", "field"]).index.isin(
+    assert report_versions.diff_versions(session, draft.id, v3.id).set_index(["line", "field"]).index.isin(
         [("BL:2.07.01.2.02.0001", "sub_kegiatan")]).any()
 
-    reporting.hand_over(session, actors["perencana"], rnd.id)
+    koreksi.hand_over(session, actors["perencana"], rnd.id)
     assert step_code(session, rnd) == "dokumentasi"
-    arc = reporting.document(session, actors["penyusun"], rnd.id)
+    arc = dokumentasi.document(session, actors["penyusun"], rnd.id)
     session.commit()
     final = session.get(Report, arc.report_id)
     assert (final.kind, final.version) == ("final", 4)
@@ -354,10 +355,10 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
     rnd = session.get(CollectionRound, rnd.id)
     assert rnd.status == "selesai" and rnd.closed_at is not None
     assert all(r.finished_at is not None for r in rnd.step_records)
-    assert list(reporting.versions(session, rnd.id)["kind"]) == ["draf", "koreksi", "koreksi", "final"]
+    assert list(report_versions.versions(session, rnd.id)["kind"]) == ["draf", "koreksi", "koreksi", "final"]
 
-    path = reporting.archive_path(arc.path)
-    assert path.is_file() and path.parent.parent == reporting.get_settings().archive_dir
+    path = archive.archive_path(arc.path)
+    assert path.is_file() and path.parent.parent == archive.get_settings().archive_dir
     assert not Path(arc.path).is_absolute()
     data = path.read_bytes()
     assert hashlib.sha256(data).hexdigest() == arc.sha256 and len(data) == arc.size
@@ -369,14 +370,14 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
     assert sum(1 for n in names if n.startswith("bukti/")) == 15
     history = zipfile.ZipFile(io.BytesIO(data)).read("riwayat/koreksi.csv").decode("utf-8-sig")
     assert "Angka penempatan menurut SIAPkerja" in history
-    check = reporting.verify_archive(session, actors["penyusun"], arc.id)
+    check = archive.verify_archive(session, actors["penyusun"], arc.id)
     assert check.ok and set(check.members["status"]) == {"ok"}
     assert len(check.members) == len(arc.manifest)
 
 
 def test_tampering_with_the_archive_on_disk_is_detected(session, actors):
     _rnd, arc = _documented(session, actors)
-    path = reporting.archive_path(arc.path)
+    path = archive.archive_path(arc.path)
     src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as out:
@@ -388,14 +389,14 @@ def test_tampering_with_the_archive_on_disk_is_detected(session, actors):
                 content = content.replace(b";", b",", 1)
             out.writestr(name, content)
     path.write_bytes(buf.getvalue())
-    check = reporting.verify_archive(session, actors["penyusun"], arc.id)
+    check = archive.verify_archive(session, actors["penyusun"], arc.id)
     status = dict(zip(check.members["name"], check.members["status"]))
     assert not check.ok and check.file_status == "changed"
     assert status["data/realisasi-indikator.csv"] == "changed"
     assert status["riwayat/langkah.csv"] == "missing"
     assert status["riwayat/riwayat.json"] == "ok"
     path.unlink()
-    gone = reporting.verify_archive(session, actors["penyusun"], arc.id)
+    gone = archive.verify_archive(session, actors["penyusun"], arc.id)
     assert gone.file_status == "missing" and set(gone.members["status"]) == {"missing"}
 
 
@@ -404,19 +405,17 @@ def test_documented_round_refuses_every_change(session, actors):
     sub = submission_of(session, rnd, "BID-LATTAS")
     draft = session.scalar(select(Report).where(Report.round_id == rnd.id, Report.version == 1))
     attempts = [
-        lambda: review.accept(session, actors["penyusun"], sub.id),
-        lambda: review.return_submission(session, actors["penyusun"], sub.id, "Terlambat."),
-        lambda: review.add_comment(session, actors["penyusun"], sub.id, None, "Catatan."),
-        lambda: reporting.compile_draft(session, actors["penyusun"], rnd.id),
-        lambda: reporting.send_to_planner(session, actors["sekdis"], rnd.id),
-        lambda: reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala", "x"),
-        lambda: reporting.apply_corrections(session, actors["penyusun"], rnd.id),
-        lambda: reporting.hand_over(session, actors["perencana"], rnd.id),
-        lambda: reporting.document(session, actors["penyusun"], rnd.id),
+        lambda: pengolahan.accept(session, actors["penyusun"], sub.id),
+        lambda: pengolahan.return_submission(session, actors["penyusun"], sub.id, "Terlambat."),
+        lambda: pengolahan.add_comment(session, actors["penyusun"], sub.id, None, "Catatan."),
+        lambda: penyusunan.compile_draft(session, actors["penyusun"], rnd.id),
+        lambda: koreksi.send_to_planner(session, actors["sekdis"], rnd.id),
+        lambda: koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala", "x"),
+        lambda: koreksi.apply_corrections(session, actors["penyusun"], rnd.id),
+        lambda: koreksi.hand_over(session, actors["perencana"], rnd.id),
+        lambda: dokumentasi.document(session, actors["penyusun"], rnd.id),
+        lambda: isi_data.submit(session, actors["kabid_lattas"], sub.id),
     ]
-    entry = _entry_module()
-    if entry is not None:
-        attempts.append(lambda: entry.submit(session, actors["kabid_lattas"], sub.id))
     for attempt in attempts:
         before = written(session)
         with pytest.raises(Conflict, match="didokumentasikan"):
@@ -426,30 +425,22 @@ def test_documented_round_refuses_every_change(session, actors):
         workflow.ensure_open(rnd)
 
 
-def _entry_module():
-    try:
-        from core import entry
-    except ImportError:
-        return None
-    return entry if hasattr(entry, "submit") else None
-
-
 def test_reissue_makes_a_new_version_and_leaves_the_old_archive_byte_identical(session, actors):
     rnd, arc = _documented(session, actors)
-    old_bytes = reporting.archive_path(arc.path).read_bytes()
+    old_bytes = archive.archive_path(arc.path).read_bytes()
     old_report = session.get(Report, arc.report_id)
     old_files = {f.name: f.sha256 for f in old_report.files}
     with pytest.raises(InvalidInput, match="alasan"):
-        reporting.reissue(session, actors["penyusun"], rnd.id, " ")
+        dokumentasi.reissue(session, actors["penyusun"], rnd.id, " ")
     assert_refused_for_others(session, actors, {"penyusun"},
-                              lambda a: reporting.reissue(session, a, rnd.id, "Perbaikan."))
+                              lambda a: dokumentasi.reissue(session, a, rnd.id, "Perbaikan."))
     before = written(session)
     with pytest.raises(InvalidInput, match="Data Induk oleh Administrator"):
-        reporting.reissue(session, actors["penyusun"], rnd.id, "Perbaikan nama sub kegiatan sesuai DPPA.",
+        dokumentasi.reissue(session, actors["penyusun"], rnd.id, "Perbaikan nama sub kegiatan sesuai DPPA.",
                           changes=[("BL:2.07.01.2.02.0001", "sub_kegiatan", "Penyediaan Gaji ASN (DPPA)")])
     assert written(session) == before
     old_value = _realization(session, rnd, "IK-03").value
-    arc2 = reporting.reissue(session, actors["penyusun"], rnd.id, "Realisasi IK-03 sesuai daftar penempatan.",
+    arc2 = dokumentasi.reissue(session, actors["penyusun"], rnd.id, "Realisasi IK-03 sesuai daftar penempatan.",
                              changes=[("IND:IK-03", "realisasi_tw", "100")])
     session.commit()
     new_report = session.get(Report, arc2.report_id)
@@ -461,87 +452,87 @@ def test_reissue_makes_a_new_version_and_leaves_the_old_archive_byte_identical(s
     row = session.scalar(select(AuditLog).where(AuditLog.action == "realization.correct"))
     assert Decimal(row.before["value"]) == old_value and Decimal(row.after["value"]) == 100
     assert row.after["reason"]["note"] == "Realisasi IK-03 sesuai daftar penempatan."
-    assert reporting.archive_path(arc.path).read_bytes() == old_bytes
+    assert archive.archive_path(arc.path).read_bytes() == old_bytes
     session.refresh(old_report)
     assert {f.name: f.sha256 for f in old_report.files} == old_files
     assert Decimal(_line(old_report, "IND:IK-03")["realisasi_tw"]) == old_value
     penyusun = actors["penyusun"]
-    assert reporting.verify_archive(session, penyusun, arc.id).ok and reporting.verify_archive(session, penyusun, arc2.id).ok
-    assert len(reporting.archives(session)) == 2
+    assert archive.verify_archive(session, penyusun, arc.id).ok and archive.verify_archive(session, penyusun, arc2.id).ok
+    assert len(archive.archives(session)) == 2
 
 
 def test_reissue_is_only_for_documented_rounds(session, actors):
     rnd = make_round(session, at="koreksi", state="diterima")
     with pytest.raises(Conflict, match="sudah didokumentasikan"):
-        reporting.reissue(session, actors["penyusun"], rnd.id, "Perbaikan.")
+        dokumentasi.reissue(session, actors["penyusun"], rnd.id, "Perbaikan.")
 
 
 def test_correction_must_point_at_a_real_line_and_field(session, actors):
     rnd = make_round(session, at="penyusunan", state="diterima")
-    draft = reporting.compile_draft(session, actors["penyusun"], rnd.id)
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
+    draft = penyusunan.compile_draft(session, actors["penyusun"], rnd.id)
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
     perencana = actors["perencana"]
     with pytest.raises(InvalidInput, match="Baris"):
-        reporting.add_correction(session, perencana, draft.id, "IND:TIDAK-ADA", "kendala", "x")
+        koreksi.add_correction(session, perencana, draft.id, "IND:TIDAK-ADA", "kendala", "x")
     with pytest.raises(InvalidInput, match="Kolom"):
-        reporting.add_correction(session, perencana, draft.id, "IND:IK-03", "warna", "x")
+        koreksi.add_correction(session, perencana, draft.id, "IND:IK-03", "warna", "x")
     with pytest.raises(InvalidInput, match="catatan"):
-        reporting.add_correction(session, perencana, draft.id, "IND:IK-03", "kendala", " ")
+        koreksi.add_correction(session, perencana, draft.id, "IND:IK-03", "kendala", " ")
     with pytest.raises(InvalidInput, match="angka"):
-        reporting.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "seratus")
-    c = reporting.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "1.250,5")
+        koreksi.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "seratus")
+    c = koreksi.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "1.250,5")
     assert c.proposed_value == "1250.5"
-    table = reporting.corrections_table(session, rnd.id)
+    table = report_versions.corrections_table(session, rnd.id)
     assert table.iloc[-1]["proposed_label"] == "1.250,5"  # shown as typed, the Indonesian way
     assert table.iloc[-1]["author"] == perencana.full_name
-    reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     with pytest.raises(Conflict, match="Tidak ada koreksi"):
-        reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+        koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
 
 
 def test_each_step_refuses_roles_that_may_not_do_it(session, actors):
     rnd = make_round(session, at="penyusunan", state="diterima")
     assert_refused_for_others(session, actors, {"penyusun"},
-                              lambda a: reporting.compile_draft(session, a, rnd.id))
-    draft = reporting.compile_draft(session, actors["penyusun"], rnd.id)
-    assert_refused_for_others(session, actors, {"sekdis"}, lambda a: reporting.send_to_planner(session, a, rnd.id))
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
-    assert_refused_for_others(session, actors, {"perencana"}, lambda a: reporting.add_correction(
+                              lambda a: penyusunan.compile_draft(session, a, rnd.id))
+    draft = penyusunan.compile_draft(session, actors["penyusun"], rnd.id)
+    assert_refused_for_others(session, actors, {"sekdis"}, lambda a: koreksi.send_to_planner(session, a, rnd.id))
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
+    assert_refused_for_others(session, actors, {"perencana"}, lambda a: koreksi.add_correction(
         session, a, draft.id, "IND:IK-03", "kendala", "Perlu dilengkapi."))
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala", "Perlu dilengkapi.",
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala", "Perlu dilengkapi.",
                              "Jarak tempuh.")
     assert_refused_for_others(session, actors, {"penyusun"},
-                              lambda a: reporting.apply_corrections(session, a, rnd.id))
-    reporting.apply_corrections(session, actors["penyusun"], rnd.id)
-    assert_refused_for_others(session, actors, {"perencana"}, lambda a: reporting.hand_over(session, a, rnd.id))
-    reporting.hand_over(session, actors["perencana"], rnd.id)
-    assert_refused_for_others(session, actors, {"penyusun"}, lambda a: reporting.document(session, a, rnd.id))
-    reporting.document(session, actors["penyusun"], rnd.id)
+                              lambda a: koreksi.apply_corrections(session, a, rnd.id))
+    koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
+    assert_refused_for_others(session, actors, {"perencana"}, lambda a: koreksi.hand_over(session, a, rnd.id))
+    koreksi.hand_over(session, actors["perencana"], rnd.id)
+    assert_refused_for_others(session, actors, {"penyusun"}, lambda a: dokumentasi.document(session, a, rnd.id))
+    dokumentasi.document(session, actors["penyusun"], rnd.id)
 
 
 def test_steps_are_refused_out_of_order(session, actors):
     rnd = make_round(session, at="pengolahan", state="diajukan")
     with pytest.raises(Conflict, match="Penyusunan Draf"):
-        reporting.compile_draft(session, actors["penyusun"], rnd.id)
+        penyusunan.compile_draft(session, actors["penyusun"], rnd.id)
     with pytest.raises(Conflict):
-        reporting.send_to_planner(session, actors["sekdis"], rnd.id)
+        koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
     with pytest.raises(Conflict):
-        reporting.hand_over(session, actors["perencana"], rnd.id)
+        koreksi.hand_over(session, actors["perencana"], rnd.id)
     with pytest.raises(Conflict):
-        reporting.document(session, actors["penyusun"], rnd.id)
+        dokumentasi.document(session, actors["penyusun"], rnd.id)
 
 
 def test_correction_without_a_value_is_recomputed_from_the_data(session, actors):
     rnd = make_round(session, at="penyusunan", state="diterima")
-    draft = reporting.compile_draft(session, actors["penyusun"], rnd.id)
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
+    draft = penyusunan.compile_draft(session, actors["penyusun"], rnd.id)
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
     sub = submission_of(session, rnd, "BID-LATTAS")
     real = next(r for r in sub.realizations if r.indicator.code == "IK-04")
     real.kendala = "Instruktur terbatas."  # e.g. fixed in the data after the draft was made
     session.flush()
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-04", "kendala",
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-04", "kendala",
                              "Kendala belum mutakhir; ambil dari data unit.")
-    v2 = reporting.apply_corrections(session, actors["penyusun"], rnd.id)
+    v2 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
     assert _line(v2, "IND:IK-04")["kendala"] == "Instruktur terbatas."
     assert _line(draft, "IND:IK-04")["kendala"] == "Cuaca dan jarak tempuh."
 
@@ -562,7 +553,8 @@ HEADS = {"BID-LATTAS": "kabid_lattas", "BID-HIJS": "kabid_hijs", "BID-IND": "kab
 
 
 def _fill_and_submit(session, actor, sub, factor=Decimal(1)) -> int:
-    from core import entry, evidence
+    from core import evidence
+    from core.steps import isi_data
     from db.models import BudgetLine
 
     uploaded = 0
@@ -571,30 +563,31 @@ def _fill_and_submit(session, actor, sub, factor=Decimal(1)) -> int:
     for i in inds:
         t = session.scalar(select(Target).where(Target.indicator_id == i.id, Target.year == 2026))
         changes[i.id] = {"Realisasi TW": t.q3 * factor, "Catatan": "Sesuai data dukung."}
-    entry.save_entries(session, actor, sub.id, changes)
+    isi_data.save_entries(session, actor, sub.id, changes)
     for i in inds:
         if i.needs_evidence:
             evidence.store_evidence(session, actor, sub.id, i.id, f"bukti-{i.code}.pdf", PDF + i.code.encode())
             uploaded += 1
     lines = session.scalars(select(BudgetLine).where(BudgetLine.owner_unit_id == sub.unit_id,
                                                      BudgetLine.year == 2026))
-    entry.save_budget(session, actor, sub.id, {bl.id: (bl.pagu / 10).quantize(Decimal(1)) for bl in lines})
-    entry.submit(session, actor, sub.id)
+    isi_data.save_budget(session, actor, sub.id, {bl.id: (bl.pagu / 10).quantize(Decimal(1)) for bl in lines})
+    isi_data.submit(session, actor, sub.id)
     return uploaded
 
 
 def test_full_round_through_core_by_every_sop_role(session, actors):
-    from core import entry, evidence, rounds
+    from core import evidence
+    from core.steps import isi_data
 
-    rnd = rounds.open_round(session, actors["kadis"], 2026, 3, "Kumpulkan data kinerja TW III 2026.",
+    rnd = disposisi.open_round(session, actors["kadis"], 2026, 3, "Kumpulkan data kinerja TW III 2026.",
                             dt.date(2026, 10, 15), today=TODAY)
-    rounds.distribute(session, actors["sekdis"], rnd.id)
+    disposisi.distribute(session, actors["sekdis"], rnd.id)
     session.commit()
     assert step_code(session, rnd) == "isi_data"
     uploaded = 0
     for code, username in HEADS.items():
         sub = submission_of(session, rnd, code)
-        rounds.acknowledge(session, actors[username], sub.id)
+        isi_data.acknowledge(session, actors[username], sub.id)
         uploaded += _fill_and_submit(session, actors[username], sub)
     session.commit()
     assert step_code(session, rnd) == "pengolahan"
@@ -602,34 +595,34 @@ def test_full_round_through_core_by_every_sop_role(session, actors):
     penyusun = actors["penyusun"]
     lattas = submission_of(session, rnd, "BID-LATTAS")
     ik03 = ind(session, "IK-03")
-    comment = review.add_comment(session, penyusun, lattas.id, ik03.id, "Angka penempatan belum sesuai daftar.")
-    review.return_submission(session, penyusun, lattas.id, "Perbaiki realisasi IK-03 sesuai daftar penempatan.")
+    comment = pengolahan.add_comment(session, penyusun, lattas.id, ik03.id, "Angka penempatan belum sesuai daftar.")
+    pengolahan.return_submission(session, penyusun, lattas.id, "Perbaiki realisasi IK-03 sesuai daftar penempatan.")
     session.commit()
     kabid = actors["kabid_lattas"]
-    review.respond_comment(session, kabid, comment.id, "Sudah disesuaikan dengan daftar penempatan.")
-    entry.save_entries(session, kabid, lattas.id, {ik03.id: {"Realisasi TW": Decimal(175), "Kendala": "Lowongan terbatas.",
+    pengolahan.respond_comment(session, kabid, comment.id, "Sudah disesuaikan dengan daftar penempatan.")
+    isi_data.save_entries(session, kabid, lattas.id, {ik03.id: {"Realisasi TW": Decimal(175), "Kendala": "Lowongan terbatas.",
                                                           "Tindak lanjut": "Job fair triwulan IV."}})
-    entry.submit(session, kabid, lattas.id)
-    review.resolve_comment(session, penyusun, comment.id)
+    isi_data.submit(session, kabid, lattas.id)
+    pengolahan.resolve_comment(session, penyusun, comment.id)
     for sub in list(rnd.submissions):
-        review.accept(session, penyusun, sub.id)
+        pengolahan.accept(session, penyusun, sub.id)
     session.commit()
     assert step_code(session, rnd) == "penyusunan"
     assert list(review.review_history(session, lattas.id)["decision"]) == ["dikembalikan", "diterima"]
 
-    draft = reporting.compile_draft(session, penyusun, rnd.id)
+    draft = penyusunan.compile_draft(session, penyusun, rnd.id)
     assert _line(draft, "IND:IK-03")["realisasi_tw"].startswith("175")
-    reporting.send_to_planner(session, actors["sekdis"], rnd.id)
-    reporting.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala",
+    koreksi.send_to_planner(session, actors["sekdis"], rnd.id)
+    koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "kendala",
                              "Tambahkan kendala pendataan.", "Pendataan penempatan di kecamatan terlambat.")
-    v2 = reporting.apply_corrections(session, penyusun, rnd.id)
-    reporting.hand_over(session, actors["perencana"], rnd.id)
-    arc = reporting.document(session, penyusun, rnd.id)
+    v2 = koreksi.apply_corrections(session, penyusun, rnd.id)
+    koreksi.hand_over(session, actors["perencana"], rnd.id)
+    arc = dokumentasi.document(session, penyusun, rnd.id)
     session.commit()
 
-    diff = reporting.diff_versions(session, draft.id, v2.id)
+    diff = report_versions.diff_versions(session, draft.id, v2.id)
     assert list(diff["note"]) == ["Tambahkan kendala pendataan."]
-    check = reporting.verify_archive(session, actors["penyusun"], arc.id)
+    check = archive.verify_archive(session, actors["penyusun"], arc.id)
     assert check.ok
     evidence_members = [n for n in check.members["name"] if n.startswith("bukti/")]
     assert len(evidence_members) == uploaded
@@ -641,15 +634,15 @@ def test_full_round_through_core_by_every_sop_role(session, actors):
     # documented: the round's data is read-only for everyone
     before = written(session)
     with pytest.raises(Conflict, match="didokumentasikan"):
-        entry.save_entries(session, kabid, lattas.id, {ik03.id: {"Realisasi TW": Decimal(1)}})
+        isi_data.save_entries(session, kabid, lattas.id, {ik03.id: {"Realisasi TW": Decimal(1)}})
     with pytest.raises(Conflict):
-        entry.submit(session, kabid, lattas.id)
+        isi_data.submit(session, kabid, lattas.id)
     with pytest.raises(Conflict):
         evidence.store_evidence(session, kabid, lattas.id, ik03.id, "lagi.pdf", PDF)
     with pytest.raises(Conflict, match="didokumentasikan"):
-        review.accept(session, penyusun, lattas.id)
+        pengolahan.accept(session, penyusun, lattas.id)
     with pytest.raises(Conflict, match="didokumentasikan"):
-        review.respond_comment(session, kabid, comment.id, "Tambahan.")
+        pengolahan.respond_comment(session, kabid, comment.id, "Tambahan.")
     assert written(session) == before
 
 
@@ -661,10 +654,10 @@ def test_users_of_another_office_cannot_act_on_the_round(session, actors):
     stranger = dataclasses.replace(actors["penyusun"], office_id=99999)
     before = written(session)
     with pytest.raises(NotAllowed, match="perangkat daerah lain"):
-        review.accept(session, stranger, sub.id)
+        pengolahan.accept(session, stranger, sub.id)
     with pytest.raises(NotAllowed, match="perangkat daerah lain"):
-        review.add_comment(session, stranger, sub.id, None, "Catatan.")
+        pengolahan.add_comment(session, stranger, sub.id, None, "Catatan.")
     assert written(session) == before
     rnd2 = make_round(session, at="penyusunan", state="diterima", quarter=4)
     with pytest.raises(NotAllowed, match="perangkat daerah lain"):
-        reporting.compile_draft(session, stranger, rnd2.id)
+        penyusunan.compile_draft(session, stranger, rnd2.id)

