@@ -30,11 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 class _Codes:
     """The action codes of every audit.record call in a module, followed through the simple ways the services
     pass them: a literal, `a if c else b`, an f-string over a parameter, a local variable, or a parameter of
-    the enclosing function whose callers (in the same module) pass literals."""
+    the enclosing function whose callers pass literals (callers in the same module, or in a module that
+    imports the function by name, e.g. the modules of a package calling a helper of its common module)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, scans: list[_Codes] | None = None) -> None:
         self.path = path
+        self.module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        self.scans = scans if scans is not None else [self]  # every module scanned, for the callers
         self.tree = ast.parse(path.read_text(encoding="utf-8"))
+        self.imported = {(node.module, alias.asname or alias.name) for node in ast.walk(self.tree)
+                         if isinstance(node, ast.ImportFrom) for alias in node.names}
         self.parents: dict[ast.AST, ast.AST] = {}
         for node in ast.walk(self.tree):
             for child in ast.iter_child_nodes(node):
@@ -56,17 +61,20 @@ class _Codes:
                     yield node
 
     def _param(self, fn, name: str):
-        """Every expression passed to parameter `name` of `fn` by the calls in this module."""
+        """(module scan, expression) of every expression passed to parameter `name` of `fn` by the calls in
+        this module and in the modules that import `fn` from it."""
         params = [a.arg for a in fn.args.args]
         index = params.index(name)
-        for call in self._calls_to(fn.name):
-            kw = next((k.value for k in call.keywords if k.arg == name), None)
-            if kw is not None:
-                yield kw
-            elif index < len(call.args):
-                yield call.args[index]
-            elif fn.args.defaults and index >= len(params) - len(fn.args.defaults):
-                yield fn.args.defaults[index - (len(params) - len(fn.args.defaults))]
+        callers = [s for s in self.scans if s is self or (self.module, fn.name) in s.imported]
+        for scan in callers:
+            for call in scan._calls_to(fn.name):
+                kw = next((k.value for k in call.keywords if k.arg == name), None)
+                if kw is not None:
+                    yield scan, kw
+                elif index < len(call.args):
+                    yield scan, call.args[index]
+                elif fn.args.defaults and index >= len(params) - len(fn.args.defaults):
+                    yield self, fn.args.defaults[index - (len(params) - len(fn.args.defaults))]
 
     def resolve(self, expr: ast.AST, depth: int = 0) -> set[str]:
         where = f"{self.path.relative_to(ROOT)}:{getattr(expr, 'lineno', '?')}"
@@ -100,8 +108,8 @@ class _Codes:
                     return found
                 if expr.id in [a.arg for a in fn.args.args]:
                     out: set[str] = set()
-                    for passed in self._param(fn, expr.id):
-                        out |= self.resolve(passed, depth + 1)
+                    for scan, passed in self._param(fn, expr.id):
+                        out |= scan.resolve(passed, depth + 1)
                     if out:
                         return out
         self.unresolved.append(where)
@@ -126,9 +134,12 @@ class _Codes:
 def recorded_actions() -> tuple[set[str], list[str]]:
     codes: set[str] = set()
     unresolved: list[str] = []
+    scans: list[_Codes] = []
     for path in sorted([*(ROOT / "core").rglob("*.py"), *(ROOT / "db").rglob("*.py")]):
-        scan = _Codes(path)
+        scans.append(_Codes(path, scans))
+    for scan in scans:
         codes |= scan.codes()
+    for scan in scans:  # a module's expressions are resolved while scanning the modules they are passed to
         unresolved += scan.unresolved
     return codes, unresolved
 
