@@ -198,7 +198,7 @@ def _apply_workbook(s, actors, ctx):
 
 CALLS: dict[str, tuple[Callable, Call]] = {
     "auth.change_own_password": _scenario("account.change_password", "sekdis"),
-    "backup.make_backup": _scenario("backup.run", "admin"),
+    "backup.make.make_backup": _scenario("backup.run", "admin"),
     "auth.lift_lockout": _admin(lambda s, a: auth.failed_login(s, "kadis", "10.1.1.1")
                                 and auth.lift_lockout(s, a, "kadis")),
     "sessions.end_own_sessions": (nothing, lambda s, a, c: sessions.end_own_sessions(s, a["kadis"]) or "kadis"),
@@ -276,7 +276,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         s, a, _uid(s, "kabid_trans"), jabatan="Plt. Kepala Bidang Transmigrasi")),
 }
 # replace the whole database: checked on their own below
-SPECIAL = {"backup.restore_backup", "backup.restore_uploaded_backup"}
+SPECIAL = {"backup.restore.restore_backup", "backup.restore.restore_uploaded_backup"}
 RESULTS: dict[str, Any] = {"services": [], "audit_rows": 0}
 
 
@@ -352,7 +352,7 @@ def test_restore_is_audited_in_the_restored_database(db_url, actors, tmp_path):
     with unit_of_work(db_url) as s:
         row = s.scalars(select(AuditLog).where(AuditLog.action == "backup.restore")).one()
     assert row.actor_username == "admin" and row.at is not None and row.after["sha256"]
-    RESULTS["services"].append("backup.restore_backup")
+    RESULTS["services"].append("backup.restore.restore_backup")
 
 
 def test_uploaded_restore_is_audited_in_the_restored_database(db_url, actors, tmp_path):
@@ -362,7 +362,7 @@ def test_uploaded_restore_is_audited_in_the_restored_database(db_url, actors, tm
         row = s.scalars(select(AuditLog).where(AuditLog.action == "backup.restore")).one()
     assert row.actor_username == "admin" and row.at is not None and row.after["sha256"]
     assert row.entity_id.startswith("kinerja-unggahan-")
-    RESULTS["services"].append("backup.restore_uploaded_backup")
+    RESULTS["services"].append("backup.restore.restore_uploaded_backup")
 
 
 def teardown_module(module):
