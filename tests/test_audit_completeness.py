@@ -230,7 +230,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "reporting.reissue": (_documented, lambda s, a, c: reporting.reissue(
         s, a["penyusun"], c["round_id"], "Koreksi realisasi IK-03 sesuai daftar.",
         [("IND:IK-03", "realisasi_tw", "100")]) and "penyusun"),
-    "imports.commit": _admin(_pk_import),
+    "imports.apply.commit": _admin(_pk_import),
     "masterdata.units.create_unit": _scenario("masterdata.manage", "admin"),
     "masterdata.users.reset_password": _scenario("user.manage", "admin"),
     "masterdata.sop.update_sop_step": _scenario("sop.manage", "admin"),
