@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, aliased
 from core import achievement as ach
 from core import exports, recap
 from core.actor import Actor
+from core.fmt import quarter_label
 from core.permissions import require
+from core.recap.indicators import _summarise
 from db.models import CollectionRound, Indicator, OrgUnit, Realization, Sasaran, Submission, Target, Value
 
 QUARTERS = recap.QUARTERS
@@ -75,8 +77,8 @@ def annual_all_offices(session: Session, actor: Actor, year: int) -> pd.DataFram
 def office_summary(df: pd.DataFrame) -> pd.DataFrame:
     """One row per office of annual_all_offices: indicators, how many could be assessed, the last quarter
     reported, the average year-to-date capaian, and the count per predicate (recap's own summary)."""
-    summary = recap._summarise(df, "office", "capaian_ytd")
-    order = {recap.quarter_label(q): q for q in QUARTERS}
+    summary = _summarise(df, "office", "capaian_ytd")
+    order = {quarter_label(q): q for q in QUARTERS}
     last = {office: max((t for t in grp["triwulan"] if t in order), key=order.get, default=recap.NA)
             for office, grp in df.groupby("office", sort=False)}
     summary.insert(3, "triwulan", [last[o] for o in summary["office"]])

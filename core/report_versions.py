@@ -18,9 +18,7 @@ from sqlalchemy.orm import Session
 from core import achievement as ach
 from core import fmt
 from core.actor import Actor
-from core.entry import (
-    readable_submission,
-)
+from core.entry import readable_submission
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.permissions import read_scope
 from core.states import report_kind_label

@@ -1,7 +1,8 @@
 """Audit completeness: every mutating core service leaves an audit row for every entity it changes.
 
-The mutating services are found by introspection: every public function of a core module that takes
-`actor`, minus an explicit allow-list of the read-only ones (and of the helpers whose caller audits).
+The mutating services are found by introspection: every public function of a core module (the modules
+of core's packages included) that takes `actor`, minus an explicit allow-list of the read-only ones (and
+of the helpers whose caller audits).
 A new service that takes `actor` fails this test until it is listed either here with a way to call it,
 or as read-only.
 
@@ -92,6 +93,9 @@ ENTITY_TABLES = {
 
 
 def mutating_services() -> list[str]:
+    """'module.function' (the module relative to core, e.g. 'masterdata.units.create_unit') of every
+    public function taking `actor`, in the modules of core and of its packages; a function is named
+    after the module that defines it, not after a package that re-exports it."""
     names = []
     for m in sorted(pkgutil.walk_packages(core.__path__, "core."), key=lambda m: m.name):
         mod = importlib.import_module(m.name)
@@ -193,7 +197,7 @@ def _apply_workbook(s, actors, ctx):
 
 CALLS: dict[str, tuple[Callable, Call]] = {
     "auth.change_own_password": _scenario("account.change_password", "sekdis"),
-    "backup.make_backup": _scenario("backup.run", "admin"),
+    "backup.make.make_backup": _scenario("backup.run", "admin"),
     "auth.lift_lockout": _admin(lambda s, a: auth.failed_login(s, "kadis", "10.1.1.1")
                                 and auth.lift_lockout(s, a, "kadis")),
     "sessions.end_own_sessions": (nothing, lambda s, a, c: sessions.end_own_sessions(s, a["kadis"]) or "kadis"),
@@ -225,53 +229,53 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "steps.dokumentasi.reissue": (_documented, lambda s, a, c: dokumentasi.reissue(
         s, a["penyusun"], c["round_id"], "Koreksi realisasi IK-03 sesuai daftar.",
         [("IND:IK-03", "realisasi_tw", "100")]) and "penyusun"),
-    "imports.commit": _admin(_pk_import),
-    "masterdata.create_unit": _scenario("masterdata.manage", "admin"),
-    "masterdata.reset_password": _scenario("user.manage", "admin"),
-    "masterdata.update_sop_step": _scenario("sop.manage", "admin"),
-    "masterdata.copy_year": _admin(lambda s, a: masterdata.copy_year(s, a, _office(s), 2026, 2027)),
-    "masterdata.create_budget_line": _admin(lambda s, a: masterdata.create_budget_line(
+    "imports.apply.commit": _admin(_pk_import),
+    "masterdata.units.create_unit": _scenario("masterdata.manage", "admin"),
+    "masterdata.users.reset_password": _scenario("user.manage", "admin"),
+    "masterdata.sop.update_sop_step": _scenario("sop.manage", "admin"),
+    "masterdata.new_year.copy_year": _admin(lambda s, a: masterdata.copy_year(s, a, _office(s), 2026, 2027)),
+    "masterdata.budget.create_budget_line": _admin(lambda s, a: masterdata.create_budget_line(
         s, a, _office(s), 2026, code="2.07.03.2.01.0099", program="Program Pelatihan Kerja dan Produktivitas",
         kegiatan="Pelatihan Kerja", sub_kegiatan="Pelatihan uji", pagu="15.000.000", owner_unit_id=_lattas(s))),
-    "masterdata.create_indicator": _admin(lambda s, a: masterdata.create_indicator(
+    "masterdata.planning.create_indicator": _admin(lambda s, a: masterdata.create_indicator(
         s, a, _office(s), sasaran_id=s.scalar(select(Sasaran.id).order_by(Sasaran.id)), code="IK-99",
         name="Jumlah lulusan pelatihan yang bekerja", satuan="orang", owner_unit_id=_lattas(s))),
-    "masterdata.create_period": _admin(lambda s, a: masterdata.create_period(
+    "masterdata.planning.create_period": _admin(lambda s, a: masterdata.create_period(
         s, a, _office(s), "Renstra 2027-2031", 2027, 2031)),
-    "masterdata.create_sasaran": _admin(lambda s, a: masterdata.create_sasaran(
+    "masterdata.planning.create_sasaran": _admin(lambda s, a: masterdata.create_sasaran(
         s, a, s.scalar(select(RenstraPeriod.id).order_by(RenstraPeriod.id)), "S9", "Meningkatnya daya saing")),
-    "masterdata.create_user": _admin(lambda s, a: masterdata.create_user(
+    "masterdata.users.create_user": _admin(lambda s, a: masterdata.create_user(
         s, a, username="staf_uji", full_name="Staf Uji", password="SandiAwal2026", role="jft",
         unit_id=factories.unit(s, "JFT").id)),
-    "masterdata.move_unit": _admin(lambda s, a: masterdata.move_unit(
+    "masterdata.units.move_unit": _admin(lambda s, a: masterdata.move_unit(
         s, a, factories.unit(s, "SUBAG-UMUM").id, _office(s))),
-    "masterdata.rename_unit": _admin(lambda s, a: masterdata.rename_unit(
+    "masterdata.units.rename_unit": _admin(lambda s, a: masterdata.rename_unit(
         s, a, _lattas(s), "Bidang Pelatihan Kerja dan Penempatan Tenaga Kerja")),
-    "masterdata.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(
+    "masterdata.budget.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(
         s, a, {_line(s).id: {"pagu": _line(s).pagu + 1000}})),
-    "masterdata.save_target": _admin(lambda s, a: masterdata.save_target(
+    "masterdata.targets.save_target": _admin(lambda s, a: masterdata.save_target(
         s, a, _ind(s).id, 2026, source_pk="PK 2026 (revisi)")),
-    "masterdata.save_targets": _admin(lambda s, a: masterdata.save_targets(
+    "masterdata.targets.save_targets": _admin(lambda s, a: masterdata.save_targets(
         s, a, 2026, {_ind(s).id: {"source_ra": "RA 2026 (revisi)"}})),
-    "masterdata.set_unit_active": (_new_unit, lambda s, a, c: masterdata.set_unit_active(
+    "masterdata.units.set_unit_active": (_new_unit, lambda s, a, c: masterdata.set_unit_active(
         s, a["admin"], c["unit_id"], False) and "admin"),
-    "masterdata.set_user_active": _admin(lambda s, a: masterdata.set_user_active(
+    "masterdata.users.set_user_active": _admin(lambda s, a: masterdata.set_user_active(
         s, a, _uid(s, "kabid_trans"), False)),
-    "masterdata.update_budget_line": _admin(lambda s, a: masterdata.update_budget_line(
+    "masterdata.budget.update_budget_line": _admin(lambda s, a: masterdata.update_budget_line(
         s, a, _line(s).id, kegiatan="Pelatihan Kerja Berbasis Kompetensi (revisi)")),
-    "masterdata.update_indicator": _admin(lambda s, a: masterdata.update_indicator(
+    "masterdata.planning.update_indicator": _admin(lambda s, a: masterdata.update_indicator(
         s, a, _ind(s).id, data_source="SIAPkerja Kemnaker")),
-    "masterdata.update_period": _admin(lambda s, a: masterdata.update_period(
+    "masterdata.planning.update_period": _admin(lambda s, a: masterdata.update_period(
         s, a, s.scalar(select(RenstraPeriod.id).order_by(RenstraPeriod.id)), "Renstra 2021-2026 (perubahan)",
         2021, 2026)),
-    "masterdata.update_sasaran": _admin(lambda s, a: masterdata.update_sasaran(
+    "masterdata.planning.update_sasaran": _admin(lambda s, a: masterdata.update_sasaran(
         s, a, s.scalar(select(Sasaran.id).order_by(Sasaran.id)), "S1",
         "Meningkatnya penyerapan tenaga kerja lokal (revisi)")),
-    "masterdata.update_user": _admin(lambda s, a: masterdata.update_user(
+    "masterdata.users.update_user": _admin(lambda s, a: masterdata.update_user(
         s, a, _uid(s, "kabid_trans"), jabatan="Plt. Kepala Bidang Transmigrasi")),
 }
 # replace the whole database: checked on their own below
-SPECIAL = {"backup.restore_backup", "backup.restore_uploaded_backup"}
+SPECIAL = {"backup.restore.restore_backup", "backup.restore.restore_uploaded_backup"}
 RESULTS: dict[str, Any] = {"services": [], "audit_rows": 0}
 
 
@@ -347,7 +351,7 @@ def test_restore_is_audited_in_the_restored_database(db_url, actors, tmp_path):
     with unit_of_work(db_url) as s:
         row = s.scalars(select(AuditLog).where(AuditLog.action == "backup.restore")).one()
     assert row.actor_username == "admin" and row.at is not None and row.after["sha256"]
-    RESULTS["services"].append("backup.restore_backup")
+    RESULTS["services"].append("backup.restore.restore_backup")
 
 
 def test_uploaded_restore_is_audited_in_the_restored_database(db_url, actors, tmp_path):
@@ -357,7 +361,7 @@ def test_uploaded_restore_is_audited_in_the_restored_database(db_url, actors, tm
         row = s.scalars(select(AuditLog).where(AuditLog.action == "backup.restore")).one()
     assert row.actor_username == "admin" and row.at is not None and row.after["sha256"]
     assert row.entity_id.startswith("kinerja-unggahan-")
-    RESULTS["services"].append("backup.restore_uploaded_backup")
+    RESULTS["services"].append("backup.restore.restore_uploaded_backup")
 
 
 def teardown_module(module):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import csv
 import datetime as dt
-import functools
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -29,20 +28,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- every action code has an Indonesian name ---------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _core_trees() -> tuple[tuple[Path, ast.Module], ...]:
-    return tuple((p, ast.parse(p.read_text(encoding="utf-8"))) for p in sorted((ROOT / "core").rglob("*.py")))
-
-
 class _Codes:
     """The action codes of every audit.record call in a module, followed through the simple ways the services
     pass them: a literal, `a if c else b`, an f-string over a parameter, a local variable, or a parameter of
-    the enclosing function whose callers (in any core module: the step modules share helpers) pass literals,
-    or a member of a core.states enum."""
+    the enclosing function whose callers pass literals (callers in the same module, or in a module that
+    imports the function by name, e.g. the modules of a package calling a helper of its common module)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, scans: list[_Codes] | None = None) -> None:
         self.path = path
+        self.module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        self.scans = scans if scans is not None else [self]  # every module scanned, for the callers
         self.tree = ast.parse(path.read_text(encoding="utf-8"))
+        self.imported = {(node.module, alias.asname or alias.name) for node in ast.walk(self.tree)
+                         if isinstance(node, ast.ImportFrom) for alias in node.names}
         self.parents: dict[ast.AST, ast.AST] = {}
         for node in ast.walk(self.tree):
             for child in ast.iter_child_nodes(node):
@@ -57,25 +55,27 @@ class _Codes:
         return None
 
     def _calls_to(self, name: str):
-        trees = [self.tree, *(tree for path, tree in _core_trees() if path != self.path)]
-        for node in (n for tree in trees for n in ast.walk(tree)):
+        for node in ast.walk(self.tree):
             if isinstance(node, ast.Call):
                 f = node.func
                 if (isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name):
                     yield node
 
     def _param(self, fn, name: str):
-        """Every expression passed to parameter `name` of `fn` by the calls in this module."""
+        """(module scan, expression) of every expression passed to parameter `name` of `fn` by the calls in
+        this module and in the modules that import `fn` from it."""
         params = [a.arg for a in fn.args.args]
         index = params.index(name)
-        for call in self._calls_to(fn.name):
-            kw = next((k.value for k in call.keywords if k.arg == name), None)
-            if kw is not None:
-                yield kw
-            elif index < len(call.args):
-                yield call.args[index]
-            elif fn.args.defaults and index >= len(params) - len(fn.args.defaults):
-                yield fn.args.defaults[index - (len(params) - len(fn.args.defaults))]
+        callers = [s for s in self.scans if s is self or (self.module, fn.name) in s.imported]
+        for scan in callers:
+            for call in scan._calls_to(fn.name):
+                kw = next((k.value for k in call.keywords if k.arg == name), None)
+                if kw is not None:
+                    yield scan, kw
+                elif index < len(call.args):
+                    yield scan, call.args[index]
+                elif fn.args.defaults and index >= len(params) - len(fn.args.defaults):
+                    yield self, fn.args.defaults[index - (len(params) - len(fn.args.defaults))]
 
     def resolve(self, expr: ast.AST, depth: int = 0) -> set[str]:
         where = f"{self.path.relative_to(ROOT)}:{getattr(expr, 'lineno', '?')}"
@@ -87,7 +87,7 @@ class _Codes:
         if isinstance(expr, ast.IfExp):
             return self.resolve(expr.body, depth + 1) | self.resolve(expr.orelse, depth + 1)
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
-                and isinstance(getattr(states, expr.value.id, None), type):
+                and isinstance(getattr(states, expr.value.id, None), type):  # a core.states enum member
             return {str(getattr(getattr(states, expr.value.id), expr.attr))}
         if isinstance(expr, ast.JoinedStr):
             out = {""}
@@ -112,8 +112,8 @@ class _Codes:
                     return found
                 if expr.id in [a.arg for a in fn.args.args]:
                     out: set[str] = set()
-                    for passed in self._param(fn, expr.id):
-                        out |= self.resolve(passed, depth + 1)
+                    for scan, passed in self._param(fn, expr.id):
+                        out |= scan.resolve(passed, depth + 1)
                     if out:
                         return out
         self.unresolved.append(where)
@@ -138,9 +138,12 @@ class _Codes:
 def recorded_actions() -> tuple[set[str], list[str]]:
     codes: set[str] = set()
     unresolved: list[str] = []
+    scans: list[_Codes] = []
     for path in sorted([*(ROOT / "core").rglob("*.py"), *(ROOT / "db").rglob("*.py")]):
-        scan = _Codes(path)
+        scans.append(_Codes(path, scans))
+    for scan in scans:
         codes |= scan.codes()
+    for scan in scans:  # a module's expressions are resolved while scanning the modules they are passed to
         unresolved += scan.unresolved
     return codes, unresolved
 

@@ -4,6 +4,7 @@ by typing PULIHKAN PAKSA, and an uploaded backup that is refused is not kept."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -57,7 +58,7 @@ def _rehashed(base: Path, replace: dict[str, bytes], dest: Path, *, keep_signatu
     manifest = json.loads(members[backup.MANIFEST])
     for name, data in replace.items():
         members[name] = data
-        manifest["files"][name] = {"sha256": backup.hashlib.sha256(data).hexdigest(), "size": len(data)}
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     manifest["created_by"] = "admin"
     members[backup.MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True).encode()
     if not keep_signature:

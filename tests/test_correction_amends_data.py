@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core import archive, exports, fmt, masterdata, recap, report_versions
+from core import achievement, archive, exports, fmt, masterdata, recap, report_versions
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.report_doc import BUDGET_HEADER, INDICATOR_HEADER, report_lines
 from core.steps import dokumentasi, koreksi, penyusunan
@@ -350,7 +350,7 @@ def test_final_report_recap_xlsx_and_archive_snapshot_agree_cell_by_cell(session
         # to date's, so the quarter's predicate is read from the recap's Capaian TW
         rec_cap = rec_ind[code]["Capaian TW (%)"]
         if isinstance(rec_cap, (int, float)):
-            assert row["Predikat"] == recap.ach.predicate(Decimal(str(rec_cap))), code
+            assert row["Predikat"] == achievement.predicate(Decimal(str(rec_cap))), code
         assert _num(row["Realisasi TW"]) == _num(arc_ind[code]["nilai"]), code
     assert set(rep_bl) == set(rec_bl) == set(arc_bl)
     for code, row in rep_bl.items():

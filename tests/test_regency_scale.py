@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core import audit, entry, recap, regency_recap
+from core import achievement, audit, entry, recap, regency_recap
 from core.auth import actor_for
 from core.errors import Conflict
 from core.steps import isi_data
@@ -50,7 +50,7 @@ def test_office_summary_averages_the_assessed_indicators_of_each_office(session)
     row = summary.iloc[0]
     assert row["Dapat dinilai"] == len(caps)
     assert row["Rata-rata capaian s.d. TW (%)"] == (sum(caps) / len(caps)).quantize(Decimal("0.01"))
-    assert sum(row[p] for p in recap.ach.PREDICATE_ORDER) == len(caps)
+    assert sum(row[p] for p in achievement.PREDICATE_ORDER) == len(caps)
 
 
 def test_only_the_roles_that_oversee_every_office_read_the_regency_recap(session):

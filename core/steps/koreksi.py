@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core import achievement as ach
 from core import audit, fmt, workflow
 from core.actor import Actor
-from core.entry import _spent_before  # the entry grid's pagu rule, one definition
+from core.entry import _spent_before
 from core.errors import Conflict, InvalidInput
 from core.parsing import parse_number, parse_text
 from core.report_versions import (

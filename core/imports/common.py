@@ -1,0 +1,67 @@
+"""What the templates and the reading of a file share: the documents, their columns, the targets
+already held."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidInput
+from db.models import Indicator, Target
+
+KINDS = ("PK", "RA", "DPA")
+KIND_LABELS = {
+    "PK": "Perjanjian Kinerja (target tahunan)",
+    "RA": "Rencana Aksi (target triwulan)",
+    "DPA": "DPA/DPPA (pagu anggaran)",
+}
+
+
+# column key → header in the template; `required` columns must be present in an uploaded file
+COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
+    "PK": [
+        ("year", "Tahun", True),
+        ("code", "Kode Indikator", True),
+        ("name", "Nama Indikator", False),
+        ("satuan", "Satuan", False),
+        ("annual", "Target Tahunan", True),
+        ("annual_upper", "Batas Atas Target", False),
+        ("source", "Sumber Dokumen", False),
+    ],
+    "RA": [
+        ("year", "Tahun", True),
+        ("code", "Kode Indikator", True),
+        ("name", "Nama Indikator", False),
+        ("satuan", "Satuan", False),
+        ("combine", "Akumulasi", False),
+        ("annual", "Target Tahunan (PK)", False),
+        ("q1", "Target TW I", True),
+        ("q2", "Target TW II", True),
+        ("q3", "Target TW III", True),
+        ("q4", "Target TW IV", True),
+        ("source", "Sumber Dokumen", False),
+    ],
+    "DPA": [
+        ("year", "Tahun", True),
+        ("code", "Kode Rekening", True),
+        ("program", "Program", True),
+        ("kegiatan", "Kegiatan", True),
+        ("sub_kegiatan", "Sub Kegiatan", True),
+        ("pagu", "Pagu", True),
+        ("document", "Dokumen", False),
+        ("unit", "Unit Pemilik", True),
+    ],
+}
+
+
+def _check_kind(kind: str) -> str:
+    k = (kind or "").upper()
+    if k not in KINDS:
+        raise InvalidInput(f"Jenis dokumen '{kind}' tidak dikenal. Pilih PK, RA atau DPA.")
+    return k
+
+
+def _targets(session: Session, office_id: int, year: int) -> dict[int, Target]:
+    return {t.indicator_id: t for t in session.scalars(
+        select(Target).join(Indicator, Target.indicator_id == Indicator.id)
+        .where(Indicator.office_id == office_id, Target.year == year))}

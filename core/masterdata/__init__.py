@@ -1,0 +1,88 @@
+"""Master data (data induk) services: units, users, Renstra and indicators, targets, DPA lines, SOP steps.
+
+Every mutating function checks the admin's permission and writes one audit row per changed entity,
+in the caller's transaction. Listing functions return DataFrames for the pages.
+
+One module per kind of record: `units`, `users`, `planning` (Renstra periods, sasaran, indicators),
+`targets`, `budget` (DPA lines), `sop` (SOP step definitions), `new_year` (a year prepared from the
+previous one); `common` holds the helpers they share. The names below are the package's interface.
+"""
+
+from core.masterdata.budget import (
+    BUDGET_COLUMNS,
+    DOCUMENTS,
+    create_budget_line,
+    list_budget_lines,
+    save_budget_lines,
+    update_budget_line,
+)
+from core.masterdata.common import to_decimal
+from core.masterdata.new_year import CopyResult, copy_year
+from core.masterdata.planning import (
+    COMBINE_LABELS,
+    COMBINES,
+    POLARITIES,
+    POLARITY_LABELS,
+    create_indicator,
+    create_period,
+    create_sasaran,
+    list_indicators,
+    list_periods,
+    list_sasaran,
+    update_indicator,
+    update_period,
+    update_sasaran,
+)
+from core.masterdata.sop import list_sop_steps, update_sop_step
+from core.masterdata.targets import (
+    QUARTERS,
+    TARGET_COLUMNS,
+    TargetResult,
+    list_targets,
+    mismatch_warning,
+    save_target,
+    save_targets,
+)
+from core.masterdata.units import (
+    UNIT_KIND_LABELS,
+    UNIT_KINDS,
+    create_unit,
+    list_units,
+    move_unit,
+    rename_unit,
+    set_unit_active,
+    unit_choices,
+)
+from core.masterdata.users import (
+    USER_FIELDS,
+    create_user,
+    list_users,
+    reset_password,
+    set_user_active,
+    update_user,
+    validate_nip,
+)
+
+__all__ = [
+    # units
+    "UNIT_KINDS", "UNIT_KIND_LABELS", "list_units", "unit_choices", "create_unit", "rename_unit", "move_unit",
+    "set_unit_active",
+    # users
+    "USER_FIELDS", "validate_nip", "list_users", "create_user", "update_user", "set_user_active", "reset_password",
+    # Renstra, sasaran, indicators
+    "POLARITIES", "POLARITY_LABELS", "COMBINES", "COMBINE_LABELS", "list_periods", "create_period",
+    "update_period", "list_sasaran", "create_sasaran", "update_sasaran", "list_indicators", "create_indicator",
+    "update_indicator",
+    # targets
+    "QUARTERS", "TARGET_COLUMNS", "TargetResult", "mismatch_warning", "list_targets", "save_target",
+    "save_targets",
+    # DPA / DPPA budget lines
+    "DOCUMENTS", "BUDGET_COLUMNS", "list_budget_lines", "create_budget_line", "update_budget_line",
+    "save_budget_lines",
+    # SOP step definitions
+    "list_sop_steps", "update_sop_step",
+    # a new planning year
+    "CopyResult", "copy_year",
+    # shared
+    "to_decimal",
+]

@@ -1,0 +1,92 @@
+"""The helpers every kind of master data shares: checked text and numbers, lookups, and the
+one-audit-row update of changed fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.actor import Actor
+from core.errors import InvalidInput, NotFound
+from core.parsing import parse_number
+from db.models import OrgUnit
+
+
+def _text(value: Any, label: str, max_len: int, required: bool = True) -> str:
+    s = "" if value is None else str(value).strip()
+    if required and not s:
+        raise InvalidInput(f"{label} wajib diisi.")
+    if len(s) > max_len:
+        raise InvalidInput(f"{label} terlalu panjang: paling banyak {max_len} karakter.")
+    return s
+
+
+def to_decimal(value: Any, label: str, required: bool = False) -> Optional[Decimal]:
+    """A Decimal from a widget or spreadsheet value (number or Indonesian text); None for empty."""
+    if isinstance(value, float) and value != value:  # NaN from an empty DataFrame cell
+        value = None
+    if isinstance(value, str) and not value.strip():
+        value = None
+    if value is None:
+        if required:
+            raise InvalidInput(f"{label} wajib diisi.")
+        return None
+    return parse_number(value, label, allow_negative=True)
+
+
+def _get(session: Session, model: type, ident: Any, what: str) -> Any:
+    obj = session.get(model, ident) if ident is not None else None
+    if obj is None:
+        raise NotFound(f"{what} tidak ditemukan (mungkin sudah dihapus). Muat ulang halaman.")
+    return obj
+
+
+def _changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if getattr(obj, k) != v}
+
+
+def _office(session: Session, office_id: Optional[int]) -> OrgUnit:
+    office = session.get(OrgUnit, office_id) if office_id else None
+    if office is None or office.kind != "dinas":
+        raise NotFound("Perangkat daerah (dinas) tidak ditemukan.")
+    return office
+
+
+def _unit_of_office(session: Session, unit_id: Any, office_id: int, label: str = "Unit pemilik") -> OrgUnit:
+    unit = session.get(OrgUnit, unit_id) if unit_id is not None else None
+    if unit is None:
+        raise InvalidInput(f"{label} wajib dipilih dari daftar unit kerja.")
+    if unit.office_id != office_id:
+        raise InvalidInput(f"{label} '{unit.name}' bukan unit kerja perangkat daerah ini.")
+    if not unit.active:
+        raise InvalidInput(f"{label} '{unit.name}' sudah dinonaktifkan; pilih unit kerja yang aktif.")
+    return unit
+
+
+def _apply(session: Session, actor: Actor, obj: Any, values: dict[str, Any], action: str, entity: str,
+           office_id: Optional[int], hide: tuple[str, ...] = ()) -> bool:
+    """Set changed fields and write one audit row with before/after of the changed fields only."""
+    changed = _changes(obj, values)
+    if not changed:
+        return False
+    before = {k: ("***" if k in hide else getattr(obj, k)) for k in changed}
+    for k, v in changed.items():
+        setattr(obj, k, v)
+    if hasattr(obj, "version") and isinstance(getattr(obj, "version", None), int):
+        obj.version = obj.version + 1
+    session.flush()
+    after = {k: ("*** (diganti)" if k in hide else getattr(obj, k)) for k in changed}
+    audit.record(session, actor, action, entity, obj.id, before=before, after=after, office_id=office_id)
+    return True
+
+
+def _float(value: Optional[Decimal]) -> Optional[float]:
+    """Decimal → float only for a DataFrame shown in a widget; core logic stays Decimal."""
+    return None if value is None else float(value)
+
+
+def _same(value: Optional[Decimal]) -> Optional[Decimal]:
+    return value
