@@ -8,9 +8,9 @@ from core import clock, fmt, home, tasks, timeline
 from core.actor import Actor
 from core.markup import md
 from core.uow import unit_of_work
-from pages import _status_triwulan
-from pages._common import actor_or_stop, data_version
-from pages._office_cache import note_viewed, office_overview
+from pages.parts import status_triwulan
+from pages.parts.caches import note_viewed, office_overview
+from pages.parts.common import actor_or_stop, data_version
 
 actor = actor_or_stop("pages/beranda.py")
 
@@ -71,7 +71,7 @@ with st.container(border=True):
             st.markdown(f"- {text}")
 
 # Status Triwulan (everyone): late units, lagging indicators, the board of units, who is still missing.
-_status_triwulan.render(actor, version, today, overview)
+status_triwulan.render(actor, version, today, overview)
 
 # Linimasa pengumpulan data: each SOP step against its standard time, and the SOP's Peringatan.
 if rnd is not None:

@@ -11,8 +11,8 @@ from core.actor import ROLE_LABELS, ROLES
 from core.config import get_settings
 from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
 from pages.parts import grid as grids
+from pages.parts.common import actor_or_stop, shown_errors
 
 actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id

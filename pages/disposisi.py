@@ -8,7 +8,7 @@ from core import clock, fmt, rounds
 from core.markup import md
 from core.permissions import can
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages.parts.common import actor_or_stop, shown_errors
 
 actor = actor_or_stop("pages/disposisi.py")
 FLASH = "disposisi_flash"

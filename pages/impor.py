@@ -6,7 +6,7 @@ import streamlit as st
 from core import clock, imports
 from core import masterdata as md
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, data_version, parsed_once, shown_errors
+from pages.parts.common import actor_or_stop, data_version, parsed_once, shown_errors
 
 actor = actor_or_stop("pages/impor.py")
 office_id = actor.office_id

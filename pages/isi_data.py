@@ -6,8 +6,8 @@ from core import entry, evidence, fmt, plausibility, reporting, review, rounds, 
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, data_version, parsed_once, shown_errors
 from pages.parts import grid as grids
+from pages.parts.common import actor_or_stop, data_version, parsed_once, shown_errors
 
 actor = actor_or_stop("pages/isi_data.py")
 FLASH = "isi_data_flash"

@@ -8,7 +8,7 @@ from core import charts, clock, exports, fmt, recap, regency_recap
 from core.actor import Actor
 from core.permissions import can
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, data_version, shown_errors
+from pages.parts.common import actor_or_stop, data_version, shown_errors
 
 actor = actor_or_stop("pages/rekap.py")
 

@@ -21,7 +21,7 @@ import streamlit as st
 from core import audit, clock, home, status, timeline
 from core.background import Coalescer
 from core.uow import unit_of_work
-from pages._common import data_version
+from pages.parts.common import data_version
 
 WARM_FOR_HOURS = 8  # an office whose Beranda nobody opened for a working day is not recomputed in advance
 
