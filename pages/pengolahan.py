@@ -7,20 +7,14 @@ import streamlit as st
 from core import clock, evidence, fmt, plausibility, reporting, review
 from core.markup import md
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, shown_errors
+from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/pengolahan.py")
 today = clock.today()
 
 
-def done(message: str) -> None:
-    st.session_state["pengolahan_pesan"] = message
-    st.rerun()
-
-
 st.title("Pengolahan")
-if msg := st.session_state.pop("pengolahan_pesan", None):
-    st.success(msg)
+show_flash("pengolahan")
 
 with unit_of_work() as session:
     round_id = reporting.current_round_id(session, actor.office_id)
@@ -60,8 +54,8 @@ if state.step_code == "penyusunan":
                         rep = reporting.compile_draft(session, actor, state.id)
                         version = rep.version
                     status.update(label=f"Draf laporan versi {version} selesai disusun.", state="complete")
-                done(f"Draf laporan versi {version} disusun. Langkah berikutnya: Sekretaris mensosialisasikan "
-                     "draf kepada JFT Perencana.")
+                flash("pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: Sekretaris "
+                                    "mensosialisasikan draf kepada JFT Perencana.")
 elif not can_review:
     st.info(f"Pemeriksaan data unit sudah selesai; pengumpulan data berada pada langkah '{state.step_name}'.")
 
@@ -158,7 +152,7 @@ if can_review and sub_state == "diajukan":
             with shown_errors():
                 with unit_of_work() as session:
                     review.accept(session, actor, choice, note)
-                done(f"Data {labels[choice]} diterima.")
+                flash("pengolahan", f"Data {labels[choice]} diterima.")
     with right, st.form("form_kembalikan", border=True):
         st.markdown("**Kembalikan untuk diperbaiki**")
         reason = st.text_area("Alasan pengembalian (wajib)", key="alasan_kembali",
@@ -167,7 +161,7 @@ if can_review and sub_state == "diajukan":
             with shown_errors():
                 with unit_of_work() as session:
                     review.return_submission(session, actor, choice, reason)
-                done(f"Data {labels[choice]} dikembalikan kepada unit dengan alasannya.")
+                flash("pengolahan", f"Data {labels[choice]} dikembalikan kepada unit dengan alasannya.")
 elif sub_state == "diterima":
     st.success("Data unit ini sudah diterima.")
 elif sub_state == "dikembalikan":
@@ -198,7 +192,7 @@ for c in comments.itertuples():
                 with shown_errors():
                     with unit_of_work() as session:
                         review.resolve_comment(session, actor, int(c.comment_id))
-                    done("Catatan ditandai selesai.")
+                    flash("pengolahan", "Catatan ditandai selesai.")
 
 if can_review:
     with st.form("form_catatan", border=True, clear_on_submit=True):
@@ -212,4 +206,4 @@ if can_review:
             with shown_errors():
                 with unit_of_work() as session:
                     review.add_comment(session, actor, choice, target, text)
-                done("Catatan disimpan; unit dapat menjawabnya di halaman Isi Data Kinerja.")
+                flash("pengolahan", "Catatan disimpan; unit dapat menjawabnya di halaman Isi Data Kinerja.")
