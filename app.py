@@ -51,7 +51,7 @@ _tune_process()
 def _start_cache_warmer(enabled: bool) -> bool:
     if not enabled:
         return False
-    from pages._office_cache import start_warmer
+    from pages.parts.caches import start_warmer
 
     start_warmer()  # once per server process: Beranda's office data made again right after each change
     return True

@@ -2,7 +2,7 @@
 
 bench/page_probe.py computes what Beranda shows (same core functions, same office and user), pickles it
 and points KINERJA_BENCH_BARE at the file; this script only draws it, with the same elements in the
-same order as pages/beranda.py and pages/_status_triwulan.py. The time of this page is what Streamlit
+same order as pages/beranda.py and pages/parts/status_triwulan.py. The time of this page is what Streamlit
 itself costs for that output; Beranda's time over it is what the app adds.
 """
 

@@ -117,7 +117,7 @@ def _after_saves(at, url: str, username: str, repeat: int) -> dict[str, float]:
     from core import auth, entry
     from core.uow import unit_of_work
     from db.models import CollectionRound, Indicator, Submission
-    from pages import _office_cache
+    from pages.parts import caches
 
     with unit_of_work(url) as s:
         office_id = auth.actor_for(s, username).office_id
@@ -128,7 +128,7 @@ def _after_saves(at, url: str, username: str, repeat: int) -> dict[str, float]:
             return {}
         ind = s.scalar(select(Indicator.id).where(Indicator.owner_unit_id == sub.unit_id).order_by(Indicator.id))
         kabid = auth.actor_for(s, f"kabid_{sub.unit_id}")
-    warmer = _office_cache._warmer
+    warmer = caches._warmer
     after, warm = [], []
     for n in range(repeat):
         with unit_of_work(url) as s:

@@ -227,7 +227,7 @@ def bench_users(url: str, office_ids: list[int], n_users: int, n_requests: int,
     """n_users Kepala Bidang of n_users offices at once: save a grid, read the recap, save, submit.
 
     With `warm`, every office's Beranda counts as open, so each change also has the office's Beranda data
-    recomputed on the warmer thread (pages/_office_cache.py), competing with the requests for the CPU."""
+    recomputed on the warmer thread (pages/parts/caches.py), competing with the requests for the CPU."""
     from core import auth, recap
     from core.uow import unit_of_work
 
@@ -267,12 +267,12 @@ def bench_users(url: str, office_ids: list[int], n_users: int, n_requests: int,
     if warm:
         os.environ["DATABASE_URL"] = url  # the warmer reads through the app's default engine
         from core.config import get_settings
-        from pages import _office_cache
+        from pages.parts import caches
 
         get_settings.cache_clear()
         for office_id, _actors in plans:
-            _office_cache.note_viewed(office_id)
-        warmer = _office_cache.start_warmer()
+            caches.note_viewed(office_id)
+        warmer = caches.start_warmer()
         runs = warmer.runs
     threads = [threading.Thread(target=user, args=plan) for plan in plans]
     for t in threads:
@@ -283,9 +283,9 @@ def bench_users(url: str, office_ids: list[int], n_users: int, n_requests: int,
         t.join()
     wall = time.perf_counter() - t0
     if warmer is not None:
-        from pages import _office_cache
+        from pages.parts import caches
 
-        _office_cache.stop_warmer()
+        caches.stop_warmer()
     every = sorted(x for v in latencies.values() for x in v)
 
     def p95(xs: list[float]) -> float:

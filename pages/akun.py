@@ -6,8 +6,8 @@ from core import auth, sessions
 from core.config import get_settings
 from core.markup import md
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
 from pages.parts import session_cookie
+from pages.parts.common import actor_or_stop, shown_errors
 
 actor = actor_or_stop("pages/akun.py")
 

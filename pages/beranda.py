@@ -1,30 +1,19 @@
 """Beranda: who is logged in and where the office's current collection round stands."""
 
-import datetime as dt
-
 import streamlit as st
 
-from core import clock, fmt, home, tasks, timeline
-from core.actor import Actor
+from core import clock, fmt, timeline
 from core.markup import md
-from core.uow import unit_of_work
-from pages import _status_triwulan
-from pages._common import actor_or_stop, data_version
-from pages._office_cache import note_viewed, office_overview
+from pages.parts import status_triwulan
+from pages.parts.caches import note_viewed, office_overview, personal
+from pages.parts.common import actor_or_stop, data_version
 
 actor = actor_or_stop("pages/beranda.py")
 
 
-@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
-def _personal(version: tuple[str, int], actor: Actor, today: dt.date):
-    """Profile and Tugas saya of this user, cached until the next audited change of the office."""
-    with unit_of_work() as session:
-        return home.profile(session, actor), tasks.my_tasks(session, actor, today)
-
-
 version = data_version(actor.office_id)
 today = clock.today()
-me, my_tasks = _personal(version, actor, today)
+me, my_tasks = personal(version, actor, today)
 overview = None
 if actor.office_id is not None:
     note_viewed(actor.office_id)
@@ -71,7 +60,7 @@ with st.container(border=True):
             st.markdown(f"- {text}")
 
 # Status Triwulan (everyone): late units, lagging indicators, the board of units, who is still missing.
-_status_triwulan.render(actor, version, today, overview)
+status_triwulan.render(actor, version, today, overview)
 
 # Linimasa pengumpulan data: each SOP step against its standard time, and the SOP's Peringatan.
 if rnd is not None:

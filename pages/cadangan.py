@@ -7,7 +7,7 @@ import streamlit as st
 from core import backup, fmt
 from core.config import get_settings
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages.parts.common import actor_or_stop, shown_errors
 
 actor = actor_or_stop("pages/cadangan.py")
 settings = get_settings()

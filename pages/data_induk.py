@@ -11,8 +11,8 @@ from core.actor import ROLE_LABELS, ROLES
 from core.config import get_settings
 from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
 from pages.parts import grid as grids
+from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
@@ -38,14 +38,10 @@ def action(message: str) -> Iterator:
             yield session
         done = True
     if done:
-        st.session_state["flash"] = message
-        st.rerun()
+        flash("data_induk", message)
 
 
-if st.session_state.get("flash"):
-    st.success(st.session_state.pop("flash"))
-if st.session_state.get("flash_error"):
-    st.error(st.session_state.pop("flash_error"))
+show_flash("data_induk")
 GENS = st.session_state.setdefault("data_induk_gen", {"target": 0, "dpa": 0})
 
 
@@ -57,8 +53,7 @@ def grid_save(family: str, typed: str, call):
             return call(session)
     except Conflict as err:
         GENS[family] += 1
-        st.session_state["flash_error"] = f"{err} Yang Anda ketik, belum tersimpan: {typed}"
-        st.rerun()
+        flash("data_induk", f"{err} Yang Anda ketik, belum tersimpan: {typed}", kind="error")
     except KinerjaError as err:
         st.error(markup.md(str(err)))
     return None
@@ -66,8 +61,7 @@ def grid_save(family: str, typed: str, call):
 
 def saved(family: str, message: str) -> None:
     GENS[family] += 1
-    st.session_state["flash"] = message
-    st.rerun()
+    flash("data_induk", message)
 
 
 tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP"])

@@ -9,21 +9,14 @@ from core.markup import md
 from core.permissions import can
 from core.steps import disposisi
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/disposisi.py")
-FLASH = "disposisi_flash"
 
 st.title("Disposisi")
 st.caption("Langkah 1–2 SOP Mekanisme Pengumpulan Data Kinerja: Kepala Dinas memerintahkan pengumpulan data "
            "triwulan, Sekretaris meneruskannya kepada Kabid/Kasubag dan Jabatan Fungsional Tertentu.")
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
-
-
-def done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.rerun()
+show_flash("disposisi")
 
 
 today = clock.today()
@@ -59,7 +52,8 @@ if may_open:
                     rnd = disposisi.open_round(session, actor, int(tahun), int(triwulan), instruksi, tenggat,
                                             today=today)
                     label = round_status.round_label(rnd.year, rnd.quarter)
-                done(f"Pengumpulan data {label} dibuka dan diteruskan kepada Sekretaris untuk didistribusikan.")
+                flash("disposisi", f"Pengumpulan data {label} dibuka dan diteruskan kepada Sekretaris untuk "
+                                   "didistribusikan.")
 
 # --- Langkah 2: Sekretaris mendistribusikan ---------------------------------------------------------
 running = [r for r in all_rounds if r.status == "berjalan"]
@@ -103,7 +97,7 @@ if running:
                         subs = disposisi.distribute(session, actor, chosen.id, disposisi.assignments_from_table(edited),
                                                  catatan)
                         n = len(subs)
-                    done(f"Pengumpulan data {chosen.label} didistribusikan kepada {n} unit kerja.")
+                    flash("disposisi", f"Pengumpulan data {chosen.label} didistribusikan kepada {n} unit kerja.")
         else:
             st.info("Menunggu Sekretaris mendistribusikan pengumpulan data kepada unit kerja.")
     else:
@@ -127,7 +121,7 @@ if running:
                     with shown_errors():
                         with unit_of_work() as session:
                             disposisi.grant_extension(session, actor, sub.id, baru, alasan)
-                        done(f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
+                        flash("disposisi", f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
         st.markdown("#### Riwayat perpanjangan")
         if len(log):
             st.dataframe(log, hide_index=True, width="stretch")

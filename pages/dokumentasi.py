@@ -9,21 +9,15 @@ from core.markup import md
 from core.permissions import can
 from core.steps import dokumentasi
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/dokumentasi.py")
-
-
-def done(message: str) -> None:
-    st.session_state["dokumentasi_pesan"] = message
-    st.rerun()
 
 
 st.title("Dokumentasi")
 st.caption("Laporan kinerja triwulan yang telah didokumentasikan tidak dapat diubah; koreksi sesudahnya "
            "diterbitkan sebagai versi baru dengan arsip baru.")
-if msg := st.session_state.pop("dokumentasi_pesan", None):
-    st.success(msg)
+show_flash("dokumentasi")
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
@@ -51,7 +45,7 @@ if state is not None and state.step_code == "dokumentasi":
                             arc = dokumentasi.document(session, actor, state.id, note)
                             version, digest = arc.version, arc.sha256
                         status.update(label="Laporan final didokumentasikan.", state="complete")
-                    done(f"Laporan final versi {version} didokumentasikan. SHA-256 arsip: {digest}")
+                    flash("dokumentasi", f"Laporan final versi {version} didokumentasikan. SHA-256 arsip: {digest}")
         else:
             st.info("Laporan menunggu didokumentasikan oleh Staf Penyusun.")
 elif state is not None:
@@ -141,4 +135,4 @@ if documented:
                 with unit_of_work() as session:
                     arc = dokumentasi.reissue(session, actor, target, reason)
                     version = arc.version
-                done(f"Versi final {version} diterbitkan dengan arsip baru.")
+                flash("dokumentasi", f"Versi final {version} diterbitkan dengan arsip baru.")

@@ -6,7 +6,7 @@ import streamlit as st
 from core import clock, imports
 from core import masterdata as md
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, data_version, parsed_once, shown_errors
+from pages.parts.common import actor_or_stop, data_version, flash, parsed_once, show_flash, shown_errors
 
 actor = actor_or_stop("pages/impor.py")
 office_id = actor.office_id
@@ -15,8 +15,7 @@ st.title("Impor Excel")
 st.caption("Masukkan Perjanjian Kinerja, Rencana Aksi, dan DPA/DPPA dari Excel: unduh templat, isi, unggah, "
            "periksa pratinjau, lalu simpan. Bila masih ada masalah, tidak ada data yang disimpan.")
 
-if st.session_state.get("impor_pesan"):
-    st.success(st.session_state.pop("impor_pesan"))
+show_flash("impor")
 
 left, right = st.columns(2)
 kind = left.radio("Dokumen", imports.KINDS, format_func=imports.KIND_LABELS.get, horizontal=True, key="impor_jenis")
@@ -80,11 +79,9 @@ if preview is not None:
             with unit_of_work() as session:
                 result = imports.commit(session, actor, preview)
         if result is not None:
-            st.session_state["impor_pesan"] = (
-                f"Impor {kind} {year} tersimpan: {result.inserted} baris baru, {result.updated} diubah, "
-                f"{result.unchanged} tidak berubah.")
             st.session_state["impor_ke"] = round_no + 1
-            st.rerun()
+            flash("impor", f"Impor {kind} {year} tersimpan: {result.inserted} baris baru, {result.updated} diubah, "
+                           f"{result.unchanged} tidak berubah.")
     if preview.ok and nothing:
         st.info("Berkas ini tidak mengubah apa pun: semua baris sama dengan data yang tersimpan.")
 
@@ -101,6 +98,5 @@ if c.button("Salin ke tahun baru", key="salin_tahun"):
         with unit_of_work() as session:
             copied = md.copy_year(session, actor, office_id, from_year, to_year)
     if copied is not None:
-        st.session_state["impor_pesan"] = (f"Tahun {to_year} disiapkan: {copied.targets} baris target dan "
-                                           f"{copied.budget_lines} baris DPA (pagu 0).")
-        st.rerun()
+        flash("impor", f"Tahun {to_year} disiapkan: {copied.targets} baris target dan "
+                       f"{copied.budget_lines} baris DPA (pagu 0).")

@@ -7,11 +7,10 @@ from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
 from core.steps import isi_data, pengolahan
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, data_version, parsed_once, shown_errors
 from pages.parts import grid as grids
+from pages.parts.common import actor_or_stop, data_version, flash, parsed_once, show_flash, shown_errors
 
 actor = actor_or_stop("pages/isi_data.py")
-FLASH = "isi_data_flash"
 GEN = "isi_data_gen"  # per grid, bumped after its save so it re-reads the database
 DRAWN = "isi_data_drawn"  # (submission id, {grid: widget key}) of the last run
 GRID_LABELS = {"ind": "Realisasi indikator", "bud": "Realisasi anggaran"}
@@ -22,17 +21,7 @@ st.caption("Langkah 3 SOP: isi realisasi indikator dan anggaran triwulan unit An
            "tindak lanjut dan bukti dukung, lalu ajukan sebelum tenggat.")
 
 
-def show_flash(where: str) -> None:
-    """The message of the last action, where the person pressed its button ("top" or "ajukan")."""
-    if st.session_state.get(FLASH, (None,) * 4)[3] != where:
-        return
-    kind, message, details, _where = st.session_state.pop(FLASH)
-    getattr(st, kind)(md(message) if kind == "error" else message)
-    if details:
-        st.markdown("\n".join(f"- {md(p)}" for p in details))
-
-
-show_flash("top")
+show_flash("isi_data")  # the message of the last action; the answer to Ajukan is shown beside its button
 
 
 def unsaved() -> list[str]:
@@ -44,7 +33,8 @@ def unsaved() -> list[str]:
 def done(message: str, kind: str = "success", saved: tuple[str, ...] = (), details: tuple[str, ...] = (),
          where: str = "top") -> None:
     """Show `message` after a rerun that re-reads the data. The grids in `saved` are reloaded; another grid
-    is reloaded only when it holds no unsaved edits: an upload or an answer never drops what was typed."""
+    is reloaded only when it holds no unsaved edits: an upload or an answer never drops what was typed.
+    `where`: beside which button the message is shown ("top" or "ajukan")."""
     keep = [g for g in unsaved() if g not in saved]
     if keep and kind == "success":
         kind = "warning"
@@ -55,8 +45,7 @@ def done(message: str, kind: str = "success", saved: tuple[str, ...] = (), detai
         if g not in keep:
             gens[g] += 1
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
-    st.session_state[FLASH] = (kind, message, details, where)
-    st.rerun()
+    flash("isi_data", md(message) if kind == "error" else message, kind, details=details, where=where)
 
 
 def show_problems(err: InvalidInput) -> None:
@@ -427,4 +416,4 @@ if view.editable:
                     done(f"Perubahan tabel disimpan sebagai draf. Data belum dapat diajukan: {err}",
                          kind="error", saved=pending, where="ajukan")
                 st.error(str(err))
-show_flash("ajukan")  # the answer to Ajukan, beside its button
+show_flash("isi_data", "ajukan")  # the answer to Ajukan, beside its button

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import audit_view, clock
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages.parts.common import actor_or_stop, shown_errors
 
 actor = actor_or_stop("pages/jejak_audit.py")
 

@@ -6,16 +6,15 @@ import streamlit as st
 from core import report_versions, review, round_status
 from core.steps import koreksi
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, may, shown_errors
+from pages.parts.common import actor_or_stop, flash, may, show_flash, shown_errors
 
 actor = actor_or_stop("pages/koreksi.py")
 
 
 def done(message: str, clear: tuple[str, ...] = ()) -> None:
     """Show `message` after the rerun, with the text fields in `clear` emptied for the next entry."""
-    st.session_state["koreksi_pesan"] = message
     st.session_state["koreksi_kosongkan"] = clear
-    st.rerun()
+    flash("koreksi", message)
 
 
 # Widgets may only be reset before they are drawn: empty the fields a successful save asked to clear.
@@ -24,8 +23,7 @@ for _key in st.session_state.pop("koreksi_kosongkan", ()):
 
 
 st.title("Sosialisasi & Koreksi")
-if msg := st.session_state.pop("koreksi_pesan", None):
-    st.success(msg)
+show_flash("koreksi")
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)

@@ -8,20 +8,14 @@ from core import clock, evidence, fmt, plausibility, review, round_status, state
 from core.markup import md
 from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, shown_errors
+from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/pengolahan.py")
 today = clock.today()
 
 
-def done(message: str) -> None:
-    st.session_state["pengolahan_pesan"] = message
-    st.rerun()
-
-
 st.title("Pengolahan")
-if msg := st.session_state.pop("pengolahan_pesan", None):
-    st.success(msg)
+show_flash("pengolahan")
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
@@ -61,8 +55,8 @@ if state.step_code == "penyusunan":
                         rep = penyusunan.compile_draft(session, actor, state.id)
                         version = rep.version
                     status.update(label=f"Draf laporan versi {version} selesai disusun.", state="complete")
-                done(f"Draf laporan versi {version} disusun. Langkah berikutnya: Sekretaris mensosialisasikan "
-                     "draf kepada JFT Perencana.")
+                flash("pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: Sekretaris "
+                                    "mensosialisasikan draf kepada JFT Perencana.")
 elif not can_review:
     st.info(f"Pemeriksaan data unit sudah selesai; pengumpulan data berada pada langkah '{state.step_name}'.")
 
@@ -159,7 +153,7 @@ if can_review and sub_state == "diajukan":
             with shown_errors():
                 with unit_of_work() as session:
                     pengolahan.accept(session, actor, choice, note)
-                done(f"Data {labels[choice]} diterima.")
+                flash("pengolahan", f"Data {labels[choice]} diterima.")
     with right, st.form("form_kembalikan", border=True):
         st.markdown("**Kembalikan untuk diperbaiki**")
         reason = st.text_area("Alasan pengembalian (wajib)", key="alasan_kembali",
@@ -168,7 +162,7 @@ if can_review and sub_state == "diajukan":
             with shown_errors():
                 with unit_of_work() as session:
                     pengolahan.return_submission(session, actor, choice, reason)
-                done(f"Data {labels[choice]} dikembalikan kepada unit dengan alasannya.")
+                flash("pengolahan", f"Data {labels[choice]} dikembalikan kepada unit dengan alasannya.")
 elif sub_state == "diterima":
     st.success("Data unit ini sudah diterima.")
 elif sub_state == "dikembalikan":
@@ -199,7 +193,7 @@ for c in comments.itertuples():
                 with shown_errors():
                     with unit_of_work() as session:
                         pengolahan.resolve_comment(session, actor, int(c.comment_id))
-                    done("Catatan ditandai selesai.")
+                    flash("pengolahan", "Catatan ditandai selesai.")
 
 if can_review:
     with st.form("form_catatan", border=True, clear_on_submit=True):
@@ -213,4 +207,4 @@ if can_review:
             with shown_errors():
                 with unit_of_work() as session:
                     pengolahan.add_comment(session, actor, choice, target, text)
-                done("Catatan disimpan; unit dapat menjawabnya di halaman Isi Data Kinerja.")
+                flash("pengolahan", "Catatan disimpan; unit dapat menjawabnya di halaman Isi Data Kinerja.")

@@ -1,14 +1,13 @@
 """Rekap & Unduh: recaps by quarter, year-to-date and year, by unit and indicator; charts; CSV and Excel."""
 
-import datetime as dt
 
 import streamlit as st
 
-from core import charts, clock, exports, fmt, recap, regency_recap
-from core.actor import Actor
+from core import charts, clock, exports, fmt, recap
 from core.permissions import can
 from core.uow import unit_of_work
-from pages._common import actor_or_stop, data_version, shown_errors
+from pages.parts.caches import recap_bundle, recap_xlsx, regency_annual, regency_annual_xlsx
+from pages.parts.common import actor_or_stop, data_version, shown_errors
 
 actor = actor_or_stop("pages/rekap.py")
 
@@ -42,41 +41,8 @@ with st.container(border=True):
     iku_only = c[4].toggle("Hanya IKU", key="rekap_iku")
 
 
-@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
-def _bundle(version: tuple[str, int], office_id: int, year: int, quarter: int, unit_id, sasaran_id, iku_only: bool):
-    """Cached per data version: any audited save changes the key, so the recap is never stale."""
-    with unit_of_work() as session:
-        return recap.bundle(session, office_id, year, quarter,
-                            recap.Filters(unit_id=unit_id, sasaran_id=sasaran_id, iku_only=iku_only))
-
-
-@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
-def _xlsx(version: tuple[str, int], office_id: int, year: int, quarter: int, unit_id, sasaran_id, iku_only: bool,
-          title: str, period_line: str, today: dt.date) -> bytes:
-    """The recap's XLSX, made when the button is clicked (not on every rerun), then cached like the recap."""
-    b = _bundle(version, office_id, year, quarter, unit_id, sasaran_id, iku_only)
-    with unit_of_work() as session:
-        sig = exports.signer(session, office_id)
-    return exports.to_xlsx(recap.views(b), title, sig.office_name, period_line, sig, today)
-
-
-@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
-def _regency(version: tuple[str, int], actor: Actor, year: int):
-    """Every office's annual recap (one SQL statement) and its summary per office."""
-    with unit_of_work() as session:
-        df = regency_recap.annual_all_offices(session, actor, year)
-    return df, regency_recap.office_summary(df)
-
-
-@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
-def _regency_xlsx(version: tuple[str, int], actor: Actor, year: int, today: dt.date) -> bytes:
-    df, _summary = _regency(version, actor, year)
-    with unit_of_work() as session:
-        return regency_recap.annual_all_offices_xlsx(session, actor, year, today, df=df)
-
-
 with st.spinner("Menyusun rekap…"), shown_errors():
-    b = _bundle(version, actor.office_id, year, quarter, unit_id, sasaran_id, iku_only)
+    b = recap_bundle(version, actor.office_id, year, quarter, unit_id, sasaran_id, iku_only)
 
 period = f"{fmt.quarter_label(quarter)} Tahun {year}"
 scope = " · ".join(x for x in (units.get(unit_id), sasaran.get(sasaran_id), "IKU" if iku_only else None) if x)
@@ -136,12 +102,12 @@ if regency and tabs[7].open:
                    "terakhir yang dilaporkan tiap perangkat daerah. Berkas Excel memuat ringkasan ini dan "
                    "seluruh indikator semua perangkat daerah.")
         with st.spinner("Menyusun rekap seluruh perangkat daerah…"):
-            _df, summary = _regency(regency_version, actor, year)
+            _df, summary = regency_annual(regency_version, actor, year)
         shown = summary.copy()
         shown["Rata-rata capaian s.d. TW (%)"] = [fmt.percent(v, 2) for v in shown["Rata-rata capaian s.d. TW (%)"]]
         st.dataframe(shown, hide_index=True)
-        st.download_button(f"Unduh Rekap Kabupaten {year} (XLSX)", lambda: _regency_xlsx(regency_version, actor, year,
-                                                                                           clock.today()),
+        st.download_button(f"Unduh Rekap Kabupaten {year} (XLSX)",
+                           lambda: regency_annual_xlsx(regency_version, actor, year, clock.today()),
                            file_name=f"rekap-kinerja-kabupaten-{year}.xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", on_click="ignore", key="rekap_kabupaten_xlsx")
 
@@ -154,8 +120,8 @@ title = f"Rekap Capaian Kinerja {period}"
 with d[2]:
     if kind.startswith("XLSX"):
         period_line = f"Periode {period}" + (f" · {scope}" if scope else "")
-        data = lambda: _xlsx(version, actor.office_id, year, quarter, unit_id, sasaran_id,  # noqa: E731
-                             iku_only, title, period_line, clock.today())
+        data = lambda: recap_xlsx(version, actor.office_id, year, quarter, unit_id, sasaran_id,  # noqa: E731
+                                  iku_only, title, period_line, clock.today())
         st.download_button("Unduh Excel (XLSX)", data, file_name=base + ".xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", type="primary", on_click="ignore")
     else:

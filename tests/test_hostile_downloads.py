@@ -8,7 +8,7 @@ Downloads (grep pages/ for download_button):
   rekap.py            recap XLSX, recap CSV per view in both dialects, regency recap XLSX
   koreksi.py          report files of each version (PDF, XLSX)
   dokumentasi.py      report files, round archive (.zip: data/*.csv, riwayat/*.csv, laporan/*)
-  _status_triwulan.py missing list (PDF, XLSX)
+  parts/status_triwulan.py missing list (PDF, XLSX)
   isi_data.py         unit workbook (.xlsx)
   impor.py            import templates PK, RA, DPA (.xlsx)
   jejak_audit.py      audit CSV

@@ -18,7 +18,7 @@ from core.errors import InvalidInput
 from core.steps import isi_data
 from core.uow import unit_of_work
 from db.models import Indicator, Realization
-from pages import _office_cache
+from pages.parts import caches
 from tests import factories
 from tests.apptest import logged_in
 
@@ -26,11 +26,11 @@ from tests.apptest import logged_in
 @pytest.fixture
 def warmer(db_url):
     st.cache_data.clear()
-    with _office_cache._viewed_lock:
-        _office_cache._viewed.clear()
-    coalescer = _office_cache.start_warmer()
+    with caches._viewed_lock:
+        caches._viewed.clear()
+    coalescer = caches.start_warmer()
     yield coalescer
-    _office_cache.stop_warmer()
+    caches.stop_warmer()
     st.cache_data.clear()
 
 

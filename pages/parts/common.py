@@ -1,11 +1,12 @@
-"""Helpers every page uses: the logged-in actor, the page guard, and showing core errors."""
+"""Helpers every page uses: the logged-in actor, the page guard, showing core errors, and the message of an
+action shown after the rerun that follows it."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -20,6 +21,7 @@ from core.permissions import allowed_roles_from, step_executors
 from core.uow import unit_of_work
 
 T = TypeVar("T")
+_FLASH = "_flash"  # page -> (kind, text, details, where): the message of its last action, not shown yet
 
 
 def actor_or_stop(path: str) -> Actor:
@@ -38,6 +40,29 @@ def actor_or_stop(path: str) -> Actor:
         st.error(f"Halaman ini tidak tersedia untuk peran {actor.role_label}.")
         st.stop()
     return actor
+
+
+def flash(page: str, text: str, kind: str = "success", *, details: Sequence[str] = (),
+          where: str = "top") -> NoReturn:
+    """Rerun now, and show `text` on that run of `page` (where `show_flash(page, where)` is called): the
+    message of an action, shown on a page that re-read the database.
+
+    `kind` is the Streamlit element ("success", "warning", "error", "info"); `text` is shown as given
+    (escape user text with core.markup.md first); each of `details` is escaped and listed below it. One
+    message per page: it stays until its page shows it, and a newer one replaces it."""
+    st.session_state.setdefault(_FLASH, {})[page] = (kind, text, tuple(details), where)
+    st.rerun()
+
+
+def show_flash(page: str, where: str = "top") -> None:
+    """The message `flash` left for this page at this place (`where`), shown once, then forgotten."""
+    held = st.session_state.get(_FLASH) or {}
+    if page not in held or held[page][3] != where:
+        return
+    kind, text, details, _where = held.pop(page)
+    getattr(st, kind)(text)
+    if details:
+        st.markdown("\n".join(f"- {md(p)}" for p in details))
 
 
 def _executors() -> dict[str, frozenset[str]]:

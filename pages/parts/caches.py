@@ -1,10 +1,12 @@
-"""Beranda's office-wide data, cached on the office's data version and made again right after a change.
+"""Every cache of the pages, keyed on a data version (pages.parts.common.data_version): a save changes the
+version, so nothing shown is stale; Cadangan & Pemulihan empties them all after a restore.
 
-What Beranda shows about the office (round picker, current round, timeline, late units, Status Triwulan)
-is the same for every user of the office, so it is cached per office and data version, not per user.
-A save empties that cache (the version changes); instead of leaving the recomputation to whoever opens
-Beranda next, the server recomputes it on a thread of its own as soon as the change is committed
-(`start_warmer`, once per server process), for the offices whose Beranda was opened in the last hours.
+Beranda's office-wide data (round picker, current round, timeline, late units, Status Triwulan) is the same
+for every user of the office, so it is cached per office and data version, not per user. A save empties that
+cache (the version changes); instead of leaving the recomputation to whoever opens Beranda next, the server
+recomputes it on a thread of its own as soon as the change is committed (`start_warmer`, once per server
+process), for the offices whose Beranda was opened in the last hours. Beranda's part of one user (profile,
+Tugas saya) and the recaps of Rekap & Unduh are cached the same way, and made when asked for.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from core import audit, clock, status, timeline
+from core import audit, clock, exports, home, recap, regency_recap, status, tasks, timeline
 from core import round_status as rs
+from core.actor import Actor
 from core.background import Coalescer
 from core.uow import unit_of_work
-from pages._common import data_version
+from pages.parts.common import data_version
 
 WARM_FOR_HOURS = 8  # an office whose Beranda nobody opened for a working day is not recomputed in advance
+
+
+# --- Beranda ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,51 @@ def missing_files(version: tuple[str, int], office_id: int, round_id: int, today
         return status.missing_list_files(session, office_id, round_id, today)
 
 
-# --- made again in advance -------------------------------------------------------------------------
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def personal(version: tuple[str, int], actor: Actor, today: dt.date):
+    """Profile and Tugas saya of this user, cached until the next audited change of the office."""
+    with unit_of_work() as session:
+        return home.profile(session, actor), tasks.my_tasks(session, actor, today)
+
+
+# --- Rekap & Unduh ---------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
+def recap_bundle(version: tuple[str, int], office_id: int, year: int, quarter: int, unit_id, sasaran_id,
+                 iku_only: bool):
+    """Cached per data version: any audited save changes the key, so the recap is never stale."""
+    with unit_of_work() as session:
+        return recap.bundle(session, office_id, year, quarter,
+                            recap.Filters(unit_id=unit_id, sasaran_id=sasaran_id, iku_only=iku_only))
+
+
+@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
+def recap_xlsx(version: tuple[str, int], office_id: int, year: int, quarter: int, unit_id, sasaran_id,
+               iku_only: bool, title: str, period_line: str, today: dt.date) -> bytes:
+    """The recap's XLSX, made when the button is clicked (not on every rerun), then cached like the recap."""
+    b = recap_bundle(version, office_id, year, quarter, unit_id, sasaran_id, iku_only)
+    with unit_of_work() as session:
+        sig = exports.signer(session, office_id)
+    return exports.to_xlsx(recap.views(b), title, sig.office_name, period_line, sig, today)
+
+
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def regency_annual(version: tuple[str, int], actor: Actor, year: int):
+    """Every office's annual recap (one SQL statement) and its summary per office."""
+    with unit_of_work() as session:
+        df = regency_recap.annual_all_offices(session, actor, year)
+    return df, regency_recap.office_summary(df)
+
+
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def regency_annual_xlsx(version: tuple[str, int], actor: Actor, year: int, today: dt.date) -> bytes:
+    df, _summary = regency_annual(version, actor, year)
+    with unit_of_work() as session:
+        return regency_recap.annual_all_offices_xlsx(session, actor, year, today, df=df)
+
+
+# --- Beranda's office data made again in advance ---------------------------------------------------
 
 _viewed: dict[int, float] = {}  # office id -> when its Beranda was last opened (time.monotonic)
 _viewed_lock = threading.Lock()

@@ -10,12 +10,12 @@ import streamlit as st
 from core import charts, exports, fmt, status
 from core.actor import Actor
 from core.markup import md
-from pages._common import shown_errors
-from pages._office_cache import OfficeOverview, missing_files, round_status
+from pages.parts.caches import OfficeOverview, missing_files, round_status
+from pages.parts.common import shown_errors
 
 
 def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Optional[OfficeOverview]) -> None:
-    """`version`: pages._common.data_version(), the key of the caches here; `overview`: the office's
+    """`version`: pages.parts.common.data_version(), the key of the caches here; `overview`: the office's
     (None for an account without an office)."""
     st.divider()
     st.header("Status Triwulan")
