@@ -187,7 +187,7 @@ def _not_for_role() -> None:
 
 
 # Who sees an SOP page is who executes its steps (data an administrator edits): read on every run, kept for
-# the page guard (pages/_common.actor_or_stop) of this run.
+# the page guard (pages/parts/common.actor_or_stop) of this run.
 with unit_of_work() as session:
     executors = step_executors(session)
 state["step_executors"] = executors

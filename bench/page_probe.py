@@ -84,12 +84,12 @@ def _bare_data(url: str, username: str, path: str) -> None:
     data = {
         "office_name": me.office_name, "full_name": me.full_name,
         "profile_md": f"**Jabatan:** {me.jabatan}  \n**NIP:** {me.nip or '–'}  \n**Peran:** {me.role_label}",
-        "round_md": f"**{rnd.title}**  \nLangkah {rnd.current_step}: {rnd.current_step_name}" if rnd else "",
+        "round_md": f"**{rnd.title}**  \nLangkah {rnd.step_number} dari {rnd.step_count}: {rnd.step_title}" if rnd else "",
         "tasks": [t.text for t in my],
         "round_labels": [label for _i, label in choices],
         "status_caption": f"{qs.title}; langkah {qs.current_step}: {qs.current_step_name}.",
         "metrics": [
-            ("Langkah SOP", f"{qs.current_step} dari 9", None),
+            ("Langkah SOP", f"{qs.current_step} dari {qs.step_count}", None),
             ("Unit terlambat", f"{len(late)} dari {len(qs.units)}", "ada yang terlambat" if late else None),
             ("Sudah diajukan", f"{qs.submitted} dari {len(qs.units)}", None),
             ("Kelengkapan data", fmt.percent(qs.completeness, 1), None),

@@ -30,7 +30,7 @@ from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
 from core.fmt import quarter_label, quarter_long
 from core.states import ROUND_LABELS, RoundState, SubmissionState, submission_label
-from db.models import CollectionRound, Correction, Extension, OrgUnit, Report, Submission, User
+from db.models import CollectionRound, Correction, Extension, OrgUnit, Report, SopStep, Submission, User
 
 # --- names ----------------------------------------------------------------------------------------------
 
@@ -132,6 +132,7 @@ class RoundStatus:
     latest_version: Optional[int] = None
     latest_kind: str = ""
     open_corrections: int = 0
+    step_count: int = 0  # how many steps the SOP has
 
     @property
     def label(self) -> str:
@@ -154,6 +155,11 @@ class RoundStatus:
         return self.is_open and self.step_code in codes
 
 
+def step_count(session: Session) -> int:
+    """How many steps the SOP has (data: an administrator may add one)."""
+    return session.scalar(select(func.count()).select_from(SopStep)) or 0
+
+
 def _statuses(session: Session, rounds: list[CollectionRound]) -> list[RoundStatus]:
     ids = [r.id for r in rounds]
     latest: dict[int, tuple[int, int, str]] = {}
@@ -167,6 +173,7 @@ def _statuses(session: Session, rounds: list[CollectionRound]) -> list[RoundStat
             select(Report.round_id, func.count(Correction.id)).join(Correction, Correction.report_id == Report.id)
             .where(Report.round_id.in_(ids), Correction.resolved.is_(False)).group_by(Report.round_id)).all())
     out = []
+    count = step_count(session) if rounds else 0
     for r in rounds:
         step = r.step
         rep = latest.get(r.id)
@@ -176,7 +183,8 @@ def _statuses(session: Session, rounds: list[CollectionRound]) -> list[RoundStat
             step_name=step.short_name if step else "", step_title=step.name if step else "",
             deadline=r.deadline, instruction=r.instruction or "",
             latest_report_id=rep[0] if rep else None, latest_version=rep[1] if rep else None,
-            latest_kind=rep[2] if rep else "", open_corrections=corrections.get(r.id, 0)))
+            latest_kind=rep[2] if rep else "", open_corrections=corrections.get(r.id, 0),
+            step_count=count))
     return out
 
 

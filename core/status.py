@@ -24,6 +24,7 @@ from core.round_status import (
     default_round_id,
     indicator_gaps,
     round_title,
+    step_count,
     submitted,
     submitted_on_time,
 )
@@ -72,6 +73,7 @@ class QuarterStatus:
     status: str
     current_step: int
     current_step_name: str
+    step_count: int
     units: list[UnitStatus]
     board: pd.DataFrame
     completeness: Optional[Decimal]  # % of expected indicators really complete
@@ -256,6 +258,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     return QuarterStatus(
         round_id=rnd.id, year=rnd.year, quarter=rnd.quarter, title=round_title(rnd.year, rnd.quarter),
         status=rnd.status, current_step=rnd.current_step, current_step_name=step.name if step else "",
+        step_count=step_count(session),
         units=units, board=board,
         completeness=ach._q(Decimal(total_complete) / total_expected * 100) if total_expected else None,
         timeliness=ach._q(Decimal(sum(u.submitted_on_time for u in units)) / n_units * 100) if n_units else None,

@@ -7,6 +7,7 @@ import streamlit as st
 from core import clock, fmt, round_status
 from core.markup import md
 from core.permissions import can
+from core.states import EDITABLE
 from core.steps import disposisi
 from core.uow import unit_of_work
 from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
@@ -56,7 +57,7 @@ if may_open:
                                    "didistribusikan.")
 
 # --- Langkah 2: Sekretaris mendistribusikan ---------------------------------------------------------
-running = [r for r in all_rounds if r.status == "berjalan"]
+running = [r for r in all_rounds if r.is_open]
 if running:
     chosen = running[0]
     if len(running) > 1:
@@ -109,7 +110,7 @@ if running:
             st.markdown("#### Unit kerja dan tanda terima disposisi")
             st.dataframe(board, hide_index=True, width="stretch")
         if may_extend:
-            open_subs = [s for s in choices if s.state in ("belum_mulai", "draf", "dikembalikan")]
+            open_subs = [s for s in choices if s.state in EDITABLE]
             if open_subs:
                 st.markdown("#### Perpanjangan tenggat")
                 sub = st.selectbox("Unit kerja", open_subs, key="perpanjangan_unit",

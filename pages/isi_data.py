@@ -5,6 +5,7 @@ import streamlit as st
 from core import entry, evidence, fmt, plausibility, report_versions, review, unit_workbook
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
+from core.states import SubmissionState
 from core.steps import isi_data, pengolahan
 from core.uow import unit_of_work
 from pages.parts import grid as grids
@@ -96,13 +97,13 @@ uploads = st.session_state.get(UPLOADS, 0)
 
 # --- state banner ---------------------------------------------------------------------------------
 deadline_text = f"Tenggat: **{view.deadline_label}**"
-if view.state == "dikembalikan":
+if view.state == SubmissionState.DIKEMBALIKAN:
     st.warning(f"**Data dikembalikan oleh pemeriksa.** Alasan: {md(view.return_reason) or '–'}  \n"
                f"Perbaiki data lalu ajukan kembali. {deadline_text}")
-elif view.state in ("belum_mulai", "draf"):
+elif view.state in (SubmissionState.BELUM_MULAI, SubmissionState.DRAF):
     note = f"  \nCatatan pengembalian terakhir: {md(view.return_reason)}" if view.return_reason else ""
     st.info(f"Status: **{view.state_label}** — data masih dapat diubah. {deadline_text}{note}")
-elif view.state == "diajukan":
+elif view.state == SubmissionState.DIAJUKAN:
     st.success(f"Status: **Diajukan** pada {fmt.datetime(view.submitted_at)}. Data terkunci selama diperiksa; "
                "bila ada yang perlu diperbaiki, pemeriksa akan mengembalikannya.")
 else:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import clock, evidence, fmt, plausibility, review, round_status, states
 from core.markup import md
+from core.states import SubmissionState
 from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
 from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
@@ -30,9 +31,9 @@ if state is None:
 st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
 can_review = state.step_code in pengolahan.REVIEW_STEPS
 
-accepted = int((overview["state"] == "diterima").sum())
-submitted = int((overview["state"] == "diajukan").sum())
-returned = int((overview["state"] == "dikembalikan").sum())
+accepted = int((overview["state"] == SubmissionState.DITERIMA).sum())
+submitted = int((overview["state"] == SubmissionState.DIAJUKAN).sum())
+returned = int((overview["state"] == SubmissionState.DIKEMBALIKAN).sum())
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Unit", len(overview))
 c2.metric("Menunggu diperiksa", submitted)
@@ -69,7 +70,7 @@ st.divider()
 st.subheader("Periksa data unit")
 ids_by_unit = {r.unit: int(r.submission_id) for r in with_data.itertuples()}
 labels = {sid: unit for unit, sid in ids_by_unit.items()}
-waiting = [u for u, state in zip(with_data["unit"], with_data["state"]) if state == "diajukan"]
+waiting = [u for u, state in zip(with_data["unit"], with_data["state"]) if state == SubmissionState.DIAJUKAN]
 units = list(ids_by_unit)
 chosen_unit = st.selectbox("Unit kerja", units, index=units.index(waiting[0]) if waiting else 0,
                            key="pengolahan_unit")
@@ -127,7 +128,7 @@ if changes.returned_at is not None:
     st.markdown("**Perubahan sejak dikembalikan**")
     st.caption(f"Dikembalikan pada {fmt.datetime(changes.returned_at)} dengan alasan: {md(changes.reason)}")
     if changes.unchanged:
-        if sub_state == "diajukan":
+        if sub_state == SubmissionState.DIAJUKAN:
             st.warning(f"Diajukan kembali tanpa perubahan sejak dikembalikan pada {fmt.datetime(changes.returned_at)}. "
                        "Periksa apakah alasan pengembalian sudah ditindaklanjuti.", icon=":material/warning:")
         else:
@@ -135,7 +136,7 @@ if changes.returned_at is not None:
     else:
         st.dataframe(changes.table(), hide_index=True, width="stretch")
 
-if can_review and sub_state == "diajukan":
+if can_review and sub_state == SubmissionState.DIAJUKAN:
     st.markdown("**Pemeriksaan kewajaran nilai**")
     if checked.flags:
         for shown in checked.flags:
@@ -163,9 +164,9 @@ if can_review and sub_state == "diajukan":
                 with unit_of_work() as session:
                     pengolahan.return_submission(session, actor, choice, reason)
                 flash("pengolahan", f"Data {labels[choice]} dikembalikan kepada unit dengan alasannya.")
-elif sub_state == "diterima":
+elif sub_state == SubmissionState.DITERIMA:
     st.success("Data unit ini sudah diterima.")
-elif sub_state == "dikembalikan":
+elif sub_state == SubmissionState.DIKEMBALIKAN:
     st.warning("Data unit ini dikembalikan dan menunggu perbaikan oleh unit.")
 else:
     st.info("Unit belum mengajukan data; data dapat diperiksa setelah diajukan.")

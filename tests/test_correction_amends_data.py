@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core import achievement, archive, exports, fmt, masterdata, recap, report_versions
+from core import achievement, archive, entry, exports, fmt, masterdata, recap, report_versions
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.report_doc import BUDGET_HEADER, INDICATOR_HEADER, report_lines
 from core.steps import dokumentasi, koreksi, penyusunan
@@ -131,7 +131,7 @@ def test_pagu_lowered_after_noting_refuses_the_whole_apply(session, actors):
     koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IKU-01", "realisasi_tw", "BPS.", "3,9")
     koreksi.add_correction(session, actors["perencana"], draft.id, f"BL:{BL}", "realisasi_tw", "SP2D.",
                              fmt.number(old_amount + 1000, 2))
-    earlier = report_versions._spent_before(session, br.submission, [br.budget_line_id])[br.budget_line_id]
+    earlier = entry._spent_before(session, br.submission, [br.budget_line_id])[br.budget_line_id]
     # a DPPA lowers the pagu to what is spent: the proposed amount no longer fits
     masterdata.update_budget_line(session, actors["admin"], br.budget_line_id, pagu=earlier + old_amount)
     session.commit()

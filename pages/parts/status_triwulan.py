@@ -7,7 +7,7 @@ from typing import Optional
 
 import streamlit as st
 
-from core import charts, exports, fmt, status
+from core import charts, exports, fmt, states, status
 from core.actor import Actor
 from core.markup import md
 from pages.parts.caches import OfficeOverview, missing_files, round_status
@@ -33,12 +33,12 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
     with shown_errors():
         qs, missing = round_status(version, actor.office_id, round_id, today)
 
-    state = "selesai" if qs.status == "selesai" else "berjalan"
+    state = states.ROUND_LABELS.get(qs.status, qs.status).lower()
     st.caption(f"{md(qs.title)} — {state}; langkah {qs.current_step}: {md(qs.current_step_name)}. "
                f"Keadaan per {fmt.date(today)}.")
     late = qs.late_units
     m = st.columns(6)
-    m[0].metric("Langkah SOP", f"{qs.current_step} dari 9", help=md(qs.current_step_name))
+    m[0].metric("Langkah SOP", f"{qs.current_step} dari {qs.step_count}", help=md(qs.current_step_name))
     m[1].metric("Unit terlambat", f"{len(late)} dari {len(qs.units)}",
                 delta=("ada yang terlambat" if late else "tepat waktu"), delta_color="inverse" if late else "normal",
                 delta_arrow="off")
@@ -60,7 +60,7 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
         if late:
             lines = []
             for u in sorted(late, key=lambda u: -u.days_late):
-                what = ("belum mengajukan" if u.state in ("belum_mulai", "draf", "dikembalikan")
+                what = ("belum mengajukan" if u.state in states.OUTSTANDING
                         else "terlambat mengajukan")
                 lines.append(f"- **{md(u.unit)}** ({md(u.head)}): {what}, {u.days_late} hari lewat tenggat "
                              f"{fmt.date(u.deadline)}")

@@ -1,0 +1,63 @@
+"""The office in the permission model: every service that changes data, run by an account of another office
+with the same role (and the same unit id, so that only the office differs), is refused in Indonesian and
+writes nothing — the authorization matrix, extended by office.
+
+The services and their scenarios are test_audit_completeness.CALLS (every public core function taking an
+actor that changes data); a new service cannot be added without one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from core.backup import table_counts
+from core.errors import NotAllowed
+from core.uow import unit_of_work
+from db.engine import session_factory
+from db.models import OrgUnit
+from tests.test_audit_completeness import CALLS
+
+# Installation-wide, not an office's: the SOP definition (one for the deployment), one's own account and
+# sessions, and backups (the whole database) are for the installation's administrator and the user.
+NOT_OF_AN_OFFICE = {
+    "masterdata.sop.update_sop_step", "auth.change_own_password", "sessions.end_own_sessions",
+    "backup.make.make_backup",
+}
+
+
+def _other_office(db_url: str) -> int:
+    with unit_of_work(db_url) as s:
+        pemkab = s.query(OrgUnit).filter(OrgUnit.kind == "pemkab").one()
+        other = OrgUnit(code="DINKES", name="Dinas Kesehatan Kabupaten Kapuas Hulu", short_name="Dinkes",
+                        kind="dinas", parent_id=pemkab.id, sort_order=99, active=True)
+        s.add(other)
+        s.flush()
+        other.office_id = other.id
+        return other.id
+
+
+@pytest.mark.parametrize("service", sorted(set(CALLS) - NOT_OF_AN_OFFICE))
+def test_an_account_of_another_office_is_refused_and_nothing_is_written(db_url, tmp_path, service):
+    from core.auth import actor_from_user
+    from db.models import User
+
+    prepare, call = CALLS[service]
+    other = _other_office(db_url)
+    with unit_of_work(db_url) as s:
+        actors = {u.username: actor_from_user(s, u) for u in s.scalars(s.query(User).statement)}
+        ctx = prepare(s, actors) or {}
+    ctx.setdefault("tmp", tmp_path / "cadangan")
+    strangers = {name: dataclasses.replace(a, office_id=other) for name, a in actors.items()}
+    s = session_factory(db_url)()
+    try:
+        before = table_counts(s)
+        with pytest.raises(NotAllowed) as refused:
+            call(s, strangers, ctx)
+        s.flush()
+        assert table_counts(s) == before
+    finally:
+        s.rollback()
+        s.close()
+    assert "perangkat daerah lain" in str(refused.value), str(refused.value)
