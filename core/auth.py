@@ -286,11 +286,17 @@ def lockouts(session: Session, actor: Actor) -> list[dict[str, Any]]:
     return sorted(out, key=lambda d: d["last"], reverse=True)
 
 
+def _user_office(session: Session, user: Optional[User]) -> Optional[int]:
+    from core.masterdata.common import unit_office
+
+    return unit_office(session, user.unit_id) if user is not None else None
+
+
 def lift_lockout(session: Session, actor: Actor, username: str) -> int:
     """The administrator forgets the failed logins on an account (from every client). How many were forgotten."""
-    require(session, actor, "user.manage")
-    n = session.execute(delete(LoginFailure).where(LoginFailure.username == username)).rowcount or 0
     user = session.scalar(select(User).where(User.username == username))
+    require(session, actor, "user.manage", office_id=_user_office(session, user))
+    n = session.execute(delete(LoginFailure).where(LoginFailure.username == username)).rowcount or 0
     audit.record(session, actor, "auth.lockout_lifted", "user", user.id if user else None,
                  before={"percobaan_gagal": n}, after={"percobaan_gagal": 0})
     return n

@@ -87,10 +87,12 @@ def end_own_sessions(session: Session, actor: Actor) -> None:
 
 def end_sessions_of(session: Session, actor: Actor, user_id: int) -> None:
     """The administrator ends every open session of a user (a lost laptop, a shared password)."""
-    require(session, actor, "user.manage")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Pengguna tidak ditemukan.")
+    from core.masterdata.common import unit_office
+
+    require(session, actor, "user.manage", office_id=unit_office(session, user.unit_id))
     before = user.session_generation or 0
     _bump(user)
     audit.record(session, actor, "auth.sessions_revoked", "user", user.id,

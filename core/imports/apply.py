@@ -27,7 +27,6 @@ def commit(session: Session, actor: Actor, source: Union[Preview, bytes], kind: 
            office_id: Optional[int] = None, year: Optional[int] = None, accept_mismatch: bool = False) -> ImportResult:
     """Write an import, all or nothing: the file is read again in this transaction and nothing is written
     when any problem remains. A row changed by someone else since the preview stops the whole import."""
-    require(session, actor, "masterdata.manage")
     if isinstance(source, Preview):
         kind, office_id, year = source.kind, source.office_id, source.year
         accept_mismatch = source.accept_mismatch
@@ -38,6 +37,7 @@ def commit(session: Session, actor: Actor, source: Union[Preview, bytes], kind: 
         seen_versions = {}
         if kind is None or office_id is None:
             raise InvalidInput("Jenis dokumen dan perangkat daerah wajib dipilih untuk impor.")
+    require(session, actor, "masterdata.manage", office_id=office_id)
     assert kind is not None and office_id is not None
     preview = parse(kind, data, session, office_id, year=year, accept_mismatch=accept_mismatch)
     if preview.problems:

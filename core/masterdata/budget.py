@@ -61,7 +61,7 @@ def _budget_values(session: Session, office_id: int, data: dict[str, Any], check
 def create_budget_line(session: Session, actor: Actor, office_id: int, year: int, *, code: str, program: str,
                        kegiatan: str, sub_kegiatan: str, pagu: Any, owner_unit_id: Optional[int],
                        document: str = "DPA") -> int:
-    require(session, actor, "masterdata.manage")
+    require(session, actor, "masterdata.manage", office_id=office_id)
     _office(session, office_id)
     values = _budget_values(session, office_id, dict(code=code, program=program, kegiatan=kegiatan,
                                                      sub_kegiatan=sub_kegiatan, pagu=pagu,
@@ -79,8 +79,8 @@ def create_budget_line(session: Session, actor: Actor, office_id: int, year: int
 def update_budget_line(session: Session, actor: Actor, line_id: int, *, expected_version: Optional[int] = None,
                        **fields: Any) -> bool:
     """Change a DPA line. A new pagu keeps the earlier one (and its document) in the pagu history."""
-    require(session, actor, "masterdata.manage")
     b = _get(session, BudgetLine, line_id, "Baris anggaran")
+    require(session, actor, "masterdata.manage", office_id=b.office_id)
     if expected_version is not None and expected_version != b.version:
         raise audit.stale_save(session, f"baris anggaran {b.code}", "budget_line", b.id)
     keys = ("code", "program", "kegiatan", "sub_kegiatan", "pagu", "document", "owner_unit_id")

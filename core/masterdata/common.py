@@ -44,6 +44,14 @@ def _get(session: Session, model: type, ident: Any, what: str) -> Any:
     return obj
 
 
+def unit_office(session: Session, unit_id: Optional[int]) -> Optional[int]:
+    """The office a unit belongs to (for the office check of core.permissions.require); None for none."""
+    unit = session.get(OrgUnit, unit_id) if unit_id is not None else None
+    if unit is None:
+        return None
+    return unit.office_id if unit.office_id is not None else (unit.id if unit.kind == "dinas" else None)
+
+
 def _changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if getattr(obj, k) != v}
 

@@ -28,7 +28,7 @@ def copy_year(session: Session, actor: Actor, office_id: int, from_year: int, to
     Pagu is set to 0 (not copied) so that last year's ceilings are never mistaken for the new DPA; the
     admin imports the new DPA next. Refuses when the new year already has targets or budget lines.
     """
-    require(session, actor, "masterdata.manage")
+    require(session, actor, "masterdata.manage", office_id=office_id)
     _office(session, office_id)
     from_year, to_year = int(from_year), int(to_year)
     if to_year == from_year:

@@ -42,7 +42,7 @@ def _years(start: Any, end: Any) -> tuple[int, int]:
 
 
 def create_period(session: Session, actor: Actor, office_id: int, name: str, start_year: int, end_year: int) -> int:
-    require(session, actor, "masterdata.manage")
+    require(session, actor, "masterdata.manage", office_id=office_id)
     _office(session, office_id)
     s, e = _years(start_year, end_year)
     p = RenstraPeriod(office_id=office_id, name=_text(name, "Nama periode Renstra", 200), start_year=s, end_year=e)
@@ -55,8 +55,8 @@ def create_period(session: Session, actor: Actor, office_id: int, name: str, sta
 
 def update_period(session: Session, actor: Actor, period_id: int, name: str, start_year: int,
                   end_year: int) -> bool:
-    require(session, actor, "masterdata.manage")
     p = _get(session, RenstraPeriod, period_id, "Periode Renstra")
+    require(session, actor, "masterdata.manage", office_id=p.office_id)
     s, e = _years(start_year, end_year)
     return _apply(session, actor, p, {"name": _text(name, "Nama periode Renstra", 200), "start_year": s,
                                       "end_year": e}, "renstra.update", "renstra_period", p.office_id)
@@ -73,8 +73,8 @@ def list_sasaran(session: Session, office_id: int) -> pd.DataFrame:
 
 
 def create_sasaran(session: Session, actor: Actor, period_id: int, code: str, name: str) -> int:
-    require(session, actor, "masterdata.manage")
     p = _get(session, RenstraPeriod, period_id, "Periode Renstra")
+    require(session, actor, "masterdata.manage", office_id=p.office_id)
     code = _text(code, "Kode sasaran", 40).upper()
     if session.scalar(select(Sasaran.id).where(Sasaran.period_id == p.id, Sasaran.code == code)) is not None:
         raise InvalidInput(f"Kode sasaran '{code}' sudah ada pada {p.name}.")
@@ -87,8 +87,8 @@ def create_sasaran(session: Session, actor: Actor, period_id: int, code: str, na
 
 
 def update_sasaran(session: Session, actor: Actor, sasaran_id: int, code: str, name: str) -> bool:
-    require(session, actor, "masterdata.manage")
     s = _get(session, Sasaran, sasaran_id, "Sasaran")
+    require(session, actor, "masterdata.manage", office_id=s.period.office_id)
     code = _text(code, "Kode sasaran", 40).upper()
     other = session.scalar(select(Sasaran.id).where(Sasaran.period_id == s.period_id, Sasaran.code == code))
     if other is not None and other != s.id:
@@ -148,7 +148,7 @@ def create_indicator(session: Session, actor: Actor, office_id: int, *, sasaran_
                      satuan: str, polarity: str = "positif", combine: str = "sum", is_iku: bool = False,
                      owner_unit_id: Optional[int] = None, definition: str = "", data_source: str = "",
                      needs_evidence: bool = True) -> int:
-    require(session, actor, "masterdata.manage")
+    require(session, actor, "masterdata.manage", office_id=office_id)
     _office(session, office_id)
     values = _indicator_values(session, office_id, dict(
         sasaran_id=sasaran_id, code=code, name=name, satuan=satuan, polarity=polarity, combine=combine,
@@ -168,8 +168,8 @@ def create_indicator(session: Session, actor: Actor, office_id: int, *, sasaran_
 
 def update_indicator(session: Session, actor: Actor, indicator_id: int, **fields: Any) -> bool:
     """Change an indicator; fields as in create_indicator plus `active`. Unchanged fields may be omitted."""
-    require(session, actor, "masterdata.manage")
     ind = _get(session, Indicator, indicator_id, "Indikator")
+    require(session, actor, "masterdata.manage", office_id=ind.office_id)
     data = {k: getattr(ind, k) for k in ("sasaran_id", "code", "name", "satuan", "polarity", "combine", "is_iku",
                                          "owner_unit_id", "definition", "data_source", "needs_evidence")}
     unknown = set(fields) - set(data) - {"active"}

@@ -113,8 +113,8 @@ def save_target(session: Session, actor: Actor, indicator_id: int, year: int, *,
     then it is saved with `mismatch_accepted`. `expected_version` is the version the admin saw
     (0 = no row yet); a different one means someone saved first.
     """
-    require(session, actor, "masterdata.manage")
     ind = _get(session, Indicator, indicator_id, "Indikator")
+    require(session, actor, "masterdata.manage", office_id=ind.office_id)
     try:
         year = int(year)
     except (TypeError, ValueError):
@@ -177,6 +177,7 @@ def save_targets(session: Session, actor: Actor, year: int, changes: dict[int, d
     warnings: list[str] = []
     for raw_id, cols in changes.items():
         ind = _get(session, Indicator, int(raw_id), "Indikator")
+        require(session, actor, "masterdata.manage", office_id=ind.office_id)
         kwargs: dict[str, Any] = {}
         for col, value in cols.items():
             attr = TARGET_COLUMNS.get(col, col)

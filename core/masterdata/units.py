@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.actor import Actor
 from core.errors import InvalidInput
-from core.masterdata.common import _apply, _get, _text
+from core.masterdata.common import _apply, _get, _text, unit_office
 from core.permissions import require
 from db.models import Indicator, OrgUnit, User
 
@@ -76,7 +76,7 @@ def unit_choices(session: Session, office_id: Optional[int], active_only: bool =
 
 def create_unit(session: Session, actor: Actor, *, code: str, name: str, kind: str, parent_id: Optional[int],
                 short_name: str = "", reports_data: bool = True) -> int:
-    require(session, actor, "masterdata.manage")
+    require(session, actor, "masterdata.manage", office_id=unit_office(session, parent_id))
     code = _text(code, "Kode unit", 40).upper()
     name = _text(name, "Nama unit", 200)
     short_name = _text(short_name, "Nama singkat", 80, required=False)
@@ -113,8 +113,8 @@ def create_unit(session: Session, actor: Actor, *, code: str, name: str, kind: s
 
 def rename_unit(session: Session, actor: Actor, unit_id: int, name: str, short_name: Optional[str] = None,
                 reports_data: Optional[bool] = None) -> bool:
-    require(session, actor, "masterdata.manage")
     unit = _get(session, OrgUnit, unit_id, "Unit kerja")
+    require(session, actor, "masterdata.manage", office_id=unit_office(session, unit.id))
     values: dict[str, Any] = {"name": _text(name, "Nama unit", 200)}
     if short_name is not None:
         values["short_name"] = _text(short_name, "Nama singkat", 80, required=False)
@@ -124,8 +124,8 @@ def rename_unit(session: Session, actor: Actor, unit_id: int, name: str, short_n
 
 
 def move_unit(session: Session, actor: Actor, unit_id: int, new_parent_id: int) -> bool:
-    require(session, actor, "masterdata.manage")
     unit = _get(session, OrgUnit, unit_id, "Unit kerja")
+    require(session, actor, "masterdata.manage", office_id=unit_office(session, unit.id))
     parent = _get(session, OrgUnit, new_parent_id, "Unit induk baru")
     if unit.kind in ("pemkab", "dinas"):
         raise InvalidInput("Pemerintah Kabupaten dan Dinas tidak dapat dipindahkan.")
@@ -145,8 +145,8 @@ def move_unit(session: Session, actor: Actor, unit_id: int, new_parent_id: int) 
 
 def set_unit_active(session: Session, actor: Actor, unit_id: int, active: bool) -> bool:
     """Deactivate (or reactivate) a unit; never deletes, so history keeps its names."""
-    require(session, actor, "masterdata.manage")
     unit = _get(session, OrgUnit, unit_id, "Unit kerja")
+    require(session, actor, "masterdata.manage", office_id=unit_office(session, unit.id))
     if not active:
         if unit.kind in ("pemkab", "dinas"):
             raise InvalidInput("Pemerintah Kabupaten dan Dinas tidak dapat dinonaktifkan di sini.")

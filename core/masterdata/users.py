@@ -14,7 +14,7 @@ from core import audit, clock
 from core.actor import ROLE_LABELS, ROLES, Actor
 from core.auth import hash_password, locked_accounts, validate_new_password
 from core.errors import InvalidInput, NotAllowed
-from core.masterdata.common import _apply, _get, _text
+from core.masterdata.common import _apply, _get, _text, unit_office
 from core.permissions import require
 from core.sessions import revoke_on_change
 from db.models import LoginFailure, OrgUnit, User
@@ -93,7 +93,7 @@ def _check_nip_free(session: Session, nip: Optional[str], user_id: Optional[int]
 def create_user(session: Session, actor: Actor, *, username: str, full_name: str, password: str, role: str,
                 unit_id: Optional[int], nip: Optional[str] = None, jabatan: str = "", pangkat: str = "",
                 email: str = "") -> int:
-    require(session, actor, "user.manage")
+    require(session, actor, "user.manage", office_id=unit_office(session, unit_id))
     username = _text(username, "Nama pengguna", 60).lower()
     if not re.fullmatch(r"[a-z0-9_.\-]{3,60}", username):
         raise InvalidInput("Nama pengguna hanya boleh huruf kecil, angka, titik, garis bawah atau tanda hubung "
@@ -120,8 +120,8 @@ def update_user(session: Session, actor: Actor, user_id: int, *, full_name: Opti
                 role: Optional[str] = None, unit_id: Optional[int] = None, nip: Optional[str] = None,
                 jabatan: Optional[str] = None, pangkat: Optional[str] = None, email: Optional[str] = None) -> bool:
     """Change a user's profile fields; None leaves a field as it is (NIP '' clears it)."""
-    require(session, actor, "user.manage")
     user = _get(session, User, user_id, "Pengguna")
+    require(session, actor, "user.manage", office_id=unit_office(session, user.unit_id))
     values: dict[str, Any] = {}
     if full_name is not None:
         values["full_name"] = _text(full_name, "Nama lengkap", 200)
@@ -144,8 +144,8 @@ def update_user(session: Session, actor: Actor, user_id: int, *, full_name: Opti
 
 
 def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> bool:
-    require(session, actor, "user.manage")
     user = _get(session, User, user_id, "Pengguna")
+    require(session, actor, "user.manage", office_id=unit_office(session, user.unit_id))
     if not active and user.id == actor.user_id:
         raise NotAllowed("Anda tidak dapat menonaktifkan akun Anda sendiri.")
     values: dict[str, Any] = {"active": bool(active)}
@@ -156,8 +156,8 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
 
 def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> None:
     """Set a new initial password (the user should change it under Akun Saya); also lifts a lock-out."""
-    require(session, actor, "user.manage")
     user = _get(session, User, user_id, "Pengguna")
+    require(session, actor, "user.manage", office_id=unit_office(session, user.unit_id))
     validate_new_password(new_password or "", user.username)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = None
