@@ -274,13 +274,7 @@ def submitted(state: str) -> bool:
 
 
 def get_submission(session: Session, submission_id: int, for_update: bool = False) -> Submission:
-    stmt = select(Submission).where(Submission.id == submission_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    sub = session.scalar(stmt)
-    if sub is None:
-        raise NotFound("Data unit (pengajuan) tidak ditemukan.")
-    return sub
+    return workflow.row(session, Submission, submission_id, "Data unit (pengajuan) tidak ditemukan.", for_update)
 
 
 @dataclass(frozen=True)

@@ -33,16 +33,21 @@ def lock_for_write(session: Session) -> None:
         session.execute(text("UPDATE collection_rounds SET id = id WHERE 0"))
 
 
+def row(session: Session, model: type, ident: int, missing: str, for_update: bool = False):
+    """One row by id, locked for the write on PostgreSQL when `for_update`; NotFound with `missing`."""
+    stmt = select(model).where(model.id == ident)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    found = session.scalar(stmt)
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
 def get_round(session: Session, round_id: int, for_update: bool = False) -> CollectionRound:
     if for_update:
         lock_for_write(session)
-    stmt = select(CollectionRound).where(CollectionRound.id == round_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    rnd = session.scalar(stmt)
-    if rnd is None:
-        raise NotFound("Pengumpulan data tidak ditemukan.")
-    return rnd
+    return row(session, CollectionRound, round_id, "Pengumpulan data tidak ditemukan.", for_update)
 
 
 def ensure_open(rnd: CollectionRound) -> None:

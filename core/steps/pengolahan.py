@@ -140,6 +140,18 @@ def add_comment(session: Session, actor: Actor, submission_id: int, indicator_id
     return c
 
 
+def _stamp(session: Session, actor: Actor, c: ReviewComment, rnd: CollectionRound, action: str,
+           **values: object) -> ReviewComment:
+    """Set the comment's fields (an answer, or its resolution) and write the audit row of the change."""
+    before = audit.snapshot(c, list(values))
+    for name, value in values.items():
+        setattr(c, name, value)
+    session.flush()
+    audit.record(session, actor, action, "review_comment", c.id, before=before, after=audit.snapshot(c, list(values)),
+                 office_id=rnd.office_id)
+    return c
+
+
 def respond_comment(session: Session, actor: Actor, comment_id: int, response: str) -> ReviewComment:
     """The unit answers a reviewer's note on its row (its own unit only)."""
     c = _comment(session, comment_id)
@@ -149,14 +161,8 @@ def respond_comment(session: Session, actor: Actor, comment_id: int, response: s
         raise InvalidInput("Tuliskan jawaban atas catatan pemeriksa.")
     if c.resolved:
         raise Conflict("Catatan ini sudah ditandai selesai oleh pemeriksa; jawaban tidak dapat diubah.")
-    before = audit.snapshot(c, ["response", "responded_by_id", "responded_at"])
-    c.response = response
-    c.responded_by_id = actor.user_id
-    c.responded_at = utcnow()
-    session.flush()
-    audit.record(session, actor, "comment.respond", "review_comment", c.id, before=before,
-                 after=audit.snapshot(c, ["response", "responded_by_id", "responded_at"]), office_id=rnd.office_id)
-    return c
+    return _stamp(session, actor, c, rnd, "comment.respond", response=response, responded_by_id=actor.user_id,
+                  responded_at=utcnow())
 
 
 def resolve_comment(session: Session, actor: Actor, comment_id: int) -> ReviewComment:
@@ -165,11 +171,5 @@ def resolve_comment(session: Session, actor: Actor, comment_id: int) -> ReviewCo
     sub, rnd = begin_submission(session, actor, "comment.resolve", c.submission_id, *REVIEW_STEPS)
     if c.resolved:
         raise Conflict("Catatan ini sudah ditandai selesai.")
-    before = audit.snapshot(c, ["resolved", "resolved_by_id", "resolved_at"])
-    c.resolved = True
-    c.resolved_by_id = actor.user_id
-    c.resolved_at = utcnow()
-    session.flush()
-    audit.record(session, actor, "comment.resolve", "review_comment", c.id, before=before,
-                 after=audit.snapshot(c, ["resolved", "resolved_by_id", "resolved_at"]), office_id=rnd.office_id)
-    return c
+    return _stamp(session, actor, c, rnd, "comment.resolve", resolved=True, resolved_by_id=actor.user_id,
+                  resolved_at=utcnow())
