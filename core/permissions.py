@@ -152,6 +152,13 @@ def other_office(actor: Actor, office_id: Optional[int]) -> bool:
     return office_id is not None and actor.office_id is not None and actor.office_id != office_id
 
 
+def require_office(actor: Actor, office_id: Optional[int]) -> None:
+    """The read check of an office's records (a round, its reports, its status): NotAllowed for an account of
+    another office. A unit's own data is read through require_unit_read."""
+    if other_office(actor, office_id):
+        raise NotAllowed("Data ini milik perangkat daerah lain.")
+
+
 def can(session: Optional[Session], actor: Actor, action: str, unit_id: Optional[int] = None,
         office_id: Optional[int] = None) -> bool:
     rule = MATRIX[action]

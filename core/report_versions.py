@@ -20,11 +20,12 @@ from core import fmt
 from core.actor import Actor
 from core.entry import readable_submission
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.permissions import read_scope
+from core.permissions import read_scope, require_office
 from core.states import report_kind_label
 from db.models import (
     AuditLog,
     BudgetRealization,
+    CollectionRound,
     Correction,
     Indicator,
     Realization,
@@ -79,8 +80,19 @@ def line_label(line: dict[str, Any]) -> str:
     return f"{line.get('code', '')} — {line.get('sub_kegiatan', '')}"
 
 
-def versions(session: Session, round_id: int) -> pd.DataFrame:
+def _round_office(session: Session, round_id: int) -> Optional[int]:
+    return session.scalar(select(CollectionRound.office_id).where(CollectionRound.id == round_id))
+
+
+def _readable_report(session: Session, actor: Actor, report_id: int) -> Report:
+    rep = get_report(session, report_id)
+    require_office(actor, _round_office(session, rep.round_id))
+    return rep
+
+
+def versions(session: Session, actor: Actor, round_id: int) -> pd.DataFrame:
     """Every report version of the round, oldest first."""
+    require_office(actor, _round_office(session, round_id))
     users = {u.id: u.full_name for u in session.scalars(select(User))}
     rows = []
     for r in session.scalars(select(Report).where(Report.round_id == round_id).order_by(Report.version)):
@@ -144,9 +156,9 @@ def display_value(field: str, value: Any, line_type: str = "indikator") -> str:
     return str(value)
 
 
-def lines_table(session: Session, report_id: int) -> pd.DataFrame:
+def lines_table(session: Session, actor: Actor, report_id: int) -> pd.DataFrame:
     """The report's lines as a recap table (indicator lines first, then budget lines)."""
-    rep = get_report(session, report_id)
+    rep = _readable_report(session, actor, report_id)
     rows = []
     for line in rep.lines:
         if line.get("type") == "indikator":
@@ -167,9 +179,9 @@ def lines_table(session: Session, report_id: int) -> pd.DataFrame:
                                        "Capaian / serapan TW", "Predikat", "Kendala"])
 
 
-def line_fields(session: Session, report_id: int, line_key: str) -> list[str]:
+def line_fields(session: Session, actor: Actor, report_id: int, line_key: str) -> list[str]:
     """The fields of one line whose value a correction can change (the unit's entered data)."""
-    rep = get_report(session, report_id)
+    rep = _readable_report(session, actor, report_id)
     line = next((ln for ln in rep.lines if ln.get("key") == line_key), None)
     if line is None:
         return []
@@ -186,7 +198,8 @@ def proposed_label(value: str, field: str = "realisasi_tw") -> str:
     return fmt.number(d, max(0, -d.as_tuple().exponent))
 
 
-def corrections_table(session: Session, round_id: int) -> pd.DataFrame:
+def corrections_table(session: Session, actor: Actor, round_id: int) -> pd.DataFrame:
+    require_office(actor, _round_office(session, round_id))
     reports = {r.id: r for r in session.scalars(select(Report).where(Report.round_id == round_id))}
     found = list(session.scalars(select(Correction).where(Correction.report_id.in_(list(reports) or [0]))
                                  .order_by(Correction.id)))
@@ -284,9 +297,9 @@ def corrections_of_submission(session: Session, actor: Actor, submission_id: int
 # --- what a correction may change ---------------------------------------------------------------
 
 
-def diff_versions(session: Session, report_id_a: int, report_id_b: int) -> pd.DataFrame:
+def diff_versions(session: Session, actor: Actor, report_id_a: int, report_id_b: int) -> pd.DataFrame:
     """What changed between two versions, line by line, with the correction note that caused it."""
-    a, b = get_report(session, report_id_a), get_report(session, report_id_b)
+    a, b = _readable_report(session, actor, report_id_a), _readable_report(session, actor, report_id_b)
     if a.round_id != b.round_id:
         raise InvalidInput("Kedua versi yang dibandingkan harus dari pengumpulan data yang sama.")
     lo, hi = sorted((a.version, b.version))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core import achievement as ach
 from core import fmt, workflow
 from core.actor import Actor
-from core.permissions import can
+from core.permissions import can, require_office, require_unit_read
 from core.round_status import deadline_in_force, get_submission, round_submissions
 from core.round_status import submission_days_late as days_late
 from core.states import NOT_DISTRIBUTED, submission_label
@@ -58,9 +58,17 @@ def _open_comment_counts(session: Session, submission_ids: list[int]) -> dict[in
     return {sid: n for sid, n in rows}
 
 
-def submissions_overview(session: Session, round_id: int, today: dt.date) -> pd.DataFrame:
+def _readable(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """The submission, after the read check (core.permissions.read_scope) of its unit."""
+    sub = get_submission(session, submission_id)
+    require_unit_read(session, actor, sub.round.office_id, sub.unit_id)
+    return sub
+
+
+def submissions_overview(session: Session, actor: Actor, round_id: int, today: dt.date) -> pd.DataFrame:
     """One row per unit of the round: state, deadline in force, submitted at, days late, returns."""
     rnd = workflow.get_round(session, round_id)
+    require_office(actor, rnd.office_id)
     subs = sorted(round_submissions(session, rnd.id, Submission.unit, Submission.extensions, Submission.reviews),
                   key=lambda s: (s.unit.sort_order, s.unit.name))
     comments = _open_comment_counts(session, [s.id for s in subs])
@@ -112,9 +120,9 @@ def overview_table(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def submission_detail(session: Session, submission_id: int) -> pd.DataFrame:
+def submission_detail(session: Session, actor: Actor, submission_id: int) -> pd.DataFrame:
     """Each indicator of the unit: value against target, capaian and predikat, kendala, evidence, comments."""
-    sub = get_submission(session, submission_id)
+    sub = _readable(session, actor, submission_id)
     rnd = sub.round
     q = rnd.quarter
     indicators = list(session.scalars(
@@ -182,18 +190,18 @@ def detail_table(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def review_history(session: Session, submission_id: int) -> pd.DataFrame:
+def review_history(session: Session, actor: Actor, submission_id: int) -> pd.DataFrame:
     """Every decision on the submission, oldest first: the return reasons stay visible."""
-    sub = get_submission(session, submission_id)
+    sub = _readable(session, actor, submission_id)
     rows = [{"review_id": r.id, "at": r.created_at, "decision": r.decision,
              "decision_label": submission_label(r.decision), "reason": r.reason,
              "reviewer": r.reviewer.full_name if r.reviewer else ""} for r in sub.reviews]
     return pd.DataFrame(rows, columns=["review_id", "at", "decision", "decision_label", "reason", "reviewer"])
 
 
-def comments_for(session: Session, submission_id: int) -> pd.DataFrame:
+def comments_for(session: Session, actor: Actor, submission_id: int) -> pd.DataFrame:
     """Every comment on the submission's rows, open and resolved, with the unit's answer."""
-    get_submission(session, submission_id)
+    _readable(session, actor, submission_id)
     users = {u.id: u.full_name for u in session.scalars(select(User))}
     inds = {i.id: i for i in session.scalars(select(Indicator))}
     rows = []
@@ -219,9 +227,9 @@ def notes_for_unit(session: Session, actor: Actor, submission_id: int) -> tuple[
     from core.entry import readable_submission
 
     sub = readable_submission(session, actor, submission_id)
-    history = review_history(session, sub.id)
+    history = review_history(session, actor, sub.id)
     returns = history[history["decision"] == "dikembalikan"].reset_index(drop=True)
-    comments = comments_for(session, sub.id)
+    comments = comments_for(session, actor, sub.id)
     can_answer = sub.round.status == "berjalan" and can(session, actor, "comment.respond", sub.unit_id)
     return comments.assign(can_answer=[can_answer and not r for r in comments["resolved"]]), returns
 

@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from core import clock, workflow
 from core.achievement import below_target
+from core.actor import Actor
 from core.errors import NotFound
 from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
 from core.fmt import quarter_label, quarter_long
+from core.permissions import require_office
 from core.states import ROUND_LABELS, RoundState, SubmissionState, submission_label
 from db.models import CollectionRound, Correction, Extension, OrgUnit, Report, SopStep, Submission, User
 
@@ -188,11 +190,12 @@ def _statuses(session: Session, rounds: list[CollectionRound]) -> list[RoundStat
     return out
 
 
-def round_status(session: Session, round_id: int) -> RoundStatus:
+def round_status(session: Session, actor: Actor, round_id: int) -> RoundStatus:
     rnd = session.scalar(select(CollectionRound).where(CollectionRound.id == round_id)
                          .options(selectinload(CollectionRound.step)))
     if rnd is None:
         raise NotFound("Pengumpulan data tidak ditemukan.")
+    require_office(actor, rnd.office_id)
     return _statuses(session, [rnd])[0]
 
 
@@ -302,9 +305,11 @@ def round_submissions(session: Session, round_id: int, *relations: Any) -> list[
                                 .options(*(selectinload(r) for r in relations))))
 
 
-def submission_rows(session: Session, round_id: int, today: Optional[dt.date] = None) -> list[SubmissionRow]:
+def submission_rows(session: Session, actor: Actor, round_id: int,
+                    today: Optional[dt.date] = None) -> list[SubmissionRow]:
     today = today or clock.today()
     rnd = workflow.get_round(session, round_id)
+    require_office(actor, rnd.office_id)
     subs = sorted(round_submissions(session, rnd.id, Submission.unit, Submission.extensions),
                   key=lambda s: (s.unit.sort_order, s.unit_id))
     users = {u.id: u.full_name for u in session.scalars(select(User).where(
@@ -315,9 +320,10 @@ def submission_rows(session: Session, round_id: int, today: Optional[dt.date] = 
             for s in subs]
 
 
-def submissions_table(session: Session, round_id: int, today: Optional[dt.date] = None) -> pd.DataFrame:
+def submissions_table(session: Session, actor: Actor, round_id: int,
+                      today: Optional[dt.date] = None) -> pd.DataFrame:
     """Each unit's state, receipt and lateness, for the Sekretaris."""
-    rows = submission_rows(session, round_id, today)
+    rows = submission_rows(session, actor, round_id, today)
     return pd.DataFrame({
         "Unit kerja": [r.unit_name for r in rows],
         "Status": [r.state_label for r in rows],
@@ -329,8 +335,9 @@ def submissions_table(session: Session, round_id: int, today: Optional[dt.date] 
     })
 
 
-def extensions_table(session: Session, round_id: int) -> pd.DataFrame:
+def extensions_table(session: Session, actor: Actor, round_id: int) -> pd.DataFrame:
     """The extension log of a round."""
+    require_office(actor, session.scalar(select(CollectionRound.office_id).where(CollectionRound.id == round_id)))
     rows = session.execute(
         select(Extension, OrgUnit.name, User.full_name)
         .join(Submission, Submission.id == Extension.submission_id)

@@ -103,9 +103,9 @@ if running:
             st.info("Menunggu Sekretaris mendistribusikan pengumpulan data kepada unit kerja.")
     else:
         with unit_of_work() as session:
-            board = round_status.submissions_table(session, chosen.id, today)
-            choices = round_status.submission_rows(session, chosen.id, today)
-            log = round_status.extensions_table(session, chosen.id)
+            board = round_status.submissions_table(session, actor, chosen.id, today)
+            choices = round_status.submission_rows(session, actor, chosen.id, today)
+            log = round_status.extensions_table(session, actor, chosen.id)
         if len(board):
             st.markdown("#### Unit kerja dan tanda terima disposisi")
             st.dataframe(board, hide_index=True, width="stretch")

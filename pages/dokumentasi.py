@@ -21,7 +21,7 @@ show_flash("dokumentasi")
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
-    state = round_status.round_status(session, round_id) if round_id else None
+    state = round_status.round_status(session, actor, round_id) if round_id else None
     may_document = can(session, actor, "report.document")
     archives = archive.archives(session, actor.office_id)
     documented = round_status.documentable_rounds(session, actor.office_id) if may_document else []

@@ -27,8 +27,8 @@ show_flash("koreksi")
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
-    state = round_status.round_status(session, round_id) if round_id else None
-    versions = report_versions.versions(session, round_id) if round_id else None
+    state = round_status.round_status(session, actor, round_id) if round_id else None
+    versions = report_versions.versions(session, actor, round_id) if round_id else None
 
 if state is None:
     st.info("Belum ada pengumpulan data yang berjalan.")
@@ -57,8 +57,8 @@ if state.step_code == "sosialisasi":
         st.info("Draf laporan menunggu disosialisasikan oleh Sekretaris kepada JFT Perencana.")
 
 with unit_of_work() as session:
-    lines = report_versions.lines_table(session, state.latest_report_id)
-    corrections = report_versions.corrections_table(session, state.id)
+    lines = report_versions.lines_table(session, actor, state.latest_report_id)
+    corrections = report_versions.corrections_table(session, actor, state.id)
     files = report_versions.report_file_items(session, actor, state.latest_report_id)
 
 st.subheader(f"Rekap draf laporan — versi {state.latest_version} ({state.latest_kind})")
@@ -82,7 +82,7 @@ if at_correction and may(actor, "correction.create"):
         names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
         key = st.selectbox("Baris", keys, format_func=names.get, key="koreksi_baris")
         with unit_of_work() as session:
-            fields = report_versions.line_fields(session, state.latest_report_id, key)
+            fields = report_versions.line_fields(session, actor, state.latest_report_id, key)
         field = st.selectbox("Kolom", [""] + fields,
                              format_func=lambda f: report_versions.FIELD_LABELS.get(f, f) if f
                              else "(seluruh baris, dibaca ulang dari data)",
@@ -149,7 +149,7 @@ if len(versions) >= 2:
     a = a_col.selectbox("Bandingkan versi", ids[:-1], index=len(ids) - 2, format_func=label.get, key="versi_a")
     b = b_col.selectbox("dengan versi", ids, index=len(ids) - 1, format_func=label.get, key="versi_b")
     with unit_of_work() as session:
-        diff = report_versions.diff_versions(session, int(a), int(b))
+        diff = report_versions.diff_versions(session, actor, int(a), int(b))
     if diff.empty:
         st.caption("Tidak ada perbedaan.")
     else:

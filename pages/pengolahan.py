@@ -20,8 +20,8 @@ show_flash("pengolahan")
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
-    state = round_status.round_status(session, round_id) if round_id else None
-    overview = review.submissions_overview(session, round_id, today) if round_id else None
+    state = round_status.round_status(session, actor, round_id) if round_id else None
+    overview = review.submissions_overview(session, actor, round_id, today) if round_id else None
 
 if state is None:
     st.info("Belum ada pengumpulan data yang berjalan. Data unit dapat diolah setelah Kepala Dinas membuka "
@@ -79,9 +79,9 @@ sub_state = with_data.set_index("submission_id").loc[choice, "state"]
 st.caption(f"Status: {states.submission_label(sub_state)}")
 
 with unit_of_work() as session:
-    detail = review.submission_detail(session, choice)
-    history = review.review_history(session, choice)
-    comments = review.comments_for(session, choice)
+    detail = review.submission_detail(session, actor, choice)
+    history = review.review_history(session, actor, choice)
+    comments = review.comments_for(session, actor, choice)
     files = review.evidence_by_indicator(session, actor, choice)
     budget = review.budget_review(session, actor, choice)
     changes = review.changes_since_return(session, actor, choice)

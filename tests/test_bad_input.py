@@ -376,7 +376,7 @@ def test_review_notes_and_answers_are_stored_as_text(db_url, actors):
             assert isinstance(err, InvalidInput) and err.message
             return
         with unit_of_work(db_url) as s:
-            stored = review.comments_for(s, sub_id).set_index("comment_id").loc[cid, "text"]
+            stored = review.comments_for(s, factories.actor(s, "penyusun"), sub_id).set_index("comment_id").loc[cid, "text"]
             _stored_as_text(note, stored)
     check()
 

@@ -33,6 +33,7 @@ from db.models import (
     ReportFile,
     Submission,
 )
+from tests import factories
 from tests.factories import make_round
 
 BL = "2.07.01.2.02.0001"
@@ -172,9 +173,9 @@ def test_a_value_for_master_data_or_a_computed_field_is_refused_with_where_to_fi
     # without a value every one of them is allowed: "read the line again from the data"
     for key, field in MASTER + DERIVED:
         koreksi.add_correction(session, actors["perencana"], draft.id, key, field, "Hitung ulang.")
-    assert report_versions.line_fields(session, draft.id, "IND:IKU-01") == [
+    assert report_versions.line_fields(session, factories.actor(session, "penyusun"), draft.id, "IND:IKU-01") == [
         "realisasi_tw", "kendala", "tindak_lanjut", "alasan_tidak_diukur"]
-    assert report_versions.line_fields(session, draft.id, f"BL:{BL}") == ["realisasi_tw"]
+    assert report_versions.line_fields(session, factories.actor(session, "penyusun"), draft.id, f"BL:{BL}") == ["realisasi_tw"]
 
 
 def test_master_data_fixed_in_data_induk_then_a_correction_without_value_recomputes(session, actors):

@@ -17,6 +17,7 @@ from core.errors import NotAllowed
 from core.uow import unit_of_work
 from db.engine import session_factory
 from db.models import OrgUnit
+from tests import factories
 from tests.test_audit_completeness import CALLS
 
 # Installation-wide, not an office's: the SOP definition (one for the deployment), one's own account and
@@ -65,3 +66,38 @@ def test_an_account_of_another_office_is_refused_and_nothing_is_written(db_url, 
         s.rollback()
         s.close()
     assert "perangkat daerah lain" in str(refused.value), str(refused.value)
+
+
+def test_the_reads_of_a_round_refuse_an_account_of_another_office(db_url):
+    """What the step pages read by id (a round, a report, a unit's submission) is the actor's office's only."""
+    from core import report_versions, review, round_status
+    from tests.test_authorization_matrix import TODAY, with_correction
+
+    with unit_of_work(db_url) as s:
+        actors = {u: factories.actor(s, u) for u in ("penyusun", "perencana", "sekdis")}
+        ctx = with_correction(s, actors)
+    other = _other_office(db_url)
+    sub_id = next(iter(ctx["subs"].values()))
+    with unit_of_work(db_url) as s:
+        own = actors["penyusun"]
+        stranger = dataclasses.replace(own, office_id=other)
+        rid, rep = ctx["round_id"], ctx["report_id"]
+        reads = [
+            lambda a: round_status.round_status(s, a, rid),
+            lambda a: round_status.submission_rows(s, a, rid, TODAY),
+            lambda a: round_status.submissions_table(s, a, rid, TODAY),
+            lambda a: round_status.extensions_table(s, a, rid),
+            lambda a: report_versions.versions(s, a, rid),
+            lambda a: report_versions.lines_table(s, a, rep),
+            lambda a: report_versions.line_fields(s, a, rep, "IND:IK-03"),
+            lambda a: report_versions.corrections_table(s, a, rid),
+            lambda a: report_versions.diff_versions(s, a, rep, rep),
+            lambda a: review.submissions_overview(s, a, rid, TODAY),
+            lambda a: review.submission_detail(s, a, sub_id),
+            lambda a: review.review_history(s, a, sub_id),
+            lambda a: review.comments_for(s, a, sub_id),
+        ]
+        for read in reads:
+            read(own)  # the office's own penyusun reads it
+            with pytest.raises(NotAllowed, match="perangkat daerah lain"):
+                read(stranger)

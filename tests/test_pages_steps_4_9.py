@@ -23,6 +23,7 @@ from db.models import (
     ReviewComment,
     Submission,
 )
+from tests import factories
 from tests.apptest import logged_in, texts
 from tests.factories import make_round, submission_of
 
@@ -37,7 +38,7 @@ def _round(url, **kw) -> int:
 
 def _step(url, round_id) -> str:
     with unit_of_work(url) as s:
-        return round_status.round_status(s, round_id).step_code
+        return round_status.round_status(s, factories.actor(s, "penyusun"), round_id).step_code
 
 
 def _ok(at):

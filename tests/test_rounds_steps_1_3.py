@@ -224,7 +224,7 @@ def test_sekretaris_grants_extension_and_lateness_uses_the_deadline_in_force(ses
     assert round_status.submission_days_late(sub, dt.date(2026, 10, 17)) == 2
     with pytest.raises(InvalidInput, match="15 Oktober 2026"):
         disposisi.grant_extension(session, actors["sekdis"], sub.id, dt.date(2026, 10, 14), "Lagi.")
-    assert round_status.extensions_table(session, rnd.id)["Alasan"].tolist() == ["Jaringan terputus."]
+    assert round_status.extensions_table(session, factories.actor(session, "penyusun"), rnd.id)["Alasan"].tolist() == ["Jaringan terputus."]
 
 
 @pytest.mark.parametrize("username", ["kadis", "kabid_trans", "penyusun", "perencana", "admin", "pemantau"])

@@ -106,7 +106,7 @@ def test_round_waits_while_a_unit_has_no_submission(session, actors):
     for sub in list(rnd.submissions):
         pengolahan.accept(session, actors["penyusun"], sub.id)
     assert step_code(session, rnd) == "pengolahan"
-    overview = review.submissions_overview(session, rnd.id, TODAY)
+    overview = review.submissions_overview(session, factories.actor(session, "penyusun"), rnd.id, TODAY)
     missing = overview[overview["state"] == "tidak_ada"]
     assert list(missing["unit"]) == ["Bidang Transmigrasi"]
 
@@ -125,10 +125,10 @@ def test_return_needs_a_reason_and_every_return_stays_in_the_history(session, ac
     resubmit(session, sub)
     pengolahan.accept(session, actors["penyusun"], sub.id, note="Sudah diperbaiki.")
     session.commit()
-    history = review.review_history(session, sub.id)
+    history = review.review_history(session, factories.actor(session, "penyusun"), sub.id)
     assert list(history["decision"]) == ["dikembalikan", "dikembalikan", "diterima"]
     assert history["reason"].iloc[0] == "Realisasi IK-03 belum sesuai data dukung."
-    overview = review.submissions_overview(session, rnd.id, TODAY).set_index("unit")
+    overview = review.submissions_overview(session, factories.actor(session, "penyusun"), rnd.id, TODAY).set_index("unit")
     assert overview.loc["Bidang Pelatihan dan Penempatan Tenaga Kerja", "returns"] == 2
     assert overview.loc["Bidang Pelatihan dan Penempatan Tenaga Kerja", "state"] == "diterima"
 
@@ -176,7 +176,7 @@ def test_overview_shows_deadline_in_force_lateness_and_returns(session, actors):
                           reason="Data lapangan belum masuk.", granted_by_id=actors["sekdis"].user_id))
     session.flush()
     session.expire_all()
-    df = review.submissions_overview(session, rnd.id, TODAY).set_index("unit")
+    df = review.submissions_overview(session, factories.actor(session, "penyusun"), rnd.id, TODAY).set_index("unit")
     assert df.loc["Bidang Perindustrian", "days_late"] == 3
     assert df.loc["Bidang Transmigrasi", "deadline"] == dt.date(2026, 10, 9)
     assert bool(df.loc["Bidang Transmigrasi", "extended"]) is True
@@ -190,7 +190,7 @@ def test_overview_shows_deadline_in_force_lateness_and_returns(session, actors):
 def test_detail_shows_values_against_targets_with_capaian_and_predikat(session, actors):
     rnd = make_round(session, at="pengolahan", factor=Decimal("0.9"))
     sub = submission_of(session, rnd, "BID-LATTAS")
-    df = review.submission_detail(session, sub.id).set_index("code")
+    df = review.submission_detail(session, factories.actor(session, "penyusun"), sub.id).set_index("code")
     # positif: R / T = 0.9 → 90 % (Tinggi); negatif: (2T − 0.9T) / T = 110 % (Sangat Tinggi)
     target = session.scalar(select(Target).where(Target.indicator_id == ind(session, "IK-03").id, Target.year == 2026))
     assert df.loc["IK-03", "target_tw"] == target.q3
@@ -210,7 +210,7 @@ def test_detail_shows_missing_value_as_reason_not_error(session, actors):
     real = next(r for r in sub.realizations if r.indicator.code == "IK-10")
     real.value = None
     session.flush()
-    df = review.submission_detail(session, sub.id).set_index("code")
+    df = review.submission_detail(session, factories.actor(session, "penyusun"), sub.id).set_index("code")
     assert df.loc["IK-10", "capaian_tw"] is None
     assert df.loc["IK-10", "capaian_reason"] == "belum diisi"
     assert "– (belum diisi)" in list(review.detail_table(df.reset_index())["Capaian TW"])
@@ -228,20 +228,20 @@ def test_comment_flow_on_an_indicator_row_keeps_every_step(session, actors):
     with pytest.raises(NotAllowed):
         pengolahan.respond_comment(session, actors["perencana"], c.id, "Saya perencana.")
     pengolahan.respond_comment(session, actors["kabid_lattas"], c.id, "Daftar penempatan sudah diunggah.")
-    assert review.submission_detail(session, sub.id).set_index("code").loc["IK-03", "open_comments"] == 1
+    assert review.submission_detail(session, factories.actor(session, "penyusun"), sub.id).set_index("code").loc["IK-03", "open_comments"] == 1
     pengolahan.resolve_comment(session, actors["penyusun"], c.id)
     with pytest.raises(Conflict):
         pengolahan.respond_comment(session, actors["kabid_lattas"], c.id, "Ubah jawaban.")
     with pytest.raises(Conflict):
         pengolahan.resolve_comment(session, actors["penyusun"], c.id)
     session.commit()
-    df = review.comments_for(session, sub.id)
+    df = review.comments_for(session, factories.actor(session, "penyusun"), sub.id)
     assert len(df) == 1
     row = df.iloc[0]
     assert row["code"] == "IK-03" and row["text"] == "Mohon lampirkan daftar penempatan."
     assert row["response"] == "Daftar penempatan sudah diunggah."
     assert row["responded_by"] == "Agustinus Lawing, S.Sos." and bool(row["resolved"]) is True
-    assert review.submission_detail(session, sub.id).set_index("code").loc["IK-03", "open_comments"] == 0
+    assert review.submission_detail(session, factories.actor(session, "penyusun"), sub.id).set_index("code").loc["IK-03", "open_comments"] == 0
     actions = set(session.scalars(select(AuditLog.action).where(AuditLog.entity == "review_comment")))
     assert actions == {"comment.create", "comment.respond", "comment.resolve"}
 
@@ -334,15 +334,15 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
     assert _realization(session, rnd, "IK-03").value == Decimal(data_value)
     session.commit()
 
-    diff12 = report_versions.diff_versions(session, draft.id, v2.id)
+    diff12 = report_versions.diff_versions(session, factories.actor(session, "penyusun"), draft.id, v2.id)
     row = diff12[(diff12["line"] == "IND:IK-03") & (diff12["field"] == "realisasi_tw")].iloc[0]
     assert row["before"] == data_value and Decimal(row["after"]) == 100
     assert row["note"] == "Angka penempatan menurut SIAPkerja adalah 100 orang."
     assert "capaian_tw" in set(diff12[diff12["line"] == "IND:IK-03"]["field"])
-    diff23 = report_versions.diff_versions(session, v2.id, v3.id).set_index(["line", "field"])
+    diff23 = report_versions.diff_versions(session, factories.actor(session, "penyusun"), v2.id, v3.id).set_index(["line", "field"])
     assert diff23.loc[("IND:IK-03", "realisasi_tw"), "note"] == c2.note
     assert diff23.loc[("BL:2.07.01.2.02.0001", "sub_kegiatan"), "after"] == "Penyediaan Gaji dan Tunjangan ASN (DPA)"
-    assert report_versions.diff_versions(session, draft.id, v3.id).set_index(["line", "field"]).index.isin(
+    assert report_versions.diff_versions(session, factories.actor(session, "penyusun"), draft.id, v3.id).set_index(["line", "field"]).index.isin(
         [("BL:2.07.01.2.02.0001", "sub_kegiatan")]).any()
 
     koreksi.hand_over(session, actors["perencana"], rnd.id)
@@ -355,7 +355,7 @@ def test_draft_correct_twice_diff_hand_over_document_and_verify(session, actors)
     rnd = session.get(CollectionRound, rnd.id)
     assert rnd.status == "selesai" and rnd.closed_at is not None
     assert all(r.finished_at is not None for r in rnd.step_records)
-    assert list(report_versions.versions(session, rnd.id)["kind"]) == ["draf", "koreksi", "koreksi", "final"]
+    assert list(report_versions.versions(session, factories.actor(session, "penyusun"), rnd.id)["kind"]) == ["draf", "koreksi", "koreksi", "final"]
 
     path = archive.archive_path(arc.path)
     assert path.is_file() and path.parent.parent == archive.get_settings().archive_dir
@@ -482,7 +482,7 @@ def test_correction_must_point_at_a_real_line_and_field(session, actors):
         koreksi.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "seratus")
     c = koreksi.add_correction(session, perencana, draft.id, "IND:IK-03", "realisasi_tw", "Salah.", "1.250,5")
     assert c.proposed_value == "1250.5"
-    table = report_versions.corrections_table(session, rnd.id)
+    table = report_versions.corrections_table(session, factories.actor(session, "penyusun"), rnd.id)
     assert table.iloc[-1]["proposed_label"] == "1.250,5"  # shown as typed, the Indonesian way
     assert table.iloc[-1]["author"] == perencana.full_name
     koreksi.apply_corrections(session, actors["penyusun"], rnd.id)
@@ -608,7 +608,7 @@ def test_full_round_through_core_by_every_sop_role(session, actors):
         pengolahan.accept(session, penyusun, sub.id)
     session.commit()
     assert step_code(session, rnd) == "penyusunan"
-    assert list(review.review_history(session, lattas.id)["decision"]) == ["dikembalikan", "diterima"]
+    assert list(review.review_history(session, factories.actor(session, "penyusun"), lattas.id)["decision"]) == ["dikembalikan", "diterima"]
 
     draft = penyusunan.compile_draft(session, penyusun, rnd.id)
     assert _line(draft, "IND:IK-03")["realisasi_tw"].startswith("175")
@@ -620,7 +620,7 @@ def test_full_round_through_core_by_every_sop_role(session, actors):
     arc = dokumentasi.document(session, penyusun, rnd.id)
     session.commit()
 
-    diff = report_versions.diff_versions(session, draft.id, v2.id)
+    diff = report_versions.diff_versions(session, factories.actor(session, "penyusun"), draft.id, v2.id)
     assert list(diff["note"]) == ["Tambahkan kendala pendataan."]
     check = archive.verify_archive(session, actors["penyusun"], arc.id)
     assert check.ok
