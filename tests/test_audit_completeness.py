@@ -67,6 +67,13 @@ READ_ONLY = {
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "report_versions.corrections_of_submission",  # reads the audit rows that corrections wrote
     "review.notes_for_unit",
+    # reads by id, checked by office (or by read scope for a unit's data)
+    "permissions.require_office",
+    "report_versions.corrections_table", "report_versions.diff_versions", "report_versions.line_fields",
+    "report_versions.lines_table", "report_versions.versions",
+    "review.comments_for", "review.review_history", "review.submission_detail", "review.submissions_overview",
+    "round_status.extensions_table", "round_status.round_status", "round_status.submission_rows",
+    "round_status.submissions_table",
     "review.budget_review", "review.changes_since_return", "review.evidence_by_indicator",
     "review.unchanged_since_return",
     "tasks.my_tasks",
