@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core import clock, fmt
 from core.actor import ROLE_LABELS, Actor
 from core.permissions import require
+from core.states import ROUND_LABELS
 from db.models import AuditLog, Indicator, OrgUnit, User
 
 MAX_ROWS = 2000
@@ -174,7 +175,7 @@ _USER_KEYS = frozenset({"opened_by_id", "received_by_id", "submitted_by_id", "up
                         "author_id", "responded_by_id", "resolved_by_id", "created_by_id"})
 _UNIT_KEYS = frozenset({"unit_id", "owner_unit_id", "parent_id", "office_id"})
 _INDICATOR_KEYS = frozenset({"indicator_id"})
-_ROUND_STATUS = {"berjalan": "Berjalan", "selesai": "Selesai"}
+_ROUND_STATUS = ROUND_LABELS
 # Bookkeeping that every save bumps: left out of a change when something else changed (kept in the JSON).
 _BOOKKEEPING = frozenset({"version", "updated_at", "updated_by_id"})
 _CREATE_SUFFIXES = ("create", "open", "distribute", "upload", "copy_year")

@@ -22,7 +22,7 @@ from core.fmt import date as fmt_date
 from core.fmt import quarter_label
 from core.permissions import can, require_unit_read, units_in_scope
 from core.round_status import deadline_in_force, get_submission, round_label
-from core.states import EDITABLE, RoundState, submission_label
+from core.states import EDITABLE, RoundState, SubmissionState, submission_label
 from db.models import (
     BudgetLine,
     BudgetRealization,
@@ -263,7 +263,7 @@ def submission_view(session: Session, actor: Actor, submission_id: int) -> Submi
     sub = readable_submission(session, actor, submission_id)
     rnd = sub.round
     returned = session.scalar(select(Review).where(Review.submission_id == sub.id,
-                                                   Review.decision == "dikembalikan")
+                                                   Review.decision == SubmissionState.DIKEMBALIKAN)
                               .order_by(Review.id.desc()))
     deadline = deadline_in_force(sub)
     return SubmissionView(
@@ -272,7 +272,7 @@ def submission_view(session: Session, actor: Actor, submission_id: int) -> Submi
         deadline_label=fmt_date(deadline), disposition=sub.disposition, instruction=rnd.instruction,
         received_at=sub.received_at, submitted_at=sub.submitted_at,
         return_reason=returned.reason if returned else "",
-        editable=is_editable(session, actor, sub.id), round_open=rnd.status == "berjalan",
+        editable=is_editable(session, actor, sub.id), round_open=rnd.status == RoundState.BERJALAN,
     )
 
 
@@ -299,7 +299,7 @@ def my_submissions(session: Session, actor: Actor) -> list[SubmissionChoice]:
         if sub.unit_id in scope:
             out.append(SubmissionChoice(sub.id, f"{round_label(rnd.year, rnd.quarter)} — {sub.unit.name} "
                                                 f"({submission_label(sub.state)})", sub.state,
-                                        rnd.status == "berjalan"))
+                                        rnd.status == RoundState.BERJALAN))
     return out
 
 

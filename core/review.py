@@ -22,7 +22,7 @@ from core.actor import Actor
 from core.permissions import can, require_office, require_unit_read
 from core.round_status import deadline_in_force, get_submission, round_submissions
 from core.round_status import submission_days_late as days_late
-from core.states import NOT_DISTRIBUTED, submission_label
+from core.states import NOT_DISTRIBUTED, RoundState, SubmissionState, submission_label
 from db.models import (
     AuditLog,
     CollectionRound,
@@ -84,7 +84,7 @@ def submissions_overview(session: Session, actor: Actor, round_id: int, today: d
             "extended": bool(s.extensions),
             "submitted_at": s.submitted_at,
             "days_late": days_late(s, today),
-            "returns": sum(1 for r in s.reviews if r.decision == "dikembalikan"),
+            "returns": sum(1 for r in s.reviews if r.decision == SubmissionState.DIKEMBALIKAN),
             "open_comments": comments.get(s.id, 0),
         })
     for unit_id in missing_unit_ids(session, rnd):
@@ -228,9 +228,9 @@ def notes_for_unit(session: Session, actor: Actor, submission_id: int) -> tuple[
 
     sub = readable_submission(session, actor, submission_id)
     history = review_history(session, actor, sub.id)
-    returns = history[history["decision"] == "dikembalikan"].reset_index(drop=True)
+    returns = history[history["decision"] == SubmissionState.DIKEMBALIKAN].reset_index(drop=True)
     comments = comments_for(session, actor, sub.id)
-    can_answer = sub.round.status == "berjalan" and can(session, actor, "comment.respond", sub.unit_id)
+    can_answer = sub.round.status == RoundState.BERJALAN and can(session, actor, "comment.respond", sub.unit_id)
     return comments.assign(can_answer=[can_answer and not r for r in comments["resolved"]]), returns
 
 
@@ -473,6 +473,6 @@ def unchanged_since_return(session: Session, actor: Actor, submission_id: int) -
     """The moment of the last return when the unit has changed nothing since (so Ajukan would send the
     returned data back as it was); None when never returned, already accepted, or changed."""
     result = changes_since_return(session, actor, submission_id)
-    if not result.unchanged or get_submission(session, submission_id).state == "diterima":
+    if not result.unchanged or get_submission(session, submission_id).state == SubmissionState.DITERIMA:
         return None
     return result.returned_at

@@ -144,7 +144,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     for sid, decision, at, reviewer, reason in session.execute(
             select(Review.submission_id, Review.decision, Review.created_at, Review.reviewer_id, Review.reason)
             .where(Review.submission_id.in_(sub_ids)).order_by(Review.id)):
-        if decision == "dikembalikan":
+        if decision == SubmissionState.DIKEMBALIKAN:
             returned[sid] = (at, reviewer, reason)
         else:
             accepted[sid] = (at, reviewer)

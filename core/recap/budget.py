@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core import achievement as ach
 from core.recap.common import Filters
+from core.states import SubmissionState
 from db.models import BudgetLine, BudgetRealization, CollectionRound, Money, OrgUnit, Submission
 
 
@@ -40,7 +41,7 @@ def _budget_rows(session: Session, office_id: int, year: int, quarter: int, filt
         .group_by(BudgetRealization.budget_line_id)
     )
     if filters.accepted_only:
-        spent = spent.where(Submission.state == "diterima")
+        spent = spent.where(Submission.state == SubmissionState.DITERIMA)
     s = spent.subquery()
     keys = {
         "line": [BudgetLine.code.label("code"), BudgetLine.program.label("program"),
@@ -120,7 +121,7 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
     lines = select(type_coerce(func.sum(BudgetLine.pagu), Money)).where(
         BudgetLine.office_id == office_id, BudgetLine.year == year)
     if filters.accepted_only:
-        spent = spent.where(Submission.state == "diterima")
+        spent = spent.where(Submission.state == SubmissionState.DITERIMA)
     if filters.unit_id is not None:
         spent = spent.where(BudgetLine.owner_unit_id == filters.unit_id)
         lines = lines.where(BudgetLine.owner_unit_id == filters.unit_id)

@@ -17,6 +17,7 @@ from core import achievement as ach
 from core.fmt import quarter_label
 from core.recap.budget import budget_recap
 from core.recap.common import NA, QUARTERS, Filters, Rows, _isnan
+from core.states import SubmissionState
 from db.models import CollectionRound, Indicator, OrgUnit, Realization, Sasaran, Submission, Target, Value
 
 
@@ -33,7 +34,7 @@ def _indicator_rows(session: Session, office_id: int, year: int, f: Filters
         CollectionRound, Submission.round_id == CollectionRound.id
     ).where(CollectionRound.office_id == office_id, CollectionRound.year == year)
     if f.accepted_only:
-        value_rows = value_rows.where(Submission.state == "diterima")
+        value_rows = value_rows.where(Submission.state == SubmissionState.DITERIMA)
     v = value_rows.subquery()
     pivot = [
         type_coerce(func.max(case((v.c.quarter == q, v.c.value))), Value).label(f"realisasi_q{q}")
