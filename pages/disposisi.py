@@ -10,7 +10,7 @@ from core.permissions import can
 from core.states import EDITABLE
 from core.steps import disposisi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/disposisi.py")
 
@@ -53,8 +53,8 @@ if may_open:
                     rnd = disposisi.open_round(session, actor, int(tahun), int(triwulan), instruksi, tenggat,
                                             today=today)
                     label = round_status.round_label(rnd.year, rnd.quarter)
-                flash("disposisi", f"Pengumpulan data {label} dibuka dan diteruskan kepada Sekretaris untuk "
-                                   "didistribusikan.")
+                flash("disposisi", f"Pengumpulan data {label} dibuka dan diteruskan kepada "
+                                   f"{executors_of('distribusi')} untuk didistribusikan.")
 
 # --- Langkah 2: Sekretaris mendistribusikan ---------------------------------------------------------
 running = [r for r in all_rounds if r.is_open]
@@ -129,7 +129,7 @@ if running:
         else:
             st.caption("Belum ada perpanjangan tenggat.")
 elif not may_open:
-    st.info("Belum ada pengumpulan data yang berjalan. Kepala Dinas membukanya pada halaman ini.")
+    st.info(f"Belum ada pengumpulan data yang berjalan. {executors_of('disposisi')} membukanya pada halaman ini.")
 
 st.subheader("Riwayat pengumpulan data")
 if len(history):

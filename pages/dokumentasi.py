@@ -9,7 +9,7 @@ from core.markup import md
 from core.permissions import can
 from core.steps import dokumentasi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/dokumentasi.py")
 
@@ -30,7 +30,7 @@ if state is not None and state.step_code == "dokumentasi":
     with st.container(border=True):
         st.subheader(f"Dokumentasikan {state.title} (langkah 9)")
         if may_document:
-            st.markdown(f"Laporan versi {state.latest_version} telah diserahkan JFT Perencana. Dokumentasi "
+            st.markdown(f"Laporan versi {state.latest_version} telah diserahkan {executors_of('serah')}. Dokumentasi "
                         "membuat laporan final, arsip berisi berkas laporan, data, bukti dukung dan riwayat, "
                         "lalu menutup pengumpulan data (datanya tidak dapat diubah lagi).")
             note = st.text_input("Catatan (boleh kosong)", key="catatan_dokumentasi")
@@ -47,7 +47,7 @@ if state is not None and state.step_code == "dokumentasi":
                         status.update(label="Laporan final didokumentasikan.", state="complete")
                     flash("dokumentasi", f"Laporan final versi {version} didokumentasikan. SHA-256 arsip: {digest}")
         else:
-            st.info("Laporan menunggu didokumentasikan oleh Staf Penyusun.")
+            st.info(f"Laporan menunggu didokumentasikan oleh {executors_of('dokumentasi')}.")
 elif state is not None:
     st.info(f"{state.title} sedang berada pada langkah {state.step_number}: {state.step_name}. "
             "Laporan didokumentasikan pada langkah terakhir.")

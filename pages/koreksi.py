@@ -6,7 +6,7 @@ import streamlit as st
 from core import report_versions, review, round_status
 from core.steps import koreksi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, flash, may, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, may, show_flash, shown_errors
 
 actor = actor_or_stop("pages/koreksi.py")
 
@@ -36,25 +36,26 @@ if state is None:
 
 st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
 if state.latest_report_id is None:
-    st.info("Draf laporan belum disusun. Staf Penyusun menyusunnya di halaman Pengolahan setelah seluruh data "
-            "unit diterima.")
+    st.info(f"Draf laporan belum disusun. {executors_of('penyusunan')} menyusunnya di halaman Pengolahan setelah "
+            "seluruh data unit diterima.")
     st.stop()
 
 # --- step 6: the Sekretaris disseminates the draft -------------------------------------------
 if state.step_code == "sosialisasi":
     if may(actor, "report.send"):
         with st.form("form_sosialisasi", border=True):
-            st.markdown(f"**Sosialisasikan draf laporan versi {state.latest_version} kepada JFT Perencana "
-                        "Ahli Muda (langkah 6)**")
+            st.markdown(f"**Sosialisasikan draf laporan versi {state.latest_version} kepada "
+                        f"{executors_of('koreksi')} (langkah 6)**")
             note = st.text_area("Disposisi (boleh kosong)", key="disposisi_sosialisasi",
                                 placeholder="Mohon direkap dan dikoreksi.")
             if st.form_submit_button("Sosialisasikan draf", type="primary", icon=":material/send:"):
                 with shown_errors():
                     with unit_of_work() as session:
                         koreksi.send_to_planner(session, actor, state.id, note)
-                    done("Draf disampaikan kepada JFT Perencana untuk direkap dan dikoreksi.")
+                    done(f"Draf disampaikan kepada {executors_of('koreksi')} untuk direkap dan dikoreksi.")
     else:
-        st.info("Draf laporan menunggu disosialisasikan oleh Sekretaris kepada JFT Perencana.")
+        st.info(f"Draf laporan menunggu disosialisasikan oleh {executors_of('sosialisasi')} kepada "
+                f"{executors_of('koreksi')}.")
 
 with unit_of_work() as session:
     lines = report_versions.lines_table(session, actor, state.latest_report_id)
@@ -94,7 +95,7 @@ if at_correction and may(actor, "correction.create"):
             with shown_errors():
                 with unit_of_work() as session:
                     koreksi.add_correction(session, actor, state.latest_report_id, key, field, note, proposed)
-                done("Koreksi dicatat. Staf Penyusun menerapkannya menjadi versi baru.",
+                done(f"Koreksi dicatat. {executors_of('penyusunan')} menerapkannya menjadi versi baru.",
                      clear=("koreksi_catatan", "koreksi_nilai"))
 
 st.subheader("Koreksi")
@@ -128,13 +129,13 @@ if state.step_code in ("koreksi", "serah") and may(actor, "report.hand_over"):
         st.markdown("**Serahkan untuk didokumentasikan (langkah 8)**")
         if state.open_corrections:
             st.warning(f"Masih ada {state.open_corrections} koreksi terbuka; laporan dapat diserahkan setelah "
-                       "Staf Penyusun menerapkannya.")
+                       f"{executors_of('penyusunan')} menerapkannya.")
         if st.button("Serahkan laporan", key="serahkan", disabled=bool(state.open_corrections),
                      icon=":material/move_to_inbox:"):
             with shown_errors():
                 with unit_of_work() as session:
                     koreksi.hand_over(session, actor, state.id)
-                done("Laporan hasil koreksi diserahkan kepada Staf Penyusun untuk didokumentasikan.")
+                done(f"Laporan hasil koreksi diserahkan kepada {executors_of('dokumentasi')} untuk didokumentasikan.")
 
 # --- versions and their differences ----------------------------------------------------------
 st.subheader("Versi laporan")

@@ -9,7 +9,7 @@ from core.markup import md
 from core.states import SubmissionState
 from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/pengolahan.py")
 today = clock.today()
@@ -24,8 +24,8 @@ with unit_of_work() as session:
     overview = review.submissions_overview(session, actor, round_id, today) if round_id else None
 
 if state is None:
-    st.info("Belum ada pengumpulan data yang berjalan. Data unit dapat diolah setelah Kepala Dinas membuka "
-            "pengumpulan data dan Sekretaris mendistribusikannya.")
+    st.info(f"Belum ada pengumpulan data yang berjalan. Data unit dapat diolah setelah {executors_of('disposisi')} "
+            f"membuka pengumpulan data dan {executors_of('distribusi')} mendistribusikannya.")
     st.stop()
 
 st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
@@ -47,7 +47,7 @@ if state.step_code == "penyusunan":
     with st.container(border=True):
         st.subheader("Susun draf laporan (langkah 5)")
         st.markdown("Seluruh data unit sudah diterima. Susun draf Laporan Capaian Kinerja Triwulan; draf "
-                    "kemudian disosialisasikan Sekretaris kepada JFT Perencana.")
+                    f"kemudian disosialisasikan {executors_of('sosialisasi')} kepada {executors_of('koreksi')}.")
         if st.button("Susun draf laporan", type="primary", key="susun_draf", icon=":material/description:"):
             with shown_errors():
                 with st.status("Menyusun draf laporan…", expanded=True) as status:
@@ -56,8 +56,9 @@ if state.step_code == "penyusunan":
                         rep = penyusunan.compile_draft(session, actor, state.id)
                         version = rep.version
                     status.update(label=f"Draf laporan versi {version} selesai disusun.", state="complete")
-                flash("pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: Sekretaris "
-                                    "mensosialisasikan draf kepada JFT Perencana.")
+                flash("pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: "
+                                    f"{executors_of('sosialisasi')} mensosialisasikan draf kepada "
+                                    f"{executors_of('koreksi')}.")
 elif not can_review:
     st.info(f"Pemeriksaan data unit sudah selesai; pengumpulan data berada pada langkah '{state.step_name}'.")
 

@@ -166,3 +166,33 @@ def test_pages_spell_no_submission_or_round_state():
                     if any(isinstance(v, ast.Constant) and v.value in states for v in values):
                         offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, offenders
+
+
+def _menu(at) -> list[str]:
+    """The page links of the sidebar menu."""
+    found, todo = [], [at.sidebar]
+    while todo:
+        node = todo.pop(0)
+        if type(node).__name__ == "PageLink":
+            found.append(node.proto.label)
+        todo.extend(getattr(node, "children", {}).values())
+    return found
+
+
+def test_a_reassigned_step_is_named_and_offered_by_its_new_executor_on_the_page(sqlite_url):
+    """Sosialisasi given to the Kepala Dinas: the planner's page says who it waits for, the Kepala Dinas gets
+    the form (and the page in the menu); the Sekretaris no longer sees the page."""
+    from tests.apptest import logged_in, texts
+    from tests.test_authorization_matrix import drafted
+
+    with unit_of_work(sqlite_url) as s:
+        drafted(s, {u: factories.actor(s, u) for u in ("penyusun", "sekdis", "perencana")})
+    _reassign(sqlite_url, "sosialisasi", ["kepala_dinas"])
+    planner = logged_in("perencana", "pages/koreksi.py")
+    assert "menunggu disosialisasikan oleh Kepala Dinas kepada JFT Perencana Ahli Muda" in texts(planner)
+    kadis = logged_in("kadis", "pages/koreksi.py")
+    assert not kadis.exception
+    assert any(b.label == "Sosialisasikan draf" for b in kadis.button)
+    assert "Sosialisasi & Koreksi" in _menu(logged_in("kadis"))
+    sekdis = logged_in("sekdis")
+    assert "Disposisi" in _menu(sekdis) and "Sosialisasi & Koreksi" not in _menu(sekdis)

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core import audit
-from core.actor import Actor
+from core.actor import ROLE_LABELS, ROLES, Actor
 from core.config import get_settings
 from core.errors import KinerjaError
 from core.markup import md
@@ -78,6 +78,12 @@ def may(actor: Actor, action: str) -> bool:
     """The actor's role may do the action (core.permissions' matrix, with this run's step executors): which
     controls a page draws. Core checks again, with the unit and office, when the action is done."""
     return actor.role in allowed_roles_from(_executors(), action)
+
+
+def executors_of(step: str) -> str:
+    """Who executes an SOP step, in words ('Sekretaris Dinas'), as the administrator set it in Data Induk."""
+    roles = sorted(_executors().get(step, ()), key=ROLES.index)
+    return " atau ".join(ROLE_LABELS.get(r, r) for r in roles) or "pelaksana langkah ini"
 
 
 @contextmanager
