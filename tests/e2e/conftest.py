@@ -151,7 +151,10 @@ def login(page, app_url: str, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi", exact=True).fill(password)
     page.get_by_role("button", name="Masuk").click()
-    page.get_by_role("heading", name="Beranda").wait_for()
+    # Beranda of the run after login; the login run's stale copy may stand beside it until that run ends
+    page.get_by_role("heading", name="Beranda").first.wait_for(timeout=60_000)
+    page.wait_for_function("""() => document.querySelector('[data-testid="stApp"]')
+        ?.getAttribute('data-test-script-state') === 'notRunning'""", timeout=60_000)
 
 
 # Streamlit scrolls inside its main section, not the document: full_page alone captures one screen.
