@@ -24,6 +24,7 @@ with unit_of_work() as session:
     state = round_status.round_status(session, actor, round_id) if round_id else None
     may_document = can(session, actor, "report.document")
     archives = archive.archives(session, actor.office_id)
+    unarchived = archive.finished_without_archive(session, actor.office_id)
     documented = round_status.documentable_rounds(session, actor.office_id) if may_document else []
 
 if state is not None and state.step_code == "dokumentasi":
@@ -53,8 +54,12 @@ elif state is not None:
             "Laporan didokumentasikan pada langkah terakhir.")
 
 st.subheader("Arsip laporan")
+if unarchived:
+    st.caption(f"Selesai tanpa arsip di aplikasi: {', '.join(unarchived)}. Pengumpulan data ini dicatat selesai "
+               "sebelum Kinerja dipakai (data riwayat), sehingga laporan dan arsipnya tidak dibuat di sini; "
+               "datanya tetap tersedia di Rekap & Unduh.")
 if archives.empty:
-    st.info("Belum ada laporan yang didokumentasikan dengan arsip.")
+    st.info("Belum ada laporan yang didokumentasikan melalui langkah Dokumentasi di aplikasi ini.")
     st.stop()
 
 table = archives.assign(
@@ -98,9 +103,18 @@ if access is not None:
         st.caption(f"Arsip bagian unit Anda ({md(', '.join(access.unit_names))}): laporan final, riwayat langkah, "
                    "serta data, bukti dukung, hasil pemeriksaan, catatan pemeriksa dan koreksi unit Anda. Arsip "
                    "lengkap seluruh unit hanya dapat diunduh oleh pimpinan dan pengolah data.")
-    st.download_button(access.label, data=lambda: archive_bytes(chosen), file_name=access.file_name,
-                       mime="application/zip", key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:",
-                       on_click="ignore")
+    # Two steps, the bytes held by this session: a deferred download (made on click) can be dropped by Streamlit
+    # when another session's run ends at the moment of the click ("Deferred file … not found", nothing saved).
+    ready = st.session_state.get("arsip_siap")
+    if ready is None or ready[0] != chosen:
+        if st.button(access.label.replace("Unduh", "Siapkan"), key=f"siapkan_arsip_{chosen}",
+                     icon=":material/folder_zip:"):
+            with shown_errors():
+                st.session_state["arsip_siap"] = (chosen, archive_bytes(chosen))
+                st.rerun()
+    else:
+        st.download_button(access.label, data=ready[1], file_name=access.file_name, mime="application/zip",
+                           key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:", type="primary")
 else:
     st.error(missing)
 

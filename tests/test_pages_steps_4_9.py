@@ -225,7 +225,11 @@ def test_penyusun_documents_and_verifies_the_archive(sqlite_url):
     at.button(key=f"verifikasi_{arc_id}").click().run()
     _ok(at)
     assert "Arsip utuh" in texts(at)
-    assert any(b.label == "Unduh arsip (.zip)" for b in at.get("download_button"))
+    # the zip is prepared in this session first, then offered as bytes (never a deferred file that can vanish)
+    at.button(key=f"siapkan_arsip_{arc_id}").click().run()
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert "Unduh arsip (.zip)" in buttons
+    assert buttons["Unduh arsip (.zip)"].proto.url  # served from this session's bytes
 
 
 def test_every_role_reads_the_archive_but_only_the_penyusun_documents(sqlite_url):
@@ -241,12 +245,12 @@ def test_every_role_reads_the_archive_but_only_the_penyusun_documents(sqlite_url
         assert "TW III 2026" in at.dataframe[0].value["Triwulan"].tolist()
         assert not any(b.key == "terbit_ulang" for b in at.button)
         # who gets which archive is core's read rule (tests/test_download_scope.py checks the bytes)
-        labels = [b.label for b in at.get("download_button")]
+        labels = [b.label for b in at.button]
         if username == "kabid_lattas":
-            assert "Unduh arsip bagian unit Anda (.zip)" in labels and "Unduh arsip (.zip)" not in labels
+            assert "Siapkan arsip bagian unit Anda (.zip)" in labels and "Siapkan arsip (.zip)" not in labels
             assert "Arsip bagian unit Anda (Bidang" in texts(at)
         else:
-            assert "Unduh arsip (.zip)" in labels and "Arsip bagian unit Anda" not in texts(at)
+            assert "Siapkan arsip (.zip)" in labels and "Arsip bagian unit Anda" not in texts(at)
 
 
 def test_tampered_archive_is_reported_on_the_page(sqlite_url):

@@ -48,11 +48,15 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
                      "bukti dukung bila diwajibkan.")
     m[4].metric("Rata-rata capaian TW", fmt.percent(qs.average_capaian, 1),
                 help=", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
-    lag = None if qs.absorption_ytd is None else qs.absorption_ytd - qs.year_elapsed
-    m[5].metric("Serapan anggaran", fmt.percent(qs.absorption_ytd, 1),
-                delta=None if lag is None else f"{fmt.number(lag, 1)} poin",
-                delta_color="normal",
-                help=f"Dibanding {fmt.percent(qs.year_elapsed, 0)} tahun anggaran yang telah berjalan.")
+    if qs.budget_reported:
+        lag = qs.absorption_ytd - qs.year_elapsed if qs.absorption_ytd is not None else None
+        m[5].metric("Serapan anggaran", fmt.percent(qs.absorption_ytd, 1),
+                    delta=None if lag is None else f"{fmt.number(lag, 1)} poin", delta_color="normal",
+                    help=f"Dibanding {fmt.percent(qs.year_elapsed, 0)} tahun anggaran yang telah berjalan.")
+    else:  # nobody has entered this quarter's spending: no figure that looks like one
+        earlier = (f" Serapan s.d. triwulan sebelumnya: {fmt.percent(qs.absorption_before, 1)}."
+                   if qs.absorption_before is not None else "")
+        m[5].metric("Serapan anggaran", "–", help="Belum ada realisasi anggaran triwulan ini yang diisi." + earlier)
 
     left, right = st.columns([2, 3])
     with left:
@@ -70,7 +74,9 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
         st.altair_chart(charts.predicate_donut(qs.predicate_counts), width="stretch")
     with right:
         st.subheader("Indikator di bawah target")
-        if len(qs.behind):
+        if not qs.measured:
+            st.info("Belum ada realisasi indikator triwulan ini yang dapat dihitung capaiannya.")
+        elif len(qs.behind):
             st.caption("Capaian triwulan di bawah 100 % dari target. Predikat mengikuti skala capaian "
                        "(Sangat Tinggi ≥ 91 %), sehingga indikator berpredikat Sangat Tinggi pun dapat "
                        "masih di bawah target.")
@@ -80,6 +86,10 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
             st.success("Semua indikator mencapai target triwulan ini.")
 
     st.subheader("Papan status unit")
+    if not qs.units:
+        st.info("Pengumpulan data ini belum didistribusikan kepada unit kerja; papan status terisi setelah "
+                "distribusi.")
+        return
     st.dataframe(qs.board, hide_index=True,
                  column_config={"Unit": st.column_config.TextColumn(width="large", pinned=True),
                                 "Kepala Unit": st.column_config.TextColumn(width="medium"),
