@@ -318,3 +318,32 @@ def is_editable(session: Session, actor: Actor, submission_id: int) -> bool:
                 and sub.round.status == RoundState.BERJALAN and sub.state in EDITABLE)
     except Exception:  # noqa: BLE001 - a read-only view on any doubt
         return False
+
+
+@dataclass(frozen=True)
+class CompactRow:
+    """One indicator as a phone shows it: what it is, then target, realisation and capaian in one line."""
+
+    title: str
+    figures: str
+
+
+def compact_rows(grid: pd.DataFrame) -> list[CompactRow]:
+    """The entry grid (entry_table with exact=True) as short per-indicator lines, for a narrow screen where the
+    grid's pinned columns leave no room for the figures."""
+    from core import fmt
+
+    def num(v, decimals: int = 4) -> str:
+        return "–" if v is None or (isinstance(v, float) and v != v) else fmt.number(v, decimals)
+
+    rows = []
+    for r in grid.to_dict("records"):
+        satuan = f" {r['Satuan']}" if r.get("Satuan") else ""
+        cap = r.get("Capaian TW %")
+        cap_text = "–" if cap is None or (isinstance(cap, float) and cap != cap) else fmt.percent(cap, 2)
+        predikat = f" ({r['Predikat']})" if r.get("Predikat") else ""
+        rows.append(CompactRow(
+            title=f"{r['Kode']} — {r['Indikator']}",
+            figures=(f"Target TW: {num(r.get('Target TW (RA)'))}{satuan} · Realisasi TW: "
+                     f"{num(r.get('Realisasi TW'))}{satuan} · Capaian TW: {cap_text}{predikat}")))
+    return rows

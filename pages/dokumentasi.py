@@ -9,7 +9,7 @@ from core.markup import md
 from core.permissions import can
 from core.steps import dokumentasi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors, table
 
 actor = actor_or_stop("pages/dokumentasi.py")
 
@@ -62,16 +62,15 @@ if archives.empty:
     st.info("Belum ada laporan yang didokumentasikan melalui langkah Dokumentasi di aplikasi ini.")
     st.stop()
 
-table = archives.assign(
+shown = archives.assign(
     Triwulan=[f"{fmt.quarter_label(q)} {y}" for y, q in zip(archives["year"], archives["quarter"])],
     Dibuat=[review.when(v) for v in archives["created_at"]],
     Ukuran=[f"{fmt.number(s / 1024, 1)} KB" for s in archives["size"]],
 ).rename(columns={"version": "Versi", "created_by": "Oleh", "note": "Catatan", "sha256": "SHA-256",
                   "members": "Berkas"})
-st.dataframe(table[["Triwulan", "Versi", "Dibuat", "Oleh", "Catatan", "Berkas", "Ukuran", "SHA-256"]],
-             hide_index=True, width="stretch")
+table(shown[["Triwulan", "Versi", "Dibuat", "Oleh", "Catatan", "Berkas", "Ukuran", "SHA-256"]], "")
 
-labels = {int(a): f"{t} — versi {v}" for a, t, v in zip(archives["archive_id"], table["Triwulan"],
+labels = {int(a): f"{t} — versi {v}" for a, t, v in zip(archives["archive_id"], shown["Triwulan"],
                                                        archives["version"])}
 chosen = st.selectbox("Pilih arsip", list(labels), format_func=labels.get, key="pilih_arsip")
 row = archives.set_index("archive_id").loc[chosen]

@@ -116,3 +116,49 @@ def data_version(office_id: int | None = None) -> tuple[str, int]:
     with `office_id`, the counter of that office's changes and of the changes that concern every office."""
     with unit_of_work() as session:
         return get_settings().database_url, audit.data_version(session, office_id)
+
+
+# --- tables -------------------------------------------------------------------------------------------
+# Column widths in pixels, so a cell shows its whole text where the screen has room (Streamlit's own default
+# cuts "perusahaan" to "perusaha…" and "Sangat Tinggi" to "Sangat Tin…"). About 7.5 px a character at the
+# app's font size, plus the cell's padding and the header's menu icon.
+_CHAR_PX, _PAD_PX, _MIN_PX, _MAX_PX = 7.5, 34, 56, 520
+
+
+def column_px(header: str, values) -> int:
+    """The width that shows `header` and the longest of `values` whole, within the bounds above."""
+    longest = max([len(str(header))] + [len(str(v)) for v in values if v is not None], default=0)
+    return int(min(_MAX_PX, max(_MIN_PX, longest * _CHAR_PX + _PAD_PX)))
+
+
+def _data(frame):
+    return getattr(frame, "data", frame) if type(frame).__name__ == "Styler" else frame
+
+
+def fitted(frame, config: dict | None = None) -> dict:
+    """`config` (a column_config mapping) with a fitting width for every shown column that has none."""
+    frame = _data(frame)
+    out = dict(config or {})
+    for col in frame.columns:
+        cfg = out.get(col, {})
+        if cfg is None:  # hidden
+            continue
+        if isinstance(cfg, str):
+            cfg = {"label": cfg}
+        cfg = dict(cfg)
+        if cfg.get("width") is None:
+            header = cfg.get("label") or col
+            cfg["width"] = column_px(header, frame[col].head(500).tolist())
+        out[col] = cfg
+    return out
+
+
+def table(frame, empty: str, *, config: dict | None = None, **kwargs) -> None:
+    """A read-only table with every column wide enough for its text; `empty` is said in words when there are
+    no rows (Streamlit would draw a grid with the English word "empty")."""
+    if frame is None or len(_data(frame)) == 0:
+        st.caption(empty)
+        return
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(frame, column_config=fitted(frame, config), **kwargs)

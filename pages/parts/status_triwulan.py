@@ -11,7 +11,7 @@ from core import charts, exports, fmt, states, status
 from core.actor import Actor
 from core.markup import md
 from pages.parts.caches import OfficeOverview, missing_files, round_status
-from pages.parts.common import shown_errors
+from pages.parts.common import shown_errors, table
 
 
 def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Optional[OfficeOverview]) -> None:
@@ -80,8 +80,7 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
             st.caption("Capaian triwulan di bawah 100 % dari target. Predikat mengikuti skala capaian "
                        "(Sangat Tinggi ≥ 91 %), sehingga indikator berpredikat Sangat Tinggi pun dapat "
                        "masih di bawah target.")
-            st.dataframe(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]],
-                         hide_index=True)
+            table(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]], "")
         else:
             st.success("Semua indikator mencapai target triwulan ini.")
 
@@ -90,17 +89,13 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
         st.info("Pengumpulan data ini belum didistribusikan kepada unit kerja; papan status terisi setelah "
                 "distribusi.")
         return
-    st.dataframe(qs.board, hide_index=True,
-                 column_config={"Unit": st.column_config.TextColumn(width="large", pinned=True),
-                                "Kepala Unit": st.column_config.TextColumn(width="medium"),
+    table(qs.board, "", config={"Unit": st.column_config.TextColumn(pinned=True),
                                 "Terlambat (hari)": st.column_config.NumberColumn(format="%d")})
 
     st.subheader("Siapa yang masih kurang")
     if len(missing):
-        st.dataframe(missing[["Unit", "Yang belum lengkap", "Kepala Unit", "Status", "Tenggat berlaku",
-                              "Terlambat (hari)"]], hide_index=True,
-                     column_config={"Unit": st.column_config.TextColumn(width="medium", pinned=True),
-                                    "Yang belum lengkap": st.column_config.TextColumn(width="large")})
+        table(missing[["Unit", "Yang belum lengkap", "Kepala Unit", "Status", "Tenggat berlaku",
+                       "Terlambat (hari)"]], "", config={"Unit": st.column_config.TextColumn(pinned=True)})
         d1, d2, _ = st.columns([1, 1, 2])
         base = status.missing_list_basename(qs.year, qs.quarter)
 
@@ -113,4 +108,4 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
                            mime=exports.XLSX_TYPE,
                            icon=":material/table_view:", on_click="ignore")
     else:
-        st.success("Data semua unit sudah lengkap.")
+        st.success("Data semua unit sudah lengkap dan diajukan.")
