@@ -334,16 +334,19 @@ def compact_rows(grid: pd.DataFrame) -> list[CompactRow]:
     from core import fmt
 
     def num(v, decimals: int = 4) -> str:
-        return "–" if v is None or (isinstance(v, float) and v != v) else fmt.number(v, decimals)
+        return fmt.number(v, decimals)
+
+    def empty(v) -> bool:
+        return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
     rows = []
     for r in grid.to_dict("records"):
         satuan = f" {r['Satuan']}" if r.get("Satuan") else ""
-        cap = r.get("Capaian TW %")
-        cap_text = "–" if cap is None or (isinstance(cap, float) and cap != cap) else fmt.percent(cap, 2)
-        predikat = f" ({r['Predikat']})" if r.get("Predikat") else ""
+        target, real, cap = r.get("Target TW (RA)"), r.get("Realisasi TW"), r.get("Capaian TW %")
+        cap_text = "–" if empty(cap) else f"{fmt.percent(cap, 2)}" + (f" ({r['Predikat']})" if r.get("Predikat")
+                                                                      else "")
         rows.append(CompactRow(
             title=f"{r['Kode']} — {r['Indikator']}",
-            figures=(f"Target TW: {num(r.get('Target TW (RA)'))}{satuan} · Realisasi TW: "
-                     f"{num(r.get('Realisasi TW'))}{satuan} · Capaian TW: {cap_text}{predikat}")))
+            figures=(f"Target TW: {'–' if empty(target) else num(target) + satuan} · Realisasi TW: "
+                     f"{'belum diisi' if empty(real) else num(real) + satuan} · Capaian TW: {cap_text}")))
     return rows
