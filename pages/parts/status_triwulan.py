@@ -40,13 +40,14 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
     m = st.columns(6)
     m[0].metric("Langkah SOP", f"{qs.current_step} dari {qs.step_count}", help=md(qs.current_step_name))
     m[1].metric("Unit terlambat", f"{len(late)} dari {len(qs.units)}",
-                delta=("ada yang terlambat" if late else "tepat waktu"), delta_color="inverse" if late else "normal",
-                delta_arrow="off")
+                delta=("ada yang terlambat" if late else "tepat waktu") if qs.units else None,
+                delta_color="inverse" if late else "normal", delta_arrow="off",
+                help=None if qs.units else "Belum ada unit yang menerima distribusi.")
     m[2].metric("Sudah diajukan", f"{qs.submitted} dari {len(qs.units)}", help=f"Diterima: {qs.accepted}")
     m[3].metric("Kelengkapan data", fmt.percent(qs.completeness, 1),
                 help="Realisasi atau alasan tidak diukur; kendala dan tindak lanjut bila di bawah target; "
                      "bukti dukung bila diwajibkan.")
-    m[4].metric("Rata-rata capaian TW", fmt.percent(qs.average_capaian, 1),
+    m[4].metric("Capaian rata-rata", fmt.percent(qs.average_capaian, 1),
                 help=", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
     if qs.budget_reported:
         lag = qs.absorption_ytd - qs.year_elapsed if qs.absorption_ytd is not None else None
@@ -61,7 +62,9 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Unit terlambat")
-        if late:
+        if not qs.units:
+            st.info("Tenggat unit berlaku setelah distribusi.")
+        elif late:
             lines = []
             for u in sorted(late, key=lambda u: -u.days_late):
                 what = ("belum mengajukan" if u.state in states.OUTSTANDING

@@ -29,7 +29,7 @@ from core.uow import unit_of_work
 from db.seed import USERS
 from pages.parts.browser_ui import ENGLISH
 from tests import factories
-from tests.e2e.conftest import ROOT, login, need_chromium, seed_demo, serve
+from tests.e2e.conftest import _CONTENT_HEIGHT, ROOT, login, need_chromium, seed_demo, serve
 from tests.e2e.test_full_round import go, settle
 
 SCREENS = Path(os.environ.get("KINERJA_SCREENS_DIR", ROOT / "test-artifacts" / "screens"))
@@ -119,6 +119,20 @@ def _empty_tables(page) -> int:
     return empty
 
 
+def _screenshot(page, path: Path, max_height: int = 6000) -> None:
+    """The whole page: Streamlit scrolls inside its main section, so the viewport grows to the content."""
+    viewport = page.viewport_size
+    height = min(int(page.evaluate(_CONTENT_HEIGHT)), max_height)
+    if height > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": height})
+        page.wait_for_timeout(500)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(200)
+
+
 def _check(page, moment: str, role: str, title: str, phone: bool) -> list[str]:
     """What a person would notice on this screen; a screenshot of it either way."""
     problems = []
@@ -126,7 +140,7 @@ def _check(page, moment: str, role: str, title: str, phone: bool) -> list[str]:
     page.wait_for_timeout(400)
     SCREENS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^a-z0-9]+", "-", f"{'hp' if phone else 'desktop'} {moment} {role} {title}".lower()).strip("-")
-    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+    _screenshot(page, SCREENS / f"{name}.png")
     text = _visible_words(page)
     english = sorted(set(ENGLISH_RE.findall(text)))
     if english:
@@ -220,7 +234,11 @@ def _step_2_says_only_true_things(browser, app: str) -> list[str]:
     ctx.set_default_timeout(30_000)
     try:
         page = ctx.new_page()
-        login(page, app, "kadis")
+        try:
+            login(page, app, "kadis")
+        except Exception:
+            page.screenshot(path="/tmp/tour/fail.png")
+            raise
         text = page.evaluate("() => document.body.innerText")
         wrong = [claim for claim in ("Semua indikator mencapai target", "Data semua unit sudah lengkap")
                  if claim in text]
