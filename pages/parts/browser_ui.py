@@ -54,13 +54,39 @@ WORDS: dict[str, str] = {
     "Press Enter to submit form": "Tekan Enter untuk mengirim formulir",
     "Show password": "Tampilkan kata sandi",
     "Hide password": "Sembunyikan kata sandi",
+    "Previous month.": "Bulan sebelumnya.",
+    "Next month.": "Bulan berikutnya.",
+    "Previous month": "Bulan sebelumnya",
+    "Next month": "Bulan berikutnya",
+    # the date picker's calendar
+    **dict(zip(("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"),
+               ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+                "Oktober", "November", "Desember"))),
+    **dict(zip(("Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"), ("Mg", "Sn", "Sl", "Rb", "Km", "Jm", "Sb"))),
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.":
+        "Gunakan tombol panah untuk berpindah tanggal, Enter untuk memilih, Escape untuk menutup.",
 }
+# Parts of longer texts: the date field's labels for screen readers ("day, Tenggat start date") and the
+# calendar's heading ("Choose date range, December 2026").
+PARTS: list[tuple[str, str]] = [
+    (r"\bstart date\b", "tanggal awal"), (r"\bend date\b", "tanggal akhir"),
+    (r"^dd$", "hh"), (r"^mm$", "bb"), (r"^yyyy$", "tttt"),  # the empty date field's segments
+    (r"^day, ", "hari, "), (r"^month, ", "bulan, "), (r"^year, ", "tahun, "),
+    (r"^Choose date range, ", "Pilih rentang tanggal, "), (r"^Choose date, ", "Pilih tanggal, "),
+    *[(rf"\b{en}\b", idn) for en, idn in zip(
+        ("January", "February", "March", "May", "June", "July", "August", "October", "December"),
+        ("Januari", "Februari", "Maret", "Mei", "Juni", "Juli", "Agustus", "Oktober", "Desember"))],
+]
+WEEKDAYS = ("M", "S", "S", "R", "K", "J", "S")  # Minggu … Sabtu: the calendar's column heads
 # "10MB per file • PDF, JPG, PNG" (or "Limit 10MB per file …") -> "Paling besar 10 MB per berkas • PDF, JPG, PNG"
 LIMIT_PATTERN = r"^(?:Limit )?(\d+(?:\.\d+)?)\s*([KMG]B) per file(.*)$"
 
 # What a person must never read on a page (the tests check every page for these).
 ENGLISH = ("Upload", "Browse files", "Drag and drop", "per file", "Download as CSV", "Show/hide columns",
-           "Search", "Fullscreen", "Choose an option", "No results", "dd/mm/yyyy", "empty", "None", "nan", "NaT")
+           "Search", "Fullscreen", "Choose an option", "No results", "dd/mm/yyyy", "empty", "None", "nan", "NaT",
+           "January", "February", "March", "May", "June", "July", "August", "October", "December",
+           "Previous month", "Next month")
 
 # Narrow screens (Streamlit's own phone breakpoint is 640 px): the short per-indicator list instead of hunting
 # through a grid whose pinned columns fill the screen; no sideways scroll of the page itself.
@@ -74,40 +100,56 @@ _CSS = """
 #kinerja-ui { display: none; }
 """
 
-_SCRIPT = """
+_SCRIPT = r"""
 (function () {
   if (window.__kinerjaUi) { return; }
   window.__kinerjaUi = true;
-  var words = %(words)s, limit = new RegExp(%(limit)s);
+  var words = %(words)s, limit = new RegExp(%(limit)s), weekdays = %(weekdays)s;
+  var parts = %(parts)s.map(function (p) { return [new RegExp(p[0]), p[1]]; });
   var ATTRS = ["title", "aria-label", "placeholder"];
   function text(s) {
     var t = s.trim();
     if (Object.prototype.hasOwnProperty.call(words, t)) { return s.replace(t, words[t]); }
+    if (/dd\/mm\/yyyy/i.test(t)) { return s.replace(/dd\/mm\/yyyy/gi, "hh/bb/tttt"); }
     var m = t.match(limit);
     if (m) { return s.replace(t, "Paling besar " + m[1].replace(".", ",") + " " + m[2] + " per berkas" + m[3]); }
     return null;
   }
+  function partly(s, node) {
+    // longer texts: only in date fields and their calendar (never in what people typed)
+    var el = node.nodeType === 1 ? node : node.parentElement;
+    if (!el || !el.closest('[data-testid="stDateInput"], [role="dialog"]')) { return null; }
+    var out = s;
+    parts.forEach(function (p) { out = out.replace(p[0], p[1]); });
+    return out === s ? null : out;
+  }
+  function weekdayHeads() {
+    document.querySelectorAll('[role="dialog"] [role="grid"] thead th').forEach(function (th, i) {
+      var want = weekdays[i %% 7];
+      if (th.textContent !== want) { th.textContent = want; }
+    });
+  }
   function fix(root) {
     if (root.nodeType === 3) {
-      var n = text(root.nodeValue || "");
+      var n = text(root.nodeValue || "") || partly(root.nodeValue || "", root);
       if (n !== null && n !== root.nodeValue) { root.nodeValue = n; }
       return;
     }
     if (root.nodeType !== 1) { return; }
     ATTRS.forEach(function (a) {
       var v = root.getAttribute(a);
-      if (v) { var n = text(v); if (n !== null && n !== v) { root.setAttribute(a, n); } }
+      if (v) { var n = text(v) || partly(v, root); if (n !== null && n !== v) { root.setAttribute(a, n); } }
     });
     var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
     var node;
     while ((node = walker.nextNode())) {
       if (node.nodeType === 3) {
-        var t = text(node.nodeValue || "");
+        var t = text(node.nodeValue || "") || partly(node.nodeValue || "", node);
         if (t !== null && t !== node.nodeValue) { node.nodeValue = t; }
       } else {
         ATTRS.forEach(function (a) {
           var v = node.getAttribute(a);
-          if (v) { var n = text(v); if (n !== null && n !== v) { node.setAttribute(a, n); } }
+          if (v) { var n = text(v) || partly(v, node); if (n !== null && n !== v) { node.setAttribute(a, n); } }
         });
       }
     }
@@ -118,6 +160,7 @@ _SCRIPT = """
       else if (r.type === "attributes") { fix(r.target); }
       else { r.addedNodes.forEach(fix); }
     });
+    weekdayHeads();
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
                              attributeFilter: ATTRS});
   fix(document.body);
@@ -138,6 +181,7 @@ _SCRIPT = """
 
 def install() -> None:
     """Draw the translation script and the layout rules (every run: cheap, and idempotent in the browser)."""
-    script = _SCRIPT % {"words": json.dumps(WORDS), "limit": json.dumps(LIMIT_PATTERN)}
+    script = _SCRIPT % {"words": json.dumps(WORDS), "limit": json.dumps(LIMIT_PATTERN),
+                        "parts": json.dumps(PARTS), "weekdays": json.dumps(WEEKDAYS)}
     st.html(f'<style>{_CSS}</style><div id="kinerja-ui"></div><script>{script}</script>',
             unsafe_allow_javascript=True)

@@ -276,3 +276,46 @@ def test_the_phone_lists_each_indicator_with_target_realisation_and_capaian(brow
                 assert page.get_by_text(re.compile(r"^IKU-01 — ")).first.is_visible()
         finally:
             ctx.close()
+
+
+@pytest.mark.e2e
+def test_date_picker_and_file_uploader_speak_indonesian(browser, moments):
+    """Streamlit's own widget words, in an English browser too: the date field's placeholder and calendar, the
+    uploader's button and size limit."""
+    app, advance = moments
+    advance("step2")
+    advance("step3")
+    ctx = browser.new_context(viewport=DESKTOP, locale="en-US")
+    ctx.set_default_timeout(30_000)
+    try:
+        page = ctx.new_page()
+        login(page, app, "kadis")
+        go(page, "Jejak Audit")
+        field = page.get_by_test_id("stDateInput").first
+        segments = field.locator('[role="spinbutton"]')
+        assert segments.all_inner_texts()[:3] == ["hh", "bb", "tttt"], segments.all_inner_texts()
+        labels = segments.evaluate_all("s => s.map(e => e.getAttribute('aria-label'))")
+        assert labels[0].startswith("hari, ") and "tanggal awal" in labels[0], labels
+        field.locator("button").first.click()  # the calendar
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for()
+        shown = dialog.inner_text()
+        assert "Desember" in shown and "December" not in shown and "Use arrow keys" not in shown, shown
+        heads = dialog.locator("thead th").all_inner_texts()
+        assert heads == ["M", "S", "S", "R", "K", "J", "S"], heads
+        page.keyboard.press("Escape")
+
+        unit = browser.new_context(viewport=DESKTOP, locale="en-US")
+        try:
+            p = unit.new_page()
+            login(p, app, "kabid_lattas")
+            go(p, "Isi Data Kinerja")
+            uploader = p.get_by_test_id("stFileUploader").first
+            uploader.scroll_into_view_if_needed()
+            text = uploader.inner_text()
+            assert "Unggah" in text and "Paling besar 10 MB per berkas" in text, text
+            assert "Upload" not in text and "per file" not in text, text
+        finally:
+            unit.close()
+    finally:
+        ctx.close()
