@@ -336,3 +336,17 @@ def test_beranda_shows_the_timeline_and_warns_about_late_units(sqlite_url):
 def test_beranda_without_a_round_has_no_timeline(sqlite_url):
     at = _ok(logged_in("pemantau"))
     assert "Linimasa pengumpulan data" not in texts(at)
+
+
+def test_dokumentasi_names_the_finished_rounds_that_have_no_archive(sqlite_url):
+    """The demo's history rounds are finished without step 9 in the app: the page says so, instead of 'no report
+    documented' beside a round list that shows them as Selesai."""
+    at = _ok(logged_in("penyusun", "pages/dokumentasi.py"))
+    shown = texts(at)
+    assert "Selesai tanpa arsip di aplikasi: TW II 2026, TW I 2026, TW IV 2025" in shown
+    assert "sebelum Kinerja dipakai" in shown
+    rid = _at_dokumentasi(sqlite_url)
+    with unit_of_work(sqlite_url) as s:
+        dokumentasi.document(s, actor_for(s, "penyusun"), rid)
+    shown = texts(_ok(logged_in("penyusun", "pages/dokumentasi.py")))
+    assert "TW III 2026" not in shown.split("Selesai tanpa arsip di aplikasi:")[1].split(".")[0]
