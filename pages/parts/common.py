@@ -4,6 +4,7 @@ action shown after the rerun that follows it."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
@@ -131,6 +132,15 @@ def column_px(header: str, values) -> int:
     return int(min(_MAX_PX, max(_MIN_PX, longest * _CHAR_PX + _PAD_PX)))
 
 
+_NUMBER_TEXT = re.compile(r"^(Rp\s?)?-?[\d.]+(,\d+)?\s?%?$")
+
+
+def _numbers_as_text(values) -> bool:
+    """A text column that holds Indonesian numbers (and "–" for none)."""
+    texts = [v.strip() for v in values if isinstance(v, str) and v.strip() not in ("", "–", "-")]
+    return bool(texts) and all(_NUMBER_TEXT.match(t) for t in texts)
+
+
 def _data(frame):
     return getattr(frame, "data", frame) if type(frame).__name__ == "Styler" else frame
 
@@ -146,9 +156,12 @@ def fitted(frame, config: dict | None = None) -> dict:
         if isinstance(cfg, str):
             cfg = {"label": cfg}
         cfg = dict(cfg)
+        values = frame[col].head(500).tolist()
         if cfg.get("width") is None:
             header = cfg.get("label") or col
-            cfg["width"] = column_px(header, frame[col].head(500).tolist())
+            cfg["width"] = column_px(header, values)
+        if cfg.get("alignment") is None and _numbers_as_text(values):
+            cfg["alignment"] = "right"  # "1.250,5" and "87,50 %" read as numbers: aligned as numbers
         out[col] = cfg
     return out
 
