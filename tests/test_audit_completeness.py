@@ -67,6 +67,7 @@ READ_ONLY = {
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "report_versions.corrections_of_submission",  # reads the audit rows that corrections wrote
     "review.notes_for_unit",
+    "reminders.round_reminders",  # builds the texts; sending is recorded by steps.disposisi.remind
     # reads by id, checked by office (or by read scope for a unit's data)
     "permissions.require_office",
     "report_versions.corrections_table", "report_versions.diff_versions", "report_versions.line_fields",
@@ -95,7 +96,7 @@ ENTITY_TABLES = {
     "report": "reports", "correction": "corrections", "archive": "archives", "user": "users",
     "org_unit": "org_units", "unit": "org_units", "indicator": "indicators", "target": "targets",
     "budget_line": "budget_lines", "sasaran": "sasaran", "renstra_period": "renstra_periods",
-    "period": "renstra_periods", "sop_step": "sop_steps",
+    "period": "renstra_periods", "sop_step": "sop_steps", "reminder": "reminders",
 }
 
 
@@ -213,6 +214,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "steps.disposisi.distribute": _scenario("round.distribute", "sekdis"),
     "steps.isi_data.acknowledge": _scenario("submission.acknowledge", "kabid_lattas"),
     "steps.disposisi.grant_extension": _scenario("submission.extend", "sekdis"),
+    "steps.disposisi.remind": _scenario("submission.remind", "sekdis"),
     "steps.isi_data.save_entries": _scenario("submission.edit", "kabid_lattas"),
     "steps.isi_data.submit": _scenario("submission.submit", "kabid_lattas"),
     "steps.isi_data.save_budget": (round_at("isi_data"), lambda s, a, c: isi_data.save_budget(

@@ -150,6 +150,8 @@ SCENARIOS: dict[str, Scenario] = {
     "round.distribute": Scenario(opened, lambda s, a, c: disposisi.distribute(s, a, c["round_id"])),
     "submission.extend": Scenario(round_at("isi_data"), lambda s, a, c: disposisi.grant_extension(
         s, a, _sub(c, a), factories.DEADLINE + dt.timedelta(days=5), "Data dari kecamatan terlambat.")),
+    "submission.remind": Scenario(round_at("isi_data"), lambda s, a, c: disposisi.remind(
+        s, a, c["round_id"], [c["subs"][DEFAULT_UNIT]], today=TODAY)),
     "submission.acknowledge": Scenario(unreceived, lambda s, a, c: isi_data.acknowledge(s, a, _sub(c, a))),
     "submission.edit": Scenario(round_at("isi_data"), lambda s, a, c: isi_data.save_entries(
         s, a, _sub(c, a), {_indicator(s, a): {"Realisasi TW": "7", "Catatan": "Diperbarui."}})),

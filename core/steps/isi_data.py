@@ -29,6 +29,7 @@ from core.entry import (
     unit_indicators,
     year_targets,
 )
+from core.entry_lock import entry_lock
 from core.errors import Conflict, InvalidInput
 from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
@@ -108,6 +109,9 @@ def editable_submission(session: Session, actor: Actor, submission_id: int,
     workflow.ensure_open(sub.round)
     if sub.state not in EDITABLE:
         raise Conflict(_lock_message(sub))
+    closed = entry_lock(session, sub)
+    if closed is not None:
+        raise Conflict(closed.message)
     return sub
 
 
