@@ -177,3 +177,31 @@ def test_sekretaris_records_reminders_and_the_unit_sees_when_it_was_reminded(ses
     assert view.reminded.startswith(f"Diingatkan oleh {sekdis.full_name} pada ")
     again = reminders.round_reminders(session, actors["sekdis"], rnd.id, today)
     assert again[0].last_reminder.startswith(f"Terakhir diingatkan oleh {sekdis.full_name}")
+
+
+def test_report_notes_list_the_reopened_units(session, actors, monkeypatch):
+    from core.report_doc import NOTES_HEADING, build_report, collection_notes
+
+    rnd = factories.make_round(session, at="isi_data", state="draf")
+    set_lock_days(session, 0)
+    today = DEADLINE + dt.timedelta(days=2)
+    on(monkeypatch, today)
+    trans = factories.submission_of(session, rnd, "BID-TRANS")
+    lattas = factories.submission_of(session, rnd, "BID-LATTAS")
+    disposisi.grant_extension(session, actors["sekdis"], trans.id, today + dt.timedelta(days=3), "Banjir di Putussibau.",
+                              today=today)
+    set_lock_days(session, None)  # an ordinary extension (entry open) is not a reopening
+    disposisi.grant_extension(session, actors["sekdis"], lattas.id, today + dt.timedelta(days=3), "Rapat.",
+                              today=today)
+    notes = collection_notes(session, rnd.id)
+    assert len(notes) == 1
+    assert notes[0].startswith(f"Pengisian data {factories.unit(session, 'BID-TRANS').name} dibuka kembali")
+    assert "tenggat baru 15 Oktober 2026: Banjir di Putussibau." in notes[0]
+    bundle = build_report(session, rnd.id, "draf", 1, charts=False)
+    import io
+
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(bundle.files[0].content)).active
+    cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert NOTES_HEADING in cells and notes[0] in cells
