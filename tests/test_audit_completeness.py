@@ -258,6 +258,8 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         unit_id=factories.unit(s, "JFT").id)),
     "masterdata.units.move_unit": _admin(lambda s, a: masterdata.move_unit(
         s, a, factories.unit(s, "SUBAG-UMUM").id, _office(s))),
+    "masterdata.units.set_entry_lock_days": _admin(lambda s, a: masterdata.set_entry_lock_days(
+        s, a, _office(s), 5)),
     "masterdata.units.rename_unit": _admin(lambda s, a: masterdata.rename_unit(
         s, a, _lattas(s), "Bidang Pelatihan Kerja dan Penempatan Tenaga Kerja")),
     "masterdata.budget.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(

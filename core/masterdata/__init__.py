@@ -49,7 +49,9 @@ from core.masterdata.units import (
     create_unit,
     list_units,
     move_unit,
+    office_settings,
     rename_unit,
+    set_entry_lock_days,
     set_unit_active,
     unit_choices,
 )
@@ -66,7 +68,7 @@ from core.masterdata.users import (
 __all__ = [
     # units
     "UNIT_KINDS", "UNIT_KIND_LABELS", "list_units", "unit_choices", "create_unit", "rename_unit", "move_unit",
-    "set_unit_active",
+    "set_unit_active", "office_settings", "set_entry_lock_days",
     # users
     "USER_FIELDS", "validate_nip", "list_users", "create_user", "update_user", "set_user_active", "reset_password",
     # Renstra, sasaran, indicators
