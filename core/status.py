@@ -68,6 +68,7 @@ class UnitStatus:
     reopened: int = 0  # how many times the Sekretaris reopened a closed entry
     reminded_at: Optional[dt.datetime] = None  # the last reminder sent to the unit
     reminded_by: str = ""
+    first_submitted_at: Optional[dt.datetime] = None  # the first Ajukan (timeliness counts it)
 
     @property
     def late(self) -> bool:
@@ -247,7 +248,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             deadline=deadline, days_late=late_by,
             submitted_on_time=submitted_on_time(deadline, submitted),
             indicators=len(expected), complete=complete, missing=missing, stages=stages,
-            submission_id=sub.id, no_value=no_value, no_reason=no_reason, no_evidence=no_evidence,
+            first_submitted_at=submitted, submission_id=sub.id, no_value=no_value, no_reason=no_reason, no_evidence=no_evidence,
             locked=is_locked(sub.state, deadline, lock_days, today), reopened=reopened.get(sub.id, 0),
             reminded_at=reminded.get(sub.id, (None, ""))[0], reminded_by=reminded.get(sub.id, (None, ""))[1]))
         total_expected += len(expected)

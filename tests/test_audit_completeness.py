@@ -67,7 +67,8 @@ READ_ONLY = {
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "report_versions.corrections_of_submission",  # reads the audit rows that corrections wrote
     "review.notes_for_unit",
-    "reminders.round_reminders",  # builds the texts; sending is recorded by steps.disposisi.remind
+    "reminders.round_reminders",
+    "timeliness.timeliness", "timeliness.xlsx",  # read-only, checked by office  # builds the texts; sending is recorded by steps.disposisi.remind
     # reads by id, checked by office (or by read scope for a unit's data)
     "permissions.require_office",
     "report_versions.corrections_table", "report_versions.diff_versions", "report_versions.line_fields",

@@ -98,3 +98,18 @@ def test_admin_sets_the_lock_and_a_phone_number_with_indonesian_messages(sqlite_
     assert "Perubahan pengguna disimpan." in texts(at)
     with unit_of_work(sqlite_url) as s:
         assert factories.user(s, "kabid_lattas").phone == "6281234567890"
+
+
+def test_rekap_shows_timeliness_across_rounds_with_its_workbook(sqlite_url):
+    at = logged_in("kadis", "pages/rekap.py")
+    assert not at.exception
+    assert "Ketepatan Waktu" in [t.label for t in at.tabs]
+    at.session_state["rekap_tab"] = "Ketepatan Waktu"
+    at.run()
+    assert not at.exception
+    per_unit = next(df.value for df in at.dataframe if "Tepat waktu" in df.value.columns
+                    and "Unit" in df.value.columns and "Kelengkapan rata-rata (%)" in df.value.columns)
+    assert "TW II 2026" in per_unit.columns and len(per_unit) == 6
+    assert any(v.startswith("Terlambat ") for col in per_unit.columns if col.startswith("TW ")
+               for v in per_unit[col])  # the demo history has a late unit in each round
+    assert "Unduh Ketepatan Waktu (XLSX)" in [e.proto.label for e in at.get("download_button")]
