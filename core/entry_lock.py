@@ -46,6 +46,19 @@ def is_locked(state: str, deadline: Optional[dt.date], lock_days: Optional[int],
     return last is not None and state in LOCKABLE and today > last
 
 
+NOTICE_DAYS = 3  # Beranda's notices start this many days before a deadline
+
+
+def deadline_notice(deadline: Optional[dt.date], today: dt.date) -> str:
+    """'hari ini', 'besok', 'dua hari lagi', 'tiga hari lagi' within NOTICE_DAYS of the deadline; '' otherwise."""
+    if deadline is None:
+        return ""
+    left = (deadline - today).days
+    if not 0 <= left <= NOTICE_DAYS:
+        return ""
+    return {0: "hari ini", 1: "besok", 2: "dua hari lagi", 3: "tiga hari lagi"}.get(left, f"{left} hari lagi")
+
+
 @dataclass(frozen=True)
 class EntryLock:
     """A closed entry, as the unit's page and the refusal explain it."""

@@ -205,3 +205,43 @@ def test_report_notes_list_the_reopened_units(session, actors, monkeypatch):
     ws = openpyxl.load_workbook(io.BytesIO(bundle.files[0].content)).active
     cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert NOTES_HEADING in cells and notes[0] in cells
+
+
+# --- notices in Tugas saya --------------------------------------------------------------------------
+
+
+def _task_texts(session, actor, today):
+    from core import tasks
+
+    return [t.text for t in tasks.my_tasks(session, actor, today)]
+
+
+@pytest.mark.parametrize("days_before, words", [(4, None), (3, "tiga hari lagi"), (1, "besok"), (0, "hari ini")])
+def test_notices_three_days_before_and_on_the_day(session, actors, days_before, words):
+    factories.make_round(session, at="isi_data", state="draf", states={"BID-HIJS": "diajukan"})
+    today = DEADLINE - dt.timedelta(days=days_before)
+    unit_tasks = _task_texts(session, actors["kabid_lattas"], today)
+    sek_tasks = _task_texts(session, actors["sekdis"], today)
+    lattas = factories.unit(session, "BID-LATTAS").name
+    hijs = factories.unit(session, "BID-HIJS").name
+    if words is None:
+        assert "Isi data kinerja TW III 2026 — tenggat 10 Oktober 2026" in unit_tasks
+        assert not [t for t in sek_tasks if t.startswith("Tenggat ")]
+        return
+    assert (f"Tenggat data kinerja TW III 2026 {words} (10 Oktober 2026): lengkapi dan ajukan data unit Anda"
+            in unit_tasks)
+    assert f"Tenggat {lattas} untuk TW III 2026 {words} (10 Oktober 2026); data belum diajukan" in sek_tasks
+    assert not [t for t in sek_tasks if t.startswith(f"Tenggat {hijs} ")]  # handed in: no notice
+    assert not [t for t in _task_texts(session, actors["penyusun"], today) if t.startswith("Tenggat ")]
+
+
+def test_after_the_deadline_the_sekretaris_is_asked_to_remind_and_a_closed_unit_to_ask_for_reopening(
+        session, actors):
+    factories.make_round(session, at="isi_data", state="draf", states={"BID-HIJS": "diajukan"})
+    set_lock_days(session, 1)
+    today = DEADLINE + dt.timedelta(days=3)
+    sek = _task_texts(session, actors["sekdis"], today)
+    assert any(t.startswith("Kirim pengingat kepada ") and t.endswith("unit kerja yang terlambat — TW III 2026")
+               for t in sek)
+    assert ("Pengisian data kinerja TW III 2026 ditutup (kunci jadwal) — minta Sekretaris membukanya kembali"
+            in _task_texts(session, actors["kabid_lattas"], today))

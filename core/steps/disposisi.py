@@ -18,14 +18,21 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock, workflow
 from core.actor import Actor
-from core.entry_lock import entry_lock
+from core.entry_lock import deadline_notice, entry_lock
 from core.errors import Conflict, InvalidInput
 from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
 from core.permissions import require
-from core.round_status import collection_quarter, deadline_in_force, get_submission, round_label, submitted
+from core.round_status import (
+    collection_quarter,
+    deadline_in_force,
+    get_submission,
+    round_label,
+    submission_days_late,
+    submitted,
+)
 from core.sop import step_by_code
-from core.states import RoundState, SubmissionState, submission_label
+from core.states import OUTSTANDING, RoundState, SubmissionState, submission_label
 from core.steps.base import PageSpec, Rule, TaskContext, begin
 from db.models import (
     CollectionRound,
@@ -60,6 +67,26 @@ def tasks(ctx: TaskContext) -> None:
             ctx.add(f"Buka pengumpulan data {rnd.label}", PAGE.path, rnd.deadline)
         if rnd.at("distribusi") and ctx.may("round.distribute"):
             ctx.add(f"Distribusikan pengumpulan data {rnd.label} kepada unit kerja", PAGE.path, rnd.deadline)
+        if ctx.may("submission.remind"):
+            _deadline_tasks(ctx, rnd)
+
+
+def _deadline_tasks(ctx: TaskContext, rnd) -> None:
+    """For the Sekretaris: units whose deadline is near (three days before, and on the day) and late units
+    to remind (the reminders are on Beranda's status board)."""
+    late = 0
+    for sub in ctx.submissions(rnd.id):
+        if sub.state not in OUTSTANDING:
+            continue
+        deadline = deadline_in_force(sub)
+        soon = deadline_notice(deadline, ctx.today)
+        if soon and sub.first_submitted_at is None:
+            ctx.add(f"Tenggat {sub.unit.name} untuk {rnd.label} {soon} ({fmt_date(deadline)}); data belum diajukan",
+                    PAGE.path, deadline)
+        elif submission_days_late(sub, ctx.today) > 0:
+            late += 1
+    if late:
+        ctx.add(f"Kirim pengingat kepada {late} unit kerja yang terlambat — {rnd.label}", "pages/beranda.py")
 
 
 DEFAULT_DISPOSITION = (
