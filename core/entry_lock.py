@@ -71,7 +71,7 @@ class EntryLock:
 
     @property
     def message(self) -> str:
-        grace = f"lebih dari {self.lock_days} hari" if self.lock_days else "sudah lewat"
+        grace = f"telah lewat lebih dari {self.lock_days} hari" if self.lock_days else "telah lewat"
         return (f"Pengisian data {self.unit_name} ditutup sejak {fmt_date(self.closed_since)}: tenggat "
                 f"{fmt_date(self.deadline)} {grace} (ketentuan kunci jadwal perangkat daerah). Data hanya dapat "
                 f"diubah lagi bila dibuka kembali oleh {self.reopeners}, dengan alasan dan tenggat baru.")

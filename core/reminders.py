@@ -23,7 +23,7 @@ from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
 from core.permissions import allowed_roles, require_office
 from core.round_status import round_label
-from core.states import OUTSTANDING
+from core.states import OUTSTANDING, SubmissionState
 from db.models import CollectionRound, OrgUnit, Reminder, User
 
 # --- phone numbers ----------------------------------------------------------------------------------
@@ -130,13 +130,16 @@ def greeting(unit: str, recipients: tuple[Recipient, ...]) -> str:
 
 
 def unit_text(label: str, unit: str, recipients: tuple[Recipient, ...], deadline: Optional[dt.date],
-              days_late: int, missing: str, state_note: str, sender: Actor) -> str:
+              days_late: int, missing: str, state_note: str, sender: Actor, closed: bool = False) -> str:
     late = f" (terlambat {days_late} hari)" if days_late > 0 else ""
+    ask = ("Pengisian data sudah ditutup (kunci jadwal); mohon hubungi Sekretaris untuk membukanya kembali, lalu "
+           "segera lengkapi dan ajukan melalui aplikasi Kinerja (menu Isi Data Kinerja). Terima kasih." if closed
+           else "Mohon segera dilengkapi dan diajukan melalui aplikasi Kinerja (menu Isi Data Kinerja). Terima kasih.")
     lines = [
         f"{greeting(unit, recipients)},",
         f"data kinerja {label} {unit} {state_note}; tenggat {fmt_date(deadline)}{late}"
         + (f"; yang belum: {missing}." if missing else "."),
-        "Mohon segera dilengkapi dan diajukan melalui aplikasi Kinerja (menu Isi Data Kinerja). Terima kasih.",
+        ask,
         "",
         sender.full_name + (f"\n{sender.jabatan}" if sender.jabatan else ""),
     ]
@@ -175,11 +178,10 @@ def round_reminders(session: Session, actor: Actor, round_id: int,
         if u.state not in OUTSTANDING:
             continue
         recipients = people.get(u.unit_id, ())
-        note = "belum diajukan" if u.state != "dikembalikan" else "sudah dikembalikan untuk diperbaiki dan belum diajukan kembali"
-        if u.locked:
-            note += " dan pengisiannya sudah ditutup (kunci jadwal); ajukan permohonan pembukaan kembali kepada Sekretaris"
+        note = ("belum diajukan" if u.state != SubmissionState.DIKEMBALIKAN
+                else "sudah dikembalikan untuk diperbaiki dan belum diajukan kembali")
         text = unit_text(label, u.unit, recipients, u.deadline, u.days_late,
-                         _missing_words(u.no_value, u.no_reason, u.no_evidence), note, actor)
+                         _missing_words(u.no_value, u.no_reason, u.no_evidence), note, actor, closed=u.locked)
         out.append(UnitReminder(u.submission_id, u.unit_id, u.unit, u.days_late, recipients, text,
                                 u.reminded_at, u.reminded_by))
     return out

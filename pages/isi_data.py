@@ -101,7 +101,7 @@ if view.state == SubmissionState.DIKEMBALIKAN:
     st.warning(f"**Data dikembalikan oleh pemeriksa.** Alasan: {md(view.return_reason) or '–'}  \n"
                f"Perbaiki data lalu ajukan kembali. {deadline_text}")
 elif view.lock_message:
-    st.error(f"**Pengisian data ditutup.** {md(view.lock_message)}", icon=":material/lock:")
+    st.error(f"**Kunci jadwal.** {md(view.lock_message)}", icon=":material/lock:")
 elif view.state in (SubmissionState.BELUM_MULAI, SubmissionState.DRAF):
     note = f"  \nCatatan pengembalian terakhir: {md(view.return_reason)}" if view.return_reason else ""
     st.info(f"Status: **{view.state_label}** — data masih dapat diubah. {deadline_text}{note}")

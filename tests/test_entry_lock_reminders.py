@@ -62,7 +62,7 @@ def test_entry_is_refused_after_the_lock_with_who_may_reopen(session, actors, mo
         isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {ind: {"Realisasi TW": "6"}})
     sekdis = factories.user(session, "sekdis").full_name
     assert "ditutup sejak 14 Oktober 2026" in refused.value.message
-    assert "tenggat 10 Oktober 2026 lebih dari 3 hari" in refused.value.message
+    assert "tenggat 10 Oktober 2026 telah lewat lebih dari 3 hari" in refused.value.message
     assert f"Sekretaris Dinas ({sekdis})" in refused.value.message
     with pytest.raises(Conflict):
         isi_data.submit(session, actors["kabid_lattas"], sub.id)

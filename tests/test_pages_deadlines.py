@@ -36,7 +36,7 @@ def test_a_closed_unit_sees_the_lock_and_who_may_reopen_it(sqlite_url):
     shown = texts(at)
     with unit_of_work(sqlite_url) as s:
         sekdis = factories.user(s, "sekdis").full_name
-    assert "Pengisian data ditutup." in shown and "ditutup sejak 14 Oktober 2026" in shown
+    assert "Kunci jadwal." in shown and "ditutup sejak 14 Oktober 2026" in shown
     assert f"dibuka kembali oleh Sekretaris Dinas ({sekdis})" in shown
     assert not [b for b in at.button if b.label in ("Ajukan", "Simpan draf")]
 

@@ -80,7 +80,7 @@ def test_a_closed_unit_sees_the_lock_and_who_may_reopen_it(browser_as, late_db):
     assert closed is not None  # the database says the entry is closed …
     page = browser_as("kabid_lattas")
     go(page, "Isi Data Kinerja")
-    page.get_by_text("Pengisian data ditutup.").first.wait_for()  # … and the page says so
+    page.get_by_text("Kunci jadwal.").first.wait_for()  # … and the page says so
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert f"dibuka kembali oleh Sekretaris Dinas ({sekdis})" in body
     assert closed.message.split(":")[0] in body
