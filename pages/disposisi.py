@@ -127,8 +127,9 @@ if running:
                     with shown_errors():
                         with unit_of_work() as session:
                             disposisi.grant_extension(session, actor, sub.id, baru, alasan)
-                        flash("disposisi", f"Pengisian data {sub.unit_name} dibuka kembali sampai {fmt.date(baru)}."
-                              if sub.locked else f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
+                        flash("disposisi", f"Pengisian data {md(sub.unit_name)} dibuka kembali sampai "
+                              f"{fmt.date(baru)}." if sub.locked
+                              else f"Tenggat {md(sub.unit_name)} diperpanjang sampai {fmt.date(baru)}.")
         st.markdown("#### Riwayat perpanjangan")
         if len(log):
             st.dataframe(log, hide_index=True, width="stretch")

@@ -26,7 +26,7 @@ def running_round(url, lock_days=None, phone=None) -> None:
 
 
 def link_buttons(at) -> list[tuple[str, str]]:
-    return [(e.proto.label, e.proto.url) for e in at.get("link_button")]
+    return [(e.proto.label.replace("\\", ""), e.proto.url) for e in at.get("link_button")]
 
 
 def test_a_closed_unit_sees_the_lock_and_who_may_reopen_it(sqlite_url):

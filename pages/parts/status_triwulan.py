@@ -141,13 +141,13 @@ def render_reminders(actor: Actor, round_id: int, label: str, today: dt.date) ->
             record([r.submission_id for r in rems], "salin", f"kepada {len(rems)} unit kerja")
     for r in rems:
         late = f"terlambat {r.days_late} hari" if r.days_late else "belum lewat tenggat"
-        with st.expander(f"{r.unit} — {late} · {r.last_reminder}"):
+        with st.expander(f"{md(r.unit)} — {late} · {md(r.last_reminder)}"):
             st.code(r.text, language=None, wrap_lines=True)
             links = r.wa_links
             for recipient, url in links:
-                st.link_button(f"Kirim lewat WhatsApp ke {recipient.wa_label}", url, icon=":material/chat:")
+                st.link_button(f"Kirim lewat WhatsApp ke {md(recipient.wa_label)}", url, icon=":material/chat:")
             if not links:
                 st.caption("Nomor ponsel penerima belum tercatat (Data Induk → Pengguna); salin pesan dan "
                            "kirimkan lewat aplikasi pesan.")
             if st.button("Tandai terkirim", key=f"ingatkan_{r.submission_id}", icon=":material/done:"):
-                record([r.submission_id], "whatsapp" if links else "salin", f"kepada {r.unit}")
+                record([r.submission_id], "whatsapp" if links else "salin", f"kepada {md(r.unit)}")
