@@ -67,7 +67,7 @@ READ_ONLY = {
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "report_versions.corrections_of_submission",  # reads the audit rows that corrections wrote
     "review.notes_for_unit",
-    "reminders.round_reminders",
+    "reminders.round_reminders", "masterdata.users.own_phone",
     "timeliness.timeliness", "timeliness.xlsx",  # read-only, checked by office  # builds the texts; sending is recorded by steps.disposisi.remind
     # reads by id, checked by office (or by read scope for a unit's data)
     "permissions.require_office",
@@ -206,6 +206,7 @@ def _apply_workbook(s, actors, ctx):
 
 CALLS: dict[str, tuple[Callable, Call]] = {
     "auth.change_own_password": _scenario("account.change_password", "sekdis"),
+    "masterdata.users.change_own_phone": _scenario("account.change_phone", "sekdis"),
     "backup.make.make_backup": _scenario("backup.run", "admin"),
     "auth.lift_lockout": _admin(lambda s, a: auth.failed_login(s, "kadis", "10.1.1.1")
                                 and auth.lift_lockout(s, a, "kadis")),

@@ -190,6 +190,7 @@ SCENARIOS: dict[str, Scenario] = {
                                    lambda s, a, c: _read_other_units_evidence(s, a, c)),
     "recap.regency": Scenario(nothing, lambda s, a, c: __import__("core.regency_recap", fromlist=["x"])
                               .annual_all_offices(s, a, 2026)),
+    "account.change_phone": Scenario(nothing, lambda s, a, c: masterdata.change_own_phone(s, a, "0812-3456-7890")),
     "account.change_password": Scenario(nothing, lambda s, a, c: auth.change_own_password(
         s, a, DEMO_PASSWORD, "SandiBaru2026", "SandiBaru2026")),
 }

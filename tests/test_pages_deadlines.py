@@ -113,3 +113,16 @@ def test_rekap_shows_timeliness_across_rounds_with_its_workbook(sqlite_url):
     assert any(v.startswith("Terlambat ") for col in per_unit.columns if col.startswith("TW ")
                for v in per_unit[col])  # the demo history has a late unit in each round
     assert "Unduh Ketepatan Waktu (XLSX)" in [e.proto.label for e in at.get("download_button")]
+
+
+def test_a_user_keeps_their_own_phone_number_on_akun_saya(sqlite_url):
+    at = logged_in("kabid_lattas", "pages/akun.py")
+    assert not at.exception
+    at.text_input(key="akun_telepon").set_value("0812 345")
+    next(b for b in at.button if b.label == "Simpan nomor ponsel").click().run()
+    assert "bukan nomor ponsel Indonesia" in texts(at)
+    at.text_input(key="akun_telepon").set_value("+62 812-3456-7890")
+    next(b for b in at.button if b.label == "Simpan nomor ponsel").click().run()
+    assert "Nomor ponsel disimpan." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert factories.user(s, "kabid_lattas").phone == "6281234567890"

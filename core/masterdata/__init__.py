@@ -57,8 +57,10 @@ from core.masterdata.units import (
 )
 from core.masterdata.users import (
     USER_FIELDS,
+    change_own_phone,
     create_user,
     list_users,
+    own_phone,
     reset_password,
     set_user_active,
     update_user,
@@ -71,6 +73,7 @@ __all__ = [
     "set_unit_active", "office_settings", "set_entry_lock_days",
     # users
     "USER_FIELDS", "validate_nip", "list_users", "create_user", "update_user", "set_user_active", "reset_password",
+    "change_own_phone", "own_phone",
     # Renstra, sasaran, indicators
     "POLARITIES", "POLARITY_LABELS", "COMBINES", "COMBINE_LABELS", "list_periods", "create_period",
     "update_period", "list_sasaran", "create_sasaran", "update_sasaran", "list_indicators", "create_indicator",

@@ -173,3 +173,16 @@ def reset_password(session: Session, actor: Actor, user_id: int, new_password: s
     session.flush()
     audit.record(session, actor, "user.reset_password", "user", user.id,
                  before={"password": "***"}, after={"password": "*** (disetel ulang oleh administrator)"})
+
+
+def change_own_phone(session: Session, actor: Actor, phone: Optional[str]) -> bool:
+    """The user's own mobile number (for WhatsApp reminders); '' clears it."""
+    require(session, actor, "account.change_phone")
+    user = _get(session, User, actor.user_id, "Akun")
+    return _apply(session, actor, user, {"phone": normalize_phone(phone)}, "account.change_phone", "user",
+                  unit_office(session, user.unit_id))
+
+
+def own_phone(session: Session, actor: Actor) -> str:
+    """The user's own number as shown ('+62 812-3456-7890'), '' when none."""
+    return phone_label(session.scalar(select(User.phone).where(User.id == actor.user_id)))
