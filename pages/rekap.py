@@ -106,7 +106,7 @@ if tabs[7].open:
             tl = timeliness.timeliness(session, actor, actor.office_id, today)
         st.markdown(f"**Per unit kerja** — periode {tl.period}")
         st.dataframe(timeliness.for_screen(tl.by_unit), hide_index=True,
-                     column_config={"Unit": st.column_config.TextColumn(width="medium", pinned=True)})
+                     column_config={"Unit": st.column_config.TextColumn(width="large", pinned=True)})
         st.altair_chart(timeliness.chart(tl), width="stretch")
         st.markdown("**Per triwulan** (tingkat ketepatan waktu pelaporan)")
         st.dataframe(timeliness.for_screen(tl.by_round), hide_index=True)
