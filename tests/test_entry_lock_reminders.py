@@ -245,3 +245,21 @@ def test_after_the_deadline_the_sekretaris_is_asked_to_remind_and_a_closed_unit_
                for t in sek)
     assert ("Pengisian data kinerja TW III 2026 ditutup (kunci jadwal) — minta Sekretaris membukanya kembali"
             in _task_texts(session, actors["kabid_lattas"], today))
+
+
+def test_a_documented_round_stays_read_only_as_before(session, actors, monkeypatch):
+    rnd = factories.make_round(session, at="isi_data", state="draf")
+    set_lock_days(session, 3)
+    rnd.status = "selesai"
+    session.flush()
+    sub = factories.submission_of(session, rnd, "BID-LATTAS")
+    on(monkeypatch, DEADLINE + dt.timedelta(days=30))
+    with pytest.raises(Conflict) as refused:
+        isi_data.save_entries(session, actors["kabid_lattas"], sub.id, {_indicator(session, sub): {"Catatan": "x"}})
+    assert "kunci jadwal" not in refused.value.message  # refused as a documented round, as before
+    with pytest.raises(Conflict):  # and it cannot be reopened either
+        disposisi.grant_extension(session, actors["sekdis"], sub.id, DEADLINE + dt.timedelta(days=31), "Alasan.")
+    view = entry.submission_view(session, actors["kabid_lattas"], sub.id)
+    assert not view.editable and view.lock_message == "" and not view.round_open
+    with pytest.raises(Conflict):
+        disposisi.remind(session, actors["sekdis"], rnd.id, [sub.id])
