@@ -53,6 +53,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.sessions_revoked": "Semua sesi diakhiri",
     "auth.lockout_lifted": "Penguncian dicabut",
     "account.change_password": "Kata sandi diganti",
+    "account.change_phone": "Nomor ponsel diganti",
     # steps 1–3
     "round.open": "Pengumpulan data dibuka",
     "round.advance": "Langkah SOP berlanjut",
@@ -60,6 +61,7 @@ ACTION_LABELS: dict[str, str] = {
     "round.close": "Pengumpulan data ditutup",
     "submission.acknowledge": "Disposisi diterima unit",
     "submission.extend": "Batas waktu diperpanjang",
+    "submission.remind": "Pengingat dikirim ke unit",
     "submission.draft": "Data menjadi draf",
     "submission.submit": "Data diajukan",
     "realization.save": "Realisasi indikator disimpan",
@@ -86,6 +88,7 @@ ACTION_LABELS: dict[str, str] = {
     "unit.move": "Unit kerja dipindahkan",
     "unit.activate": "Unit kerja diaktifkan",
     "unit.deactivate": "Unit kerja dinonaktifkan",
+    "office.settings": "Pengaturan perangkat daerah diubah",
     "user.create": "Pengguna ditambahkan",
     "user.update": "Pengguna diubah",
     "user.activate": "Pengguna diaktifkan",
@@ -117,7 +120,7 @@ ENTITY_LABELS: dict[str, str] = {
     "review_comment": "Catatan pemeriksa", "report": "Laporan", "correction": "Koreksi", "archive": "Arsip",
     "org_unit": "Unit kerja", "renstra_period": "Periode Renstra", "sasaran": "Sasaran", "indicator": "Indikator",
     "target": "Target", "budget_line": "Baris anggaran", "sop_step": "Langkah SOP", "backup": "Cadangan",
-    "database": "Basis data", "session": "Sesi",
+    "database": "Basis data", "session": "Sesi", "reminder": "Pengingat",
 }
 
 # Keys of the before/after dicts (column names of the snapshotted rows and the services' extra keys).
@@ -157,11 +160,13 @@ FIELD_LABELS: dict[str, str] = {
     "from_target_id": "Disalin dari target", "from_budget_line_id": "Disalin dari baris anggaran",
     "files": "Berkas", "backend": "Basis data", "tables": "Tabel", "safety_backup": "Cadangan pengaman",
     "correction_id": "Koreksi", "author": "Pengusul", "rounds": "Pengumpulan data",
+    "entry_lock_days": "Kunci jadwal (hari setelah tenggat)", "phone": "Nomor ponsel", "reopened": "Dibuka kembali",
+    "closed": "Pengisian ditutup", "channel": "Saluran", "unit": "Unit kerja",
 }
 # Keys whose label depends on the entity (the same column name means something else there).
 _ENTITY_FIELD_LABELS: dict[tuple[str, str], str] = {
     ("review_comment", "indicator_id"): "Indikator", ("archive", "version"): "Versi laporan",
-    ("report", "version"): "Versi laporan", ("backup", "files"): "Berkas",
+    ("report", "version"): "Versi laporan", ("backup", "files"): "Berkas", ("reminder", "text"): "Isi pesan",
     # the demo seed's counts
     ("database", "units"): "Unit kerja", ("database", "users"): "Pengguna", ("database", "indicators"): "Indikator",
     ("database", "budget_lines"): "Baris anggaran", ("database", "rounds"): "Pengumpulan data",

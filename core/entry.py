@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from core.achievement import absorption, achievement, combine, predicate, ytd_achievement
 from core.actor import Actor
+from core.entry_lock import entry_lock
 from core.fmt import date as fmt_date
 from core.fmt import quarter_label
 from core.permissions import can, require_unit_read, units_in_scope
+from core.reminders import last_reminder
 from core.round_status import deadline_in_force, get_submission, round_label
 from core.states import EDITABLE, RoundState, SubmissionState, submission_label
 from db.models import (
@@ -257,6 +259,8 @@ class SubmissionView:
     return_reason: str
     editable: bool
     round_open: bool
+    lock_message: str = ""  # the period lock has closed the entry: why, and who may reopen it
+    reminded: str = ""  # 'Diingatkan oleh … pada …' (the last reminder sent to the unit)
 
 
 def submission_view(session: Session, actor: Actor, submission_id: int) -> SubmissionView:
@@ -266,6 +270,7 @@ def submission_view(session: Session, actor: Actor, submission_id: int) -> Submi
                                                    Review.decision == SubmissionState.DIKEMBALIKAN)
                               .order_by(Review.id.desc()))
     deadline = deadline_in_force(sub)
+    closed = entry_lock(session, sub) if rnd.status == RoundState.BERJALAN else None
     return SubmissionView(
         id=sub.id, round_id=rnd.id, round_label=round_label(rnd.year, rnd.quarter), unit_id=sub.unit_id,
         unit_name=sub.unit.name, state=sub.state, state_label=submission_label(sub.state), deadline=deadline,
@@ -273,6 +278,8 @@ def submission_view(session: Session, actor: Actor, submission_id: int) -> Submi
         received_at=sub.received_at, submitted_at=sub.submitted_at,
         return_reason=returned.reason if returned else "",
         editable=is_editable(session, actor, sub.id), round_open=rnd.status == RoundState.BERJALAN,
+        lock_message=closed.message if closed else "",
+        reminded=last_reminder(session, sub.id) if sub.state in EDITABLE else "",
     )
 
 
@@ -315,7 +322,8 @@ def is_editable(session: Session, actor: Actor, submission_id: int) -> bool:
     try:
         sub = get_submission(session, submission_id)
         return (can(session, actor, "submission.edit", sub.unit_id, office_id=sub.round.office_id)
-                and sub.round.status == RoundState.BERJALAN and sub.state in EDITABLE)
+                and sub.round.status == RoundState.BERJALAN and sub.state in EDITABLE
+                and entry_lock(session, sub) is None)
     except Exception:  # noqa: BLE001 - a read-only view on any doubt
         return False
 

@@ -52,6 +52,7 @@ FIXED: dict[str, Rule] = {
                                roles=_r("kepala_dinas", "sekretaris", "penyusun", "perencana", "admin", "pemantau")),
     "recap.regency": Rule("melihat rekap seluruh perangkat daerah", roles=_r("admin", "pemantau")),
     "account.change_password": Rule("mengganti kata sandi sendiri", roles=ALL),
+    "account.change_phone": Rule("mengganti nomor ponsel sendiri", roles=ALL),
 }
 
 

@@ -17,17 +17,20 @@ from sqlalchemy.orm import Session
 
 from core import achievement as ach
 from core import clock
+from core.fmt import date as fmt_date
 from core.fmt import quarter_long
 from db.models import (
     BudgetLine,
     BudgetRealization,
     CollectionRound,
+    Extension,
     Indicator,
     OrgUnit,
     Realization,
     Sasaran,
     Submission,
     Target,
+    User,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -146,6 +149,9 @@ def report_lines(session: Session, round_id: int) -> list[dict[str, Any]]:
     return lines
 
 
+NOTES_HEADING = "Catatan Pengumpulan Data"
+
+
 def report_title(year: int, quarter: int) -> str:
     return f"Laporan Capaian Kinerja {quarter_long(quarter)} Tahun {year}"
 
@@ -164,10 +170,25 @@ def build_report(session: Session, round_id: int, kind: str, version: int,
         title=report_title(rnd.year, rnd.quarter),
         subtitle=f"{KIND_LABELS.get(kind, kind)} versi {version}",
         quarter=rnd.quarter, year=rnd.year, lines=lines,
-        signer=exports.signer(session, rnd.office_id), on=on or clock.today())
+        signer=exports.signer(session, rnd.office_id), on=on or clock.today(),
+        notes=collection_notes(session, round_id))
     files = [GeneratedFile(base + ".xlsx", XLSX, report_xlsx(doc)),
              GeneratedFile(base + ".pdf", PDF, report_pdf(doc, with_chart=charts))]
     return ReportBundle(lines=lines, files=files)
+
+
+def collection_notes(session: Session, round_id: int) -> list[str]:
+    """The report's notes on the collection: each unit whose entry the period lock had closed and the
+    Sekretaris reopened, with who, when, the new deadline and the reason (core.entry_lock)."""
+    rows = session.execute(
+        select(Extension, OrgUnit.name, User.full_name)
+        .join(Submission, Submission.id == Extension.submission_id)
+        .join(OrgUnit, OrgUnit.id == Submission.unit_id)
+        .join(User, User.id == Extension.granted_by_id)
+        .where(Submission.round_id == round_id, Extension.reopened.is_(True)).order_by(Extension.id)).all()
+    return [f"Pengisian data {unit} dibuka kembali setelah ditutup (kunci jadwal) oleh {who} pada "
+            f"{fmt_date(clock.local_date(e.granted_at))}, tenggat baru {fmt_date(e.new_deadline)}: {e.reason}"
+            for e, unit, who in rows]
 
 
 KIND_LABELS = {"draf": "Draf", "koreksi": "Hasil koreksi", "final": "Final"}
@@ -182,6 +203,7 @@ class ReportDoc:
     lines: list[dict[str, Any]]
     signer: Any
     on: dt.date
+    notes: list[str] = field(default_factory=list)  # notes on the collection (entries reopened after the lock)
 
     @property
     def indicators(self) -> list[dict[str, Any]]:
@@ -379,6 +401,14 @@ def report_xlsx(doc: ReportDoc) -> bytes:
     else:
         text(r, 0, "Semua indikator mencapai target triwulan ini.", F["center"])
         r += 1
+    if doc.notes:
+        r += 1
+        text(r, 0, NOTES_HEADING, F["h2"])
+        r += 1
+        for i, note in enumerate(doc.notes, start=1):
+            ws.write_number(r, 0, i, F["int"])
+            ws.merge_range(r, 1, r, last, neutralise(note), F["text"])
+            r += 1
     r += 2
     for i, line in enumerate(signature_lines(doc.signer, doc.on, acknowledge=False)):
         if line:
@@ -504,6 +534,10 @@ def report_pdf(doc: ReportDoc, with_chart: bool = True) -> bytes:
                                [22, 46, 200, 60, 220, 220]))
     else:
         story.append(Paragraph("Semua indikator mencapai target triwulan ini.", st["body"]))
+    if doc.notes:
+        story.append(Paragraph(NOTES_HEADING, st["h2"]))
+        for i, note in enumerate(doc.notes, start=1):
+            story.append(Paragraph(f"{i}. {pdf_escape(note)}", st["body"]))
     story.append(Spacer(1, 16))
     story.append(KeepTogether([pdf_signature(doc.signer, doc.on, acknowledge=False)]))
     pdf.build(story)

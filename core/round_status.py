@@ -296,6 +296,7 @@ class SubmissionRow:
     submitted_at: Optional[dt.datetime]
     days_late: int
     extensions: int
+    locked: bool = False  # the period lock has closed the entry (core.entry_lock)
 
 
 def round_submissions(session: Session, round_id: int, *relations: Any) -> list[Submission]:
@@ -314,9 +315,13 @@ def submission_rows(session: Session, actor: Actor, round_id: int,
                   key=lambda s: (s.unit.sort_order, s.unit_id))
     users = {u.id: u.full_name for u in session.scalars(select(User).where(
         User.id.in_([s.received_by_id for s in subs if s.received_by_id])))}
+    from core.entry_lock import is_locked, office_lock_days  # it builds on this module
+
+    lock_days = office_lock_days(session, rnd.office_id)
     return [SubmissionRow(s.id, s.unit_id, s.unit.name, s.state, submission_label(s.state), s.deadline,
                           deadline_in_force(s), s.disposition, s.received_at, users.get(s.received_by_id, ""),
-                          s.first_submitted_at, s.submitted_at, submission_days_late(s, today), len(s.extensions))
+                          s.first_submitted_at, s.submitted_at, submission_days_late(s, today), len(s.extensions),
+                          is_locked(s.state, deadline_in_force(s), lock_days, today))
             for s in subs]
 
 
@@ -326,7 +331,7 @@ def submissions_table(session: Session, actor: Actor, round_id: int,
     rows = submission_rows(session, actor, round_id, today)
     return pd.DataFrame({
         "Unit kerja": [r.unit_name for r in rows],
-        "Status": [r.state_label for r in rows],
+        "Status": [r.state_label + (" — ditutup (kunci jadwal)" if r.locked else "") for r in rows],
         "Tenggat berlaku": [fmt_date(r.deadline_in_force) for r in rows],
         "Disposisi diterima": [f"{fmt_datetime(r.received_at)} ({r.received_by})" if r.received_at
                                else "Belum" for r in rows],
@@ -346,6 +351,7 @@ def extensions_table(session: Session, actor: Actor, round_id: int) -> pd.DataFr
         .where(Submission.round_id == round_id).order_by(Extension.id)).all()
     return pd.DataFrame({
         "Unit kerja": [name for _e, name, _u in rows],
+        "Jenis": ["Pembukaan kembali (kunci jadwal)" if e.reopened else "Perpanjangan" for e, _n, _u in rows],
         "Tenggat lama": [fmt_date(e.old_deadline) for e, _n, _u in rows],
         "Tenggat baru": [fmt_date(e.new_deadline) for e, _n, _u in rows],
         "Alasan": [e.reason for e, _n, _u in rows],

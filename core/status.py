@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core import achievement as ach
 from core import fmt, recap
+from core.entry_lock import is_locked, office_lock_days
 from core.errors import NotFound
 from core.round_status import (
     days_late,
@@ -36,6 +37,7 @@ from db.models import (
     Indicator,
     OrgUnit,
     Realization,
+    Reminder,
     Review,
     Submission,
     Target,
@@ -58,6 +60,15 @@ class UnitStatus:
     complete: int
     missing: list[str] = field(default_factory=list)
     stages: dict[str, str] = field(default_factory=dict)
+    submission_id: int = 0
+    no_value: list[str] = field(default_factory=list)  # indicator codes without a value (or reason)
+    no_reason: list[str] = field(default_factory=list)  # below target without kendala / tindak lanjut
+    no_evidence: list[str] = field(default_factory=list)  # without the evidence they ask for
+    locked: bool = False  # the period lock has closed the unit's entry (core.entry_lock)
+    reopened: int = 0  # how many times the Sekretaris reopened a closed entry
+    reminded_at: Optional[dt.datetime] = None  # the last reminder sent to the unit
+    reminded_by: str = ""
+    first_submitted_at: Optional[dt.datetime] = None  # the first Ajukan (timeliness counts it)
 
     @property
     def late(self) -> bool:
@@ -138,10 +149,19 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         .where(Submission.round_id == rnd.id).order_by(OrgUnit.sort_order)).all())
     sub_ids = [s.id for s, _n in subs]
     ext = {}
-    for sid, new_deadline in session.execute(
-            select(Extension.submission_id, Extension.new_deadline)
+    reopened: dict[int, int] = {}
+    for sid, new_deadline, was_closed in session.execute(
+            select(Extension.submission_id, Extension.new_deadline, Extension.reopened)
             .where(Extension.submission_id.in_(sub_ids)).order_by(Extension.id)):
         ext[sid] = new_deadline
+        reopened[sid] = reopened.get(sid, 0) + bool(was_closed)
+    reminded: dict[int, tuple[dt.datetime, str]] = {}
+    for sid, at, who in session.execute(
+            select(Reminder.submission_id, Reminder.sent_at, User.full_name)
+            .join(User, User.id == Reminder.sent_by_id)
+            .where(Reminder.submission_id.in_(sub_ids)).order_by(Reminder.id)):
+        reminded[sid] = (at, who)
+    lock_days = office_lock_days(session, office_id)
     returned: dict[int, tuple[dt.datetime, int, str]] = {}
     accepted: dict[int, tuple[dt.datetime, int]] = {}
     for sid, decision, at, reviewer, reason in session.execute(
@@ -206,6 +226,8 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             missing.append("Disposisi belum dinyatakan diterima")
         if sub.state in (SubmissionState.BELUM_MULAI, SubmissionState.DRAF):
             missing.append("Data belum diajukan")
+            if is_locked(sub.state, deadline, lock_days, today):
+                missing.append("Pengisian ditutup (kunci jadwal); menunggu dibuka kembali oleh Sekretaris")
         elif sub.state == SubmissionState.DIKEMBALIKAN:
             missing.append("Perbaikan belum diajukan kembali")
         if no_value:
@@ -228,12 +250,15 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             unit_id=sub.unit_id, unit=unit_name, head=heads.get(sub.unit_id, "–"), state=sub.state,
             deadline=deadline, days_late=late_by,
             submitted_on_time=submitted_on_time(deadline, submitted),
-            indicators=len(expected), complete=complete, missing=missing, stages=stages))
+            indicators=len(expected), complete=complete, missing=missing, stages=stages,
+            first_submitted_at=submitted, submission_id=sub.id, no_value=no_value, no_reason=no_reason, no_evidence=no_evidence,
+            locked=is_locked(sub.state, deadline, lock_days, today), reopened=reopened.get(sub.id, 0),
+            reminded_at=reminded.get(sub.id, (None, ""))[0], reminded_by=reminded.get(sub.id, (None, ""))[1]))
         total_expected += len(expected)
         total_complete += complete
 
     board = pd.DataFrame([{
-        "Unit": u.unit, "Kepala Unit": u.head, "Status": submission_label(u.state),
+        "Unit": u.unit, "Kepala Unit": u.head, "Status": _board_state(u),
         **u.stages,
         "Tenggat berlaku": fmt.date(u.deadline), "Terlambat (hari)": u.days_late,
         "Kelengkapan": f"{u.complete}/{u.indicators}",
@@ -271,6 +296,16 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         absorption_ytd=budget["serapan_ytd"] if budget["baris_tw"] else None, absorption_before=before,
         budget_reported=bool(budget["baris_tw"]), year_elapsed=budget["tahun_berjalan"] or Decimal(0),
         behind=behind, today=today, measured=len(caps))
+
+
+def _board_state(u: UnitStatus) -> str:
+    """The state on the board, with the period lock and reopenings."""
+    label = submission_label(u.state)
+    if u.locked:
+        label += " — ditutup (kunci jadwal)"
+    if u.reopened:
+        label += " — dibuka kembali" + (f" {u.reopened}×" if u.reopened > 1 else "")
+    return label
 
 
 def missing_list(session: Session, office_id: int, round_id: Optional[int], today: dt.date) -> pd.DataFrame:

@@ -115,6 +115,9 @@ class OrgUnit(Base):
     reports_data: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Office setting (on the unit of kind "dinas"): a unit's entry closes this many days after its deadline
+    # in force (DHIS2's "expiry days"); NULL = never closed.
+    entry_lock_days: Mapped[Optional[int]] = mapped_column(Integer)
 
     parent: Mapped[Optional[OrgUnit]] = relationship(
         remote_side="OrgUnit.id", foreign_keys=[parent_id], back_populates="children"
@@ -138,6 +141,8 @@ class User(Base):
     jabatan: Mapped[str] = mapped_column(String(200), default="")
     pangkat: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
+    # Mobile number normalised to 62… (for wa.me reminders); NULL when not given.
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
     role: Mapped[str] = mapped_column(String(20), index=True)
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(100))
@@ -425,7 +430,23 @@ class Extension(Base):
     reason: Mapped[str] = mapped_column(Text)
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The extension reopened an entry the period lock had closed (listed in the report's notes).
+    reopened: Mapped[Optional[bool]] = mapped_column(Boolean)
     submission: Mapped[Submission] = relationship(back_populates="extensions")
+
+
+class Reminder(Base):
+    """A reminder sent to a late or incomplete unit (copied or sent by WhatsApp outside the app)."""
+
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    channel: Mapped[str] = mapped_column(String(20), default="salin")  # salin | whatsapp
+    text: Mapped[str] = mapped_column(Text, default="")
+    submission: Mapped[Submission] = relationship()
+    sent_by: Mapped[User] = relationship()
 
 
 class Realization(Base):

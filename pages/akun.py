@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import auth, sessions
+from core import masterdata as md_users
 from core.config import get_settings
 from core.markup import md
 from core.uow import unit_of_work
@@ -33,3 +34,17 @@ if submitted:
         session_cookie.write(get_settings(), sessions.issue_token(get_settings(), actor.username, generation))
         st.success("Kata sandi berhasil diganti. Sesi Anda di tab dan peramban lain sudah diakhiri; "
                    "gunakan kata sandi baru saat masuk berikutnya.")
+
+st.subheader("Nomor ponsel")
+with unit_of_work() as session:
+    current_phone = md_users.own_phone(session, actor)
+with st.form("nomor_ponsel"):
+    phone = st.text_input("Nomor ponsel (WhatsApp, boleh kosong)", value=current_phone,
+                          placeholder="mis. 0812-3456-7890", key="akun_telepon",
+                          help="Dipakai Sekretaris untuk mengirim pengingat pengumpulan data lewat WhatsApp.")
+    phone_saved = st.form_submit_button("Simpan nomor ponsel")
+if phone_saved:
+    with shown_errors():
+        with unit_of_work() as session:
+            md_users.change_own_phone(session, actor, phone)
+        st.success("Nomor ponsel disimpan." if phone.strip() else "Nomor ponsel dihapus.")

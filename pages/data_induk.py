@@ -26,6 +26,7 @@ with unit_of_work() as session:
     units = md.list_units(session, office_id)
     unit_names = md.unit_choices(session, office_id)
     all_units = md.unit_choices(session, office_id, active_only=False)
+    settings = md.office_settings(session, office_id)
 
 
 
@@ -116,14 +117,29 @@ with tabs[0]:
                         if active != bool(row["aktif"]):
                             md.set_unit_active(session, actor, uid, active)
 
+    if office_id is not None:
+        with st.form("kunci_jadwal"):
+            st.subheader("Kunci jadwal pengisian data")
+            st.caption("Pengisian data unit kerja ditutup sekian hari setelah tenggat yang berlaku (termasuk "
+                       "perpanjangan). Sekretaris dapat membukanya kembali untuk unit tertentu dengan alasan dan "
+                       "tenggat baru. Bila tidak diaktifkan, pengisian tidak pernah ditutup.")
+            days = settings["entry_lock_days"]
+            lock_on = st.checkbox("Aktifkan kunci jadwal", value=days is not None, key="kunci_jadwal_aktif")
+            lock_days = st.number_input("Ditutup setelah tenggat lewat (hari)", min_value=0, max_value=90, step=1,
+                                        value=int(days) if days is not None else 3, key="kunci_jadwal_hari")
+            if st.form_submit_button("Simpan kunci jadwal", key="kunci_jadwal_simpan"):
+                with action("Kunci jadwal disimpan." if lock_on else "Kunci jadwal dinonaktifkan.") as session:
+                    md.set_entry_lock_days(session, actor, office_id, int(lock_days) if lock_on else None)
+
 # --- Pengguna --------------------------------------------------------------------------------------------
 with tabs[1]:
     with unit_of_work() as session:
         users = md.list_users(session, office_id)
     st.dataframe(users, hide_index=True, width="stretch",
-                 column_order=["username", "nama", "nip", "jabatan", "pangkat", "peran_label", "unit", "aktif",
-                               "terkunci"],
+                 column_order=["username", "nama", "nip", "jabatan", "pangkat", "telepon", "peran_label", "unit",
+                               "aktif", "terkunci"],
                  column_config={"username": "Nama pengguna", "nama": "Nama lengkap", "nip": "NIP",
+                                "telepon": "Nomor ponsel (WhatsApp)",
                                 "jabatan": "Jabatan", "pangkat": "Pangkat/golongan", "peran_label": "Peran",
                                 "unit": "Unit kerja", "aktif": st.column_config.CheckboxColumn("Aktif"),
                                 "terkunci": st.column_config.CheckboxColumn("Terkunci")})
@@ -135,6 +151,8 @@ with tabs[1]:
         nip = st.text_input("NIP (18 angka, kosongkan bila bukan ASN)", key="pengguna_baru_nip")
         jabatan = st.text_input("Jabatan")
         pangkat = st.text_input("Pangkat/golongan", placeholder="mis. Penata (III/c)")
+        phone = st.text_input("Nomor ponsel (WhatsApp, boleh kosong)", placeholder="mis. 0812-3456-7890",
+                              key="pengguna_baru_telepon")
         role = st.selectbox("Peran", ROLES, format_func=ROLE_LABELS.get, index=ROLES.index("kepala_bidang"))
         unit = st.selectbox("Unit kerja", list(unit_names), format_func=unit_names.get)
         password = st.text_input("Kata sandi awal", type="password",
@@ -143,7 +161,7 @@ with tabs[1]:
         if st.form_submit_button("Tambah pengguna", type="primary", key="pengguna_baru_simpan"):
             with action(f"Pengguna '{username}' ditambahkan.") as session:
                 md.create_user(session, actor, username=username, full_name=full_name, password=password,
-                               role=role, unit_id=unit, nip=nip, jabatan=jabatan, pangkat=pangkat)
+                               role=role, unit_id=unit, nip=nip, jabatan=jabatan, pangkat=pangkat, phone=phone)
     with right:
         st.subheader("Ubah pengguna")
         user_map = dict(zip(users["id"], users["username"] + " — " + users["nama"]))
@@ -155,6 +173,8 @@ with tabs[1]:
                 e_nip = st.text_input("NIP", value=u["nip"])
                 e_jab = st.text_input("Jabatan", value=u["jabatan"])
                 e_pkt = st.text_input("Pangkat/golongan", value=u["pangkat"])
+                e_phone = st.text_input("Nomor ponsel (WhatsApp, boleh kosong)", value=u["telepon"],
+                                        placeholder="mis. 0812-3456-7890", key=f"pengguna_telepon_{user_id}")
                 e_role = st.selectbox("Peran", ROLES, format_func=ROLE_LABELS.get, index=ROLES.index(u["peran"]))
                 e_unit = st.selectbox("Unit kerja", list(unit_names), format_func=unit_names.get,
                                       index=list(unit_names).index(u["unit_id"]) if u["unit_id"] in unit_names else 0)
@@ -162,7 +182,7 @@ with tabs[1]:
                 if st.form_submit_button("Simpan perubahan pengguna"):
                     with action("Perubahan pengguna disimpan.") as session:
                         md.update_user(session, actor, int(user_id), full_name=e_name, nip=e_nip, jabatan=e_jab,
-                                       pangkat=e_pkt, role=e_role, unit_id=e_unit)
+                                       pangkat=e_pkt, role=e_role, unit_id=e_unit, phone=e_phone)
                         if e_active != bool(u["aktif"]):
                             md.set_user_active(session, actor, int(user_id), e_active)
             with st.form(f"pengguna_sandi_{user_id}", clear_on_submit=True):

@@ -112,17 +112,24 @@ if running:
         if may_extend:
             open_subs = [s for s in choices if s.state in EDITABLE]
             if open_subs:
-                st.markdown("#### Perpanjangan tenggat")
+                st.markdown("#### Perpanjangan tenggat dan pembukaan kembali")
+                st.caption("Unit yang pengisiannya sudah ditutup (kunci jadwal) dibuka kembali dengan tenggat baru "
+                           "mulai hari ini dan alasan; pembukaan kembali dicatat dan dicantumkan dalam catatan laporan.")
                 sub = st.selectbox("Unit kerja", open_subs, key="perpanjangan_unit",
-                                   format_func=lambda s: f"{s.unit_name} (tenggat {fmt.date(s.deadline_in_force)})")
-                baru = st.date_input("Tenggat baru", value=sub.deadline_in_force + dt.timedelta(days=3),
+                                   format_func=lambda s: f"{s.unit_name} (tenggat {fmt.date(s.deadline_in_force)}"
+                                                         + ("; ditutup" if s.locked else "") + ")")
+                start = max(sub.deadline_in_force, today) if sub.locked else sub.deadline_in_force
+                baru = st.date_input("Tenggat baru", value=start + dt.timedelta(days=3),
                                      format="DD/MM/YYYY", key=f"perpanjangan_tenggat_{sub.id}_{sub.extensions}")
-                alasan = st.text_area("Alasan perpanjangan", key=f"perpanjangan_alasan_{sub.id}_{sub.extensions}")
-                if st.button("Beri perpanjangan"):
+                alasan = st.text_area("Alasan pembukaan kembali" if sub.locked else "Alasan perpanjangan",
+                                      key=f"perpanjangan_alasan_{sub.id}_{sub.extensions}")
+                if st.button("Buka kembali pengisian" if sub.locked else "Beri perpanjangan"):
                     with shown_errors():
                         with unit_of_work() as session:
                             disposisi.grant_extension(session, actor, sub.id, baru, alasan)
-                        flash("disposisi", f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
+                        flash("disposisi", f"Pengisian data {md(sub.unit_name)} dibuka kembali sampai "
+                              f"{fmt.date(baru)}." if sub.locked
+                              else f"Tenggat {md(sub.unit_name)} diperpanjang sampai {fmt.date(baru)}.")
         st.markdown("#### Riwayat perpanjangan")
         if len(log):
             table(log, "")

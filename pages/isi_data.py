@@ -109,6 +109,8 @@ deadline_text = f"Tenggat: **{view.deadline_label}**"
 if view.state == SubmissionState.DIKEMBALIKAN:
     st.warning(f"**Data dikembalikan oleh pemeriksa.** Alasan: {md(view.return_reason) or '–'}  \n"
                f"Perbaiki data lalu ajukan kembali. {deadline_text}")
+elif view.lock_message:
+    st.error(f"**Kunci jadwal.** {md(view.lock_message)}", icon=":material/lock:")
 elif view.state in (SubmissionState.BELUM_MULAI, SubmissionState.DRAF):
     note = f"  \nCatatan pengembalian terakhir: {md(view.return_reason)}" if view.return_reason else ""
     st.info(f"Status: **{view.state_label}** — data masih dapat diubah. {deadline_text}{note}")
@@ -117,6 +119,8 @@ elif view.state == SubmissionState.DIAJUKAN:
                "bila ada yang perlu diperbaiki, pemeriksa akan mengembalikannya.")
 else:
     st.success("Status: **Diterima**. Data unit untuk triwulan ini sudah diterima pemeriksa.")
+if view.reminded and view.round_open:
+    st.warning(md(view.reminded), icon=":material/notifications_active:")
 if not view.round_open:
     st.caption("Pengumpulan data ini sudah selesai dan didokumentasikan; data hanya dapat dibaca.")
 

@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from core import charts, clock, exports, fmt, recap
+from core import charts, clock, exports, fmt, recap, timeliness
 from core.permissions import can
 from core.uow import unit_of_work
 from pages.parts.caches import recap_bundle, recap_xlsx, regency_annual, regency_annual_xlsx
@@ -66,7 +66,8 @@ m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
 regency = can(None, actor, "recap.regency")
 # The tabs report which one is open, so the regency tab (every office) is computed only when looked at.
 tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP",
-                *(["Seluruh Perangkat Daerah"] if regency else [])], key="rekap_tab", on_change="rerun")
+                "Ketepatan Waktu", *(["Seluruh Perangkat Daerah"] if regency else [])], key="rekap_tab",
+               on_change="rerun")
 with tabs[0]:
     table(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), "Belum ada indikator.", width="content")
 with tabs[1]:
@@ -95,9 +96,31 @@ with tabs[5]:
                    + ", ".join(f"{k} ({fmt.percent(v, 1)})" for k, v in h["at_risk"]))
 with tabs[6]:
     st.altair_chart(charts.step_durations_chart(b.steps), width="stretch")
-if regency and tabs[7].open:
-    regency_version = data_version()  # every office's changes
+if tabs[7].open:
     with tabs[7], shown_errors():
+        st.caption("Ketepatan waktu dan kelengkapan pengajuan data tiap unit kerja pada delapan pengumpulan data "
+                   "terakhir: tepat waktu, terlambat berapa hari dari tenggat yang berlaku, perpanjangan, "
+                   "pengembalian oleh pemeriksa, dan kelengkapan data.")
+        today = clock.today()
+        with st.spinner("Menyusun rekap ketepatan waktu…"), unit_of_work() as session:
+            tl = timeliness.timeliness(session, actor, actor.office_id, today)
+        st.markdown(f"**Per unit kerja** — periode {tl.period}")
+        st.dataframe(timeliness.for_screen(tl.by_unit), hide_index=True,
+                     column_config={"Unit": st.column_config.TextColumn(width="large", pinned=True)})
+        st.altair_chart(timeliness.chart(tl), width="stretch")
+        st.markdown("**Per triwulan** (tingkat ketepatan waktu pelaporan)")
+        st.dataframe(timeliness.for_screen(tl.by_round), hide_index=True)
+
+        def timeliness_file() -> bytes:
+            with unit_of_work() as session:
+                return timeliness.xlsx(session, actor, actor.office_id, today)
+
+        st.download_button("Unduh Ketepatan Waktu (XLSX)", timeliness_file,
+                           file_name=f"ketepatan-waktu-pelaporan-{today.isoformat()}.xlsx", mime=exports.XLSX_TYPE,
+                           icon=":material/download:", on_click="ignore", key="rekap_ketepatan_xlsx")
+if regency and tabs[8].open:
+    regency_version = data_version()  # every office's changes
+    with tabs[8], shown_errors():
         st.caption(f"Rekap tahunan {year} semua perangkat daerah dalam aplikasi ini: capaian s.d. triwulan "
                    "terakhir yang dilaporkan tiap perangkat daerah. Berkas Excel memuat ringkasan ini dan "
                    "seluruh indikator semua perangkat daerah.")

@@ -67,6 +67,8 @@ READ_ONLY = {
     "regency_recap.annual_all_offices", "regency_recap.annual_all_offices_xlsx",  # read-only, checked by role
     "report_versions.corrections_of_submission",  # reads the audit rows that corrections wrote
     "review.notes_for_unit",
+    "reminders.round_reminders", "masterdata.users.own_phone",
+    "timeliness.timeliness", "timeliness.xlsx",  # read-only, checked by office  # builds the texts; sending is recorded by steps.disposisi.remind
     # reads by id, checked by office (or by read scope for a unit's data)
     "permissions.require_office",
     "report_versions.corrections_table", "report_versions.diff_versions", "report_versions.line_fields",
@@ -95,7 +97,7 @@ ENTITY_TABLES = {
     "report": "reports", "correction": "corrections", "archive": "archives", "user": "users",
     "org_unit": "org_units", "unit": "org_units", "indicator": "indicators", "target": "targets",
     "budget_line": "budget_lines", "sasaran": "sasaran", "renstra_period": "renstra_periods",
-    "period": "renstra_periods", "sop_step": "sop_steps",
+    "period": "renstra_periods", "sop_step": "sop_steps", "reminder": "reminders",
 }
 
 
@@ -204,6 +206,7 @@ def _apply_workbook(s, actors, ctx):
 
 CALLS: dict[str, tuple[Callable, Call]] = {
     "auth.change_own_password": _scenario("account.change_password", "sekdis"),
+    "masterdata.users.change_own_phone": _scenario("account.change_phone", "sekdis"),
     "backup.make.make_backup": _scenario("backup.run", "admin"),
     "auth.lift_lockout": _admin(lambda s, a: auth.failed_login(s, "kadis", "10.1.1.1")
                                 and auth.lift_lockout(s, a, "kadis")),
@@ -213,6 +216,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "steps.disposisi.distribute": _scenario("round.distribute", "sekdis"),
     "steps.isi_data.acknowledge": _scenario("submission.acknowledge", "kabid_lattas"),
     "steps.disposisi.grant_extension": _scenario("submission.extend", "sekdis"),
+    "steps.disposisi.remind": _scenario("submission.remind", "sekdis"),
     "steps.isi_data.save_entries": _scenario("submission.edit", "kabid_lattas"),
     "steps.isi_data.submit": _scenario("submission.submit", "kabid_lattas"),
     "steps.isi_data.save_budget": (round_at("isi_data"), lambda s, a, c: isi_data.save_budget(
@@ -256,6 +260,8 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         unit_id=factories.unit(s, "JFT").id)),
     "masterdata.units.move_unit": _admin(lambda s, a: masterdata.move_unit(
         s, a, factories.unit(s, "SUBAG-UMUM").id, _office(s))),
+    "masterdata.units.set_entry_lock_days": _admin(lambda s, a: masterdata.set_entry_lock_days(
+        s, a, _office(s), 5)),
     "masterdata.units.rename_unit": _admin(lambda s, a: masterdata.rename_unit(
         s, a, _lattas(s), "Bidang Pelatihan Kerja dan Penempatan Tenaga Kerja")),
     "masterdata.budget.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(

@@ -230,7 +230,7 @@ def test_created_and_deleted_records_and_passwords(session, actors):
     created = newest(session, admin, "user.create")
     assert created["Tindakan"] == "Pengguna ditambahkan"
     assert created["Perubahan"] == ("dibuat: Nama pengguna: budi; Nama lengkap: Budi Santoso; NIP: –; "
-                                    "Jabatan: Pranata Komputer; Pangkat/golongan: –; Surel: –; "
+                                    "Jabatan: Pranata Komputer; Pangkat/golongan: –; Surel: –; Nomor ponsel: –; "
                                     f"Peran: Jabatan Fungsional Tertentu; Unit kerja: {lattas.name}; Aktif: ya")
     reset = newest(session, admin, "user.reset_password")
     assert reset["Perubahan"] == "Kata sandi: *** → *** (disetel ulang oleh administrator)"

@@ -150,6 +150,8 @@ SCENARIOS: dict[str, Scenario] = {
     "round.distribute": Scenario(opened, lambda s, a, c: disposisi.distribute(s, a, c["round_id"])),
     "submission.extend": Scenario(round_at("isi_data"), lambda s, a, c: disposisi.grant_extension(
         s, a, _sub(c, a), factories.DEADLINE + dt.timedelta(days=5), "Data dari kecamatan terlambat.")),
+    "submission.remind": Scenario(round_at("isi_data"), lambda s, a, c: disposisi.remind(
+        s, a, c["round_id"], [c["subs"][DEFAULT_UNIT]], today=TODAY)),
     "submission.acknowledge": Scenario(unreceived, lambda s, a, c: isi_data.acknowledge(s, a, _sub(c, a))),
     "submission.edit": Scenario(round_at("isi_data"), lambda s, a, c: isi_data.save_entries(
         s, a, _sub(c, a), {_indicator(s, a): {"Realisasi TW": "7", "Catatan": "Diperbarui."}})),
@@ -188,6 +190,7 @@ SCENARIOS: dict[str, Scenario] = {
                                    lambda s, a, c: _read_other_units_evidence(s, a, c)),
     "recap.regency": Scenario(nothing, lambda s, a, c: __import__("core.regency_recap", fromlist=["x"])
                               .annual_all_offices(s, a, 2026)),
+    "account.change_phone": Scenario(nothing, lambda s, a, c: masterdata.change_own_phone(s, a, "0812-3456-7890")),
     "account.change_password": Scenario(nothing, lambda s, a, c: auth.change_own_password(
         s, a, DEMO_PASSWORD, "SandiBaru2026", "SandiBaru2026")),
 }

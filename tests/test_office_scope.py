@@ -24,6 +24,7 @@ from tests.test_audit_completeness import CALLS
 # sessions, and backups (the whole database) are for the installation's administrator and the user.
 NOT_OF_AN_OFFICE = {
     "masterdata.sop.update_sop_step", "auth.change_own_password", "sessions.end_own_sessions",
+    "masterdata.users.change_own_phone",
     "backup.make.make_backup",
     "steps.disposisi.open_round",  # opens a round in the actor's own office: there is no other office's record
 }

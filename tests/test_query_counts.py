@@ -43,8 +43,9 @@ def test_unit_tables_of_a_round_take_a_fixed_number_of_queries(session):
     penyusun = actor_for(session, "penyusun")
     units = len(round_status.submission_rows(session, penyusun, rnd.id, TODAY))
     assert units >= 5
-    # round, submissions, units, extensions, users (and the reviews and comments for the overview)
-    assert _queries(session, lambda: round_status.submission_rows(session, penyusun, rnd.id, TODAY)) <= 5 < units + 2
+    # round, submissions, units, extensions, users, the office's lock setting (and the reviews and comments
+    # for the overview)
+    assert _queries(session, lambda: round_status.submission_rows(session, penyusun, rnd.id, TODAY)) <= 6 < units + 2
     assert _queries(session, lambda: review.submissions_overview(session, penyusun, rnd.id, TODAY)) <= 9
     assert _queries(session, lambda: status.quarter_status(session, rnd.office_id, rnd.id, TODAY)) <= 16
 

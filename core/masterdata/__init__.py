@@ -49,14 +49,18 @@ from core.masterdata.units import (
     create_unit,
     list_units,
     move_unit,
+    office_settings,
     rename_unit,
+    set_entry_lock_days,
     set_unit_active,
     unit_choices,
 )
 from core.masterdata.users import (
     USER_FIELDS,
+    change_own_phone,
     create_user,
     list_users,
+    own_phone,
     reset_password,
     set_user_active,
     update_user,
@@ -66,9 +70,10 @@ from core.masterdata.users import (
 __all__ = [
     # units
     "UNIT_KINDS", "UNIT_KIND_LABELS", "list_units", "unit_choices", "create_unit", "rename_unit", "move_unit",
-    "set_unit_active",
+    "set_unit_active", "office_settings", "set_entry_lock_days",
     # users
     "USER_FIELDS", "validate_nip", "list_users", "create_user", "update_user", "set_user_active", "reset_password",
+    "change_own_phone", "own_phone",
     # Renstra, sasaran, indicators
     "POLARITIES", "POLARITY_LABELS", "COMBINES", "COMBINE_LABELS", "list_periods", "create_period",
     "update_period", "list_sasaran", "create_sasaran", "update_sasaran", "list_indicators", "create_indicator",

@@ -165,3 +165,25 @@ def set_unit_active(session: Session, actor: Actor, unit_id: int, active: bool) 
         raise InvalidInput(f"Aktifkan dahulu unit induknya '{unit.parent.name}'.")
     return _apply(session, actor, unit, {"active": bool(active)},
                   "unit.activate" if active else "unit.deactivate", "org_unit", unit.office_id)
+
+
+def office_settings(session: Session, office_id: Optional[int]) -> dict[str, Any]:
+    """The office's settings kept on its unit of kind 'dinas' (None = the default)."""
+    office = session.get(OrgUnit, office_id) if office_id is not None else None
+    return {"entry_lock_days": office.entry_lock_days if office is not None else None}
+
+
+def set_entry_lock_days(session: Session, actor: Actor, office_id: int, days: Optional[int]) -> bool:
+    """The period lock (kunci jadwal): a unit's entry closes `days` after its deadline in force; None = never."""
+    office = _get(session, OrgUnit, office_id, "Perangkat daerah")
+    require(session, actor, "masterdata.manage", office_id=office.office_id)
+    if office.kind != "dinas":
+        raise InvalidInput("Kunci jadwal adalah pengaturan perangkat daerah (Dinas), bukan unit kerja.")
+    if days is not None:
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            raise InvalidInput("Isi jumlah hari kunci jadwal dengan bilangan bulat 0 sampai 90.") from None
+        if not 0 <= days <= 90:
+            raise InvalidInput("Jumlah hari kunci jadwal harus 0 sampai 90 hari setelah tenggat.")
+    return _apply(session, actor, office, {"entry_lock_days": days}, "office.settings", "org_unit", office.office_id)

@@ -16,10 +16,12 @@ from core.auth import hash_password, locked_accounts, validate_new_password
 from core.errors import InvalidInput, NotAllowed
 from core.masterdata.common import _apply, _get, _text, unit_office
 from core.permissions import require
+from core.reminders import normalize_phone, phone_label
 from core.sessions import revoke_on_change
 from db.models import LoginFailure, OrgUnit, User
 
-USER_FIELDS = ["id", "username", "full_name", "nip", "jabatan", "pangkat", "email", "role", "unit_id", "active"]
+USER_FIELDS = ["id", "username", "full_name", "nip", "jabatan", "pangkat", "email", "phone", "role", "unit_id",
+               "active"]
 
 
 def validate_nip(nip: Optional[str], today: Optional[dt.date] = None) -> Optional[str]:
@@ -59,11 +61,12 @@ def list_users(session: Session, office_id: Optional[int] = None) -> pd.DataFram
         if office_id is not None and unit is not None and unit.office_id not in (office_id, None):
             continue
         rows.append({"id": u.id, "username": u.username, "nama": u.full_name, "nip": u.nip or "",
-                     "jabatan": u.jabatan, "pangkat": u.pangkat, "email": u.email, "peran": u.role,
+                     "jabatan": u.jabatan, "pangkat": u.pangkat, "email": u.email, "telepon": phone_label(u.phone), "peran": u.role,
                      "peran_label": ROLE_LABELS.get(u.role, u.role), "unit_id": u.unit_id,
                      "unit": unit.name if unit else "", "aktif": u.active,
                      "terkunci": u.username in locked})
-    return pd.DataFrame(rows, columns=["id", "username", "nama", "nip", "jabatan", "pangkat", "email", "peran",
+    return pd.DataFrame(rows, columns=["id", "username", "nama", "nip", "jabatan", "pangkat", "email", "telepon",
+                                       "peran",
                                        "peran_label", "unit_id", "unit", "aktif", "terkunci"])
 
 
@@ -92,7 +95,7 @@ def _check_nip_free(session: Session, nip: Optional[str], user_id: Optional[int]
 
 def create_user(session: Session, actor: Actor, *, username: str, full_name: str, password: str, role: str,
                 unit_id: Optional[int], nip: Optional[str] = None, jabatan: str = "", pangkat: str = "",
-                email: str = "") -> int:
+                email: str = "", phone: Optional[str] = None) -> int:
     require(session, actor, "user.manage", office_id=unit_office(session, unit_id))
     username = _text(username, "Nama pengguna", 60).lower()
     if not re.fullmatch(r"[a-z0-9_.\-]{3,60}", username):
@@ -108,6 +111,7 @@ def create_user(session: Session, actor: Actor, *, username: str, full_name: str
     validate_new_password(password or "", username)
     user = User(username=username, full_name=full_name, nip=nip, jabatan=_text(jabatan, "Jabatan", 200, False),
                 pangkat=_text(pangkat, "Pangkat/golongan", 120, False), email=_text(email, "Email", 200, False),
+                phone=normalize_phone(phone),
                 role=role, unit_id=unit_id, password_hash=hash_password(password), active=True,
                 password_changed_at=None)
     session.add(user)
@@ -118,8 +122,9 @@ def create_user(session: Session, actor: Actor, *, username: str, full_name: str
 
 def update_user(session: Session, actor: Actor, user_id: int, *, full_name: Optional[str] = None,
                 role: Optional[str] = None, unit_id: Optional[int] = None, nip: Optional[str] = None,
-                jabatan: Optional[str] = None, pangkat: Optional[str] = None, email: Optional[str] = None) -> bool:
-    """Change a user's profile fields; None leaves a field as it is (NIP '' clears it)."""
+                jabatan: Optional[str] = None, pangkat: Optional[str] = None, email: Optional[str] = None,
+                phone: Optional[str] = None) -> bool:
+    """Change a user's profile fields; None leaves a field as it is (NIP '' and phone '' clear it)."""
     user = _get(session, User, user_id, "Pengguna")
     require(session, actor, "user.manage", office_id=unit_office(session, user.unit_id))
     values: dict[str, Any] = {}
@@ -140,6 +145,8 @@ def update_user(session: Session, actor: Actor, user_id: int, *, full_name: Opti
         values["pangkat"] = _text(pangkat, "Pangkat/golongan", 120, False)
     if email is not None:
         values["email"] = _text(email, "Email", 200, False)
+    if phone is not None:
+        values["phone"] = normalize_phone(phone)
     return _apply(session, actor, user, values, "user.update", "user", None)
 
 
@@ -166,3 +173,16 @@ def reset_password(session: Session, actor: Actor, user_id: int, new_password: s
     session.flush()
     audit.record(session, actor, "user.reset_password", "user", user.id,
                  before={"password": "***"}, after={"password": "*** (disetel ulang oleh administrator)"})
+
+
+def change_own_phone(session: Session, actor: Actor, phone: Optional[str]) -> bool:
+    """The user's own mobile number (for WhatsApp reminders); '' clears it."""
+    require(session, actor, "account.change_phone")
+    user = _get(session, User, actor.user_id, "Akun")
+    return _apply(session, actor, user, {"phone": normalize_phone(phone)}, "account.change_phone", "user",
+                  unit_office(session, user.unit_id))
+
+
+def own_phone(session: Session, actor: Actor) -> str:
+    """The user's own number as shown ('+62 812-3456-7890'), '' when none."""
+    return phone_label(session.scalar(select(User.phone).where(User.id == actor.user_id)))

@@ -18,13 +18,21 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock, workflow
 from core.actor import Actor
+from core.entry_lock import deadline_notice, entry_lock
 from core.errors import Conflict, InvalidInput
 from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
 from core.permissions import require
-from core.round_status import collection_quarter, deadline_in_force, get_submission, round_label, submitted
+from core.round_status import (
+    collection_quarter,
+    deadline_in_force,
+    get_submission,
+    round_label,
+    submission_days_late,
+    submitted,
+)
 from core.sop import step_by_code
-from core.states import RoundState, SubmissionState, submission_label
+from core.states import OUTSTANDING, RoundState, SubmissionState, submission_label
 from core.steps.base import PageSpec, Rule, TaskContext, begin
 from db.models import (
     BudgetLine,
@@ -32,6 +40,7 @@ from db.models import (
     Extension,
     Indicator,
     OrgUnit,
+    Reminder,
     Submission,
     utcnow,
 )
@@ -40,6 +49,7 @@ ACTIONS = {
     "round.open": Rule("membuka pengumpulan data (langkah Disposisi)", step="disposisi"),
     "round.distribute": Rule("mendistribusikan pengumpulan data", step="distribusi"),
     "submission.extend": Rule("memberi perpanjangan tenggat", step="distribusi"),
+    "submission.remind": Rule("mengirim pengingat kepada unit kerja", step="distribusi"),
 }
 PAGE = PageSpec("pages/disposisi.py", "Disposisi", ":material/assignment:", "Pengumpulan Data",
                 steps=("disposisi", "distribusi"))
@@ -58,6 +68,26 @@ def tasks(ctx: TaskContext) -> None:
             ctx.add(f"Buka pengumpulan data {rnd.label}", PAGE.path, rnd.deadline)
         if rnd.at("distribusi") and ctx.may("round.distribute"):
             ctx.add(f"Distribusikan pengumpulan data {rnd.label} kepada unit kerja", PAGE.path, rnd.deadline)
+        if ctx.may("submission.remind"):
+            _deadline_tasks(ctx, rnd)
+
+
+def _deadline_tasks(ctx: TaskContext, rnd) -> None:
+    """For the Sekretaris: units whose deadline is near (three days before, and on the day) and late units
+    to remind (the reminders are on Beranda's status board)."""
+    late = 0
+    for sub in ctx.submissions(rnd.id):
+        if sub.state not in OUTSTANDING:
+            continue
+        deadline = deadline_in_force(sub)
+        soon = deadline_notice(deadline, ctx.today)
+        if soon and sub.first_submitted_at is None:
+            ctx.add(f"Tenggat {sub.unit.name} untuk {rnd.label} {soon} ({fmt_date(deadline)}); data belum diajukan",
+                    PAGE.path, deadline)
+        elif submission_days_late(sub, ctx.today) > 0:
+            late += 1
+    if late:
+        ctx.add(f"Kirim pengingat kepada {late} unit kerja yang terlambat — {rnd.label}", "pages/beranda.py")
 
 
 DEFAULT_DISPOSITION = (
@@ -187,8 +217,9 @@ def distribute(session: Session, actor: Actor, round_id: int, assignments: Optio
 
 
 def grant_extension(session: Session, actor: Actor, submission_id: int, new_deadline: Optional[dt.date],
-                    reason: str) -> Extension:
-    """The Sekretaris extends one unit's deadline; the reason and the old deadline are kept."""
+                    reason: str, today: Optional[dt.date] = None) -> Extension:
+    """The Sekretaris extends one unit's deadline; the reason and the old deadline are kept. An entry the
+    period lock has closed (core.entry_lock) is reopened the same way, with a new deadline from today on."""
     sub = get_submission(session, submission_id, for_update=True)
     require(session, actor, "submission.extend", office_id=sub.round.office_id)
     workflow.ensure_open(sub.round)
@@ -200,23 +231,65 @@ def grant_extension(session: Session, actor: Actor, submission_id: int, new_dead
     if not reason:
         problems.append("Isi alasan perpanjangan.")
     current = deadline_in_force(sub)
+    today = today or clock.today()
+    closed = entry_lock(session, sub, today)
     if new_deadline is None:
         problems.append("Isi tenggat baru.")
     elif new_deadline <= current:
         problems.append(f"Tenggat baru harus sesudah tenggat yang berlaku ({fmt_date(current)}).")
+    elif closed is not None and new_deadline < today:
+        problems.append(f"Pengisian data {sub.unit.name} sedang ditutup; untuk membukanya kembali pilih tenggat "
+                        f"baru hari ini ({fmt_date(today)}) atau sesudahnya.")
     if problems:
-        raise InvalidInput("Perpanjangan belum dapat diberikan. " + " ".join(problems), problems)
+        verb = "Pembukaan kembali" if closed is not None else "Perpanjangan"
+        raise InvalidInput(f"{verb} belum dapat diberikan. " + " ".join(problems), problems)
     ext = Extension(submission_id=sub.id, old_deadline=current, new_deadline=new_deadline, reason=reason,
-                    granted_by_id=actor.user_id, granted_at=utcnow())
+                    granted_by_id=actor.user_id, granted_at=utcnow(), reopened=closed is not None)
     session.add(ext)
     sub.version += 1
     session.flush()
     session.refresh(sub, ["extensions"])
     audit.record(session, actor, "submission.extend", "submission", sub.id,
-                 before={"deadline": current}, after={"deadline": new_deadline, "reason": reason,
-                                                      "extension_id": ext.id},
+                 before={"deadline": current, "closed": closed is not None},
+                 after={"deadline": new_deadline, "reason": reason, "extension_id": ext.id,
+                        "reopened": closed is not None},
                  office_id=sub.round.office_id)
     return ext
+
+
+def remind(session: Session, actor: Actor, round_id: int, submission_ids: list[int], channel: str = "salin",
+           today: Optional[dt.date] = None) -> list[Reminder]:
+    """The Sekretaris records the reminders sent (copied, or opened in WhatsApp) to units that have not
+    handed in their data; the text kept is the one the app prepared. One row and one audit row per unit."""
+    from core.reminders import round_reminders
+
+    rnd = workflow.get_round(session, round_id, for_update=True)
+    require(session, actor, "submission.remind", office_id=rnd.office_id)
+    workflow.ensure_open(rnd)
+    if channel not in ("salin", "whatsapp"):
+        raise InvalidInput("Saluran pengingat tidak dikenal.")
+    if not submission_ids:
+        raise InvalidInput("Pilih sekurang-kurangnya satu unit kerja yang diingatkan.")
+    texts = {r.submission_id: r for r in round_reminders(session, actor, rnd.id, today)}
+    unknown = [i for i in submission_ids if int(i) not in texts]
+    if unknown:
+        raise Conflict("Sebagian unit kerja yang dipilih sudah mengajukan datanya atau bukan bagian dari "
+                       f"pengumpulan data {round_label(rnd.year, rnd.quarter)}; muat ulang halaman.")
+    now = utcnow()
+    out = []
+    for sid in dict.fromkeys(int(i) for i in submission_ids):
+        rem = Reminder(submission_id=sid, sent_by_id=actor.user_id, sent_at=now, channel=channel,
+                       text=texts[sid].text)
+        session.add(rem)
+        out.append(rem)
+    session.flush()
+    for rem in out:
+        audit.record(session, actor, "submission.remind", "reminder", rem.id, before=None,
+                     after={"submission_id": rem.submission_id, "unit": texts[rem.submission_id].unit,
+                            "channel": channel, "text": rem.text},
+                     office_id=rnd.office_id, flush=False)
+    session.flush()
+    return out
 
 
 def assignments_table(assignments: list[Assignment]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from core.entry import (
     unit_indicators,
     year_targets,
 )
+from core.entry_lock import deadline_notice, entry_lock, is_locked, office_lock_days
 from core.errors import Conflict, InvalidInput
 from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
@@ -62,13 +63,22 @@ def tasks(ctx: TaskContext) -> None:
     if not ctx.may("submission.edit"):
         return
     scope = units_in_scope(ctx.session, ctx.actor)
+    lock_days = office_lock_days(ctx.session, ctx.actor.office_id)
     for rnd in ctx.rounds:
         for sub in ctx.submissions(rnd.id):
             if sub.unit_id not in scope:
                 continue
             deadline = deadline_in_force(sub)
-            if sub.state in (SubmissionState.BELUM_MULAI, SubmissionState.DRAF):
-                ctx.add(f"Isi data kinerja {rnd.label} — tenggat {fmt_date(deadline)}", PAGE.path, deadline)
+            if is_locked(sub.state, deadline, lock_days, ctx.today):
+                ctx.add(f"Pengisian data kinerja {rnd.label} ditutup (kunci jadwal) — minta Sekretaris "
+                        "membukanya kembali", PAGE.path, deadline)
+            elif sub.state in (SubmissionState.BELUM_MULAI, SubmissionState.DRAF):
+                soon = deadline_notice(deadline, ctx.today)
+                if soon:
+                    ctx.add(f"Tenggat data kinerja {rnd.label} {soon} ({fmt_date(deadline)}): lengkapi dan "
+                            "ajukan data unit Anda", PAGE.path, deadline)
+                else:
+                    ctx.add(f"Isi data kinerja {rnd.label} — tenggat {fmt_date(deadline)}", PAGE.path, deadline)
             elif sub.state == SubmissionState.DIKEMBALIKAN:
                 ctx.add(f"Perbaiki data yang dikembalikan — {rnd.label}", PAGE.path, deadline)
 
@@ -108,6 +118,9 @@ def editable_submission(session: Session, actor: Actor, submission_id: int,
     workflow.ensure_open(sub.round)
     if sub.state not in EDITABLE:
         raise Conflict(_lock_message(sub))
+    closed = entry_lock(session, sub)
+    if closed is not None:
+        raise Conflict(closed.message)
     return sub
 
 

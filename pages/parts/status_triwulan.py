@@ -7,11 +7,14 @@ from typing import Optional
 
 import streamlit as st
 
-from core import charts, exports, fmt, states, status
+from core import charts, exports, fmt, reminders, states, status
 from core.actor import Actor
 from core.markup import md
+from core.round_status import round_label
+from core.steps import disposisi
+from core.uow import unit_of_work
 from pages.parts.caches import OfficeOverview, missing_files, round_status
-from pages.parts.common import shown_errors, table
+from pages.parts.common import flash, may, show_flash, shown_errors, table
 
 
 def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Optional[OfficeOverview]) -> None:
@@ -112,3 +115,47 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
                            icon=":material/table_view:", on_click="ignore")
     else:
         st.success("Data semua unit sudah lengkap dan diajukan.")
+
+    if qs.status == states.RoundState.BERJALAN and may(actor, "submission.remind"):
+        render_reminders(actor, round_id, round_label(qs.year, qs.quarter), today)
+
+
+def render_reminders(actor: Actor, round_id: int, label: str, today: dt.date) -> None:
+    """Reminders without e-mail: a ready message per unit that has not handed in its data, to copy or to send
+    by WhatsApp, and one message for all of them; what was sent is recorded (the unit sees it on Isi Data)."""
+    st.subheader("Pengingat untuk unit kerja")
+    show_flash("beranda", "pengingat")
+    with shown_errors():
+        with unit_of_work() as session:
+            rems = reminders.round_reminders(session, actor, round_id, today)
+    if not rems:
+        st.success("Semua unit kerja sudah mengajukan data; tidak ada yang perlu diingatkan.")
+        return
+    st.caption("Salin pesan dengan ikon salin di pojok kanan atas kotak pesan (atau buka WhatsApp bila nomor "
+               "ponsel penerima tercatat), kirimkan, lalu tekan **Tandai terkirim** agar tercatat dan terlihat "
+               "oleh unit pada halaman Isi Data Kinerja.")
+
+    def record(ids: list[int], channel: str, what: str) -> None:
+        with shown_errors():
+            with unit_of_work() as session:
+                disposisi.remind(session, actor, round_id, ids, channel, today=today)
+            flash("beranda", f"Pengingat {what} tercatat terkirim.", where="pengingat")
+
+    with st.container(border=True):
+        st.markdown(f"**Satu pesan untuk semua unit yang belum mengajukan ({len(rems)} unit)**")
+        st.code(reminders.combined_text(rems, label, actor), language=None, wrap_lines=True)
+        if st.button(f"Tandai terkirim ke semua unit ({len(rems)})", key="ingatkan_semua",
+                     icon=":material/done_all:"):
+            record([r.submission_id for r in rems], "salin", f"kepada {len(rems)} unit kerja")
+    for r in rems:
+        late = f"terlambat {r.days_late} hari" if r.days_late else "belum lewat tenggat"
+        with st.expander(f"{md(r.unit)} — {late} · {md(r.last_reminder)}"):
+            st.code(r.text, language=None, wrap_lines=True)
+            links = r.wa_links
+            for recipient, url in links:
+                st.link_button(f"Kirim lewat WhatsApp ke {md(recipient.wa_label)}", url, icon=":material/chat:")
+            if not links:
+                st.caption("Nomor ponsel penerima belum tercatat (Data Induk → Pengguna); salin pesan dan "
+                           "kirimkan lewat aplikasi pesan.")
+            if st.button("Tandai terkirim", key=f"ingatkan_{r.submission_id}", icon=":material/done:"):
+                record([r.submission_id], "whatsapp" if links else "salin", f"kepada {md(r.unit)}")
