@@ -285,11 +285,12 @@ with tabs[3]:
     year = st.number_input("Tahun target", 2000, 2100, clock.today().year, step=1, key="target_tahun")
     st.caption("Target tahunan dari Perjanjian Kinerja (PK) dan target triwulan dari Rencana Aksi (RA). "
                "Indikator kumulatif: TW I + … + TW IV = target tahunan; nilai terakhir: TW IV = target tahunan; "
-               "rata-rata: rerata TW I–IV = target tahunan.")
+               "rata-rata: rerata TW I–IV = target tahunan. Target yang tidak cocok hanya dapat disimpan dengan "
+               "alasan di kolom 'Alasan selisih'.")
     key = f"target_editor_{year}_{GENS['target']}"
     with unit_of_work() as session:
         targets = grids.hold("data_induk_target", key, md.list_targets(session, office_id, int(year), exact=True))
-    editable = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk", "sumber_ra"]
+    editable = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk", "sumber_ra", "alasan_selisih"]
     numbers = {"tahunan": 4, "batas_atas": 4, "tw1": 4, "tw2": 4, "tw3": 4, "tw4": 4}
     num = {c: grids.number_column(label, editable=True)
            for c, label in (("tahunan", "Target tahunan (PK)"), ("batas_atas", "Batas atas"), ("tw1", "TW I"),
@@ -298,16 +299,16 @@ with tabs[3]:
         grids.as_text(targets.assign(akumulasi=targets["akumulasi"].map(md.COMBINE_LABELS)), numbers), key=key,
         hide_index=True, num_rows="fixed", width="stretch", placeholder="–",
         disabled=[c for c in targets.columns if c not in editable],
-        column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "selisih_diterima", "peringatan"],
+        column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "peringatan"],
         column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
                        "indikator": st.column_config.TextColumn("Indikator", pinned=True, width="medium"),
                        "satuan": "Satuan", "akumulasi": "Akumulasi",
                        "sumber_pk": "Sumber PK", "sumber_ra": "Sumber RA",
-                       "selisih_diterima": st.column_config.CheckboxColumn("Selisih diterima"),
+                       "alasan_selisih": st.column_config.TextColumn(
+                           "Alasan selisih", width="medium", max_chars=500,
+                           help="Wajib bila target triwulan tidak cocok dengan target tahunan"),
                        "peringatan": "Peringatan", **num},
     )
-    accept = st.checkbox("Terima selisih target (simpan walaupun target triwulan tidak cocok dengan target tahunan)",
-                         key="terima_selisih")
     if st.button("Simpan target", type="primary", key="simpan_target"):
         changes, versions = grids.edits(key, targets, "indicator_id", "versi")
         names = dict(zip(targets["indicator_id"], targets["kode"]))
@@ -315,19 +316,22 @@ with tabs[3]:
             st.info("Tidak ada perubahan untuk disimpan.")
         else:
             result = grid_save("target", grids.typed_summary(changes, names), lambda session: md.save_targets(
-                session, actor, int(year), changes, versions, accept_mismatch=accept))
+                session, actor, int(year), changes, versions))
             if result is not None and result.saved:
                 saved("target", "Target disimpan." + (
-                    " Selisih diterima: " + " ".join(result.warnings) if result.warnings else ""))
+                    " Disimpan dengan alasan selisih: " + " ".join(result.warnings) if result.warnings else ""))
             elif result is not None:
-                st.warning("Target belum disimpan karena target triwulan tidak cocok dengan target tahunan:")
+                st.warning("Target belum disimpan: target triwulan (RA) tidak cocok dengan target tahunan (PK).")
                 for w in result.warnings:
                     st.warning(w)
-                st.info("Perbaiki angkanya, atau centang 'Terima selisih target' lalu simpan lagi.")
+                st.info("Perbaiki angkanya, atau isi kolom 'Alasan selisih' pada baris itu lalu simpan lagi. "
+                        "Yang Anda ketik masih ada di tabel.")
     flagged = targets[targets["peringatan"] != ""]
     for _, r in flagged.iterrows():
-        (st.info if r["selisih_diterima"] else st.warning)(
-            f"{r['kode']}: {r['peringatan']}" + (" (selisih sudah diterima)" if r["selisih_diterima"] else ""))
+        if r["alasan_selisih"]:
+            st.info(f"{r['kode']}: {r['peringatan']} Disimpan dengan alasan: {r['alasan_selisih']}")
+        else:
+            st.warning(f"{r['kode']}: {r['peringatan']}")
 
 # --- Anggaran DPA ----------------------------------------------------------------------------------------
 with tabs[4]:

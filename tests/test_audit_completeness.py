@@ -183,9 +183,11 @@ def _pk_import(s, admin):
     headers = [c.value for c in ws[1]]
     col = headers.index("Target Tahunan") + 1
     ws.cell(2, col).value = float(ws.cell(2, col).value or 0) + 1
+    # the RA quarters no longer add up to the new annual target: the changed row gives the reason
+    ws.cell(2, headers.index("Alasan Selisih") + 1).value = "PK perubahan; RA menyusul"
     buf = io.BytesIO()
     wb.save(buf)
-    imports.commit(s, admin, buf.getvalue(), kind="PK", office_id=_office(s), year=2026, accept_mismatch=True)
+    imports.commit(s, admin, buf.getvalue(), kind="PK", office_id=_office(s), year=2026)
 
 
 def _apply_workbook(s, actors, ctx):

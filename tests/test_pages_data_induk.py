@@ -116,8 +116,8 @@ def test_admin_types_targets_the_indonesian_way(sqlite_url):
 
     at = logged_in("admin", "pages/data_induk.py")
     key, year, row, ind = _target_row(at, "IK-04")
-    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.250"}}, "added_rows": [], "deleted_rows": []}
-    at.checkbox(key="terima_selisih").check()
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.250", "alasan_selisih": "Uji ketik"}},
+                             "added_rows": [], "deleted_rows": []}
     at.button(key="simpan_target").click().run()
     assert not at.exception, at.exception
     assert "Target disimpan." in texts(at)
@@ -135,12 +135,39 @@ def test_a_stale_target_grid_is_refused_and_the_newer_target_stays(sqlite_url):
     key, year, row, ind = _target_row(at, "IK-04")
     with unit_of_work(sqlite_url) as s:  # the other administrator saves first
         admin = actor_for(s, "admin")
-        md.save_target(s, admin, ind, year, q4="77", accept_mismatch=True)
+        md.save_target(s, admin, ind, year, q4="77", mismatch_reason="RA revisi")
     at.session_state[key] = {"edited_rows": {row: {"tw4": "88"}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    at.checkbox(key="terima_selisih").check()
     at.button(key="simpan_target").click().run()
     shown = texts(at)
     assert "sudah diubah oleh" in shown and "Yang Anda ketik, belum tersimpan: IK-04 tw4: 88" in shown
     with unit_of_work(sqlite_url) as s:
         assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == 77
+
+
+def test_targets_that_do_not_add_up_are_saved_only_with_a_reason(sqlite_url):
+    from db.models import AuditLog, Target
+
+    at = logged_in("admin", "pages/data_induk.py")
+    key, year, row, ind = _target_row(at, "IK-04")  # kumulatif: TW I–IV must add up to the annual target
+    with unit_of_work(sqlite_url) as s:
+        before = s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year))
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.000"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="simpan_target").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Target belum disimpan" in shown and "Jumlah target TW I–IV" in shown
+    assert "isi kolom 'Alasan selisih' pada baris itu" in shown
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == before
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.000", "alasan_selisih": "RA direvisi setelah PK"}},
+                             "added_rows": [], "deleted_rows": []}
+    at.button(key="simpan_target").click().run()
+    shown = texts(at)
+    assert "Target disimpan." in shown and "Disimpan dengan alasan: RA direvisi setelah PK" in shown
+    with unit_of_work(sqlite_url) as s:
+        t = s.scalar(select(Target).where(Target.indicator_id == ind, Target.year == year))
+        assert (t.q4, t.mismatch_accepted, t.mismatch_reason) == (1000, True, "RA direvisi setelah PK")
+        row_ = s.scalars(select(AuditLog).where(AuditLog.action == "target.update", AuditLog.entity_id == str(t.id))
+                         ).all()[-1]
+        assert row_.after["mismatch_reason"] == "RA direvisi setelah PK"
