@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core import achievement as ach
 from core import fmt, recap
 from core.errors import NotFound
+from core.masterdata.settings import formula_of
 from core.round_status import (
     days_late,
     default_round_id,
@@ -237,9 +238,10 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     } for u in units], columns=["Unit", "Kepala Unit", "Status", *STAGES, "Tenggat berlaku", "Terlambat (hari)",
                                 "Kelengkapan"])
 
-    ind = recap.indicator_rows(session, office_id, rnd.year, rnd.quarter)
+    formula = formula_of(session, office_id)
+    ind = recap.indicator_rows(session, office_id, rnd.year, rnd.quarter, formula=formula)
     caps = [r["capaian_tw"] for r in ind if r["capaian_tw"] is not None]
-    avg = ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None
+    avg = formula.q(sum(caps, Decimal(0)) / len(caps)) if caps else None
     kend = {r.indicator_id: r for r in reals.values()}
     behind_rows = []
     for row in ind:
@@ -262,7 +264,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         units=units, board=board,
         completeness=ach._q(Decimal(total_complete) / total_expected * 100) if total_expected else None,
         timeliness=ach._q(Decimal(sum(u.submitted_on_time for u in units)) / n_units * 100) if n_units else None,
-        average_capaian=avg, predicate_counts=recap.predicate_counts(caps),
+        average_capaian=avg, predicate_counts=recap.predicate_counts(caps, formula),
         absorption_ytd=budget["serapan_ytd"], year_elapsed=budget["tahun_berjalan"] or Decimal(0),
         behind=behind, today=today)
 

@@ -70,10 +70,10 @@ tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap T
 with tabs[0]:
     st.dataframe(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), hide_index=True)
 with tabs[1]:
-    st.dataframe(recap.for_display(b.units, recap.UNIT_VIEW), hide_index=True)
+    st.dataframe(recap.for_display(b.units, recap.unit_view(b.formula)), hide_index=True)
     st.altair_chart(charts.achievement_by(b.units, "unit"), width="stretch")
 with tabs[2]:
-    st.dataframe(recap.for_display(b.sasaran, recap.SASARAN_VIEW), hide_index=True)
+    st.dataframe(recap.for_display(b.sasaran, recap.sasaran_view(b.formula)), hide_index=True)
     st.altair_chart(charts.achievement_by(b.sasaran, "sasaran"), width="stretch")
 with tabs[3]:
     st.dataframe(recap.for_display(b.budget, recap.BUDGET_SCREEN), hide_index=True)

@@ -262,6 +262,8 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         s, a, _lattas(s), "Bidang Pelatihan Kerja dan Penempatan Tenaga Kerja")),
     "masterdata.budget.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(
         s, a, {_line(s).id: {"pagu": _line(s).pagu + 1000}})),
+    "masterdata.settings.update_formula_settings": _admin(lambda s, a: masterdata.update_formula_settings(
+        s, a, _office(s), negative_formula="t_over_r", capaian_rounding="truncate")),
     "masterdata.targets.save_target": _admin(lambda s, a: masterdata.save_target(
         s, a, _ind(s).id, 2026, source_pk="PK 2026 (revisi)")),
     "masterdata.targets.save_targets": _admin(lambda s, a: masterdata.save_targets(
