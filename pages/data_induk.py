@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from core import achievement as ach
 from core import auth, clock, fmt, markup, sessions
 from core import masterdata as md
 from core.actor import ROLE_LABELS, ROLES
@@ -18,7 +19,8 @@ actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
 
 st.title("Data Induk")
-st.caption("Unit kerja, pengguna, Renstra dan indikator, target PK/RA, anggaran DPA/DPPA, dan langkah SOP. "
+st.caption("Unit kerja, pengguna, Renstra dan indikator, target PK/RA, anggaran DPA/DPPA, langkah SOP, dan "
+           "rumus capaian. "
            "Setiap perubahan tercatat di jejak audit. Untuk mengisi banyak data sekaligus gunakan halaman "
            "Impor Excel.")
 
@@ -64,7 +66,8 @@ def saved(family: str, message: str) -> None:
     flash("data_induk", message)
 
 
-tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP"])
+tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP",
+                "Rumus capaian"])
 
 
 # --- Unit kerja ------------------------------------------------------------------------------------------
@@ -411,3 +414,29 @@ with tabs[5]:
                     md.update_sop_step(session, actor, int(step_id), executor_roles=e_roles,
                                        standard_minutes=e_min, standard_label=e_label, inputs=e_inputs,
                                        output=e_output, name=e_name, short_name=e_short)
+
+# --- Rumus capaian ---------------------------------------------------------------------------------------
+with tabs[6]:
+    with unit_of_work() as session:
+        current = md.formula_settings(session, office_id)
+    st.caption("Cara perangkat daerah ini menghitung dan menyebut capaian. Berlaku di tabel Isi Data, Pengolahan, "
+               "laporan (XLSX/PDF), rekap dan Status Triwulan sejak disimpan. Batas predikat tetap "
+               "(≥ 91; 76–< 91; 66–< 76; 51–< 66; < 51, Permendagri 86/2017).")
+    with st.form("rumus_capaian"):
+        f_neg = st.radio("Rumus capaian indikator negatif (makin rendah makin baik)", list(ach.NEGATIVE_FORMULAS),
+                         format_func=ach.NEGATIVE_FORMULAS.get,
+                         index=list(ach.NEGATIVE_FORMULAS).index(current["negative_formula"]), key="rumus_negatif",
+                         help="T = target, R = realisasi. Dengan T / R, realisasi 0 tidak dapat dihitung (–).")
+        f_lab = st.radio("Sebutan predikat", list(ach.PREDICATE_LABELS), format_func=ach.PREDICATE_LABELS.get,
+                         index=list(ach.PREDICATE_LABELS).index(current["predicate_labels"]), key="rumus_predikat")
+        f_rnd = st.radio("Pembulatan capaian", list(ach.ROUNDINGS), format_func=ach.ROUNDINGS.get,
+                         index=list(ach.ROUNDINGS).index(current["capaian_rounding"]), key="rumus_pembulatan",
+                         help="Contoh 91,76 / 77: dibulatkan 119,17 %; dipotong 119,16 %.")
+        if st.form_submit_button("Simpan rumus capaian", type="primary", key="rumus_simpan"):
+            with action("Rumus capaian disimpan; semua capaian dihitung ulang dengan rumus ini.") as session:
+                md.update_formula_settings(session, actor, office_id, negative_formula=f_neg,
+                                           predicate_labels=f_lab, capaian_rounding=f_rnd)
+    st.markdown("**Contoh dengan rumus yang berlaku:**")
+    for line in md.formula_examples(ach.Formula.of(current["negative_formula"], current["predicate_labels"],
+                                                   current["capaian_rounding"])):
+        st.markdown(f"- {markup.md(line)}")

@@ -54,7 +54,7 @@ def test_admin_opens_data_induk_with_all_tabs(sqlite_url):
     at = logged_in("admin", "pages/data_induk.py")
     assert not at.exception, at.exception
     assert [t.label for t in at.tabs] == ["Unit kerja", "Pengguna", "Renstra & Indikator", "Target",
-                                         "Anggaran DPA", "Langkah SOP"]
+                                         "Anggaran DPA", "Langkah SOP", "Rumus capaian"]
     assert "Data Induk" in texts(at)
 
 
@@ -171,3 +171,27 @@ def test_targets_that_do_not_add_up_are_saved_only_with_a_reason(sqlite_url):
         row_ = s.scalars(select(AuditLog).where(AuditLog.action == "target.update", AuditLog.entity_id == str(t.id))
                          ).all()[-1]
         assert row_.after["mismatch_reason"] == "RA direvisi setelah PK"
+
+
+def test_admin_chooses_the_capaian_formula_and_sees_its_examples(sqlite_url):
+    from core import masterdata as md
+    from core.achievement import Formula
+    from db.models import AuditLog
+
+    at = logged_in("admin", "pages/data_induk.py")
+    shown = texts(at)
+    assert "target 8, realisasi 9 → capaian 87,50 % (Tinggi)" in shown  # the default, (2T − R) / T
+    assert at.radio(key="rumus_negatif").value == "2t_minus_r"
+    at.radio(key="rumus_negatif").set_value("t_over_r")
+    at.radio(key="rumus_predikat").set_value("baik")
+    at.radio(key="rumus_pembulatan").set_value("truncate")
+    at.button(key="rumus_simpan").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Rumus capaian disimpan" in shown
+    assert "target 8, realisasi 9 → capaian 88,88 % (Baik)" in shown  # T / R, truncated, Baik
+    assert "target 77, realisasi 91,76 → capaian 119,16 % (Sangat Baik)" in shown
+    with unit_of_work(sqlite_url) as s:
+        office = s.scalar(select(OrgUnit.id).where(OrgUnit.kind == "dinas"))
+        assert md.formula_of(s, office) == Formula("t_over_r", "baik", "truncate")
+        assert s.scalar(select(AuditLog.action).where(AuditLog.action == "office.formula_settings"))

@@ -7,6 +7,7 @@ core.achievement, where capaian and predikat are computed.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy.orm import Session
@@ -58,3 +59,19 @@ def update_formula_settings(session: Session, actor: Actor, office_id: int, *,
                                f"{'; '.join(allowed.values())}.")
         values[field] = None if value == next(iter(allowed)) else value
     return _apply(session, actor, office, values, "office.formula_settings", "org_unit", office.id)
+
+
+def formula_examples(formula: ach.Formula) -> list[str]:
+    """Worked examples of a Formula, to show beside the choice (DOMAIN.md's figures)."""
+    from core.fmt import number, percent
+
+    out = []
+    for polarity, target, value, what in (
+        ("negatif", Decimal("8"), Decimal("9"), "Indikator negatif (makin rendah makin baik)"),
+        ("negatif", Decimal("7"), Decimal("6.5"), "Indikator negatif"),
+        ("positif", Decimal("77"), Decimal("91.76"), "Indikator positif"),
+    ):
+        a = ach.achievement(target, value, polarity, formula=formula)
+        out.append(f"{what}: target {number(target)}, realisasi {number(value)} → capaian "
+                   f"{percent(a.percent)} ({ach.predicate(a.percent, formula)})")
+    return out
