@@ -421,7 +421,7 @@ with tabs[6]:
         current = md.formula_settings(session, office_id)
     st.caption("Cara perangkat daerah ini menghitung dan menyebut capaian. Berlaku di tabel Isi Data, Pengolahan, "
                "laporan (XLSX/PDF), rekap dan Status Triwulan sejak disimpan. Batas predikat tetap "
-               "(≥ 91; 76–< 91; 66–< 76; 51–< 66; < 51, Permendagri 86/2017).")
+               "(Permendagri 86/2017): ≥ 91; 76 s.d. < 91; 66 s.d. < 76; 51 s.d. < 66; < 51.")
     with st.form("rumus_capaian"):
         f_neg = st.radio("Rumus capaian indikator negatif (makin rendah makin baik)", list(ach.NEGATIVE_FORMULAS),
                          format_func=ach.NEGATIVE_FORMULAS.get,
