@@ -178,6 +178,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
 
     units: list[UnitStatus] = []
     total_expected = total_complete = 0
+    formula = formula_of(session, office_id)
     for sub, unit_name in subs:
         deadline = ext.get(sub.id, sub.deadline)
         submitted = sub.first_submitted_at or sub.submitted_at
@@ -191,7 +192,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             r = reals.get((sub.id, ind_id))
             gaps = indicator_gaps(r.value if r else None, r.not_measured_reason if r else None,
                                   r.kendala if r else None, r.tindak_lanjut if r else None, target, polarity,
-                                  needs_evidence, r is not None and r.id in with_evidence)
+                                  needs_evidence, r is not None and r.id in with_evidence, formula)
             if gaps.value:
                 no_value.append(code)
             if gaps.reason:
@@ -238,7 +239,6 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     } for u in units], columns=["Unit", "Kepala Unit", "Status", *STAGES, "Tenggat berlaku", "Terlambat (hari)",
                                 "Kelengkapan"])
 
-    formula = formula_of(session, office_id)
     ind = recap.indicator_rows(session, office_id, rnd.year, rnd.quarter, formula=formula)
     caps = [r["capaian_tw"] for r in ind if r["capaian_tw"] is not None]
     avg = formula.q(sum(caps, Decimal(0)) / len(caps)) if caps else None

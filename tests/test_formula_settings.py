@@ -185,3 +185,12 @@ def test_a_settings_change_is_seen_on_the_next_read(session, actors):
     for a, b in zip(before, after):
         if a["type"] == "indikator" and a["capaian_tw"]:
             assert Decimal(b["capaian_tw"]) <= Decimal(a["capaian_tw"])  # truncated, never above rounded
+
+
+def test_below_target_for_kendala_follows_the_capaian_shown():
+    """99,999 against 100 shows 100,00 % rounded (no kendala asked) but 99,99 % truncated (kendala asked)."""
+    from core.round_status import indicator_gaps
+
+    args = (Decimal("99.999"), None, "", "", Decimal("100"), "positif", False, False)
+    assert not indicator_gaps(*args).kendala
+    assert indicator_gaps(*args, ach.Formula(rounding="truncate")).kendala
