@@ -195,3 +195,37 @@ def test_admin_chooses_the_capaian_formula_and_sees_its_examples(sqlite_url):
         office = s.scalar(select(OrgUnit.id).where(OrgUnit.kind == "dinas"))
         assert md.formula_of(s, office) == Formula("t_over_r", "baik", "truncate")
         assert s.scalar(select(AuditLog.action).where(AuditLog.action == "office.formula_settings"))
+
+
+def test_the_import_preview_warns_per_row_and_asks_for_the_reason_like_data_induk(sqlite_url):
+    from core import imports
+    from db.models import Indicator, Target
+    from tests.test_imports import fill
+
+    with unit_of_work(sqlite_url) as s:
+        office = actor_for(s, "admin").office_id
+        tpl = imports.template("RA", s, office, 2026)  # 2026: IK-03 annual 680, kumulatif
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def upload(at, data, n):
+        at.radio(key="impor_jenis").set_value("RA").run()
+        at.number_input(key="impor_tahun").set_value(2026).run()
+        at.file_uploader(key=f"unggah_RA_2026_{n}").set_value((f"ra-{n}.xlsx", data, XLSX)).run()
+        assert not at.exception, at.exception
+        return at
+
+    at = upload(logged_in("admin", "pages/impor.py"), fill(tpl, "RA", {"IK-03": {"Target TW IV": 100}}), 0)
+    problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
+    assert "Isi kolom 'Alasan Selisih' pada baris ini" in " ".join(problems["Masalah"])
+    assert at.button(key="impor_simpan").disabled
+    at = upload(logged_in("admin", "pages/impor.py"),
+                fill(tpl, "RA", {"IK-03": {"Target TW IV": 100, "Alasan Selisih": "TW IV dialihkan ke APBD-P"}}), 0)
+    assert "disimpan dengan alasannya" in texts(at)
+    rows = next(d.value for d in at.dataframe if "Alasan Selisih" in d.value.columns).set_index("Kode")
+    assert "Jumlah target TW I–IV" in rows.loc["IK-03", "Peringatan"]
+    assert rows.loc["IK-03", "Alasan Selisih"] == "TW IV dialihkan ke APBD-P"
+    at.button(key="impor_simpan").click().run()
+    assert not at.exception, at.exception
+    with unit_of_work(sqlite_url) as s:
+        t = s.scalar(select(Target).join(Indicator).where(Indicator.code == "IK-03", Target.year == 2026))
+        assert (t.q4, t.mismatch_reason) == (100, "TW IV dialihkan ke APBD-P")
