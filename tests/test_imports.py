@@ -152,13 +152,13 @@ def test_ra_quarters_that_do_not_add_up_are_refused_unless_the_row_gives_a_reaso
     assert len(p.problems) == 1
     row, column, what = p.problems[0]
     assert column == "Target TW IV" and "Jumlah target TW I–IV" in what and "680" in what
-    assert "Isi kolom 'Alasan Selisih' pada baris ini" in what
+    assert what.startswith("IK-03: isi kolom 'Alasan Selisih' pada baris ini")
     with pytest.raises(InvalidInput):
         imports.commit(session, admin, p)
     data = fill(tpl, "RA", {"IK-03": {"Target TW IV": 100, "Alasan Selisih": "Kegiatan TW IV dialihkan ke APBD-P"}})
     p = imports.parse("RA", data, session, office)
     assert p.ok and len(p.warnings) == 1
-    assert "Alasan: Kegiatan TW IV dialihkan ke APBD-P" in p.warnings[0][2]
+    assert p.warnings[0][2].startswith("IK-03: disimpan dengan alasan “Kegiatan TW IV dialihkan ke APBD-P”.")
     shown = p.rows.set_index("Kode").loc["IK-03"]
     assert "Jumlah target TW I–IV" in shown["Peringatan"]
     assert shown["Alasan Selisih"] == "Kegiatan TW IV dialihkan ke APBD-P"

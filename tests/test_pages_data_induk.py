@@ -216,7 +216,7 @@ def test_the_import_preview_warns_per_row_and_asks_for_the_reason_like_data_indu
 
     at = upload(logged_in("admin", "pages/impor.py"), fill(tpl, "RA", {"IK-03": {"Target TW IV": 100}}), 0)
     problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
-    assert "Isi kolom 'Alasan Selisih' pada baris ini" in " ".join(problems["Masalah"])
+    assert "IK-03: isi kolom 'Alasan Selisih' pada baris ini" in " ".join(problems["Masalah"])
     assert at.button(key="impor_simpan").disabled
     at = upload(logged_in("admin", "pages/impor.py"),
                 fill(tpl, "RA", {"IK-03": {"Target TW IV": 100, "Alasan Selisih": "TW IV dialihkan ke APBD-P"}}), 0)

@@ -231,11 +231,13 @@ def parse(kind: str, data: bytes, session: Session, office_id: int, year: Option
                 changed.append("mismatch_reason")
             if warning and (changed or t is None):
                 col = titles["annual"] if kind == "PK" else titles["q4"]
+                # what to do (or what will be kept) first: a long message is cut short in the preview's table
                 if kept_reason:
-                    warnings.append(Problem(r, col, f"{ind.code}: {warning} Alasan: {kept_reason}"))
+                    warnings.append(Problem(r, col, f"{ind.code}: disimpan dengan alasan “{kept_reason}”. "
+                                            f"{warning}"))
                 else:
-                    problems.append(Problem(r, col, f"{ind.code}: {warning} Isi kolom 'Alasan Selisih' pada baris "
-                                            "ini bila memang demikian dokumennya, atau perbaiki angkanya."))
+                    problems.append(Problem(r, col, f"{ind.code}: isi kolom 'Alasan Selisih' pada baris ini bila "
+                                            f"memang demikian dokumennya, atau perbaiki angkanya. {warning}"))
                     continue
             action = "baru" if t is None else ("ubah" if changed else "tetap")
             items.append({"row": r, "action": action, "indicator_id": ind.id, "code": ind.code, "name": ind.name,
