@@ -194,3 +194,18 @@ def test_below_target_for_kendala_follows_the_capaian_shown():
     args = (Decimal("99.999"), None, "", "", Decimal("100"), "positif", False, False)
     assert not indicator_gaps(*args).kendala
     assert indicator_gaps(*args, ach.Formula(rounding="truncate")).kendala
+
+
+def test_charts_colour_the_office_labels_by_the_same_bands():
+    import pandas as pd
+
+    from core import charts
+
+    df = pd.DataFrame({"code": ["A", "B"], "name": ["a", "b"], "unit": ["u", "u"],
+                       "capaian_tw": [Decimal("95"), Decimal("70")], "predikat_tw": ["Sangat Baik", "Cukup"]})
+    spec = charts.indicator_achievement(df).to_dict()
+    scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"] if "color" in layer["encoding"])
+    assert scale["domain"][:5] == list(ach.PREDICATE_LABEL_SETS["baik"])
+    assert scale["range"][:5] == [ach.PREDICATE_COLOURS[p] for p in ach.PREDICATE_ORDER]
+    donut = charts.predicate_donut({"Sangat Baik": 2, "Baik": 1, "Cukup": 0, "Kurang": 0, "Sangat Kurang": 0})
+    assert donut.to_dict()["encoding"]["color"]["scale"]["domain"][0] == "Sangat Baik"
