@@ -19,7 +19,7 @@ from core.navigation import NOT_FOR_ROLE, PAGES, pages_for, pages_not_for, url_p
 from core.permissions import step_executors  # noqa: E402
 from core.uow import unit_of_work  # noqa: E402
 from db.seed import ensure_database  # noqa: E402
-from pages.parts import session_cookie  # noqa: E402
+from pages.parts import browser_ui, session_cookie  # noqa: E402
 
 settings = get_settings()
 try:
@@ -150,6 +150,7 @@ def _login_page() -> None:
         state.pop("last_activity", None)  # a new login starts a new idle clock
         st.rerun()  # the same address: a deep link (/pengolahan) opens that page now, if the role may see it
     st.info("Masukkan nama pengguna dan kata sandi yang diberikan administrator.")
+    browser_ui.install()
 
 
 if not _signed_in():
@@ -209,5 +210,6 @@ with st.sidebar:
         with unit_of_work() as session:
             sessions.end_own_sessions(session, actor)
         _end_browser_session("Anda sudah keluar. Sesi ini berakhir di semua tab dan peramban.")
+    browser_ui.install()  # Streamlit's own English words in Indonesian; the phone layout
 
 page.run()

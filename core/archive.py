@@ -189,6 +189,22 @@ def archives(session: Session, office_id: Optional[int] = None) -> pd.DataFrame:
                                        "created_by"])
 
 
+def finished_without_archive(session: Session, office_id: Optional[int]) -> list[str]:
+    """Labels ("TW II 2026") of the office's finished rounds that have no archive: rounds recorded as finished
+    without going through step 9 in Kinerja (the history entered before the app was used)."""
+    from core.round_status import round_label
+    from core.states import RoundState
+
+    if office_id is None:
+        return []
+    archived = select(Archive.round_id)
+    return [round_label(y, q) for y, q in session.execute(
+        select(CollectionRound.year, CollectionRound.quarter)
+        .where(CollectionRound.office_id == office_id, CollectionRound.status == RoundState.SELESAI,
+               CollectionRound.id.not_in(archived))
+        .order_by(CollectionRound.year.desc(), CollectionRound.quarter.desc()))]
+
+
 def archive_file(session: Session, archive_id: int) -> Path:
     """Where the archive bundle is; NotFound with what to do when the file is gone."""
     arc = session.get(Archive, archive_id)

@@ -320,3 +320,35 @@ def is_editable(session: Session, actor: Actor, submission_id: int) -> bool:
                 and sub.round.status == RoundState.BERJALAN and sub.state in EDITABLE)
     except Exception:  # noqa: BLE001 - a read-only view on any doubt
         return False
+
+
+@dataclass(frozen=True)
+class CompactRow:
+    """One indicator as a phone shows it: what it is, then target, realisation and capaian in one line."""
+
+    title: str
+    figures: str
+
+
+def compact_rows(grid: pd.DataFrame) -> list[CompactRow]:
+    """The entry grid (entry_table with exact=True) as short per-indicator lines, for a narrow screen where the
+    grid's pinned columns leave no room for the figures."""
+    from core import fmt
+
+    def num(v, decimals: int = 4) -> str:
+        return fmt.number(v, decimals)
+
+    def empty(v) -> bool:
+        return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+    rows = []
+    for r in grid.to_dict("records"):
+        satuan = f" {r['Satuan']}" if r.get("Satuan") else ""
+        target, real, cap = r.get("Target TW (RA)"), r.get("Realisasi TW"), r.get("Capaian TW %")
+        cap_text = "–" if empty(cap) else f"{fmt.percent(cap, 2)}" + (f" ({r['Predikat']})" if r.get("Predikat")
+                                                                      else "")
+        rows.append(CompactRow(
+            title=f"{r['Kode']} — {r['Indikator']}",
+            figures=(f"Target TW: {'–' if empty(target) else num(target) + satuan} · Realisasi TW: "
+                     f"{'belum diisi' if empty(real) else num(real) + satuan} · Capaian TW: {cap_text}")))
+    return rows

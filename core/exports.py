@@ -256,6 +256,31 @@ def pdf_escape(value: Any) -> str:
     return escape("" if value is None else str(value))
 
 
+def words_fit(widths: list[float], rows: list[list[Any]], font_size: float = 7.5, padding: float = 12.5
+              ) -> list[float]:
+    """Column widths in which no word is broken ("perusahaa / n"): a column narrower than its longest word
+    (header bold, cells regular) grows, and the widest column gives the room back, so the table keeps its
+    width."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out = list(widths)
+    for c in range(len(out)):
+        need = 0.0
+        for r, row in enumerate(rows):
+            if c >= len(row) or row[c] is None:
+                continue
+            font = "Helvetica-Bold" if r == 0 else "Helvetica"
+            for word in str(row[c]).split():
+                need = max(need, stringWidth(word, font, font_size) + padding)
+        if need > out[c]:
+            out[c] = need
+    extra = sum(out) - sum(widths)
+    if extra > 0:
+        widest = max(range(len(out)), key=lambda i: widths[i])
+        out[widest] = max(widths[widest] - extra, widths[widest] * 0.6)
+    return out
+
+
 def pdf_table(rows: list[list[Any]], header: list[str], widths: Optional[list[float]] = None,
               numeric: Optional[set[int]] = None, bold_rows: Optional[set[int]] = None,
               colour_col: Optional[int] = None) -> Any:
@@ -285,6 +310,8 @@ def pdf_table(rows: list[list[Any]], header: list[str], widths: Optional[list[fl
                 text = f"<b>{text}</b>"
             cells.append(Paragraph(text, right if c in numeric else st["cell"]))
         data.append(cells)
+    if widths:
+        widths = words_fit(widths, [header, *rows])
     t = Table(data, colWidths=widths, repeatRows=1)
     style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
              ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]

@@ -82,9 +82,12 @@ class QuarterStatus:
     average_capaian: Optional[Decimal]
     predicate_counts: dict[str, int]
     absorption_ytd: Optional[Decimal]
+    absorption_before: Optional[Decimal]  # up to the previous quarter: what stands before this one is reported
+    budget_reported: bool  # some spending of this quarter has been entered
     year_elapsed: Decimal
     behind: pd.DataFrame  # indicators below target this quarter
     today: dt.date
+    measured: int = 0  # indicators of the quarter with a capaian (none before the units report)
 
     @property
     def late_units(self) -> list[UnitStatus]:
@@ -256,6 +259,8 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     behind = pd.DataFrame(behind_rows, columns=["Kode", "Indikator", "Unit", "Target TW", "Realisasi TW",
                                                 "Capaian TW", "Predikat", "Kendala", "Tindak Lanjut"])
     budget = recap.budget_totals(session, office_id, rnd.year, rnd.quarter)
+    before = (recap.budget_totals(session, office_id, rnd.year, rnd.quarter - 1)["serapan_ytd"]
+              if rnd.quarter > 1 and not budget["baris_tw"] else None)
     n_units = len(units)
     return QuarterStatus(
         round_id=rnd.id, year=rnd.year, quarter=rnd.quarter, title=round_title(rnd.year, rnd.quarter),
@@ -265,8 +270,9 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         completeness=ach._q(Decimal(total_complete) / total_expected * 100) if total_expected else None,
         timeliness=ach._q(Decimal(sum(u.submitted_on_time for u in units)) / n_units * 100) if n_units else None,
         average_capaian=avg, predicate_counts=recap.predicate_counts(caps, formula),
-        absorption_ytd=budget["serapan_ytd"], year_elapsed=budget["tahun_berjalan"] or Decimal(0),
-        behind=behind, today=today)
+        absorption_ytd=budget["serapan_ytd"] if budget["baris_tw"] else None, absorption_before=before,
+        budget_reported=bool(budget["baris_tw"]), year_elapsed=budget["tahun_berjalan"] or Decimal(0),
+        behind=behind, today=today, measured=len(caps))
 
 
 def missing_list(session: Session, office_id: int, round_id: Optional[int], today: dt.date) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from core import clock, fmt, timeline
 from core.markup import md
 from pages.parts import status_triwulan
 from pages.parts.caches import note_viewed, office_overview, personal
-from pages.parts.common import actor_or_stop, data_version
+from pages.parts.common import actor_or_stop, data_version, table
 
 actor = actor_or_stop("pages/beranda.py")
 
@@ -72,4 +72,4 @@ if rnd is not None:
         over = timeline.over_standard_steps(steps_df)
         if over:
             st.markdown(":red[**Melebihi waktu baku SOP:** " + "; ".join(over) + "]")
-        st.dataframe(timeline.timeline_styled(steps_df), hide_index=True, width="stretch")
+        table(timeline.timeline_styled(steps_df), "Belum ada langkah yang tercatat.")

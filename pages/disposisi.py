@@ -10,7 +10,7 @@ from core.permissions import can
 from core.states import EDITABLE
 from core.steps import disposisi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors, table
 
 actor = actor_or_stop("pages/disposisi.py")
 
@@ -108,7 +108,7 @@ if running:
             log = round_status.extensions_table(session, actor, chosen.id)
         if len(board):
             st.markdown("#### Unit kerja dan tanda terima disposisi")
-            st.dataframe(board, hide_index=True, width="stretch")
+            table(board, "")
         if may_extend:
             open_subs = [s for s in choices if s.state in EDITABLE]
             if open_subs:
@@ -125,7 +125,7 @@ if running:
                         flash("disposisi", f"Tenggat {sub.unit_name} diperpanjang sampai {fmt.date(baru)}.")
         st.markdown("#### Riwayat perpanjangan")
         if len(log):
-            st.dataframe(log, hide_index=True, width="stretch")
+            table(log, "")
         else:
             st.caption("Belum ada perpanjangan tenggat.")
 elif not may_open:
@@ -133,7 +133,7 @@ elif not may_open:
 
 st.subheader("Riwayat pengumpulan data")
 if len(history):
-    st.dataframe(history, hide_index=True, width="stretch")
+    table(history, "")
 else:
     st.caption("Belum ada pengumpulan data.")
 

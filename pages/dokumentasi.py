@@ -9,7 +9,7 @@ from core.markup import md
 from core.permissions import can
 from core.steps import dokumentasi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors, table
 
 actor = actor_or_stop("pages/dokumentasi.py")
 
@@ -24,6 +24,7 @@ with unit_of_work() as session:
     state = round_status.round_status(session, actor, round_id) if round_id else None
     may_document = can(session, actor, "report.document")
     archives = archive.archives(session, actor.office_id)
+    unarchived = archive.finished_without_archive(session, actor.office_id)
     documented = round_status.documentable_rounds(session, actor.office_id) if may_document else []
 
 if state is not None and state.step_code == "dokumentasi":
@@ -53,20 +54,23 @@ elif state is not None:
             "Laporan didokumentasikan pada langkah terakhir.")
 
 st.subheader("Arsip laporan")
+if unarchived:
+    st.caption(f"Selesai tanpa arsip di aplikasi: {', '.join(unarchived)}. Pengumpulan data ini dicatat selesai "
+               "sebelum Kinerja dipakai (data riwayat), sehingga laporan dan arsipnya tidak dibuat di sini; "
+               "datanya tetap tersedia di Rekap & Unduh.")
 if archives.empty:
-    st.info("Belum ada laporan yang didokumentasikan dengan arsip.")
+    st.info("Belum ada laporan yang didokumentasikan melalui langkah Dokumentasi di aplikasi ini.")
     st.stop()
 
-table = archives.assign(
+shown = archives.assign(
     Triwulan=[f"{fmt.quarter_label(q)} {y}" for y, q in zip(archives["year"], archives["quarter"])],
     Dibuat=[review.when(v) for v in archives["created_at"]],
     Ukuran=[f"{fmt.number(s / 1024, 1)} KB" for s in archives["size"]],
 ).rename(columns={"version": "Versi", "created_by": "Oleh", "note": "Catatan", "sha256": "SHA-256",
                   "members": "Berkas"})
-st.dataframe(table[["Triwulan", "Versi", "Dibuat", "Oleh", "Catatan", "Berkas", "Ukuran", "SHA-256"]],
-             hide_index=True, width="stretch")
+table(shown[["Triwulan", "Versi", "Dibuat", "Oleh", "Catatan", "Berkas", "Ukuran", "SHA-256"]], "")
 
-labels = {int(a): f"{t} — versi {v}" for a, t, v in zip(archives["archive_id"], table["Triwulan"],
+labels = {int(a): f"{t} — versi {v}" for a, t, v in zip(archives["archive_id"], shown["Triwulan"],
                                                        archives["version"])}
 chosen = st.selectbox("Pilih arsip", list(labels), format_func=labels.get, key="pilih_arsip")
 row = archives.set_index("archive_id").loc[chosen]
@@ -98,9 +102,18 @@ if access is not None:
         st.caption(f"Arsip bagian unit Anda ({md(', '.join(access.unit_names))}): laporan final, riwayat langkah, "
                    "serta data, bukti dukung, hasil pemeriksaan, catatan pemeriksa dan koreksi unit Anda. Arsip "
                    "lengkap seluruh unit hanya dapat diunduh oleh pimpinan dan pengolah data.")
-    st.download_button(access.label, data=lambda: archive_bytes(chosen), file_name=access.file_name,
-                       mime="application/zip", key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:",
-                       on_click="ignore")
+    # Two steps, the bytes held by this session: a deferred download (made on click) can be dropped by Streamlit
+    # when another session's run ends at the moment of the click ("Deferred file … not found", nothing saved).
+    ready = st.session_state.get("arsip_siap")
+    if ready is None or ready[0] != chosen:
+        if st.button(access.label.replace("Unduh", "Siapkan"), key=f"siapkan_arsip_{chosen}",
+                     icon=":material/folder_zip:"):
+            with shown_errors():
+                st.session_state["arsip_siap"] = (chosen, archive_bytes(chosen))
+                st.rerun()
+    else:
+        st.download_button(access.label, data=ready[1], file_name=access.file_name, mime="application/zip",
+                           key=f"unduh_arsip_{chosen}", icon=":material/folder_zip:", type="primary")
 else:
     st.error(missing)
 

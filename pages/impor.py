@@ -6,7 +6,7 @@ import streamlit as st
 from core import clock, imports
 from core import masterdata as md
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, data_version, flash, parsed_once, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, data_version, flash, parsed_once, show_flash, shown_errors, table
 
 actor = actor_or_stop("pages/impor.py")
 office_id = actor.office_id
@@ -64,12 +64,12 @@ if preview is not None:
     if preview.problems:
         st.error(f"Ada {len(preview.problems)} masalah. Perbaiki baris berikut di Excel lalu unggah kembali; "
                  "belum ada data yang disimpan.")
-        st.dataframe(preview.problems_frame(), hide_index=True, width="stretch")
+        table(preview.problems_frame(), "")
     if preview.warnings:
         st.warning("Target triwulan yang tidak cocok dengan target tahunan, disimpan dengan alasannya:")
-        st.dataframe(preview.warnings_frame(), hide_index=True, width="stretch")
+        table(preview.warnings_frame(), "")
     with st.expander(f"Pratinjau {len(preview.rows)} baris yang terbaca", expanded=not preview.problems):
-        st.dataframe(preview.rows, hide_index=True, width="stretch")
+        table(preview.rows, "Tidak ada baris yang terbaca.")
 
     st.subheader("3. Simpan")
     nothing = preview.inserts + preview.updates == 0

@@ -9,7 +9,15 @@ from core.states import SubmissionState
 from core.steps import isi_data, pengolahan
 from core.uow import unit_of_work
 from pages.parts import grid as grids
-from pages.parts.common import actor_or_stop, data_version, flash, parsed_once, show_flash, shown_errors
+from pages.parts.common import (
+    actor_or_stop,
+    column_px,
+    data_version,
+    flash,
+    parsed_once,
+    show_flash,
+    shown_errors,
+)
 
 actor = actor_or_stop("pages/isi_data.py")
 GEN = "isi_data_gen"  # per grid, bumped after its save so it re-reads the database
@@ -18,8 +26,7 @@ GRID_LABELS = {"ind": "Realisasi indikator", "bud": "Realisasi anggaran"}
 UPLOADS = "isi_data_uploads"  # bumped after each action, so the uploaders start empty
 
 st.title("Isi Data Kinerja")
-st.caption("Langkah 3 SOP: isi realisasi indikator dan anggaran triwulan unit Anda, lengkapi kendala, "
-           "tindak lanjut dan bukti dukung, lalu ajukan sebelum tenggat.")
+intro = st.empty()  # the step's instruction, once the page knows whether the unit has DPA lines
 
 
 show_flash("isi_data")  # the message of the last action; the answer to Ajukan is shown beside its button
@@ -93,6 +100,8 @@ with unit_of_work() as session:
     flags = plausibility.submission_flags(session, actor, view.id) if view.editable else []
     returned_unchanged = review.unchanged_since_return(session, actor, view.id) if view.editable else None
 st.session_state[DRAWN] = (choice.id, {"ind": grid_key, "bud": budget_key})
+intro.caption("Langkah 3 SOP: isi realisasi indikator" + (" dan anggaran" if len(budget) else "")
+              + " triwulan unit Anda, lengkapi kendala, tindak lanjut dan bukti dukung, lalu ajukan sebelum tenggat.")
 uploads = st.session_state.get(UPLOADS, 0)
 
 # --- state banner ---------------------------------------------------------------------------------
@@ -177,6 +186,13 @@ NUMBERS = {"Target tahunan (PK)": 4, "Target TW (RA)": 4, "Realisasi TW": 4, "Re
 first = ["No", "Kode", "Indikator", "Satuan", "Target TW (RA)", "Realisasi TW", "Capaian TW %", "Predikat",
          "Kendala", "Tindak lanjut", "Alasan tidak diukur", "Catatan", "Bukti"]
 order = first + [c for c in grid.columns if c not in first and c not in entry.HIDDEN]
+# A phone: the grid's pinned columns fill the screen, so each indicator's figures are also listed in short
+# (pages/parts/browser_ui.py shows this block on narrow screens only).
+with st.container(key="hp_ringkas"):
+    for row in entry.compact_rows(grid):
+        st.markdown(f"**{md(row.title)}**  \n{md(row.figures)}")
+    if view.editable:
+        st.caption("Untuk mengisi, geser tabel di bawah ke samping atau gunakan layar yang lebih lebar.")
 st.data_editor(
     grids.as_text(grid, NUMBERS),
     key=grid_key,
@@ -188,12 +204,13 @@ st.data_editor(
     column_config={
         "indicator_id": None,
         "version": None,
-        "No": st.column_config.NumberColumn("No", width="small", pinned=True),
-        "Kode": st.column_config.TextColumn("Kode", width="small", pinned=True),
-        "Indikator": st.column_config.TextColumn("Indikator", width="medium", pinned=True),
+        "No": st.column_config.NumberColumn("No", width=44, pinned=True),
+        "Kode": st.column_config.TextColumn("Kode", width=column_px("Kode", grid["Kode"]), pinned=True),
+        "Indikator": st.column_config.TextColumn("Indikator", width=min(360, column_px("Indikator", grid["Indikator"])),
+                                                 pinned=True),
         **{c: grids.number_column(c) for c in NUMBERS},
         "Realisasi TW": grids.number_column("Realisasi TW" + pen, editable=view.editable),
-        "Bukti": st.column_config.NumberColumn("Bukti", width="small"),
+        "Bukti": st.column_config.NumberColumn("Bukti", width=60),
         "Alasan tidak diukur": st.column_config.TextColumn("Alasan tidak diukur" + pen),
         "Catatan": st.column_config.TextColumn("Catatan" + pen),
         "Kendala": st.column_config.TextColumn("Kendala" + pen),
@@ -264,17 +281,19 @@ if len(budget):
         hide_index=True,
         num_rows="fixed",
         placeholder="–",
-        column_order=["Kode", "Sub kegiatan", "Pagu", "Realisasi s.d. TW lalu", "Realisasi TW", "Realisasi s.d. TW",
+        # the column the unit fills right after the line and its pagu: in view without scrolling sideways
+        column_order=["Kode", "Sub kegiatan", "Pagu", "Realisasi TW", "Realisasi s.d. TW lalu", "Realisasi s.d. TW",
                       "Serapan %", "Program", "Kegiatan"],
         disabled=[c for c in budget.columns if not (view.editable and c in entry.BUDGET_EDITABLE)],
         column_config={
             "budget_line_id": None,
             "version": None,
-            "Kode": st.column_config.TextColumn("Kode", pinned=True),
-            "Sub kegiatan": st.column_config.TextColumn("Sub kegiatan", width="medium", pinned=True),
-            "Pagu": grids.number_column("Pagu (Rp)"),
+            "Kode": st.column_config.TextColumn("Kode", width=column_px("Kode", budget["Kode"]), pinned=True),
+            "Sub kegiatan": st.column_config.TextColumn(
+                "Sub kegiatan", width=min(320, column_px("Sub kegiatan", budget["Sub kegiatan"])), pinned=True),
+            "Pagu": grids.number_column("Pagu (Rp)", width=150),
             "Realisasi s.d. TW lalu": grids.number_column("Realisasi s.d. TW lalu (Rp)"),
-            "Realisasi TW": grids.number_column("Realisasi TW (Rp)" + pen, editable=view.editable),
+            "Realisasi TW": grids.number_column("Realisasi TW (Rp)" + pen, editable=view.editable, width=170),
             "Realisasi s.d. TW": grids.number_column("Realisasi s.d. TW (Rp)"),
             "Serapan %": grids.number_column("Serapan %"),
         },
@@ -291,8 +310,10 @@ st.subheader("Bukti dukung")
 targets = {int(r["indicator_id"]): f"{r['Kode']} {r['Indikator']}" for _, r in grid.iterrows()}
 targets[None] = "Umum (seluruh data unit)"
 if view.editable:
+    # outside the form: the form empties its uploader after each upload, the chosen indicator stays
+    target = st.selectbox("Bukti untuk indikator", list(targets), format_func=targets.get,
+                          key=f"bukti_indikator_{view.id}")
     with st.form(f"unggah_{view.id}", clear_on_submit=True):
-        target = st.selectbox("Bukti untuk indikator", list(targets), format_func=targets.get)
         upload = st.file_uploader(f"Berkas ({evidence.ALLOWED_LABEL}, paling besar {evidence.max_upload_mb()} MB)",
                                   type=evidence.UPLOAD_TYPES, max_upload_size=evidence.max_upload_mb())
         if st.form_submit_button("Unggah"):

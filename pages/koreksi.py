@@ -6,7 +6,7 @@ import streamlit as st
 from core import report_versions, review, round_status
 from core.steps import koreksi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, may, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, may, show_flash, shown_errors, table
 
 actor = actor_or_stop("pages/koreksi.py")
 
@@ -67,7 +67,7 @@ cols = st.columns(max(1, len(files)))
 for col, f in zip(cols, files):
     col.download_button(f"Unduh {f.name.rsplit('.', 1)[-1].upper()}", data=f.content, file_name=f.name,
                         mime=f.media_type, key=f"unduh_{f.name}", icon=":material/download:")
-st.dataframe(lines.drop(columns=["key"]), hide_index=True, width="stretch")
+table(lines.drop(columns=["key"]), "Draf laporan tidak memiliki baris.")
 
 # --- step 7: corrections ---------------------------------------------------------------------
 at_correction = state.step_code == "koreksi"
@@ -106,8 +106,7 @@ else:
     shown = corrections.assign(line_key=[line_names.get(k, k) for k in corrections["line_key"]]).rename(columns={
         "report_version": "Versi", "line_key": "Baris", "field_label": "Kolom", "note": "Catatan",
         "proposed_label": "Nilai usulan", "author": "Oleh", "status_label": "Status"})
-    st.dataframe(shown[["Versi", "Baris", "Kolom", "Catatan", "Nilai usulan", "Oleh", "Status"]],
-                 hide_index=True, width="stretch")
+    table(shown[["Versi", "Baris", "Kolom", "Catatan", "Nilai usulan", "Oleh", "Status"]], "Belum ada koreksi.")
 
 if at_correction and may(actor, "correction.apply"):
     if state.open_corrections:
@@ -139,9 +138,9 @@ if state.step_code in ("koreksi", "serah") and may(actor, "report.hand_over"):
 
 # --- versions and their differences ----------------------------------------------------------
 st.subheader("Versi laporan")
-st.dataframe(versions.assign(Dibuat=[f"{review.when(v)}" for v in versions["created_at"]]).rename(
+table(versions.assign(Dibuat=[f"{review.when(v)}" for v in versions["created_at"]]).rename(
     columns={"version": "Versi", "kind_label": "Jenis", "created_by": "Oleh", "note": "Catatan"})[
-    ["Versi", "Jenis", "Dibuat", "Oleh", "Catatan"]], hide_index=True, width="stretch")
+    ["Versi", "Jenis", "Dibuat", "Oleh", "Catatan"]], "Belum ada versi laporan.")
 if len(versions) >= 2:
     ids = list(versions["report_id"])
     label = {int(i): f"Versi {v} ({k})" for i, v, k in zip(versions["report_id"], versions["version"],

@@ -9,7 +9,7 @@ from core.markup import md
 from core.states import SubmissionState
 from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors, table
 
 actor = actor_or_stop("pages/pengolahan.py")
 today = clock.today()
@@ -41,7 +41,7 @@ c3.metric("Dikembalikan", returned)
 c4.metric("Diterima", f"{accepted} dari {len(overview)}")
 
 st.subheader("Data unit kerja")
-st.dataframe(review.overview_table(overview), hide_index=True, width="stretch")
+table(review.overview_table(overview), "Belum ada unit yang menerima distribusi.")
 
 if state.step_code == "penyusunan":
     with st.container(border=True):
@@ -97,7 +97,7 @@ def evidence_bytes(evidence_id: int) -> bytes:
 
 
 st.markdown("**Realisasi terhadap target, capaian dan predikat**")
-st.dataframe(review.detail_table(detail), hide_index=True, width="stretch")
+table(review.detail_table(detail), "Unit ini tidak memiliki indikator pada tahun ini.")
 
 st.markdown("**Bukti dukung per indikator**")
 st.caption("Buka setiap berkas dan cocokkan dengan realisasi yang dilaporkan.")
@@ -122,7 +122,7 @@ st.markdown("**Realisasi anggaran per baris DPA**")
 if budget.table.empty:
     st.caption("Unit ini tidak memiliki baris anggaran DPA pada tahun ini.")
 else:
-    st.dataframe(budget.table, hide_index=True, width="stretch")
+    table(budget.table, "Tidak ada baris anggaran.")
     st.markdown(budget.summary)
 
 if changes.returned_at is not None:
@@ -135,7 +135,7 @@ if changes.returned_at is not None:
         else:
             st.caption("Belum ada perubahan sejak dikembalikan.")
     else:
-        st.dataframe(changes.table(), hide_index=True, width="stretch")
+        table(changes.table(), "Belum ada perubahan sejak dikembalikan.")
 
 if can_review and sub_state == SubmissionState.DIAJUKAN:
     st.markdown("**Pemeriksaan kewajaran nilai**")
@@ -174,10 +174,10 @@ else:
 
 if not history.empty:
     st.markdown("**Riwayat pemeriksaan**")
-    st.dataframe(history.assign(Waktu=[review.when(v) for v in history["at"]])[
+    table(history.assign(Waktu=[review.when(v) for v in history["at"]])[
         ["Waktu", "decision_label", "reason", "reviewer"]].rename(columns={
             "decision_label": "Keputusan", "reason": "Alasan / catatan", "reviewer": "Pemeriksa"}),
-        hide_index=True, width="stretch")
+        "Belum ada pemeriksaan.")
 
 st.markdown("**Catatan pada baris indikator**")
 if comments.empty:

@@ -7,7 +7,7 @@ from core import charts, clock, exports, fmt, recap
 from core.permissions import can
 from core.uow import unit_of_work
 from pages.parts.caches import recap_bundle, recap_xlsx, regency_annual, regency_annual_xlsx
-from pages.parts.common import actor_or_stop, data_version, shown_errors
+from pages.parts.common import actor_or_stop, data_version, shown_errors, table
 
 actor = actor_or_stop("pages/rekap.py")
 
@@ -68,20 +68,20 @@ regency = can(None, actor, "recap.regency")
 tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP",
                 *(["Seluruh Perangkat Daerah"] if regency else [])], key="rekap_tab", on_change="rerun")
 with tabs[0]:
-    st.dataframe(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), hide_index=True)
+    table(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), "Belum ada indikator.", width="content")
 with tabs[1]:
-    st.dataframe(recap.for_display(b.units, recap.unit_view(b.formula)), hide_index=True)
+    table(recap.for_display(b.units, recap.unit_view(b.formula)), "Belum ada data unit.", width="content")
     st.altair_chart(charts.achievement_by(b.units, "unit"), width="stretch")
 with tabs[2]:
-    st.dataframe(recap.for_display(b.sasaran, recap.sasaran_view(b.formula)), hide_index=True)
+    table(recap.for_display(b.sasaran, recap.sasaran_view(b.formula)), "Belum ada sasaran.", width="content")
     st.altair_chart(charts.achievement_by(b.sasaran, "sasaran"), width="stretch")
 with tabs[3]:
-    st.dataframe(recap.for_display(b.budget, recap.BUDGET_SCREEN), hide_index=True)
+    table(recap.for_display(b.budget, recap.BUDGET_SCREEN), "Belum ada baris anggaran.", width="content")
     st.altair_chart(charts.budget_absorption(b.budget_by_unit, "unit"), width="stretch")
 with tabs[4]:
     st.caption("Empat triwulan berdampingan dengan capaian s.d. triwulan terakhir yang dilaporkan "
                "(bahan LKjIP).")
-    st.dataframe(recap.for_display(b.annual, recap.ANNUAL_VIEW), hide_index=True)
+    table(recap.for_display(b.annual, recap.ANNUAL_VIEW), "Belum ada data tahunan.", width="content")
 with tabs[5]:
     codes = list(b.indicators["code"])
     names = dict(zip(b.indicators["code"], b.indicators["name"]))
@@ -105,7 +105,7 @@ if regency and tabs[7].open:
             _df, summary = regency_annual(regency_version, actor, year)
         shown = summary.copy()
         shown["Rata-rata capaian s.d. TW (%)"] = [fmt.percent(v, 2) for v in shown["Rata-rata capaian s.d. TW (%)"]]
-        st.dataframe(shown, hide_index=True)
+        table(shown, "Belum ada data perangkat daerah.", width="content")
         st.download_button(f"Unduh Rekap Kabupaten {year} (XLSX)",
                            lambda: regency_annual_xlsx(regency_version, actor, year, clock.today()),
                            file_name=f"rekap-kinerja-kabupaten-{year}.xlsx", mime=exports.XLSX_TYPE,

@@ -364,3 +364,34 @@ def test_the_entry_grid_shows_capaian_by_the_office_formula(sqlite_url):
     assert (before["Capaian TW %"], after["Capaian TW %"]) == (number(default.percent), number(chosen.percent))
     assert before["Predikat"] == ach.predicate(default.percent) and after["Predikat"] == ach.predicate(
         chosen.percent, ach.Formula(labels="baik"))
+
+
+def test_a_unit_without_dpa_lines_is_not_asked_for_budget(sqlite_url):
+    """The JFT group has no DPA lines: its disposition and its page speak of indicators only; a Bidang with DPA
+    lines is still asked for both."""
+    distributed(sqlite_url)
+    at = logged_in("jft_mediator", "pages/isi_data.py")
+    assert not at.exception
+    shown = texts(at)
+    assert "isi realisasi indikator triwulan unit Anda" in shown and "anggaran" not in shown.split("Realisasi anggaran")[0]
+    assert "Unit ini tidak memiliki baris DPA" in shown
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    shown = texts(at)
+    assert "isi realisasi indikator dan anggaran triwulan unit Anda" in shown
+    assert "realisasi anggaran" in shown  # its disposition
+
+
+def test_the_evidence_picker_keeps_its_indicator_across_reruns(sqlite_url):
+    """The picker sits outside the upload form (which empties itself after each upload): the chosen indicator
+    stays chosen for the next file."""
+    distributed(sqlite_url)
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    sub_id = lattas_submission(sqlite_url, None)
+    with unit_of_work(sqlite_url) as s:
+        second = int(entry.entry_table(s, actor(sqlite_url, "kabid_lattas"), sub_id)["indicator_id"].iloc[1])
+    next(s for s in at.selectbox if s.label == "Bukti untuk indikator").set_value(second).run()
+    chosen = next(s for s in at.selectbox if s.label == "Bukti untuk indikator").value
+    assert chosen == second
+    next(b for b in at.button if b.label == "Unggah").click().run()  # the form is submitted (and emptied)
+    assert "Pilih berkas terlebih dahulu." in texts(at)
+    assert next(s for s in at.selectbox if s.label == "Bukti untuk indikator").value == second

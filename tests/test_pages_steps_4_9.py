@@ -225,7 +225,11 @@ def test_penyusun_documents_and_verifies_the_archive(sqlite_url):
     at.button(key=f"verifikasi_{arc_id}").click().run()
     _ok(at)
     assert "Arsip utuh" in texts(at)
-    assert any(b.label == "Unduh arsip (.zip)" for b in at.get("download_button"))
+    # the zip is prepared in this session first, then offered as bytes (never a deferred file that can vanish)
+    at.button(key=f"siapkan_arsip_{arc_id}").click().run()
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert "Unduh arsip (.zip)" in buttons
+    assert buttons["Unduh arsip (.zip)"].proto.url  # served from this session's bytes
 
 
 def test_every_role_reads_the_archive_but_only_the_penyusun_documents(sqlite_url):
@@ -241,12 +245,12 @@ def test_every_role_reads_the_archive_but_only_the_penyusun_documents(sqlite_url
         assert "TW III 2026" in at.dataframe[0].value["Triwulan"].tolist()
         assert not any(b.key == "terbit_ulang" for b in at.button)
         # who gets which archive is core's read rule (tests/test_download_scope.py checks the bytes)
-        labels = [b.label for b in at.get("download_button")]
+        labels = [b.label for b in at.button]
         if username == "kabid_lattas":
-            assert "Unduh arsip bagian unit Anda (.zip)" in labels and "Unduh arsip (.zip)" not in labels
+            assert "Siapkan arsip bagian unit Anda (.zip)" in labels and "Siapkan arsip (.zip)" not in labels
             assert "Arsip bagian unit Anda (Bidang" in texts(at)
         else:
-            assert "Unduh arsip (.zip)" in labels and "Arsip bagian unit Anda" not in texts(at)
+            assert "Siapkan arsip (.zip)" in labels and "Arsip bagian unit Anda" not in texts(at)
 
 
 def test_tampered_archive_is_reported_on_the_page(sqlite_url):
@@ -332,3 +336,17 @@ def test_beranda_shows_the_timeline_and_warns_about_late_units(sqlite_url):
 def test_beranda_without_a_round_has_no_timeline(sqlite_url):
     at = _ok(logged_in("pemantau"))
     assert "Linimasa pengumpulan data" not in texts(at)
+
+
+def test_dokumentasi_names_the_finished_rounds_that_have_no_archive(sqlite_url):
+    """The demo's history rounds are finished without step 9 in the app: the page says so, instead of 'no report
+    documented' beside a round list that shows them as Selesai."""
+    at = _ok(logged_in("penyusun", "pages/dokumentasi.py"))
+    shown = texts(at)
+    assert "Selesai tanpa arsip di aplikasi: TW II 2026, TW I 2026, TW IV 2025" in shown
+    assert "sebelum Kinerja dipakai" in shown
+    rid = _at_dokumentasi(sqlite_url)
+    with unit_of_work(sqlite_url) as s:
+        dokumentasi.document(s, actor_for(s, "penyusun"), rid)
+    shown = texts(_ok(logged_in("penyusun", "pages/dokumentasi.py")))
+    assert "TW III 2026" not in shown.split("Selesai tanpa arsip di aplikasi:")[1].split(".")[0]

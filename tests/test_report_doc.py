@@ -83,3 +83,26 @@ def test_report_lines_keep_their_keys(session):
     for key in ("key", "code", "program", "kegiatan", "sub_kegiatan", "pagu", "realisasi_tw", "realisasi_ytd",
                 "serapan_tw", "serapan_ytd"):
         assert key in bl
+
+
+def test_pdf_breaks_no_word_of_a_narrow_column(session):
+    """The satuan 'perusahaan' and the predicate 'Sangat Rendah' stay whole words in the PDF (the Satuan column
+    was 48 pt: 'perusahaa / n')."""
+    bundle = report_doc.build_report(session, _round(session), "draf", 1, on=dt.date(2026, 7, 20))
+    words = set(_pdf_text(bundle).split())
+    satuan = {line["satuan"] for line in bundle.lines if line["type"] == "indikator"}
+    assert "perusahaan" in satuan
+    for s in satuan:
+        for word in s.split():
+            assert word in words, word
+    assert "perusahaa" not in words
+
+
+def test_words_fit_widens_a_column_narrower_than_its_longest_word_and_keeps_the_table_width():
+    from core.exports import words_fit
+
+    widths = [22, 190, 48, 70]
+    out = words_fit(widths, [["No", "Indikator", "Satuan", "Predikat"], [1, "Jumlah perusahaan", "perusahaan",
+                                                                         "Sangat Tinggi"]])
+    assert out[2] > 48 and out[3] == 70 and out[1] < 190  # the Indikator column gives the room back
+    assert abs(sum(out) - sum(widths)) < 1e-6

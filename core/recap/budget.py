@@ -111,7 +111,8 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
         select(type_coerce(func.sum(case((CollectionRound.quarter == quarter, BudgetRealization.amount))),
                            Money),
                type_coerce(func.sum(case((CollectionRound.quarter <= quarter, BudgetRealization.amount))),
-                           Money))
+                           Money),
+               func.count(case((CollectionRound.quarter == quarter, BudgetRealization.id))))
         .join(Submission, BudgetRealization.submission_id == Submission.id)
         .join(CollectionRound, Submission.round_id == CollectionRound.id)
         .join(BudgetLine, BudgetRealization.budget_line_id == BudgetLine.id)
@@ -125,8 +126,9 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
     if filters.unit_id is not None:
         spent = spent.where(BudgetLine.owner_unit_id == filters.unit_id)
         lines = lines.where(BudgetLine.owner_unit_id == filters.unit_id)
-    tw, ytd, pagu = session.execute(spent.add_columns(lines.scalar_subquery())).one()  # one round trip
+    tw, ytd, entered, pagu = session.execute(spent.add_columns(lines.scalar_subquery())).one()  # one round trip
     pagu = ach.to_decimal(pagu) or Decimal(0)
     tw, ytd = ach.to_decimal(tw) or Decimal(0), ach.to_decimal(ytd) or Decimal(0)
     return {"pagu": pagu, "realisasi_tw": tw, "realisasi_ytd": ytd, "serapan_tw": ach.absorption(tw, pagu),
-            "serapan_ytd": ach.absorption(ytd, pagu), "tahun_berjalan": year_elapsed(quarter)}
+            "serapan_ytd": ach.absorption(ytd, pagu), "tahun_berjalan": year_elapsed(quarter),
+            "baris_tw": entered or 0}

@@ -27,6 +27,7 @@ from core.sop import step_by_code
 from core.states import RoundState, SubmissionState, submission_label
 from core.steps.base import PageSpec, Rule, TaskContext, begin
 from db.models import (
+    BudgetLine,
     CollectionRound,
     Extension,
     Indicator,
@@ -62,6 +63,11 @@ def tasks(ctx: TaskContext) -> None:
 DEFAULT_DISPOSITION = (
     "Mohon mengisi realisasi indikator kinerja, realisasi anggaran, kendala dan tindak lanjut, "
     "beserta bukti dukung, lalu mengajukannya sebelum tenggat."
+)
+# for a unit without DPA lines of the year (a JFT group): nothing about a budget it does not have
+DEFAULT_DISPOSITION_NO_BUDGET = (
+    "Mohon mengisi realisasi indikator kinerja, kendala dan tindak lanjut, beserta bukti dukung, lalu "
+    "mengajukannya sebelum tenggat."
 )
 
 
@@ -126,7 +132,10 @@ def reporting_units(session: Session, office_id: int, year: Optional[int] = None
 def default_assignments(session: Session, round_id: int) -> list[Assignment]:
     rnd = workflow.get_round(session, round_id)
     deadline = rnd.deadline or clock.today()
-    return [Assignment(u.id, u.name, deadline, DEFAULT_DISPOSITION)
+    with_budget = set(session.scalars(select(BudgetLine.owner_unit_id).where(
+        BudgetLine.office_id == rnd.office_id, BudgetLine.year == rnd.year).distinct()))
+    return [Assignment(u.id, u.name, deadline,
+                       DEFAULT_DISPOSITION if u.id in with_budget else DEFAULT_DISPOSITION_NO_BUDGET)
             for u in reporting_units(session, rnd.office_id, rnd.year)]
 
 

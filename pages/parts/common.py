@@ -4,6 +4,7 @@ action shown after the rerun that follows it."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
@@ -116,3 +117,61 @@ def data_version(office_id: int | None = None) -> tuple[str, int]:
     with `office_id`, the counter of that office's changes and of the changes that concern every office."""
     with unit_of_work() as session:
         return get_settings().database_url, audit.data_version(session, office_id)
+
+
+# --- tables -------------------------------------------------------------------------------------------
+# Column widths in pixels, so a cell shows its whole text where the screen has room (Streamlit's own default
+# cuts "perusahaan" to "perusaha…" and "Sangat Tinggi" to "Sangat Tin…"). About 7.5 px a character at the
+# app's font size, plus the cell's padding and the header's menu icon.
+_CHAR_PX, _PAD_PX, _MIN_PX, _MAX_PX = 7.5, 34, 56, 520
+
+
+def column_px(header: str, values) -> int:
+    """The width that shows `header` and the longest of `values` whole, within the bounds above."""
+    longest = max([len(str(header))] + [len(str(v)) for v in values if v is not None], default=0)
+    return int(min(_MAX_PX, max(_MIN_PX, longest * _CHAR_PX + _PAD_PX)))
+
+
+_NUMBER_TEXT = re.compile(r"^(Rp\s?)?-?[\d.]+(,\d+)?\s?%?$")
+
+
+def _numbers_as_text(values) -> bool:
+    """A text column that holds Indonesian numbers (and "–" for none)."""
+    texts = [v.strip() for v in values if isinstance(v, str) and v.strip() not in ("", "–", "-")]
+    return bool(texts) and all(_NUMBER_TEXT.match(t) for t in texts)
+
+
+def _data(frame):
+    return getattr(frame, "data", frame) if type(frame).__name__ == "Styler" else frame
+
+
+def fitted(frame, config: dict | None = None) -> dict:
+    """`config` (a column_config mapping) with a fitting width for every shown column that has none."""
+    frame = _data(frame)
+    out = dict(config or {})
+    for col in frame.columns:
+        cfg = out.get(col, {})
+        if cfg is None:  # hidden
+            continue
+        if isinstance(cfg, str):
+            cfg = {"label": cfg}
+        cfg = dict(cfg)
+        values = frame[col].head(500).tolist()
+        if cfg.get("width") is None:
+            header = cfg.get("label") or col
+            cfg["width"] = column_px(header, values)
+        if cfg.get("alignment") is None and _numbers_as_text(values):
+            cfg["alignment"] = "right"  # "1.250,5" and "87,50 %" read as numbers: aligned as numbers
+        out[col] = cfg
+    return out
+
+
+def table(frame, empty: str, *, config: dict | None = None, **kwargs) -> None:
+    """A read-only table with every column wide enough for its text; `empty` is said in words when there are
+    no rows (Streamlit would draw a grid with the English word "empty")."""
+    if frame is None or len(_data(frame)) == 0:
+        st.caption(empty)
+        return
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(frame, column_config=fitted(frame, config), **kwargs)

@@ -56,9 +56,10 @@ def as_text(frame: pd.DataFrame, columns: dict[str, int]) -> pd.DataFrame:
     return out
 
 
-def number_column(label: str, editable: bool = False):
+def number_column(label: str, editable: bool = False, width: int | None = None):
     """A right-aligned text column for numbers; an editable one says how to write them."""
-    return st.column_config.TextColumn(label, alignment="right", help=HELP if editable else None)
+    return st.column_config.TextColumn(label, alignment="right", help=HELP if editable else None,
+                                       width=width or max(96, int(len(label) * 7.5 + 34)))
 
 
 def edits(key: str, frame: pd.DataFrame, id_col: str, version_col: str = "version"

@@ -11,7 +11,7 @@ from core import charts, exports, fmt, states, status
 from core.actor import Actor
 from core.markup import md
 from pages.parts.caches import OfficeOverview, missing_files, round_status
-from pages.parts.common import shown_errors
+from pages.parts.common import shown_errors, table
 
 
 def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Optional[OfficeOverview]) -> None:
@@ -40,24 +40,31 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
     m = st.columns(6)
     m[0].metric("Langkah SOP", f"{qs.current_step} dari {qs.step_count}", help=md(qs.current_step_name))
     m[1].metric("Unit terlambat", f"{len(late)} dari {len(qs.units)}",
-                delta=("ada yang terlambat" if late else "tepat waktu"), delta_color="inverse" if late else "normal",
-                delta_arrow="off")
+                delta=("ada yang terlambat" if late else "tepat waktu") if qs.units else None,
+                delta_color="inverse" if late else "normal", delta_arrow="off",
+                help=None if qs.units else "Belum ada unit yang menerima distribusi.")
     m[2].metric("Sudah diajukan", f"{qs.submitted} dari {len(qs.units)}", help=f"Diterima: {qs.accepted}")
     m[3].metric("Kelengkapan data", fmt.percent(qs.completeness, 1),
                 help="Realisasi atau alasan tidak diukur; kendala dan tindak lanjut bila di bawah target; "
                      "bukti dukung bila diwajibkan.")
-    m[4].metric("Rata-rata capaian TW", fmt.percent(qs.average_capaian, 1),
+    m[4].metric("Capaian rata-rata", fmt.percent(qs.average_capaian, 1),
                 help=", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
-    lag = None if qs.absorption_ytd is None else qs.absorption_ytd - qs.year_elapsed
-    m[5].metric("Serapan anggaran", fmt.percent(qs.absorption_ytd, 1),
-                delta=None if lag is None else f"{fmt.number(lag, 1)} poin",
-                delta_color="normal",
-                help=f"Dibanding {fmt.percent(qs.year_elapsed, 0)} tahun anggaran yang telah berjalan.")
+    if qs.budget_reported:
+        lag = qs.absorption_ytd - qs.year_elapsed if qs.absorption_ytd is not None else None
+        m[5].metric("Serapan anggaran", fmt.percent(qs.absorption_ytd, 1),
+                    delta=None if lag is None else f"{fmt.number(lag, 1)} poin", delta_color="normal",
+                    help=f"Dibanding {fmt.percent(qs.year_elapsed, 0)} tahun anggaran yang telah berjalan.")
+    else:  # nobody has entered this quarter's spending: no figure that looks like one
+        earlier = (f" Serapan s.d. triwulan sebelumnya: {fmt.percent(qs.absorption_before, 1)}."
+                   if qs.absorption_before is not None else "")
+        m[5].metric("Serapan anggaran", "–", help="Belum ada realisasi anggaran triwulan ini yang diisi." + earlier)
 
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Unit terlambat")
-        if late:
+        if not qs.units:
+            st.info("Tenggat unit berlaku setelah distribusi.")
+        elif late:
             lines = []
             for u in sorted(late, key=lambda u: -u.days_late):
                 what = ("belum mengajukan" if u.state in states.OUTSTANDING
@@ -70,28 +77,29 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
         st.altair_chart(charts.predicate_donut(qs.predicate_counts), width="stretch")
     with right:
         st.subheader("Indikator di bawah target")
-        if len(qs.behind):
+        if not qs.measured:
+            st.info("Belum ada realisasi indikator triwulan ini yang dapat dihitung capaiannya.")
+        elif len(qs.behind):
             best = next(iter(qs.predicate_counts), "Sangat Tinggi")  # the office's word for the top band
             st.caption("Capaian triwulan di bawah 100 % dari target. Predikat mengikuti skala capaian "
                        f"({best} ≥ 91 %), sehingga indikator berpredikat {best} pun dapat "
                        "masih di bawah target.")
-            st.dataframe(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]],
-                         hide_index=True)
+            table(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]], "")
         else:
             st.success("Semua indikator mencapai target triwulan ini.")
 
     st.subheader("Papan status unit")
-    st.dataframe(qs.board, hide_index=True,
-                 column_config={"Unit": st.column_config.TextColumn(width="large", pinned=True),
-                                "Kepala Unit": st.column_config.TextColumn(width="medium"),
+    if not qs.units:
+        st.info("Pengumpulan data ini belum didistribusikan kepada unit kerja; papan status terisi setelah "
+                "distribusi.")
+        return
+    table(qs.board, "", config={"Unit": st.column_config.TextColumn(pinned=True),
                                 "Terlambat (hari)": st.column_config.NumberColumn(format="%d")})
 
     st.subheader("Siapa yang masih kurang")
     if len(missing):
-        st.dataframe(missing[["Unit", "Yang belum lengkap", "Kepala Unit", "Status", "Tenggat berlaku",
-                              "Terlambat (hari)"]], hide_index=True,
-                     column_config={"Unit": st.column_config.TextColumn(width="medium", pinned=True),
-                                    "Yang belum lengkap": st.column_config.TextColumn(width="large")})
+        table(missing[["Unit", "Yang belum lengkap", "Kepala Unit", "Status", "Tenggat berlaku",
+                       "Terlambat (hari)"]], "", config={"Unit": st.column_config.TextColumn(pinned=True)})
         d1, d2, _ = st.columns([1, 1, 2])
         base = status.missing_list_basename(qs.year, qs.quarter)
 
@@ -104,4 +112,4 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
                            mime=exports.XLSX_TYPE,
                            icon=":material/table_view:", on_click="ignore")
     else:
-        st.success("Data semua unit sudah lengkap.")
+        st.success("Data semua unit sudah lengkap dan diajukan.")

@@ -1,0 +1,42 @@
+"""The shared table helpers of the pages: widths that show the text, numbers aligned as numbers, and the
+per-indicator lines a phone shows instead of a grid."""
+
+from decimal import Decimal
+
+import pandas as pd
+
+from core import entry
+from pages.parts.common import column_px, fitted
+
+
+def test_a_column_is_as_wide_as_its_longest_text_within_bounds():
+    assert column_px("Predikat", ["Sangat Tinggi", "Tinggi"]) >= len("Sangat Tinggi") * 7
+    assert column_px("No", [1, 2]) >= 56  # never narrower than a header icon and two digits
+    assert column_px("Indikator", ["x" * 400]) == 520  # a very long text is cut, the table stays usable
+
+
+def test_fitted_keeps_what_a_page_set_and_hides_what_it_hid():
+    frame = pd.DataFrame({"Unit": ["Bidang Pelatihan dan Penempatan Tenaga Kerja"], "id": [1],
+                          "Capaian TW": ["87,50 %"], "Kode": ["IK-03"], "Lebar": ["a"]})
+    config = fitted(frame, {"id": None, "Lebar": {"width": 300}, "Kode": "Kode indikator"})
+    assert config["id"] is None
+    assert config["Lebar"]["width"] == 300
+    assert config["Kode"]["label"] == "Kode indikator" and config["Kode"]["width"] >= 56
+    assert config["Unit"]["width"] >= len("Bidang Pelatihan dan Penempatan Tenaga Kerja") * 7
+    assert config["Capaian TW"]["alignment"] == "right"
+    assert "alignment" not in config["Kode"] or config["Kode"]["alignment"] != "right"
+
+
+def test_the_phone_lines_carry_target_realisation_and_capaian_or_say_what_is_missing():
+    grid = pd.DataFrame([
+        {"Kode": "IK-03", "Indikator": "Jumlah tenaga kerja yang ditempatkan", "Satuan": "orang",
+         "Target TW (RA)": Decimal("204"), "Realisasi TW": Decimal("1250"), "Capaian TW %": Decimal("612.75"),
+         "Predikat": "Sangat Tinggi"},
+        {"Kode": "IKU-01", "Indikator": "Tingkat Pengangguran Terbuka", "Satuan": "%",
+         "Target TW (RA)": Decimal("4.16"), "Realisasi TW": None, "Capaian TW %": None, "Predikat": ""},
+    ])
+    first, second = entry.compact_rows(grid)
+    assert first.title == "IK-03 — Jumlah tenaga kerja yang ditempatkan"
+    assert first.figures == ("Target TW: 204 orang · Realisasi TW: 1.250 orang · "
+                             "Capaian TW: 612,75 % (Sangat Tinggi)")
+    assert second.figures == "Target TW: 4,16 % · Realisasi TW: belum diisi · Capaian TW: –"
