@@ -15,8 +15,22 @@ import pandas as pd
 from core import achievement as ach
 from core import fmt
 
-PREDICATE_SCALE = alt.Scale(domain=list(ach.PREDICATE_ORDER) + ["–"],
-                            range=[ach.PREDICATE_COLOURS[p] for p in ach.PREDICATE_ORDER] + ["#9e9e9e"])
+
+def predicate_scale(labels: tuple[str, ...] = ach.PREDICATE_ORDER) -> alt.Scale:
+    """The predicate colours, in the office's words (core.achievement.Formula.predicate_order)."""
+    return alt.Scale(domain=list(labels) + ["–"], range=[ach.PREDICATE_COLOURS[p] for p in labels] + ["#9e9e9e"])
+
+
+PREDICATE_SCALE = predicate_scale()
+
+
+def _scale_of(values: Any) -> alt.Scale:
+    """The scale of the label set the shown predicates are written in (the office's setting)."""
+    present = {str(v) for v in values}
+    for labels in ach.PREDICATE_LABEL_SETS.values():
+        if present & set(labels):
+            return predicate_scale(labels)
+    return PREDICATE_SCALE
 RISK_SCALE = alt.Scale(domain=["Berisiko", "Aman"], range=["#d93025", "#1a7f37"])
 TARGET_COLOUR = "#1F4E79"
 # Axis labels of a duration in minutes, in Indonesian words.
@@ -65,7 +79,7 @@ def realisation_vs_target(long: pd.DataFrame, indicator_code: str) -> alt.LayerC
     base = alt.Chart(df).encode(x=alt.X("triwulan:N", title="Triwulan", sort=["TW I", "TW II", "TW III", "TW IV"], axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(opacity=0.85).encode(
         y=alt.Y("realisasi:Q", title=f"Nilai ({satuan})"),
-        color=alt.Color("predikat:N", title="Predikat", scale=PREDICATE_SCALE),
+        color=alt.Color("predikat:N", title="Predikat", scale=_scale_of(df["predikat"])),
         tooltip=tooltip)
     line = base.mark_line(color=TARGET_COLOUR, point=alt.OverlayMarkDef(color=TARGET_COLOUR, size=60)).encode(
         y=alt.Y("target:Q"), tooltip=tooltip)
@@ -87,7 +101,7 @@ def achievement_by(summary: pd.DataFrame, by: str = "unit", title: Optional[str]
     bars = alt.Chart(df).mark_bar().encode(
         y=alt.Y(f"{by}:N", title=label, sort="-x", axis=alt.Axis(labelLimit=320)),
         x=alt.X("rata_capaian:Q", title="Rata-rata capaian (%)"),
-        color=alt.Color("predikat:N", title="Predikat", scale=PREDICATE_SCALE),
+        color=alt.Color("predikat:N", title="Predikat", scale=_scale_of(df["predikat"])),
         tooltip=[alt.Tooltip(f"{by}:N", title=label), alt.Tooltip("capaian_teks:N", title="Rata-rata capaian"),
                  alt.Tooltip("predikat:N", title="Predikat"), alt.Tooltip("dinilai:Q", title="Indikator dinilai")])
     rule = alt.Chart(pd.DataFrame({"x": [100.0]})).mark_rule(color=TARGET_COLOUR, strokeDash=[4, 4]).encode(x="x:Q")
@@ -106,7 +120,7 @@ def indicator_achievement(ind: pd.DataFrame, column: str = "capaian_tw") -> alt.
     bars = alt.Chart(df).mark_bar().encode(
         y=alt.Y("label:N", title="Indikator", sort=None, axis=alt.Axis(labelLimit=360)),
         x=alt.X(f"{column}:Q", title="Capaian (%)"),
-        color=alt.Color(f"{pred_col}:N", title="Predikat", scale=PREDICATE_SCALE),
+        color=alt.Color(f"{pred_col}:N", title="Predikat", scale=_scale_of(df[pred_col])),
         tooltip=[alt.Tooltip("label:N", title="Indikator"), alt.Tooltip("unit:N", title="Unit"),
                  alt.Tooltip("capaian_teks:N", title="Capaian"), alt.Tooltip(f"{pred_col}:N", title="Predikat")])
     rule = alt.Chart(pd.DataFrame({"x": [100.0]})).mark_rule(color=TARGET_COLOUR, strokeDash=[4, 4]).encode(x="x:Q")
@@ -222,6 +236,7 @@ def predicate_donut(counts: dict[str, int]) -> alt.Chart:
     if df.empty:
         return _empty("Belum ada capaian.")
     return alt.Chart(df).mark_arc(innerRadius=50).encode(
-        theta=alt.Theta("jumlah:Q"), color=alt.Color("predikat:N", title="Predikat", scale=PREDICATE_SCALE),
+        theta=alt.Theta("jumlah:Q"),
+        color=alt.Color("predikat:N", title="Predikat", scale=_scale_of(counts)),
         tooltip=[alt.Tooltip("predikat:N", title="Predikat"), alt.Tooltip("jumlah:Q", title="Jumlah indikator")],
     ).properties(title="Jumlah indikator per predikat", height=200)

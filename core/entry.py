@@ -21,6 +21,7 @@ from core.actor import Actor
 from core.entry_lock import entry_lock
 from core.fmt import date as fmt_date
 from core.fmt import quarter_label
+from core.masterdata.settings import formula_of
 from core.permissions import can, require_unit_read, units_in_scope
 from core.reminders import last_reminder
 from core.round_status import deadline_in_force, get_submission, round_label
@@ -124,16 +125,17 @@ def entry_table(session: Session, actor: Actor, submission_id: int, exact: bool 
     earlier = earlier_values(session, rnd, [i.id for i in inds])
     reals = _realizations(session, sub)
     counts = evidence_counts(session, sub.id)
+    formula = formula_of(session, rnd.office_id)
     rows = []
     for n, ind in enumerate(inds, start=1):
         t = targets.get(ind.id)
         r = reals.get(ind.id)
         value = r.value if r else None
         tq = t.quarter(q) if t else None
-        cap = achievement(tq, value, ind.polarity)
+        cap = achievement(tq, value, ind.polarity, formula=formula)
         qvalues = [earlier.get((ind.id, k)) for k in range(1, q)] + [value]
         qtargets = [t.quarter(k) if t else None for k in range(1, 5)]
-        ytd = ytd_achievement(qtargets, qvalues, q, ind.combine, ind.polarity)
+        ytd = ytd_achievement(qtargets, qvalues, q, ind.combine, ind.polarity, formula)
         row: dict[str, Any] = {
             "No": n,
             "Sasaran": ind.sasaran.name,
@@ -150,7 +152,7 @@ def entry_table(session: Session, actor: Actor, submission_id: int, exact: bool 
             "Realisasi s.d. TW": _f(combine(qvalues, ind.combine) if value is not None else None),
             "Capaian TW %": _f(cap.percent),
             "Capaian s.d. TW %": _f(ytd.percent),
-            "Predikat": predicate(cap.percent) or f"– ({cap.reason})",
+            "Predikat": predicate(cap.percent, formula) or f"– ({cap.reason})",
             "Bukti": counts.get(ind.id, 0),
             "Alasan tidak diukur": r.not_measured_reason if r else "",
             "Catatan": r.note if r else "",

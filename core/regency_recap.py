@@ -54,6 +54,8 @@ def annual_all_offices(session: Session, actor: Actor, year: int) -> pd.DataFram
             Indicator.name.label("name"), Sasaran.name.label("sasaran"), owner.name.label("unit"),
             Indicator.satuan.label("satuan"), Indicator.polarity.label("polarity"),
             Indicator.combine.label("combine"), Target.annual.label("target_tahunan"),
+            office.negative_formula.label("negative_formula"), office.predicate_labels.label("predicate_labels"),
+            office.capaian_rounding.label("capaian_rounding"),
             *[getattr(Target, f"q{q}").label(f"target_q{q}") for q in QUARTERS],
             *[getattr(values.c, f"realisasi_q{q}") for q in QUARTERS],
         )
@@ -70,13 +72,17 @@ def annual_all_offices(session: Session, actor: Actor, year: int) -> pd.DataFram
         row = dict(r)
         for key in ("target_tahunan", *[f"{k}_q{q}" for q in QUARTERS for k in ("target", "realisasi")]):
             row[key] = ach.to_decimal(row[key])
-        out.append({"office": row["office"], **recap.annual_row(row)})
+        formula = ach.Formula.of(row["negative_formula"], row["predicate_labels"], row["capaian_rounding"])
+        out.append({"office": row["office"], **recap.annual_row(row, formula)})  # by each office's settings
     return pd.DataFrame(out, columns=COLUMNS)
 
 
 def office_summary(df: pd.DataFrame) -> pd.DataFrame:
     """One row per office of annual_all_offices: indicators, how many could be assessed, the last quarter
-    reported, the average year-to-date capaian, and the count per predicate (recap's own summary)."""
+    reported, the average year-to-date capaian, and the count per predicate (recap's own summary).
+
+    Each office's capaian follows its own settings; across offices the bands are named in the default
+    words (Sangat Tinggi … Sangat Rendah), the bounds being the same for every office."""
     summary = _summarise(df, "office", "capaian_ytd")
     order = {quarter_label(q): q for q in QUARTERS}
     last = {office: max((t for t in grp["triwulan"] if t in order), key=order.get, default=recap.NA)

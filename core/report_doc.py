@@ -19,6 +19,7 @@ from core import achievement as ach
 from core import clock
 from core.fmt import date as fmt_date
 from core.fmt import quarter_long
+from core.masterdata.settings import formula_of
 from db.models import (
     BudgetLine,
     BudgetRealization,
@@ -84,14 +85,15 @@ def report_lines(session: Session, round_id: int) -> list[dict[str, Any]]:
     this_round = {r.indicator_id: r for r in session.scalars(
         select(Realization).join(Submission).where(Submission.round_id == round_id))}
     units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.office_id == rnd.office_id))}
+    formula = formula_of(session, rnd.office_id)
     lines: list[dict[str, Any]] = []
     for ind in indicators:
         t = targets.get(ind.id)
         qt = [t.quarter(i) if t else None for i in range(1, 5)]
         vals = values.get(ind.id, [None] * 4)
         real = this_round.get(ind.id)
-        cap_q = ach.achievement(qt[q - 1], vals[q - 1], ind.polarity)
-        cap_ytd = ach.ytd_achievement(qt, vals, q, ind.combine, ind.polarity)
+        cap_q = ach.achievement(qt[q - 1], vals[q - 1], ind.polarity, formula=formula)
+        cap_ytd = ach.ytd_achievement(qt, vals, q, ind.combine, ind.polarity, formula)
         lines.append({
             "key": f"IND:{ind.code}",
             "type": "indikator",
@@ -112,7 +114,7 @@ def report_lines(session: Session, round_id: int) -> list[dict[str, Any]]:
             "capaian_tw": _s(cap_q.percent),
             "capaian_tw_reason": cap_q.reason,
             "capaian_ytd": _s(cap_ytd.percent),
-            "predikat": ach.predicate(cap_q.percent) or "",
+            "predikat": ach.predicate(cap_q.percent, formula) or "",
             "kendala": real.kendala if real else "",
             "tindak_lanjut": real.tindak_lanjut if real else "",
             "alasan_tidak_diukur": real.not_measured_reason if real else "",
@@ -171,7 +173,8 @@ def build_report(session: Session, round_id: int, kind: str, version: int,
         subtitle=f"{KIND_LABELS.get(kind, kind)} versi {version}",
         quarter=rnd.quarter, year=rnd.year, lines=lines,
         signer=exports.signer(session, rnd.office_id), on=on or clock.today(),
-        notes=collection_notes(session, round_id))
+        notes=collection_notes(session, round_id),
+        formula=formula_of(session, rnd.office_id))
     files = [GeneratedFile(base + ".xlsx", XLSX, report_xlsx(doc)),
              GeneratedFile(base + ".pdf", PDF, report_pdf(doc, with_chart=charts))]
     return ReportBundle(lines=lines, files=files)
@@ -204,6 +207,7 @@ class ReportDoc:
     signer: Any
     on: dt.date
     notes: list[str] = field(default_factory=list)  # notes on the collection (entries reopened after the lock)
+    formula: ach.Formula = ach.DEFAULT  # the office's: the predicate labels and rounding of the summary
 
     @property
     def indicators(self) -> list[dict[str, Any]]:
@@ -225,14 +229,14 @@ class ReportDoc:
 
     def summary(self) -> dict[str, Any]:
         caps = [c for c in (_dec(x.get("capaian_tw")) for x in self.indicators) if c is not None]
-        counts = {p: 0 for p in ach.PREDICATE_ORDER}
+        counts = {p: 0 for p in self.formula.predicate_order}
         for c in caps:
-            counts[ach.predicate(c)] += 1
+            counts[ach.predicate(c, self.formula)] += 1
         pagu = sum((_dec(b.get("pagu")) or Decimal(0) for b in self.budget), Decimal(0))
         ytd = sum((_dec(b.get("realisasi_ytd")) or Decimal(0) for b in self.budget), Decimal(0))
         tw = sum((_dec(b.get("realisasi_tw")) or Decimal(0) for b in self.budget), Decimal(0))
         return {"counts": counts, "assessed": len(caps), "total": len(self.indicators),
-                "average": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
+                "average": self.formula.q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
                 "pagu": pagu, "realisasi_tw": tw, "realisasi_ytd": ytd,
                 "serapan_tw": ach.absorption(tw, pagu), "serapan_ytd": ach.absorption(ytd, pagu),
                 "tahun_berjalan": Decimal(25 * self.quarter)}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core import achievement as ach
 from core import fmt, workflow
 from core.actor import Actor
+from core.masterdata.settings import formula_of
 from core.permissions import can, require_office, require_unit_read
 from core.round_status import deadline_in_force, get_submission, round_submissions
 from core.round_status import submission_days_late as days_late
@@ -140,13 +141,14 @@ def submission_detail(session: Session, actor: Actor, submission_id: int) -> pd.
     for c in session.scalars(select(ReviewComment).where(ReviewComment.submission_id == sub.id,
                                                          ReviewComment.resolved.is_(False))):
         open_comments[c.indicator_id] = open_comments.get(c.indicator_id, 0) + 1
+    formula = formula_of(session, rnd.office_id)
     rows = []
     for ind in indicators:
         t = targets.get(ind.id)
         target_q = t.quarter(q) if t else None
         real = reals.get(ind.id)
         value = real.value if real else None
-        cap = ach.achievement(target_q, value, ind.polarity)
+        cap = ach.achievement(target_q, value, ind.polarity, formula=formula)
         rows.append({
             "indicator_id": ind.id,
             "code": ind.code,
@@ -158,7 +160,7 @@ def submission_detail(session: Session, actor: Actor, submission_id: int) -> pd.
             "realisasi_tw": value,
             "capaian_tw": cap.percent,
             "capaian_reason": cap.reason,
-            "predikat": ach.predicate(cap.percent) or "",
+            "predikat": ach.predicate(cap.percent, formula) or "",
             "not_measured_reason": real.not_measured_reason if real else "",
             "kendala": real.kendala if real else "",
             "tindak_lanjut": real.tindak_lanjut if real else "",

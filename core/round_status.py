@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core import clock, workflow
-from core.achievement import below_target
+from core.achievement import DEFAULT, Formula, below_target
 from core.actor import Actor
 from core.errors import NotFound
 from core.fmt import date as fmt_date
@@ -102,11 +102,12 @@ class Gaps:
 
 def indicator_gaps(value: Optional[Decimal], not_measured_reason: Optional[str], kendala: Optional[str],
                    tindak_lanjut: Optional[str], target: Optional[Decimal], polarity: str, needs_evidence: bool,
-                   has_evidence: bool) -> Gaps:
-    """The one completeness rule, for the Ajukan check (step 3) and the status board alike."""
+                   has_evidence: bool, formula: Formula = DEFAULT) -> Gaps:
+    """The one completeness rule, for the Ajukan check (step 3) and the status board alike; "below target"
+    is capaian under 100 % by the office's formula, as the grid shows it."""
     if value is None:
         return Gaps(value=not (not_measured_reason or "").strip())
-    below = below_target(target, value, polarity)
+    below = below_target(target, value, polarity, formula=formula)
     return Gaps(kendala=below and not (kendala or "").strip(),
                 tindak_lanjut=below and not (tindak_lanjut or "").strip(),
                 evidence=bool(needs_evidence) and not has_evidence)

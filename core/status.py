@@ -20,6 +20,7 @@ from core import achievement as ach
 from core import fmt, recap
 from core.entry_lock import is_locked, office_lock_days
 from core.errors import NotFound
+from core.masterdata.settings import formula_of
 from core.round_status import (
     days_late,
     default_round_id,
@@ -200,6 +201,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
 
     units: list[UnitStatus] = []
     total_expected = total_complete = 0
+    formula = formula_of(session, office_id)
     for sub, unit_name in subs:
         deadline = ext.get(sub.id, sub.deadline)
         submitted = sub.first_submitted_at or sub.submitted_at
@@ -213,7 +215,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             r = reals.get((sub.id, ind_id))
             gaps = indicator_gaps(r.value if r else None, r.not_measured_reason if r else None,
                                   r.kendala if r else None, r.tindak_lanjut if r else None, target, polarity,
-                                  needs_evidence, r is not None and r.id in with_evidence)
+                                  needs_evidence, r is not None and r.id in with_evidence, formula)
             if gaps.value:
                 no_value.append(code)
             if gaps.reason:
@@ -265,9 +267,9 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     } for u in units], columns=["Unit", "Kepala Unit", "Status", *STAGES, "Tenggat berlaku", "Terlambat (hari)",
                                 "Kelengkapan"])
 
-    ind = recap.indicator_rows(session, office_id, rnd.year, rnd.quarter)
+    ind = recap.indicator_rows(session, office_id, rnd.year, rnd.quarter, formula=formula)
     caps = [r["capaian_tw"] for r in ind if r["capaian_tw"] is not None]
-    avg = ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None
+    avg = formula.q(sum(caps, Decimal(0)) / len(caps)) if caps else None
     kend = {r.indicator_id: r for r in reals.values()}
     behind_rows = []
     for row in ind:
@@ -292,7 +294,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         units=units, board=board,
         completeness=ach._q(Decimal(total_complete) / total_expected * 100) if total_expected else None,
         timeliness=ach._q(Decimal(sum(u.submitted_on_time for u in units)) / n_units * 100) if n_units else None,
-        average_capaian=avg, predicate_counts=recap.predicate_counts(caps),
+        average_capaian=avg, predicate_counts=recap.predicate_counts(caps, formula),
         absorption_ytd=budget["serapan_ytd"] if budget["baris_tw"] else None, absorption_before=before,
         budget_reported=bool(budget["baris_tw"]), year_elapsed=budget["tahun_berjalan"] or Decimal(0),
         behind=behind, today=today, measured=len(caps))

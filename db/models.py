@@ -118,6 +118,10 @@ class OrgUnit(Base):
     # Office setting (on the unit of kind "dinas"): a unit's entry closes this many days after its deadline
     # in force (DHIS2's "expiry days"); NULL = never closed.
     entry_lock_days: Mapped[Optional[int]] = mapped_column(Integer)
+    # Capaian settings of an office (kind "dinas"); NULL is the default (core.achievement.Formula).
+    negative_formula: Mapped[Optional[str]] = mapped_column(String(20))  # 2t_minus_r | t_over_r
+    predicate_labels: Mapped[Optional[str]] = mapped_column(String(20))  # tinggi | baik
+    capaian_rounding: Mapped[Optional[str]] = mapped_column(String(20))  # half_up | truncate
 
     parent: Mapped[Optional[OrgUnit]] = relationship(
         remote_side="OrgUnit.id", foreign_keys=[parent_id], back_populates="children"
@@ -280,6 +284,8 @@ class Target(Base):
     source_pk: Mapped[str] = mapped_column(String(200), default="")
     source_ra: Mapped[str] = mapped_column(String(200), default="")
     mismatch_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the quarters (RA) may differ from the annual target (PK); required to save such a target.
+    mismatch_reason: Mapped[Optional[str]] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, default=1)
     indicator: Mapped[Indicator] = relationship(back_populates="targets")
     __table_args__ = (UniqueConstraint("indicator_id", "year"),)

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from core import achievement as ach
 from core import auth, clock, fmt, markup, sessions
 from core import masterdata as md
 from core.actor import ROLE_LABELS, ROLES
@@ -18,7 +19,8 @@ actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
 
 st.title("Data Induk")
-st.caption("Unit kerja, pengguna, Renstra dan indikator, target PK/RA, anggaran DPA/DPPA, dan langkah SOP. "
+st.caption("Unit kerja, pengguna, Renstra dan indikator, target PK/RA, anggaran DPA/DPPA, langkah SOP, dan "
+           "rumus capaian. "
            "Setiap perubahan tercatat di jejak audit. Untuk mengisi banyak data sekaligus gunakan halaman "
            "Impor Excel.")
 
@@ -65,7 +67,8 @@ def saved(family: str, message: str) -> None:
     flash("data_induk", message)
 
 
-tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP"])
+tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP",
+                "Rumus capaian"])
 
 
 # --- Unit kerja ------------------------------------------------------------------------------------------
@@ -305,11 +308,12 @@ with tabs[3]:
     year = st.number_input("Tahun target", 2000, 2100, clock.today().year, step=1, key="target_tahun")
     st.caption("Target tahunan dari Perjanjian Kinerja (PK) dan target triwulan dari Rencana Aksi (RA). "
                "Indikator kumulatif: TW I + … + TW IV = target tahunan; nilai terakhir: TW IV = target tahunan; "
-               "rata-rata: rerata TW I–IV = target tahunan.")
+               "rata-rata: rerata TW I–IV = target tahunan. Target yang tidak cocok hanya dapat disimpan dengan "
+               "alasan di kolom 'Alasan selisih'.")
     key = f"target_editor_{year}_{GENS['target']}"
     with unit_of_work() as session:
         targets = grids.hold("data_induk_target", key, md.list_targets(session, office_id, int(year), exact=True))
-    editable = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk", "sumber_ra"]
+    editable = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk", "sumber_ra", "alasan_selisih"]
     numbers = {"tahunan": 4, "batas_atas": 4, "tw1": 4, "tw2": 4, "tw3": 4, "tw4": 4}
     num = {c: grids.number_column(label, editable=True)
            for c, label in (("tahunan", "Target tahunan (PK)"), ("batas_atas", "Batas atas"), ("tw1", "TW I"),
@@ -318,16 +322,16 @@ with tabs[3]:
         grids.as_text(targets.assign(akumulasi=targets["akumulasi"].map(md.COMBINE_LABELS)), numbers), key=key,
         hide_index=True, num_rows="fixed", width="stretch", placeholder="–",
         disabled=[c for c in targets.columns if c not in editable],
-        column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "selisih_diterima", "peringatan"],
+        column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "peringatan"],
         column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
                        "indikator": st.column_config.TextColumn("Indikator", pinned=True, width="medium"),
                        "satuan": "Satuan", "akumulasi": "Akumulasi",
                        "sumber_pk": "Sumber PK", "sumber_ra": "Sumber RA",
-                       "selisih_diterima": st.column_config.CheckboxColumn("Selisih diterima"),
+                       "alasan_selisih": st.column_config.TextColumn(
+                           "Alasan selisih", width="medium", max_chars=500,
+                           help="Wajib bila target triwulan tidak cocok dengan target tahunan"),
                        "peringatan": "Peringatan", **num},
     )
-    accept = st.checkbox("Terima selisih target (simpan walaupun target triwulan tidak cocok dengan target tahunan)",
-                         key="terima_selisih")
     if st.button("Simpan target", type="primary", key="simpan_target"):
         changes, versions = grids.edits(key, targets, "indicator_id", "versi")
         names = dict(zip(targets["indicator_id"], targets["kode"]))
@@ -335,19 +339,22 @@ with tabs[3]:
             st.info("Tidak ada perubahan untuk disimpan.")
         else:
             result = grid_save("target", grids.typed_summary(changes, names), lambda session: md.save_targets(
-                session, actor, int(year), changes, versions, accept_mismatch=accept))
+                session, actor, int(year), changes, versions))
             if result is not None and result.saved:
                 saved("target", "Target disimpan." + (
-                    " Selisih diterima: " + " ".join(result.warnings) if result.warnings else ""))
+                    " Disimpan dengan alasan selisih: " + " ".join(result.warnings) if result.warnings else ""))
             elif result is not None:
-                st.warning("Target belum disimpan karena target triwulan tidak cocok dengan target tahunan:")
+                st.warning("Target belum disimpan: target triwulan (RA) tidak cocok dengan target tahunan (PK).")
                 for w in result.warnings:
                     st.warning(w)
-                st.info("Perbaiki angkanya, atau centang 'Terima selisih target' lalu simpan lagi.")
+                st.info("Perbaiki angkanya, atau isi kolom 'Alasan selisih' pada baris itu lalu simpan lagi. "
+                        "Yang Anda ketik masih ada di tabel.")
     flagged = targets[targets["peringatan"] != ""]
     for _, r in flagged.iterrows():
-        (st.info if r["selisih_diterima"] else st.warning)(
-            f"{r['kode']}: {r['peringatan']}" + (" (selisih sudah diterima)" if r["selisih_diterima"] else ""))
+        if r["alasan_selisih"]:
+            st.info(f"{r['kode']}: {r['peringatan']} Disimpan dengan alasan: {r['alasan_selisih']}")
+        else:
+            st.warning(f"{r['kode']}: {r['peringatan']}")
 
 # --- Anggaran DPA ----------------------------------------------------------------------------------------
 with tabs[4]:
@@ -427,3 +434,29 @@ with tabs[5]:
                     md.update_sop_step(session, actor, int(step_id), executor_roles=e_roles,
                                        standard_minutes=e_min, standard_label=e_label, inputs=e_inputs,
                                        output=e_output, name=e_name, short_name=e_short)
+
+# --- Rumus capaian ---------------------------------------------------------------------------------------
+with tabs[6]:
+    with unit_of_work() as session:
+        current = md.formula_settings(session, office_id)
+    st.caption("Cara perangkat daerah ini menghitung dan menyebut capaian. Berlaku di tabel Isi Data, Pengolahan, "
+               "laporan (XLSX/PDF), rekap dan Status Triwulan sejak disimpan. Batas predikat tetap "
+               "(Permendagri 86/2017): ≥ 91; 76 s.d. < 91; 66 s.d. < 76; 51 s.d. < 66; < 51.")
+    with st.form("rumus_capaian"):
+        f_neg = st.radio("Rumus capaian indikator negatif (makin rendah makin baik)", list(ach.NEGATIVE_FORMULAS),
+                         format_func=ach.NEGATIVE_FORMULAS.get,
+                         index=list(ach.NEGATIVE_FORMULAS).index(current["negative_formula"]), key="rumus_negatif",
+                         help="T = target, R = realisasi. Dengan T / R, realisasi 0 tidak dapat dihitung (–).")
+        f_lab = st.radio("Sebutan predikat", list(ach.PREDICATE_LABELS), format_func=ach.PREDICATE_LABELS.get,
+                         index=list(ach.PREDICATE_LABELS).index(current["predicate_labels"]), key="rumus_predikat")
+        f_rnd = st.radio("Pembulatan capaian", list(ach.ROUNDINGS), format_func=ach.ROUNDINGS.get,
+                         index=list(ach.ROUNDINGS).index(current["capaian_rounding"]), key="rumus_pembulatan",
+                         help="Contoh 91,76 / 77: dibulatkan 119,17 %; dipotong 119,16 %.")
+        if st.form_submit_button("Simpan rumus capaian", type="primary", key="rumus_simpan"):
+            with action("Rumus capaian disimpan; semua capaian dihitung ulang dengan rumus ini.") as session:
+                md.update_formula_settings(session, actor, office_id, negative_formula=f_neg,
+                                           predicate_labels=f_lab, capaian_rounding=f_rnd)
+    st.markdown("**Contoh dengan rumus yang berlaku:**")
+    for line in md.formula_examples(ach.Formula.of(current["negative_formula"], current["predicate_labels"],
+                                                   current["capaian_rounding"])):
+        st.markdown(f"- {markup.md(line)}")

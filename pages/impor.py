@@ -40,10 +40,10 @@ round_no = st.session_state.setdefault("impor_ke", 0)  # a new uploader after ea
 uploaded = st.file_uploader(f"Berkas {kind} yang sudah diisi (.xlsx, paling besar "
                             f"{imports.MAX_FILE_BYTES // (1024 * 1024)} MB)", type=["xlsx"],
                             key=f"unggah_{kind}_{year}_{round_no}")
-accept = False
 if kind in ("PK", "RA"):
-    accept = st.checkbox("Terima selisih target (target triwulan tidak cocok dengan target tahunan menurut aturan "
-                         "akumulasi indikator)", key="impor_terima_selisih")
+    st.caption("Bila target triwulan (RA) tidak cocok dengan target tahunan (PK) menurut aturan akumulasi "
+               "indikator, baris itu memerlukan alasan di kolom 'Alasan Selisih'; alasannya disimpan bersama "
+               "target, seperti di Data Induk.")
 preview = None
 if uploaded is not None:
     with shown_errors():
@@ -51,9 +51,9 @@ if uploaded is not None:
 
         def _parse_upload():
             with unit_of_work() as session:
-                return imports.parse(kind, upload_data, session, office_id, year=year, accept_mismatch=accept)
+                return imports.parse(kind, upload_data, session, office_id, year=year)
 
-        preview = parsed_once("impor_pratinjau", upload_data, (kind, year, office_id, accept, data_version()),
+        preview = parsed_once("impor_pratinjau", upload_data, (kind, year, office_id, data_version()),
                               _parse_upload)
 if preview is not None:
     c1, c2, c3, c4 = st.columns(4)
@@ -66,7 +66,7 @@ if preview is not None:
                  "belum ada data yang disimpan.")
         table(preview.problems_frame(), "")
     if preview.warnings:
-        st.warning("Selisih target yang akan diterima:")
+        st.warning("Target triwulan yang tidak cocok dengan target tahunan, disimpan dengan alasannya:")
         table(preview.warnings_frame(), "")
     with st.expander(f"Pratinjau {len(preview.rows)} baris yang terbaca", expanded=not preview.problems):
         table(preview.rows, "Tidak ada baris yang terbaca.")

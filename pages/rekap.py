@@ -71,10 +71,10 @@ tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap T
 with tabs[0]:
     table(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), "Belum ada indikator.", width="content")
 with tabs[1]:
-    table(recap.for_display(b.units, recap.UNIT_VIEW), "Belum ada data unit.", width="content")
+    table(recap.for_display(b.units, recap.unit_view(b.formula)), "Belum ada data unit.", width="content")
     st.altair_chart(charts.achievement_by(b.units, "unit"), width="stretch")
 with tabs[2]:
-    table(recap.for_display(b.sasaran, recap.SASARAN_VIEW), "Belum ada sasaran.", width="content")
+    table(recap.for_display(b.sasaran, recap.sasaran_view(b.formula)), "Belum ada sasaran.", width="content")
     st.altair_chart(charts.achievement_by(b.sasaran, "sasaran"), width="stretch")
 with tabs[3]:
     table(recap.for_display(b.budget, recap.BUDGET_SCREEN), "Belum ada baris anggaran.", width="content")

@@ -185,9 +185,11 @@ def _pk_import(s, admin):
     headers = [c.value for c in ws[1]]
     col = headers.index("Target Tahunan") + 1
     ws.cell(2, col).value = float(ws.cell(2, col).value or 0) + 1
+    # the RA quarters no longer add up to the new annual target: the changed row gives the reason
+    ws.cell(2, headers.index("Alasan Selisih") + 1).value = "PK perubahan; RA menyusul"
     buf = io.BytesIO()
     wb.save(buf)
-    imports.commit(s, admin, buf.getvalue(), kind="PK", office_id=_office(s), year=2026, accept_mismatch=True)
+    imports.commit(s, admin, buf.getvalue(), kind="PK", office_id=_office(s), year=2026)
 
 
 def _apply_workbook(s, actors, ctx):
@@ -266,6 +268,8 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         s, a, _lattas(s), "Bidang Pelatihan Kerja dan Penempatan Tenaga Kerja")),
     "masterdata.budget.save_budget_lines": _admin(lambda s, a: masterdata.save_budget_lines(
         s, a, {_line(s).id: {"pagu": _line(s).pagu + 1000}})),
+    "masterdata.settings.update_formula_settings": _admin(lambda s, a: masterdata.update_formula_settings(
+        s, a, _office(s), negative_formula="t_over_r", capaian_rounding="truncate")),
     "masterdata.targets.save_target": _admin(lambda s, a: masterdata.save_target(
         s, a, _ind(s).id, 2026, source_pk="PK 2026 (revisi)")),
     "masterdata.targets.save_targets": _admin(lambda s, a: masterdata.save_targets(

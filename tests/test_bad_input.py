@@ -150,7 +150,7 @@ def test_targets_refuse_bad_numbers(db_url, draft):
     def check(bad, quarter):
         _count("target")
         _refused_whole(db_url, draft["sub"], lambda s: masterdata.save_target(
-            s, draft["admin"], ind, 2026, **{quarter: bad}, accept_mismatch=True))
+            s, draft["admin"], ind, 2026, **{quarter: bad}, mismatch_reason="RA mengikuti jadwal kegiatan"))
     check()
 
 
@@ -191,7 +191,7 @@ def test_indonesian_writing_means_1234_5_everywhere(db_url, draft, typed):
     with unit_of_work(db_url) as s:
         isi_data.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Realisasi TW": typed}})
         isi_data.save_budget(s, draft["kabid"], draft["sub"], {draft["line"]: typed})
-        masterdata.save_target(s, draft["admin"], ind, 2026, q4=typed, accept_mismatch=True)
+        masterdata.save_target(s, draft["admin"], ind, 2026, q4=typed, mismatch_reason="RA mengikuti jadwal kegiatan")
     with unit_of_work(db_url) as s:
         r = s.scalar(select(Realization).where(Realization.submission_id == draft["sub"],
                                                Realization.indicator_id == ind))
@@ -205,7 +205,7 @@ def test_english_writing_is_refused_everywhere_with_nothing_saved(db_url, draft,
     ind = draft["inds"][0]
     for save in (lambda s: isi_data.save_entries(s, draft["kabid"], draft["sub"], {ind: {"Realisasi TW": typed}}),
                  lambda s: isi_data.save_budget(s, draft["kabid"], draft["sub"], {draft["line"]: typed}),
-                 lambda s: masterdata.save_target(s, draft["admin"], ind, 2026, q4=typed, accept_mismatch=True)):
+                 lambda s: masterdata.save_target(s, draft["admin"], ind, 2026, q4=typed, mismatch_reason="RA mengikuti jadwal kegiatan")):
         with pytest.raises(InvalidInput) as err:
             with unit_of_work(db_url) as s:
                 save(s)

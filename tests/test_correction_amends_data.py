@@ -181,7 +181,7 @@ def test_a_value_for_master_data_or_a_computed_field_is_refused_with_where_to_fi
 def test_master_data_fixed_in_data_induk_then_a_correction_without_value_recomputes(session, actors):
     rnd, draft = _in_correction(session, actors)
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-03"))
-    masterdata.save_target(session, actors["admin"], ind.id, 2026, q3="500", accept_mismatch=True)
+    masterdata.save_target(session, actors["admin"], ind.id, 2026, q3="500", mismatch_reason="RA revisi")
     koreksi.add_correction(session, actors["perencana"], draft.id, "IND:IK-03", "target_tw",
                              "Target TW III sesuai RA revisi.")
     v2 = koreksi.apply_corrections(session, actors["penyusun"], rnd.id)

@@ -143,7 +143,7 @@ def test_ra_round_trip_sets_quarterly_targets(session, actors):
     assert imports.parse("RA", data, session, office, year=2027).unchanged == 15
 
 
-def test_ra_quarters_that_do_not_add_up_are_flagged_unless_accepted(session, actors):
+def test_ra_quarters_that_do_not_add_up_are_refused_unless_the_row_gives_a_reason(session, actors):
     admin = actors["admin"]
     office = admin.office_id
     tpl = imports.template("RA", session, office, 2026)  # 2026 has PK targets: IK-03 annual 680, sum
@@ -152,13 +152,22 @@ def test_ra_quarters_that_do_not_add_up_are_flagged_unless_accepted(session, act
     assert len(p.problems) == 1
     row, column, what = p.problems[0]
     assert column == "Target TW IV" and "Jumlah target TW I–IV" in what and "680" in what
+    assert what.startswith("IK-03: isi kolom 'Alasan Selisih' pada baris ini")
     with pytest.raises(InvalidInput):
         imports.commit(session, admin, p)
-    p = imports.parse("RA", data, session, office, accept_mismatch=True)
+    data = fill(tpl, "RA", {"IK-03": {"Target TW IV": 100, "Alasan Selisih": "Kegiatan TW IV dialihkan ke APBD-P"}})
+    p = imports.parse("RA", data, session, office)
     assert p.ok and len(p.warnings) == 1
+    assert p.warnings[0][2].startswith("IK-03: disimpan dengan alasan “Kegiatan TW IV dialihkan ke APBD-P”.")
+    shown = p.rows.set_index("Kode").loc["IK-03"]
+    assert "Jumlah target TW I–IV" in shown["Peringatan"]
+    assert shown["Alasan Selisih"] == "Kegiatan TW IV dialihkan ke APBD-P"
     imports.commit(session, admin, p)
     t = session.scalar(select(Target).join(Indicator).where(Indicator.code == "IK-03", Target.year == 2026))
-    assert t.q4 == 100 and t.mismatch_accepted
+    assert t.q4 == 100 and t.mismatch_accepted and t.mismatch_reason == "Kegiatan TW IV dialihkan ke APBD-P"
+    # the template of the year now carries the reason, and the same file again changes nothing
+    again = imports.parse("RA", imports.template("RA", session, office, 2026), session, office)
+    assert again.ok and again.inserts + again.updates == 0
 
 
 def test_dpa_round_trip_and_dppa_revision_keeps_old_pagu(session, actors):
@@ -193,8 +202,9 @@ def test_only_the_admin_may_commit_an_import(session, actors):
 def test_preview_is_stale_when_someone_saved_the_target_meanwhile(session, actors):
     admin = actors["admin"]
     office = admin.office_id
-    data = fill(imports.template("PK", session, office, 2026), "PK", {"IK-03": {"Target Tahunan": 700}})
-    p = imports.parse("PK", data, session, office, accept_mismatch=True)
+    data = fill(imports.template("PK", session, office, 2026), "PK",
+                {"IK-03": {"Target Tahunan": 700, "Alasan Selisih": "PK perubahan"}})
+    p = imports.parse("PK", data, session, office)
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-03"))
     masterdata.save_target(session, admin, ind.id, 2026, source_pk="PK perubahan")
     with pytest.raises(Conflict, match="diubah orang lain"):

@@ -193,6 +193,12 @@ def test_admin_adds_a_renstra_period_sasaran_and_indicator(session, actors):
     ("avg", "8", ["8", "9", "7", "9"], False),
     ("sum", None, ["1", "2", "3", "4"], True),
     ("sum", "100", ["20", None, None, None], True),
+    ("sum", "100", [None, None, None, None], True),  # no quarterly targets yet: no warning
+    ("last", "4", [None, None, None, None], True),
+    ("avg", "8", [None, None, None, None], True),
+    ("avg", "8", ["8", None, "8", "8"], True),  # the mean needs all four
+    ("avg", "7.5", ["7", "8", "7", "8"], True),  # exact mean, no rounding
+    ("avg", "7.49", ["7", "8", "7", "8"], False),
 ])
 def test_quarterly_targets_combine_to_the_annual_by_the_indicator_rule(combine, annual, qs, ok):
     warning = md.mismatch_warning(combine, Decimal(annual) if annual else None,
@@ -200,19 +206,28 @@ def test_quarterly_targets_combine_to_the_annual_by_the_indicator_rule(combine, 
     assert (warning is None) is ok
 
 
-def test_target_mismatch_is_a_warning_the_admin_must_accept(session, actors):
+def test_target_mismatch_is_saved_only_with_a_reason_which_is_stored_and_audited(session, actors):
     admin = actors["admin"]
     ind = indicator(session, "IK-03")  # orang, sum
     res = md.save_target(session, admin, ind.id, 2027, annual="700", q1="100", q2="150", q3="200", q4="200",
                          expected_version=0)
     assert not res.saved and "Jumlah target TW I–IV (650)" in res.warnings[0]
+    assert "Isi alasan selisih" in res.warnings[0]
     assert session.scalar(select(Target).where(Target.indicator_id == ind.id, Target.year == 2027)) is None
     res = md.save_target(session, admin, ind.id, 2027, annual="700", q1="100", q2="150", q3="200", q4="200",
-                         accept_mismatch=True, expected_version=0)
+                         mismatch_reason="   ", expected_version=0)  # blank is no reason
+    assert not res.saved
+    res = md.save_target(session, admin, ind.id, 2027, annual="700", q1="100", q2="150", q3="200", q4="200",
+                         mismatch_reason=" PK perubahan  belum ditetapkan ", expected_version=0)
     t = session.get(Target, res.target_id)
     assert res.saved and t.mismatch_accepted and t.q4 == Decimal("200")
+    assert t.mismatch_reason == "PK perubahan belum ditetapkan"
+    create = session.scalars(select(AuditLog).where(AuditLog.action == "target.create")).all()[-1]
+    assert create.after["mismatch_reason"] == "PK perubahan belum ditetapkan"
     res = md.save_target(session, admin, ind.id, 2027, q4="250", expected_version=1)
-    assert res.saved and not t.mismatch_accepted and t.version == 2
+    assert res.saved and not t.mismatch_accepted and t.mismatch_reason is None and t.version == 2
+    update = session.scalars(select(AuditLog).where(AuditLog.action == "target.update")).all()[-1]
+    assert update.before["mismatch_reason"] == "PK perubahan belum ditetapkan" and update.after["mismatch_reason"] is None
     with pytest.raises(Conflict, match="sudah diubah oleh .* tidak ada yang tertimpa"):
         md.save_target(session, admin, ind.id, 2027, q4="251", expected_version=1)
     actions = session.scalars(select(AuditLog.action).where(AuditLog.entity == "target")).all()
@@ -296,7 +311,7 @@ def test_copy_year_prepares_empty_targets_and_zero_pagu_and_never_overwrites(ses
     assert session.scalar(select(func.count()).select_from(Target).where(Target.year == 2027)) == 15
 
 
-def test_one_save_of_the_target_grid_is_all_or_nothing_until_the_mismatch_is_accepted(session, actors):
+def test_one_save_of_the_target_grid_is_all_or_nothing_until_the_mismatch_has_a_reason(session, actors):
     admin = actors["admin"]
     ik03, ik04 = indicator(session, "IK-03"), indicator(session, "IK-04")  # 2026: 680 and 256, both sum
     t04 = session.scalar(select(Target).where(Target.indicator_id == ik04.id, Target.year == 2026))
@@ -305,11 +320,19 @@ def test_one_save_of_the_target_grid_is_all_or_nothing_until_the_mismatch_is_acc
     res = md.save_targets(session, admin, 2026, changes, versions)
     assert not res.saved and "IK-03" in res.warnings[0]
     assert t04.source_ra == "Rencana Aksi Tahun 2026" and audit_count(session, "target.update") == 0
-    res = md.save_targets(session, admin, 2026, changes, versions, accept_mismatch=True)
+    assert "Isi alasan selisih" in res.warnings[0]
+    changes[ik03.id]["alasan_selisih"] = "Penempatan TW IV dialihkan ke tahun berikutnya"
+    res = md.save_targets(session, admin, 2026, changes, versions)
     assert res.saved and t04.source_ra == "RA perubahan"
+    assert "Alasan: Penempatan TW IV dialihkan" in res.warnings[0]
     assert audit_count(session, "target.update") == 2
     frame = md.list_targets(session, actors["admin"].office_id, 2026).set_index("kode")
     assert frame.loc["IK-03", "selisih_diterima"] and frame.loc["IK-03", "peringatan"]
+    assert frame.loc["IK-03", "alasan_selisih"] == "Penempatan TW IV dialihkan ke tahun berikutnya"
+    # a later save of the row that leaves the reason alone keeps it (it is shown beside the figures)
+    res = md.save_targets(session, admin, 2026, {ik03.id: {"tw3": 170.0}}, {ik03.id: 2})
+    assert res.saved and "Penempatan TW IV" in session.scalar(
+        select(Target.mismatch_reason).where(Target.indicator_id == ik03.id, Target.year == 2026))
 
 
 def test_one_save_of_the_dpa_grid_updates_each_changed_line(session, actors):

@@ -54,7 +54,7 @@ def test_admin_opens_data_induk_with_all_tabs(sqlite_url):
     at = logged_in("admin", "pages/data_induk.py")
     assert not at.exception, at.exception
     assert [t.label for t in at.tabs] == ["Unit kerja", "Pengguna", "Renstra & Indikator", "Target",
-                                         "Anggaran DPA", "Langkah SOP"]
+                                         "Anggaran DPA", "Langkah SOP", "Rumus capaian"]
     assert "Data Induk" in texts(at)
 
 
@@ -116,8 +116,8 @@ def test_admin_types_targets_the_indonesian_way(sqlite_url):
 
     at = logged_in("admin", "pages/data_induk.py")
     key, year, row, ind = _target_row(at, "IK-04")
-    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.250"}}, "added_rows": [], "deleted_rows": []}
-    at.checkbox(key="terima_selisih").check()
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.250", "alasan_selisih": "Uji ketik"}},
+                             "added_rows": [], "deleted_rows": []}
     at.button(key="simpan_target").click().run()
     assert not at.exception, at.exception
     assert "Target disimpan." in texts(at)
@@ -135,12 +135,97 @@ def test_a_stale_target_grid_is_refused_and_the_newer_target_stays(sqlite_url):
     key, year, row, ind = _target_row(at, "IK-04")
     with unit_of_work(sqlite_url) as s:  # the other administrator saves first
         admin = actor_for(s, "admin")
-        md.save_target(s, admin, ind, year, q4="77", accept_mismatch=True)
+        md.save_target(s, admin, ind, year, q4="77", mismatch_reason="RA revisi")
     at.session_state[key] = {"edited_rows": {row: {"tw4": "88"}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    at.checkbox(key="terima_selisih").check()
     at.button(key="simpan_target").click().run()
     shown = texts(at)
     assert "sudah diubah oleh" in shown and "Yang Anda ketik, belum tersimpan: IK-04 tw4: 88" in shown
     with unit_of_work(sqlite_url) as s:
         assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == 77
+
+
+def test_targets_that_do_not_add_up_are_saved_only_with_a_reason(sqlite_url):
+    from db.models import AuditLog, Target
+
+    at = logged_in("admin", "pages/data_induk.py")
+    key, year, row, ind = _target_row(at, "IK-04")  # kumulatif: TW I–IV must add up to the annual target
+    with unit_of_work(sqlite_url) as s:
+        before = s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year))
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.000"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="simpan_target").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Target belum disimpan" in shown and "Jumlah target TW I–IV" in shown
+    assert "isi kolom 'Alasan selisih' pada baris itu" in shown
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == before
+    at.session_state[key] = {"edited_rows": {row: {"tw4": "1.000", "alasan_selisih": "RA direvisi setelah PK"}},
+                             "added_rows": [], "deleted_rows": []}
+    at.button(key="simpan_target").click().run()
+    shown = texts(at)
+    assert "Target disimpan." in shown and "Disimpan dengan alasan: RA direvisi setelah PK" in shown
+    with unit_of_work(sqlite_url) as s:
+        t = s.scalar(select(Target).where(Target.indicator_id == ind, Target.year == year))
+        assert (t.q4, t.mismatch_accepted, t.mismatch_reason) == (1000, True, "RA direvisi setelah PK")
+        row_ = s.scalars(select(AuditLog).where(AuditLog.action == "target.update", AuditLog.entity_id == str(t.id))
+                         ).all()[-1]
+        assert row_.after["mismatch_reason"] == "RA direvisi setelah PK"
+
+
+def test_admin_chooses_the_capaian_formula_and_sees_its_examples(sqlite_url):
+    from core import masterdata as md
+    from core.achievement import Formula
+    from db.models import AuditLog
+
+    at = logged_in("admin", "pages/data_induk.py")
+    shown = texts(at)
+    assert "target 8, realisasi 9 → capaian 87,50 % (Tinggi)" in shown  # the default, (2T − R) / T
+    assert at.radio(key="rumus_negatif").value == "2t_minus_r"
+    at.radio(key="rumus_negatif").set_value("t_over_r")
+    at.radio(key="rumus_predikat").set_value("baik")
+    at.radio(key="rumus_pembulatan").set_value("truncate")
+    at.button(key="rumus_simpan").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Rumus capaian disimpan" in shown
+    assert "target 8, realisasi 9 → capaian 88,88 % (Baik)" in shown  # T / R, truncated, Baik
+    assert "target 77, realisasi 91,76 → capaian 119,16 % (Sangat Baik)" in shown
+    with unit_of_work(sqlite_url) as s:
+        office = s.scalar(select(OrgUnit.id).where(OrgUnit.kind == "dinas"))
+        assert md.formula_of(s, office) == Formula("t_over_r", "baik", "truncate")
+        assert s.scalar(select(AuditLog.action).where(AuditLog.action == "office.formula_settings"))
+
+
+def test_the_import_preview_warns_per_row_and_asks_for_the_reason_like_data_induk(sqlite_url):
+    from core import imports
+    from db.models import Indicator, Target
+    from tests.test_imports import fill
+
+    with unit_of_work(sqlite_url) as s:
+        office = actor_for(s, "admin").office_id
+        tpl = imports.template("RA", s, office, 2026)  # 2026: IK-03 annual 680, kumulatif
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def upload(at, data, n):
+        at.radio(key="impor_jenis").set_value("RA").run()
+        at.number_input(key="impor_tahun").set_value(2026).run()
+        at.file_uploader(key=f"unggah_RA_2026_{n}").set_value((f"ra-{n}.xlsx", data, XLSX)).run()
+        assert not at.exception, at.exception
+        return at
+
+    at = upload(logged_in("admin", "pages/impor.py"), fill(tpl, "RA", {"IK-03": {"Target TW IV": 100}}), 0)
+    problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
+    assert "IK-03: isi kolom 'Alasan Selisih' pada baris ini" in " ".join(problems["Masalah"])
+    assert at.button(key="impor_simpan").disabled
+    at = upload(logged_in("admin", "pages/impor.py"),
+                fill(tpl, "RA", {"IK-03": {"Target TW IV": 100, "Alasan Selisih": "TW IV dialihkan ke APBD-P"}}), 0)
+    assert "disimpan dengan alasannya" in texts(at)
+    rows = next(d.value for d in at.dataframe if "Alasan Selisih" in d.value.columns).set_index("Kode")
+    assert "Jumlah target TW I–IV" in rows.loc["IK-03", "Peringatan"]
+    assert rows.loc["IK-03", "Alasan Selisih"] == "TW IV dialihkan ke APBD-P"
+    at.button(key="impor_simpan").click().run()
+    assert not at.exception, at.exception
+    with unit_of_work(sqlite_url) as s:
+        t = s.scalar(select(Target).join(Indicator).where(Indicator.code == "IK-03", Target.year == 2026))
+        assert (t.q4, t.mismatch_reason) == (100, "TW IV dialihkan ke APBD-P")

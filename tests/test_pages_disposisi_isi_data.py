@@ -331,6 +331,41 @@ def test_an_implausible_value_is_flagged_before_ajukan_and_needs_a_confirmation(
     assert any(c.label == "Saya sudah memeriksa nilai di atas dan nilainya benar." for c in at.checkbox)
 
 
+def test_the_entry_grid_shows_capaian_by_the_office_formula(sqlite_url):
+    """A lower-is-better value typed by the unit: (2T − R) / T by default, T / R truncated with Sangat Baik …
+    once the administrator chose them in Data Induk."""
+    from core import achievement as ach
+    from core import masterdata as md
+    from core.fmt import number
+    from db.models import Indicator
+
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    kabid = actor(sqlite_url, "kabid_lattas")
+    with unit_of_work(sqlite_url) as s:
+        grid = entry.entry_table(s, kabid, sub_id, exact=True).set_index("Kode")
+        negatif = next(k for k in grid.index
+                       if s.get(Indicator, int(grid.loc[k, "indicator_id"])).polarity == "negatif")
+        target = grid.loc[negatif, "Target TW (RA)"]
+        value = target * Decimal("1.07")  # a little worse than the target
+        isi_data.save_entries(s, kabid, sub_id, {int(grid.loc[negatif, "indicator_id"]): {"Realisasi TW": value}})
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    before = at.dataframe[0].value.set_index("Kode").loc[negatif]
+    with unit_of_work(sqlite_url) as s:
+        admin = actor(sqlite_url, "admin")
+        md.update_formula_settings(s, admin, admin.office_id, negative_formula="t_over_r", predicate_labels="baik",
+                                   capaian_rounding="truncate")
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    assert not at.exception, at.exception
+    after = at.dataframe[0].value.set_index("Kode").loc[negatif]
+    chosen = ach.achievement(target, value, "negatif", formula=ach.Formula("t_over_r", "baik", "truncate"))
+    default = ach.achievement(target, value, "negatif")
+    assert chosen.percent != default.percent
+    assert (before["Capaian TW %"], after["Capaian TW %"]) == (number(default.percent), number(chosen.percent))
+    assert before["Predikat"] == ach.predicate(default.percent) and after["Predikat"] == ach.predicate(
+        chosen.percent, ach.Formula(labels="baik"))
+
+
 def test_a_unit_without_dpa_lines_is_not_asked_for_budget(sqlite_url):
     """The JFT group has no DPA lines: its disposition and its page speak of indicators only; a Bidang with DPA
     lines is still asked for both."""

@@ -69,3 +69,19 @@ def test_penyusun_is_warned_of_a_resubmission_without_change(sqlite_url):
     _ok(at)
     assert any(_UNESCAPE.sub(r"\1", w.value).startswith("Diajukan kembali tanpa perubahan sejak dikembalikan pada ") for w in at.warning)
     assert "Tidak ada nilai yang tampak tidak wajar" in texts(at)
+
+
+def test_pengolahan_shows_capaian_by_the_office_formula(sqlite_url):
+    """With Sangat Baik … Sangat Kurang and T / R chosen in Data Induk, the penyusun sees them."""
+    from core import masterdata as md
+
+    with unit_of_work(sqlite_url) as s:
+        make_round(s, at="pengolahan", state="diajukan")
+        admin = actor_for(s, "admin")
+        md.update_formula_settings(s, admin, admin.office_id, negative_formula="t_over_r", predicate_labels="baik")
+    at = _ok(logged_in("penyusun", "pages/pengolahan.py"))
+    at.selectbox(key="pengolahan_unit").set_value(LATTAS).run()
+    _ok(at)
+    table = next(d.value for d in at.dataframe if "Predikat" in d.value.columns)
+    shown = set(table["Predikat"]) - {"", "–"}
+    assert shown and shown <= {"Sangat Baik", "Baik", "Cukup", "Kurang", "Sangat Kurang"}

@@ -71,3 +71,28 @@ def test_office_roles_do_not_see_other_offices(sqlite_url):
     assert not at.exception
     assert "Seluruh Perangkat Daerah" not in [t.label for t in at.tabs]
     assert not any("Kabupaten" in label for label in _download_labels(at))
+
+
+def test_the_office_formula_settings_are_what_the_recap_shows(sqlite_url):
+    """After the administrator chose T / R, Sangat Baik … Sangat Kurang and truncation in Data Induk, the
+    recap page shows the capaian and predikat computed that way (its cache key moves with the change)."""
+    from core import masterdata as md
+    from core.auth import actor_for
+    from core.uow import unit_of_work
+
+    at = logged_in("kadis", "pages/rekap.py")
+    before = at.dataframe[0].value
+    assert set(before["Predikat"]) - {"–"} <= {"Sangat Tinggi", "Tinggi", "Sedang", "Rendah", "Sangat Rendah"}
+    with unit_of_work(sqlite_url) as s:
+        admin = actor_for(s, "admin")
+        md.update_formula_settings(s, admin, admin.office_id, negative_formula="t_over_r", predicate_labels="baik",
+                                   capaian_rounding="truncate")
+    at.run()
+    assert not at.exception, at.exception
+    after = at.dataframe[0].value
+    assert set(after["Predikat"]) - {"–"} <= {"Sangat Baik", "Baik", "Cukup", "Kurang", "Sangat Kurang"}
+    assert set(after["Predikat"]) - {"–"}
+    per_unit = next(d.value for d in at.dataframe if "Unit" in d.value.columns and "Sangat Baik" in d.value.columns)
+    assert "Sangat Tinggi" not in per_unit.columns
+    negatif = after[after["Kode"] == "IKU-01"]["Capaian TW (%)"].iloc[0]  # Tingkat Pengangguran Terbuka
+    assert negatif != before[before["Kode"] == "IKU-01"]["Capaian TW (%)"].iloc[0]

@@ -24,12 +24,11 @@ class ImportResult:
 
 
 def commit(session: Session, actor: Actor, source: Union[Preview, bytes], kind: Optional[str] = None,
-           office_id: Optional[int] = None, year: Optional[int] = None, accept_mismatch: bool = False) -> ImportResult:
+           office_id: Optional[int] = None, year: Optional[int] = None) -> ImportResult:
     """Write an import, all or nothing: the file is read again in this transaction and nothing is written
     when any problem remains. A row changed by someone else since the preview stops the whole import."""
     if isinstance(source, Preview):
         kind, office_id, year = source.kind, source.office_id, source.year
-        accept_mismatch = source.accept_mismatch
         data = source.data
         seen_versions = {(it["code"], it["year"]): it["version"] for it in source.items}
     else:
@@ -39,7 +38,7 @@ def commit(session: Session, actor: Actor, source: Union[Preview, bytes], kind: 
             raise InvalidInput("Jenis dokumen dan perangkat daerah wajib dipilih untuk impor.")
     require(session, actor, "masterdata.manage", office_id=office_id)
     assert kind is not None and office_id is not None
-    preview = parse(kind, data, session, office_id, year=year, accept_mismatch=accept_mismatch)
+    preview = parse(kind, data, session, office_id, year=year)
     if preview.problems:
         listed = [f"baris {r}, kolom {c or '-'}: {m}" for r, c, m in preview.problems]
         raise InvalidInput(f"Impor dibatalkan: ada {len(listed)} masalah pada berkas. Tidak ada data yang disimpan. "
@@ -54,10 +53,11 @@ def commit(session: Session, actor: Actor, source: Union[Preview, bytes], kind: 
             continue
         if kind in ("PK", "RA"):
             extra = {"source_pk": it["source"] or None} if kind == "PK" else {"source_ra": it["source"] or None}
+            if it["reason"]:  # an empty cell keeps the reason stored with the target
+                extra["mismatch_reason"] = it["reason"]
             result = masterdata.save_target(session, actor, it["indicator_id"], it["year"], **it["values"],
-                                            accept_mismatch=accept_mismatch, expected_version=it["version"],
-                                            **extra)
-            if not result.saved:  # a mismatch that was not accepted (parse already refuses it)
+                                            expected_version=it["version"], **extra)
+            if not result.saved:  # a mismatch without a reason (parse already refuses it)
                 raise InvalidInput(" ".join(result.warnings))
         elif it["line_id"] is None:
             masterdata.create_budget_line(session, actor, office_id, it["year"], code=it["code"], **it["values"])

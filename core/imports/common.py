@@ -27,6 +27,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
         ("annual", "Target Tahunan", True),
         ("annual_upper", "Batas Atas Target", False),
         ("source", "Sumber Dokumen", False),
+        ("reason", "Alasan Selisih", False),
     ],
     "RA": [
         ("year", "Tahun", True),
@@ -40,6 +41,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
         ("q3", "Target TW III", True),
         ("q4", "Target TW IV", True),
         ("source", "Sumber Dokumen", False),
+        ("reason", "Alasan Selisih", False),
     ],
     "DPA": [
         ("year", "Tahun", True),

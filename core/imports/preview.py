@@ -45,7 +45,6 @@ class Preview:
     inserts: int = 0
     updates: int = 0
     unchanged: int = 0
-    accept_mismatch: bool = False
     data: bytes = b""
     items: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
@@ -117,13 +116,13 @@ def _cell(row: tuple[Any, ...], index: dict[str, int], key: str) -> Any:
     return row[i]
 
 
-def parse(kind: str, data: bytes, session: Session, office_id: int, year: Optional[int] = None,
-          accept_mismatch: bool = False) -> Preview:
+def parse(kind: str, data: bytes, session: Session, office_id: int, year: Optional[int] = None) -> Preview:
     """Read an uploaded file into a preview. File-level faults raise InvalidInput; row faults are listed.
 
     `year`, when given, is the year the admin chose: rows of another year are problems.
-    With `accept_mismatch`, RA/PK quarters that do not combine to the annual target are warnings
-    (saved as accepted) instead of problems.
+    A PK/RA row whose quarters do not combine to the annual target is a warning of that row when it has
+    a reason (its 'Alasan Selisih' cell, or the reason stored with the target), as in Data Induk; without
+    one it is a problem that blocks the import.
     """
     kind = _check_kind(kind)
     raw = _open_sheet(kind, data)
@@ -209,6 +208,10 @@ def parse(kind: str, data: bytes, session: Session, office_id: int, year: Option
                 for q in masterdata.QUARTERS:
                     values[q] = num(r, row, q)
             source = parse_text(_cell(row, index, "source"))[:200]
+            reason = " ".join(parse_text(_cell(row, index, "reason")).split())
+            if len(reason) > masterdata.targets.REASON_MAX:
+                problems.append(Problem(r, titles["reason"], f"terlalu panjang (paling banyak "
+                                        f"{masterdata.targets.REASON_MAX} karakter)."))
             if len(problems) > before or ind is None or row_year is None:
                 continue
             t = target_cache.setdefault(row_year, _targets(session, office_id, row_year)).get(ind.id)
@@ -222,18 +225,25 @@ def parse(kind: str, data: bytes, session: Session, office_id: int, year: Option
                 continue  # a row without any target figure is skipped: it changes nothing
             warning = masterdata.mismatch_warning(ind.combine, merged["annual"],
                                                   [merged[q] for q in masterdata.QUARTERS])
+            stored_reason = t.mismatch_reason if t is not None else None
+            kept_reason = reason or stored_reason or ""
+            if warning and reason and reason != stored_reason:
+                changed.append("mismatch_reason")
             if warning and (changed or t is None):
                 col = titles["annual"] if kind == "PK" else titles["q4"]
-                if accept_mismatch:
-                    warnings.append(Problem(r, col, f"{ind.code}: {warning}"))
+                # what to do (or what will be kept) first: a long message is cut short in the preview's table
+                if kept_reason:
+                    warnings.append(Problem(r, col, f"{ind.code}: disimpan dengan alasan “{kept_reason}”. "
+                                            f"{warning}"))
                 else:
-                    problems.append(Problem(r, col, f"{ind.code}: {warning} Perbaiki angkanya, atau centang "
-                                            "'Terima selisih target' bila memang demikian dokumennya."))
+                    problems.append(Problem(r, col, f"{ind.code}: isi kolom 'Alasan Selisih' pada baris ini bila "
+                                            f"memang demikian dokumennya, atau perbaiki angkanya. {warning}"))
                     continue
             action = "baru" if t is None else ("ubah" if changed else "tetap")
             items.append({"row": r, "action": action, "indicator_id": ind.id, "code": ind.code, "name": ind.name,
                           "year": row_year, "values": values, "source": source, "version": t.version if t else 0,
-                          "warning": warning or ""})
+                          "warning": warning or "", "reason": reason if warning else "",
+                          "shown_reason": kept_reason if warning else ""})
         else:
             program = parse_text(_cell(row, index, "program"))
             kegiatan = parse_text(_cell(row, index, "kegiatan"))
@@ -276,7 +286,7 @@ def parse(kind: str, data: bytes, session: Session, office_id: int, year: Option
     if not items and not problems:
         problems.append(Problem(0, "", f"Lembar '{kind}' tidak berisi baris data yang dapat diimpor."))
     return Preview(
-        kind=kind, office_id=office_id, year=year, rows=_rows_frame(kind, items), accept_mismatch=accept_mismatch,
+        kind=kind, office_id=office_id, year=year, rows=_rows_frame(kind, items),
         problems=[p.as_tuple() for p in problems], warnings=[w.as_tuple() for w in warnings],
         inserts=sum(1 for i in items if i["action"] == "baru"),
         updates=sum(1 for i in items if i["action"] == "ubah"),
@@ -297,11 +307,12 @@ def _rows_frame(kind: str, items: list[dict[str, Any]]) -> pd.DataFrame:
         base = {"Baris": it["row"], "Tindakan": ACTION_LABELS[it["action"]], "Tahun": it["year"], "Kode": it["code"]}
         if kind == "PK":
             base.update({"Indikator": it["name"], "Target Tahunan": number(v["annual"], 4),
-                         "Batas Atas": number(v["annual_upper"], 4) if v["annual_upper"] is not None else ""})
+                         "Batas Atas": number(v["annual_upper"], 4) if v["annual_upper"] is not None else "",
+                         "Peringatan": it["warning"], "Alasan Selisih": it["shown_reason"]})
         elif kind == "RA":
             base.update({"Indikator": it["name"],
                          **{f"TW {r}": number(v[q], 4) for q, r in zip(masterdata.QUARTERS, ("I", "II", "III", "IV"))},
-                         "Peringatan": it["warning"]})
+                         "Peringatan": it["warning"], "Alasan Selisih": it["shown_reason"]})
         else:
             base.update({"Sub Kegiatan": v["sub_kegiatan"], "Pagu": money(v["pagu"]), "Dokumen": v["document"],
                          "Unit Pemilik": it["unit"]})

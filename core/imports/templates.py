@@ -63,7 +63,7 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
     ws.freeze_panes = "C2"
     widths = {"year": 8, "code": 22, "name": 55, "satuan": 12, "combine": 20, "annual": 16, "annual_upper": 16,
               "q1": 13, "q2": 13, "q3": 13, "q4": 13, "source": 30, "program": 40, "kegiatan": 40,
-              "sub_kegiatan": 50, "pagu": 20, "document": 10, "unit": 40}
+              "sub_kegiatan": 50, "pagu": 20, "document": 10, "unit": 40, "reason": 45}
     for i, (k, _h, _r) in enumerate(cols, start=1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = widths.get(k, 15)
 
@@ -84,12 +84,14 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
             if kind == "PK":
                 _append(ws, [year, ind.code, ind.name, ind.satuan, _num(t.annual) if t else None,
                            _num(t.annual_upper) if t else None,
-                           (t.source_pk if t and t.source_pk else f"Perjanjian Kinerja Tahun {year}")])
+                           (t.source_pk if t and t.source_pk else f"Perjanjian Kinerja Tahun {year}"),
+                           (t.mismatch_reason or "") if t else ""])
             else:
                 _append(ws, [year, ind.code, ind.name, ind.satuan, COMBINE_TEXT[ind.combine],
                            _num(t.annual) if t else None,
                            *[_num(t.quarter(q)) if t else None for q in (1, 2, 3, 4)],
-                           (t.source_ra if t and t.source_ra else f"Rencana Aksi Tahun {year}")])
+                           (t.source_ra if t and t.source_ra else f"Rencana Aksi Tahun {year}"),
+                           (t.mismatch_reason or "") if t else ""])
     else:
         for b in session.scalars(select(BudgetLine).where(BudgetLine.office_id == office_id, BudgetLine.year == year)
                                  .order_by(BudgetLine.code)):
@@ -99,7 +101,7 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
     last = max(ws.max_row, 2)
     keys = [k for k, _h, _r in cols]
     letter = {k: ws.cell(1, i).column_letter for i, k in enumerate(keys, start=1)}
-    entry = {"PK": ("annual", "annual_upper", "source"), "RA": ("q1", "q2", "q3", "q4", "source"),
+    entry = {"PK": ("annual", "annual_upper", "source", "reason"), "RA": ("q1", "q2", "q3", "q4", "source", "reason"),
              "DPA": ("year", "code", "program", "kegiatan", "sub_kegiatan", "pagu", "document", "unit")}[kind]
     for k in keys:
         fill = ENTRY_FILL if k in entry else REF_FILL
@@ -170,6 +172,8 @@ def _help(ws: Any, kind: str, year: int) -> None:
             "• Target Tahunan: target indikator tahun itu (wajib).",
             "• Batas Atas Target: hanya untuk target rentang, misalnya 4–5 %; kosongkan bila bukan rentang.",
             "• Sumber Dokumen: nomor/nama dokumen PK.",
+            "• Alasan Selisih: wajib bila target triwulan (RA) tidak cocok dengan target tahunan ini menurut",
+            "  aturan akumulasi indikator; kosongkan bila cocok.",
         ]
     elif kind == "RA":
         lines += [
@@ -183,7 +187,9 @@ def _help(ws: Any, kind: str, year: int) -> None:
             "• Kumulatif: TW I + TW II + TW III + TW IV harus sama dengan target tahunan.",
             "• Nilai terakhir: target TW IV harus sama dengan target tahunan.",
             "• Rata-rata: rerata TW I–IV harus sama dengan target tahunan.",
-            "Selisih ditampilkan sebagai peringatan; administrator dapat menerimanya sebelum menyimpan.",
+            "• Alasan Selisih: bila target triwulan memang tidak cocok dengan target tahunan, tulis alasannya",
+            "  (misalnya 'PK perubahan belum ditetapkan'). Baris yang tidak cocok tanpa alasan tidak dapat",
+            "  diimpor; baris dengan alasan ditampilkan sebagai peringatan dan alasannya disimpan bersama target.",
         ]
     else:
         lines += [

@@ -33,6 +33,7 @@ from core.masterdata.planning import (
     update_period,
     update_sasaran,
 )
+from core.masterdata.settings import formula_examples, formula_of, formula_settings, update_formula_settings
 from core.masterdata.sop import list_sop_steps, update_sop_step
 from core.masterdata.targets import (
     QUARTERS,
@@ -84,6 +85,8 @@ __all__ = [
     # DPA / DPPA budget lines
     "DOCUMENTS", "BUDGET_COLUMNS", "list_budget_lines", "create_budget_line", "update_budget_line",
     "save_budget_lines",
+    # capaian settings of an office
+    "formula_of", "formula_settings", "formula_examples", "update_formula_settings",
     # SOP step definitions
     "list_sop_steps", "update_sop_step",
     # a new planning year

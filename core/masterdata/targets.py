@@ -23,7 +23,10 @@ QUARTERS = ("q1", "q2", "q3", "q4")
 def mismatch_warning(combine: str, annual: Optional[Decimal], quarters: list[Optional[Decimal]]) -> Optional[str]:
     """Why the RA's quarterly targets do not combine to the PK's annual target, or None when they do.
 
-    Checked only when the annual target and the quarters the rule needs are all filled in.
+    Checked only when the annual target and the quarters the rule needs are all filled in: a target whose
+    quarterly targets are not (all) filled in gives no warning. The rules, by how quarters combine:
+    sum (kumulatif): TW I + TW II + TW III + TW IV = annual; last (nilai terakhir): TW IV = annual;
+    avg (rata-rata): (TW I + TW II + TW III + TW IV) / 4 = annual, compared exactly (no rounding).
     """
     if annual is None:
         return None
@@ -88,11 +91,13 @@ def list_targets(session: Session, office_id: int, year: int, exact: bool = Fals
             "tw1": _f(qs[0]), "tw2": _f(qs[1]), "tw3": _f(qs[2]), "tw4": _f(qs[3]),
             "sumber_pk": t.source_pk if t else "", "sumber_ra": t.source_ra if t else "",
             "selisih_diterima": bool(t.mismatch_accepted) if t else False,
+            "alasan_selisih": (t.mismatch_reason or "") if t else "",
             "peringatan": warning or "", "versi": t.version if t else 0,
         })
     df = pd.DataFrame(rows, columns=["indicator_id", "kode", "indikator", "satuan", "akumulasi", "target_id",
                                      "tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4", "sumber_pk",
-                                     "sumber_ra", "selisih_diterima", "peringatan", "versi"])
+                                     "sumber_ra", "selisih_diterima", "alasan_selisih", "peringatan",
+                                     "versi"])
     if not exact:
         numeric = ["tahunan", "batas_atas", "tw1", "tw2", "tw3", "tw4"]
         df[numeric] = df[numeric].astype("float64")  # an empty cell is NaN (shown blank), never "None"
@@ -100,18 +105,31 @@ def list_targets(session: Session, office_id: int, year: int, exact: bool = Fals
 
 
 _KEEP = object()
+REASON_MAX = 500
+NEEDS_REASON = ("Isi alasan selisih (misalnya 'RA mengikuti jadwal kegiatan; PK perubahan belum ditetapkan') "
+                "untuk tetap menyimpannya, atau perbaiki angkanya.")
+
+
+def _reason(value: Any, code: str) -> Optional[str]:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = " ".join(str(value).split())
+    if len(text) > REASON_MAX:
+        raise InvalidInput(f"Alasan selisih target {code} terlalu panjang: paling banyak {REASON_MAX} karakter.")
+    return text or None
 
 
 def save_target(session: Session, actor: Actor, indicator_id: int, year: int, *, annual: Any = _KEEP,
                 q1: Any = _KEEP, q2: Any = _KEEP, q3: Any = _KEEP, q4: Any = _KEEP, annual_upper: Any = _KEEP,
-                source_pk: Optional[str] = None, source_ra: Optional[str] = None, accept_mismatch: bool = False,
+                source_pk: Optional[str] = None, source_ra: Optional[str] = None, mismatch_reason: Any = _KEEP,
                 expected_version: Optional[int] = None) -> TargetResult:
     """Create or update the target row of an indicator-year.
 
-    Omitted values stay as they are. When the quarters do not combine to the annual target by the
-    indicator's rule, nothing is saved and the warning comes back, unless `accept_mismatch` is set:
-    then it is saved with `mismatch_accepted`. `expected_version` is the version the admin saw
-    (0 = no row yet); a different one means someone saved first.
+    Omitted values stay as they are. When the quarters (RA) do not combine to the annual target (PK) by
+    the indicator's rule, nothing is saved and the warning comes back, unless there is a reason: the
+    `mismatch_reason` given, or (omitted) the one already stored with the target. Then it is saved with
+    `mismatch_accepted` and the reason, both audited. A target whose figures agree keeps no reason.
+    `expected_version` is the version the admin saw (0 = no row yet); a different one means someone saved first.
     """
     ind = _get(session, Indicator, indicator_id, "Indikator")
     require(session, actor, "masterdata.manage", office_id=ind.office_id)
@@ -142,9 +160,13 @@ def save_target(session: Session, actor: Actor, indicator_id: int, year: int, *,
             raise InvalidInput(f"Batas atas target {ind.code} harus diisi bersama target tahunan dan tidak boleh "
                                "lebih kecil darinya.")
     warning = mismatch_warning(ind.combine, values["annual"], [values[q] for q in QUARTERS])
-    if warning and not accept_mismatch:
-        return TargetResult(saved=False, target_id=t.id if t else None, warnings=[f"{ind.code}: {warning}"])
+    reason = (t.mismatch_reason if t is not None else None) if mismatch_reason is _KEEP else _reason(
+        mismatch_reason, ind.code)
+    if warning and not reason:
+        return TargetResult(saved=False, target_id=t.id if t else None,
+                            warnings=[f"{ind.code}: {warning} {NEEDS_REASON}"])
     values["mismatch_accepted"] = bool(warning)
+    values["mismatch_reason"] = reason if warning else None
     if source_pk is not None:
         values["source_pk"] = _text(source_pk, "Sumber PK", 200, False)
     if source_ra is not None:
@@ -161,43 +183,50 @@ def save_target(session: Session, actor: Actor, indicator_id: int, year: int, *,
 
 
 TARGET_COLUMNS = {"tahunan": "annual", "batas_atas": "annual_upper", "tw1": "q1", "tw2": "q2", "tw3": "q3",
-                  "tw4": "q4", "sumber_pk": "source_pk", "sumber_ra": "source_ra"}
+                  "tw4": "q4", "sumber_pk": "source_pk", "sumber_ra": "source_ra",
+                  "alasan_selisih": "mismatch_reason"}
 
 
 def save_targets(session: Session, actor: Actor, year: int, changes: dict[int, dict[str, Any]],
-                 expected_versions: Optional[dict[int, int]] = None, accept_mismatch: bool = False) -> TargetResult:
+                 expected_versions: Optional[dict[int, int]] = None) -> TargetResult:
     """Save the edited rows of the target grid ({indicator id: {column: value}}), all or nothing.
 
-    When a row's quarters do not combine to its annual target and the admin has not accepted the
-    mismatch, nothing at all is saved and the warnings come back.
+    When a row's quarters do not combine to its annual target and the row has no reason (typed in its
+    'alasan_selisih' cell, or stored before), nothing at all is saved and the warnings come back.
+    Saved, the warnings of the rows kept with their reason come back.
     """
     require(session, actor, "masterdata.manage")
     expected_versions = expected_versions or {}
     prepared: list[tuple[int, dict[str, Any]]] = []
     warnings: list[str] = []
+    missing: list[str] = []
     for raw_id, cols in changes.items():
         ind = _get(session, Indicator, int(raw_id), "Indikator")
         require(session, actor, "masterdata.manage", office_id=ind.office_id)
         kwargs: dict[str, Any] = {}
         for col, value in cols.items():
             attr = TARGET_COLUMNS.get(col, col)
-            if attr not in ("annual", "annual_upper", *QUARTERS, "source_pk", "source_ra"):
+            if attr not in ("annual", "annual_upper", *QUARTERS, "source_pk", "source_ra", "mismatch_reason"):
                 raise InvalidInput(f"Kolom '{col}' tidak dapat diubah di tabel target.")
-            if attr.startswith("source"):
+            if attr == "mismatch_reason":
+                kwargs[attr] = _reason(value, ind.code)
+            elif attr.startswith("source"):
                 kwargs[attr] = "" if value is None or (isinstance(value, float) and value != value) else str(value)
             else:
                 kwargs[attr] = to_decimal(value, f"{ind.code} {col}")
         t = session.scalar(select(Target).where(Target.indicator_id == ind.id, Target.year == int(year)))
         merged = {k: (kwargs[k] if k in kwargs else (getattr(t, k) if t else None)) for k in ("annual", *QUARTERS)}
         w = mismatch_warning(ind.combine, merged["annual"], [merged[q] for q in QUARTERS])
-        if w:
-            warnings.append(f"{ind.code}: {w}")
+        reason = kwargs["mismatch_reason"] if "mismatch_reason" in kwargs else (t.mismatch_reason if t else None)
+        if w and not reason:
+            missing.append(f"{ind.code}: {w} {NEEDS_REASON}")
+        elif w:
+            warnings.append(f"{ind.code}: {w} Alasan: {reason}")
         prepared.append((ind.id, kwargs))
-    if warnings and not accept_mismatch:
-        return TargetResult(saved=False, warnings=warnings)
+    if missing:
+        return TargetResult(saved=False, warnings=missing)
     changed = False
     for ind_id, kwargs in prepared:
-        res = save_target(session, actor, ind_id, year, **kwargs, accept_mismatch=accept_mismatch,
-                          expected_version=expected_versions.get(ind_id))
+        res = save_target(session, actor, ind_id, year, **kwargs, expected_version=expected_versions.get(ind_id))
         changed = changed or res.changed
     return TargetResult(saved=True, changed=changed, warnings=warnings)

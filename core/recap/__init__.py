@@ -39,7 +39,9 @@ from core.recap.page import (
     filter_options,
     for_display,
     headline,
+    sasaran_view,
     step_durations,
+    unit_view,
     views,
 )
 
@@ -52,7 +54,7 @@ __all__ = [
     # budget
     "budget_recap", "budget_totals", "year_elapsed",
     # the Rekap page
-    "step_durations", "filter_options", "INDICATOR_SCREEN", "UNIT_VIEW", "SASARAN_VIEW", "BUDGET_VIEW",
+    "step_durations", "filter_options", "INDICATOR_SCREEN", "UNIT_VIEW", "SASARAN_VIEW", "unit_view", "sasaran_view", "BUDGET_VIEW",
     "BUDGET_SCREEN", "ANNUAL_VIEW", "PROJECTION_VIEW", "MONEY", "PERCENT", "RecapBundle", "bundle", "views",
     "for_display", "headline",
 ]

@@ -60,8 +60,9 @@ for _q in QUARTERS:
     LABELS[f"target_q{_q}"] = f"Target {quarter_label(_q)}"
     LABELS[f"realisasi_q{_q}"] = f"Realisasi {quarter_label(_q)}"
     LABELS[f"capaian_q{_q}"] = f"Capaian {quarter_label(_q)} (%)"
-for _p in ach.PREDICATE_ORDER:
-    LABELS[_p] = _p
+for _labels in ach.PREDICATE_LABEL_SETS.values():
+    for _p in _labels:
+        LABELS[_p] = _p
 
 NA = "–"
 

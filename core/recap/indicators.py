@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import achievement as ach
 from core.fmt import quarter_label
+from core.masterdata.settings import formula_of
 from core.recap.budget import budget_recap
 from core.recap.common import NA, QUARTERS, Filters, Rows, _isnan
 from core.states import SubmissionState
@@ -84,6 +85,12 @@ def _records(session: Session, office_id: int, year: int, f: Filters, rows: Opti
     return rows if rows is not None else _indicator_rows(session, office_id, year, f)[0]
 
 
+def _formula(session: Session, office_id: int, formula: Optional[ach.Formula]) -> ach.Formula:
+    """The formula given by the caller, else the office's (read once per session: the office row stays in
+    the session after the first read)."""
+    return formula if formula is not None else formula_of(session, office_id)
+
+
 def _reason(a: ach.Achievement, not_measured: str = "") -> str:
     if a.ok:
         return ""
@@ -97,34 +104,38 @@ def _pct(a: ach.Achievement) -> Optional[Decimal]:
 
 
 def indicator_recap(session: Session, office_id: int, year: int, quarter: int,
-                    filters: Filters = Filters(), rows: Optional[Rows] = None) -> pd.DataFrame:
+                     filters: Filters = Filters(), rows: Optional[Rows] = None,
+                    formula: Optional[ach.Formula] = None) -> pd.DataFrame:
     """Per indicator for one quarter: target, realisation and capaian of the quarter and year-to-date.
 
-    `rows`: the office's _indicator_rows when the caller already has them (bundle reads them once)."""
-    return pd.DataFrame(indicator_rows(session, office_id, year, quarter, filters, rows),
+    `rows`: the office's _indicator_rows when the caller already has them (bundle reads them once).
+    `formula`: the office's capaian settings (read from the office when not given)."""
+    return pd.DataFrame(indicator_rows(session, office_id, year, quarter, filters, rows, formula),
                         columns=_INDICATOR_COLUMNS)
 
 
 def indicator_rows(session: Session, office_id: int, year: int, quarter: int,
-                   filters: Filters = Filters(), rows: Optional[Rows] = None) -> list[dict[str, Any]]:
+                   filters: Filters = Filters(), rows: Optional[Rows] = None,
+                   formula: Optional[ach.Formula] = None) -> list[dict[str, Any]]:
     """indicator_recap's rows as dicts (quarter_status uses them without building a DataFrame)."""
+    formula = _formula(session, office_id, formula)
     out: list[dict[str, Any]] = []
     for r in _records(session, office_id, year, filters, rows):
         qt = [r[f"target_q{q}"] for q in QUARTERS]
         qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
-        cap_q = ach.achievement(qt[quarter - 1], qv[quarter - 1], r["polarity"])
-        cap_y = ach.ytd_achievement(qt, qv, quarter, r["combine"], r["polarity"])
+        cap_q = ach.achievement(qt[quarter - 1], qv[quarter - 1], r["polarity"], formula=formula)
+        cap_y = ach.ytd_achievement(qt, qv, quarter, r["combine"], r["polarity"], formula)
         out.append({
             "indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
             "sasaran_id": r["sasaran_id"], "sasaran": r["sasaran"], "unit_id": r["unit_id"], "unit": r["unit"],
             "satuan": r["satuan"], "iku": bool(r["iku"]), "polarity": r["polarity"], "combine": r["combine"],
             "target_tahunan": r["target_tahunan"],
             "target_tw": qt[quarter - 1], "realisasi_tw": qv[quarter - 1], "capaian_tw": _pct(cap_q),
-            "predikat_tw": ach.predicate(cap_q.percent) or NA,
+            "predikat_tw": ach.predicate(cap_q.percent, formula) or NA,
             "target_ytd": ach.combine(qt[:quarter], r["combine"]),
             "realisasi_ytd": ach.combine(qv[:quarter], r["combine"]) if qv[quarter - 1] is not None else None,
             "capaian_ytd": _pct(cap_y),
-            "predikat": ach.predicate(cap_y.percent) or NA,
+            "predikat": ach.predicate(cap_y.percent, formula) or NA,
             "keterangan": _reason(cap_q, r[f"reason_q{quarter}"]) or _reason(cap_y),
         })
     return out
@@ -140,17 +151,18 @@ INDICATOR_VIEW = ["code", "name", "sasaran", "unit", "satuan", "target_tahunan",
 
 
 def quarterly_long(session: Session, office_id: int, year: int, filters: Filters = Filters(),
-                   rows: Optional[Rows] = None) -> pd.DataFrame:
+                   rows: Optional[Rows] = None, formula: Optional[ach.Formula] = None) -> pd.DataFrame:
     """One row per indicator × quarter (target, realisation, capaian): the input of trend charts."""
+    formula = _formula(session, office_id, formula)
     out = []
     for r in _records(session, office_id, year, filters, rows):
         for q in QUARTERS:
-            a = ach.achievement(r[f"target_q{q}"], r[f"realisasi_q{q}"], r["polarity"])
+            a = ach.achievement(r[f"target_q{q}"], r[f"realisasi_q{q}"], r["polarity"], formula=formula)
             out.append({"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
                         "sasaran": r["sasaran"], "unit": r["unit"], "satuan": r["satuan"],
                         "polarity": r["polarity"], "quarter": q, "triwulan": quarter_label(q),
                         "target": r[f"target_q{q}"], "realisasi": r[f"realisasi_q{q}"],
-                        "capaian": a.percent, "predikat": ach.predicate(a.percent) or NA,
+                        "capaian": a.percent, "predikat": ach.predicate(a.percent, formula) or NA,
                         "keterangan": _reason(a, r[f"reason_q{q}"])})
     return pd.DataFrame(out, columns=["indicator_id", "code", "name", "sasaran", "unit", "satuan", "polarity",
                                       "quarter", "triwulan", "target", "realisasi", "capaian", "predikat",
@@ -158,10 +170,11 @@ def quarterly_long(session: Session, office_id: int, year: int, filters: Filters
 
 
 def annual_recap(session: Session, office_id: int, year: int, filters: Filters = Filters(),
-                 rows: Optional[Rows] = None) -> pd.DataFrame:
+                 rows: Optional[Rows] = None, formula: Optional[ach.Formula] = None) -> pd.DataFrame:
     """The four quarters side by side with year-to-date achievement through the last reported quarter
     (the input of the LKjIP)."""
-    out = [annual_row(r) for r in _records(session, office_id, year, filters, rows)]
+    formula = _formula(session, office_id, formula)
+    out = [annual_row(r, formula) for r in _records(session, office_id, year, filters, rows)]
     return pd.DataFrame(out, columns=ANNUAL_COLUMNS)
 
 
@@ -170,9 +183,9 @@ ANNUAL_COLUMNS = ["indicator_id", "code", "name", "sasaran", "unit", "satuan", "
                   "triwulan", "realisasi_ytd", "capaian_ytd", "predikat", "keterangan"]
 
 
-def annual_row(r: dict[str, Any]) -> dict[str, Any]:
+def annual_row(r: dict[str, Any], formula: ach.Formula = ach.DEFAULT) -> dict[str, Any]:
     """One indicator's row of the annual recap from its targets and values by quarter (also used by the
-    regency-wide recap, which fetches the rows of every office in one query)."""
+    regency-wide recap, which fetches the rows of every office in one query), by its office's formula."""
     qt = [r[f"target_q{q}"] for q in QUARTERS]
     qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
     row: dict[str, Any] = {"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
@@ -181,24 +194,24 @@ def annual_row(r: dict[str, Any]) -> dict[str, Any]:
     for q in QUARTERS:
         row[f"target_q{q}"] = qt[q - 1]
         row[f"realisasi_q{q}"] = qv[q - 1]
-        row[f"capaian_q{q}"] = ach.achievement(qt[q - 1], qv[q - 1], r["polarity"]).percent
+        row[f"capaian_q{q}"] = ach.achievement(qt[q - 1], qv[q - 1], r["polarity"], formula=formula).percent
     last = max((q for q in QUARTERS if qv[q - 1] is not None), default=None)
     if last is None:
         cap = ach.Achievement(None, ach.NO_VALUE)
         row["realisasi_ytd"] = None
     else:
-        cap = ach.ytd_achievement(qt, qv, last, r["combine"], r["polarity"])
+        cap = ach.ytd_achievement(qt, qv, last, r["combine"], r["polarity"], formula)
         row["realisasi_ytd"] = ach.combine(qv[:last], r["combine"])
     row["capaian_ytd"] = cap.percent
-    row["predikat"] = ach.predicate(cap.percent) or NA
+    row["predikat"] = ach.predicate(cap.percent, formula) or NA
     row["triwulan"] = quarter_label(last) if last else NA
     row["keterangan"] = _reason(cap)
     return row
 
 
-def _summarise(ind: pd.DataFrame, key: str, cap_col: str) -> pd.DataFrame:
-    """Count of indicators, average capaian and count per predicate, grouped by `key` (groups in order of
-    first appearance)."""
+def _summarise(ind: pd.DataFrame, key: str, cap_col: str, formula: ach.Formula = ach.DEFAULT) -> pd.DataFrame:
+    """Count of indicators, average capaian and count per predicate (in the formula's words), grouped by
+    `key` (groups in order of first appearance)."""
     groups: dict[Any, list[Optional[Decimal]]] = {}
     for name, cap in zip(ind[key].tolist(), ind[cap_col].tolist()):
         groups.setdefault(name, []).append(cap)
@@ -206,11 +219,11 @@ def _summarise(ind: pd.DataFrame, key: str, cap_col: str) -> pd.DataFrame:
     for name, values in groups.items():
         caps = [c for c in values if c is not None and not _isnan(c)]
         row = {key: name, "indikator": len(values), "dinilai": len(caps),
-               "rata_capaian": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
-               **predicate_counts(caps)}
-        row["predikat"] = ach.predicate(row["rata_capaian"]) or NA
+               "rata_capaian": formula.q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
+               **predicate_counts(caps, formula)}
+        row["predikat"] = ach.predicate(row["rata_capaian"], formula) or NA
         rows.append(row)
-    return pd.DataFrame(rows, columns=[key, "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER,
+    return pd.DataFrame(rows, columns=[key, "indikator", "dinilai", "rata_capaian", *formula.predicate_order,
                                        "predikat"])
 
 
@@ -220,8 +233,9 @@ def unit_recap(session: Session, office_id: int, year: int, quarter: int, filter
     """Per unit: indicators, average capaian (quarter or year-to-date), predicate counts, budget absorption.
 
     `ind` / `budget`: the indicator recap and budget-by-unit recap when the caller already has them."""
-    ind = ind if ind is not None else indicator_recap(session, office_id, year, quarter, filters)
-    out = _summarise(ind, "unit", "capaian_ytd" if ytd else "capaian_tw")
+    formula = formula_of(session, office_id)
+    ind = ind if ind is not None else indicator_recap(session, office_id, year, quarter, filters, formula=formula)
+    out = _summarise(ind, "unit", "capaian_ytd" if ytd else "capaian_tw", formula)
     if budget is None:
         budget = budget_recap(session, office_id, year, quarter, filters, by="unit")
     if not budget.empty:  # a left join on the unit name; a unit without DPA lines gets None
@@ -236,26 +250,29 @@ def unit_recap(session: Session, office_id: int, year: int, quarter: int, filter
 
 def sasaran_recap(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters(),
                   ytd: bool = False, ind: Optional[pd.DataFrame] = None) -> pd.DataFrame:
-    ind = ind if ind is not None else indicator_recap(session, office_id, year, quarter, filters)
-    return _summarise(ind, "sasaran", "capaian_ytd" if ytd else "capaian_tw")
+    formula = formula_of(session, office_id)
+    ind = ind if ind is not None else indicator_recap(session, office_id, year, quarter, filters, formula=formula)
+    return _summarise(ind, "sasaran", "capaian_ytd" if ytd else "capaian_tw", formula)
 
 
-def predicate_counts(caps: list[Optional[Decimal]]) -> dict[str, int]:
-    preds = [ach.predicate(c) for c in caps if c is not None]
-    return {p: preds.count(p) for p in ach.PREDICATE_ORDER}
+def predicate_counts(caps: list[Optional[Decimal]], formula: ach.Formula = ach.DEFAULT) -> dict[str, int]:
+    preds = [ach.predicate(c, formula) for c in caps if c is not None]
+    return {p: preds.count(p) for p in formula.predicate_order}
 
 
 def projection_recap(session: Session, office_id: int, year: int, quarter: int,
-                     filters: Filters = Filters(), rows: Optional[Rows] = None) -> pd.DataFrame:
+                     filters: Filters = Filters(), rows: Optional[Rows] = None,
+                     formula: Optional[ach.Formula] = None) -> pd.DataFrame:
     """Year-end projection of each indicator from the quarters so far, against the annual target.
 
     At risk: the projected achievement of the annual target is under 100 %.
     """
+    formula = _formula(session, office_id, formula)
     out = []
     for r in _records(session, office_id, year, filters, rows):
         qv = [r[f"realisasi_q{q}"] for q in QUARTERS]
         proj = ach.projection(qv, quarter, r["combine"])
-        a = ach.achievement(r["target_tahunan"], proj, r["polarity"], r["target_atas"])
+        a = ach.achievement(r["target_tahunan"], proj, r["polarity"], r["target_atas"], formula)
         out.append({"indicator_id": r["indicator_id"], "code": r["code"], "name": r["name"],
                     "sasaran": r["sasaran"], "unit": r["unit"], "satuan": r["satuan"],
                     "target_tahunan": r["target_tahunan"],

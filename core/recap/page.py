@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import achievement as ach
 from core.fmt import quarter_label
+from core.masterdata.settings import formula_of
 from core.recap.budget import _budget_frame, _budget_rows, _by_unit, year_elapsed
 from core.recap.common import NA, QUARTERS, Filters, _isnan, labelled
 from core.recap.indicators import (
@@ -74,9 +75,18 @@ def filter_options(session: Session, office_id: int) -> dict[str, Any]:
 # On screen the numbers come first; the files carry every column (INDICATOR_VIEW).
 INDICATOR_SCREEN = ["code", "name", "satuan", "target_tw", "realisasi_tw", "capaian_tw", "target_ytd",
                     "realisasi_ytd", "capaian_ytd", "predikat", "unit", "keterangan"]
-UNIT_VIEW = ["unit", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER, "predikat", "pagu",
-             "realisasi_anggaran_ytd", "serapan_ytd"]
-SASARAN_VIEW = ["sasaran", "indikator", "dinilai", "rata_capaian", *ach.PREDICATE_ORDER, "predikat"]
+def unit_view(formula: ach.Formula = ach.DEFAULT) -> list[str]:
+    """The per-unit columns, with one count column per predicate in the office's words."""
+    return ["unit", "indikator", "dinilai", "rata_capaian", *formula.predicate_order, "predikat", "pagu",
+            "realisasi_anggaran_ytd", "serapan_ytd"]
+
+
+def sasaran_view(formula: ach.Formula = ach.DEFAULT) -> list[str]:
+    return ["sasaran", "indikator", "dinilai", "rata_capaian", *formula.predicate_order, "predikat"]
+
+
+UNIT_VIEW = unit_view()
+SASARAN_VIEW = sasaran_view()
 BUDGET_VIEW = ["code", "program", "kegiatan", "sub_kegiatan", "unit", "pagu", "realisasi_anggaran_tw",
                "realisasi_anggaran_ytd", "serapan_tw", "serapan_ytd", "tahun_berjalan"]
 BUDGET_SCREEN = ["code", "sub_kegiatan", "pagu", "realisasi_anggaran_tw", "realisasi_anggaran_ytd", "serapan_tw",
@@ -104,6 +114,7 @@ class RecapBundle:
     quarterly: pd.DataFrame
     projection: pd.DataFrame
     steps: pd.DataFrame
+    formula: ach.Formula = ach.DEFAULT  # the office's capaian settings the figures were computed with
 
 
 def bundle(session: Session, office_id: int, year: int, quarter: int, filters: Filters = Filters()) -> RecapBundle:
@@ -112,7 +123,8 @@ def bundle(session: Session, office_id: int, year: int, quarter: int, filters: F
     The indicator values are read once and the budget by unit once, then every view is derived from
     them (the views used to read the same rows six times)."""
     rows = _indicator_rows(session, office_id, year, filters)[0]
-    indicators = indicator_recap(session, office_id, year, quarter, filters, rows=rows)
+    formula = formula_of(session, office_id)  # read once: every view below is computed with it
+    indicators = indicator_recap(session, office_id, year, quarter, filters, rows=rows, formula=formula)
     lines, keys = _budget_rows(session, office_id, year, quarter, filters, by="line")
     budget = _budget_frame(lines, keys)
     budget_by_unit = _budget_frame(_by_unit(lines, quarter), ["unit"])
@@ -123,10 +135,11 @@ def bundle(session: Session, office_id: int, year: int, quarter: int, filters: F
         sasaran=sasaran_recap(session, office_id, year, quarter, filters, ind=indicators),
         budget=budget,
         budget_by_unit=budget_by_unit,
-        annual=annual_recap(session, office_id, year, filters, rows=rows),
-        quarterly=quarterly_long(session, office_id, year, filters, rows=rows),
-        projection=projection_recap(session, office_id, year, quarter, filters, rows=rows),
+        annual=annual_recap(session, office_id, year, filters, rows=rows, formula=formula),
+        quarterly=quarterly_long(session, office_id, year, filters, rows=rows, formula=formula),
+        projection=projection_recap(session, office_id, year, quarter, filters, rows=rows, formula=formula),
         steps=step_durations(session, office_id),
+        formula=formula,
     )
 
 
@@ -134,8 +147,8 @@ def views(b: RecapBundle) -> dict[str, pd.DataFrame]:
     """The downloadable views with Indonesian headers, numbers still numbers (one sheet each)."""
     return {
         "Per Indikator": labelled(b.indicators[INDICATOR_VIEW]),
-        "Per Unit": labelled(b.units[[c for c in UNIT_VIEW if c in b.units.columns]]),
-        "Per Sasaran": labelled(b.sasaran[SASARAN_VIEW]),
+        "Per Unit": labelled(b.units[[c for c in unit_view(b.formula) if c in b.units.columns]]),
+        "Per Sasaran": labelled(b.sasaran[sasaran_view(b.formula)]),
         "Anggaran": labelled(b.budget[BUDGET_VIEW]),
         "Rekap Tahunan": labelled(b.annual[ANNUAL_VIEW]),
         "Proyeksi": labelled(b.projection[PROJECTION_VIEW]),
@@ -170,7 +183,7 @@ def headline(b: RecapBundle) -> dict[str, Any]:
     pagu = sum(b.budget_by_unit["pagu"], Decimal(0)) if len(b.budget_by_unit) else Decimal(0)
     ytd = sum(b.budget_by_unit["realisasi_anggaran_ytd"], Decimal(0)) if len(b.budget_by_unit) else Decimal(0)
     return {"indicators": len(b.indicators), "assessed": len(caps),
-            "average": ach._q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
-            "below": sum(1 for v in caps if v < ach.HUNDRED), "counts": predicate_counts(caps),
+            "average": b.formula.q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
+            "below": sum(1 for v in caps if v < ach.HUNDRED), "counts": predicate_counts(caps, b.formula),
             "absorption": ach.absorption(ytd, pagu), "elapsed": year_elapsed(b.quarter),
             "at_risk": [(r["code"], r["capaian_proyeksi"]) for r in b.projection.to_dict("records") if r["berisiko"]]}

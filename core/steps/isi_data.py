@@ -34,6 +34,7 @@ from core.errors import Conflict, InvalidInput
 from core.fmt import date as fmt_date
 from core.fmt import datetime as fmt_datetime
 from core.fmt import money
+from core.masterdata.settings import formula_of
 from core.parsing import parse_number, parse_text
 from core.permissions import require, units_in_scope
 from core.round_status import deadline_in_force, get_submission, indicator_gaps
@@ -349,6 +350,7 @@ def submission_problems(session: Session, sub: Submission) -> list[str]:
     counts = evidence_counts(session, sub.id)
     inds = unit_indicators(session, rnd, sub.unit_id)
     targets = year_targets(session, [i.id for i in inds], rnd.year)
+    formula = formula_of(session, rnd.office_id)
     for ind in inds:
         label = f"{ind.code} {ind.name}"
         r = reals.get(ind.id)
@@ -356,7 +358,7 @@ def submission_problems(session: Session, sub: Submission) -> list[str]:
         gaps = indicator_gaps(r.value if r else None, r.not_measured_reason if r else None,
                               r.kendala if r else None, r.tindak_lanjut if r else None,
                               t.quarter(rnd.quarter) if t else None, ind.polarity, ind.needs_evidence,
-                              counts.get(ind.id, 0) > 0)
+                              counts.get(ind.id, 0) > 0, formula)
         if gaps.value:
             problems.append(f"{label}: isi Realisasi TW, atau tulis alasan bila indikator tidak diukur "
                             "pada triwulan ini.")

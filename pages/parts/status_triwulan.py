@@ -83,8 +83,9 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
         if not qs.measured:
             st.info("Belum ada realisasi indikator triwulan ini yang dapat dihitung capaiannya.")
         elif len(qs.behind):
+            best = next(iter(qs.predicate_counts), "Sangat Tinggi")  # the office's word for the top band
             st.caption("Capaian triwulan di bawah 100 % dari target. Predikat mengikuti skala capaian "
-                       "(Sangat Tinggi ≥ 91 %), sehingga indikator berpredikat Sangat Tinggi pun dapat "
+                       f"({best} ≥ 91 %), sehingga indikator berpredikat {best} pun dapat "
                        "masih di bawah target.")
             table(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]], "")
         else:

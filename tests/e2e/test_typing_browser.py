@@ -9,6 +9,7 @@ test_full_round.py keeps its round to itself.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -28,6 +29,16 @@ ROWS = {"IKU-01": 0, "IK-02": 1, "IK-03": 2, "IK-04": 3, "IK-05": 4}
 REALISASI = 5
 # The budget grid: 0 Kode · 1 Sub kegiatan · 2 Pagu · 3 Realisasi s.d. TW lalu · 4 Realisasi TW
 BUDGET_REALISASI = 4
+# The target grid of Data Induk: 0 Kode · 1 Indikator · 2 Satuan · 3 Akumulasi · 4 Tahunan · 5 Batas atas ·
+# 6–9 TW I–IV · 10 Sumber PK · 11 Sumber RA · 12 Alasan selisih · 13 Peringatan
+TW3, TW4, ALASAN = 8, 9, 12
+
+
+def target_grid_of(page):
+    """The target grid of Data Induk, found by its pinned 'Kode' header (always drawn, unlike a column that the
+    grid leaves out while scrolled sideways to 'Alasan selisih')."""
+    header = page.locator("th").filter(has_text=re.compile(r"^\s*Kode\s*$"))
+    return page.get_by_test_id("stDataFrame").filter(has=header).filter(visible=True).first
 
 
 @pytest.fixture(scope="module")
@@ -196,8 +207,7 @@ def test_two_administrators_cannot_overwrite_each_other_in_the_target_grid(brows
     def target_grid(page):
         go(page, "Data Induk")
         page.get_by_role("tab", name="Target").click()
-        header = page.locator("th").filter(has_text="Akumulasi")
-        grid = page.get_by_test_id("stDataFrame").filter(has=header).filter(visible=True).first
+        grid = target_grid_of(page)
         grid.wait_for()
         settle(page)
         return grid
@@ -206,10 +216,8 @@ def test_two_administrators_cannot_overwrite_each_other_in_the_target_grid(brows
     grid_a, grid_b = target_grid(a), target_grid(b)
     assert grid_cell(grid_b, 0, 4) == grid_cell(grid_a, 0, 4)  # the same annual target, written the same way
     code = grid_cell(grid_a, 0, 0)
-    tw4 = 9  # 0 Kode · 1 Indikator · 2 Satuan · 3 Akumulasi · 4 Tahunan · 5 Batas atas · 6–9 TW I–IV
-    for page, value in ((a, "1.250"), (b, "9,5")):
-        edit_grid(page, grid_a if page is a else grid_b, [(0, tw4, value)])
-        page.get_by_text("Terima selisih target").click()
+    for page, value in ((a, "1.250"), (b, "9,5")):  # neither adds up: each gives the reason in its row
+        edit_grid(page, grid_a if page is a else grid_b, [(0, TW4, value), (0, ALASAN, "RA direvisi")])
     a.get_by_role("button", name="Simpan target").click()
     a.get_by_text("Target disimpan.").first.wait_for()
     b.get_by_role("button", name="Simpan target").click()
@@ -230,3 +238,59 @@ def test_ajukan_saves_what_was_typed_before_anything_else(browser_as, typing_db)
     page.get_by_role("button", name="Ajukan", exact=True).click()
     page.get_by_text("Perubahan tabel disimpan sebagai draf.").first.wait_for()  # evidence is still missing
     assert value_in_db(db, "IK-02") == Decimal("2345")
+
+
+def test_targets_that_do_not_add_up_need_a_reason_typed_in_data_induk(browser_as, typing_db):
+    """The admin types quarterly targets (RA) that do not add up to the annual target (PK) of a cumulative
+    indicator, is told so and nothing is saved; gives the reason in the row's cell and saves: the database
+    holds the typed targets with the reason."""
+    from core import masterdata as md
+
+    _url, db = typing_db
+    with unit_of_work(db) as s:
+        office = actor_for(s, "admin").office_id
+        frame = md.list_targets(s, office, dt.date.today().year, exact=True)
+        row = next(i for i, r in enumerate(frame.to_dict("records"))
+                   if r["akumulasi"] == "sum" and r["tahunan"] is not None and r["tw1"] is not None
+                   and not r["alasan_selisih"])
+        code, annual = frame.iloc[row]["kode"], frame.iloc[row]["tahunan"]
+        q1, q2 = frame.iloc[row]["tw1"], frame.iloc[row]["tw2"]
+        before = s.scalar(select(Target).join(Indicator).where(Indicator.code == code,
+                                                                  Target.year == dt.date.today().year))
+        version = before.version
+    assert q1 + q2 + Decimal("30") + Decimal("40.5") != annual  # what is typed below does not add up
+    page = browser_as("admin", "en-US")  # an English browser: the app reads 40,5 the Indonesian way anyway
+    go(page, "Data Induk")
+    page.get_by_role("tab", name="Target").click()
+    grid = target_grid_of(page)
+    grid.wait_for()
+    settle(page)
+    assert grid_cell(grid, row, 0) == code
+    edit_grid(page, grid, [(row, TW3, "30"), (row, TW4, "40,5")])
+    page.get_by_role("button", name="Simpan target").click()
+    page.get_by_text("Target belum disimpan").first.wait_for()
+    page.get_by_text("Jumlah target TW I–IV").first.wait_for()
+    settle(page)
+    shot(page, "data-induk-target-selisih-ditolak")
+    with unit_of_work(db) as s:
+        t = s.scalar(select(Target).join(Indicator).where(Indicator.code == code,
+                                                           Target.year == dt.date.today().year))
+        assert (t.q3, t.q4, t.version, t.mismatch_reason) == (before.q3, before.q4, version, None)
+    edit_grid(page, grid, [(row, ALASAN, "Pelatihan TW IV dialihkan ke APBD Perubahan")])
+    page.get_by_role("button", name="Simpan target").click()
+    page.get_by_text("Target disimpan.").first.wait_for()
+    settle(page)
+    shot(page, "data-induk-target-selisih-dengan-alasan")
+    with unit_of_work(db) as s:
+        t = s.scalar(select(Target).join(Indicator).where(Indicator.code == code,
+                                                           Target.year == dt.date.today().year))
+        assert (t.q1, t.q2, t.q3, t.q4) == (q1, q2, Decimal("30"), Decimal("40.5"))
+        assert t.mismatch_accepted and t.mismatch_reason == "Pelatihan TW IV dialihkan ke APBD Perubahan"
+        assert t.annual == annual and t.version == version + 1
+    page.get_by_role("tab", name="Target").click()  # the saved page opens on its first tab
+    page.get_by_text("Disimpan dengan alasan: Pelatihan TW IV dialihkan ke APBD Perubahan").first.wait_for()
+    shot(page, "data-induk-target-alasan-tersimpan")
+    page.get_by_role("tab", name="Rumus capaian").click()
+    page.get_by_text("Contoh dengan rumus yang berlaku").wait_for()
+    settle(page)
+    shot(page, "data-induk-rumus-capaian")
