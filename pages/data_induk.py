@@ -13,7 +13,7 @@ from core.config import get_settings
 from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
 from pages.parts import grid as grids
-from pages.parts.common import actor_or_stop, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, fitted, flash, show_flash, shown_errors
 
 actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
@@ -73,13 +73,15 @@ tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Angg
 
 # --- Unit kerja ------------------------------------------------------------------------------------------
 with tabs[0]:
+    shown_units = units.assign(jenis=units["jenis"].map(md.UNIT_KIND_LABELS))
     st.dataframe(
-        units.assign(jenis=units["jenis"].map(md.UNIT_KIND_LABELS)),
+        shown_units,
         hide_index=True, width="stretch",
         column_order=["kode", "nama", "nama_singkat", "jenis", "melapor", "aktif"],
-        column_config={"kode": "Kode", "nama": "Nama unit", "nama_singkat": "Nama singkat", "jenis": "Jenis",
-                       "melapor": st.column_config.CheckboxColumn("Melapor data"),
-                       "aktif": st.column_config.CheckboxColumn("Aktif")},
+        column_config=fitted(shown_units, {
+            "kode": "Kode", "nama": "Nama unit", "nama_singkat": "Nama singkat", "jenis": "Jenis",
+            "melapor": st.column_config.CheckboxColumn("Melapor data"),
+            "aktif": st.column_config.CheckboxColumn("Aktif")}),
     )
     left, right = st.columns(2)
     with left, st.form("unit_baru", clear_on_submit=True):
@@ -141,11 +143,12 @@ with tabs[1]:
     st.dataframe(users, hide_index=True, width="stretch",
                  column_order=["username", "nama", "nip", "jabatan", "pangkat", "telepon", "peran_label", "unit",
                                "aktif", "terkunci"],
-                 column_config={"username": "Nama pengguna", "nama": "Nama lengkap", "nip": "NIP",
-                                "telepon": "Nomor ponsel (WhatsApp)",
-                                "jabatan": "Jabatan", "pangkat": "Pangkat/golongan", "peran_label": "Peran",
-                                "unit": "Unit kerja", "aktif": st.column_config.CheckboxColumn("Aktif"),
-                                "terkunci": st.column_config.CheckboxColumn("Terkunci")})
+                 column_config=fitted(users, {
+                     "username": "Nama pengguna", "nama": "Nama lengkap", "nip": "NIP",
+                     "telepon": "Nomor ponsel (WhatsApp)",
+                     "jabatan": "Jabatan", "pangkat": "Pangkat/golongan", "peran_label": "Peran",
+                     "unit": "Unit kerja", "aktif": st.column_config.CheckboxColumn("Aktif"),
+                     "terkunci": st.column_config.CheckboxColumn("Terkunci")}))
     left, right = st.columns(2)
     with left, st.form("pengguna_baru", clear_on_submit=True):
         st.subheader("Tambah pengguna")
@@ -253,16 +256,18 @@ with tabs[2]:
                 md.create_sasaran(session, actor, s_period, s_code, s_name)
 
     st.subheader("Indikator kinerja")
+    shown_indicators = indicators.assign(polaritas=indicators["polaritas"].map(md.POLARITY_LABELS),
+                                         akumulasi=indicators["akumulasi"].map(md.COMBINE_LABELS))
     st.dataframe(
-        indicators.assign(polaritas=indicators["polaritas"].map(md.POLARITY_LABELS),
-                          akumulasi=indicators["akumulasi"].map(md.COMBINE_LABELS)),
+        shown_indicators,
         hide_index=True, width="stretch",
         column_order=["kode", "nama", "satuan", "polaritas", "akumulasi", "iku", "unit_pemilik", "wajib_bukti",
                       "aktif"],
-        column_config={"kode": "Kode", "nama": "Indikator", "satuan": "Satuan", "polaritas": "Polaritas",
-                       "akumulasi": "Akumulasi triwulan", "iku": st.column_config.CheckboxColumn("IKU"),
-                       "unit_pemilik": "Unit pemilik", "wajib_bukti": st.column_config.CheckboxColumn("Wajib bukti"),
-                       "aktif": st.column_config.CheckboxColumn("Aktif")})
+        column_config=fitted(shown_indicators, {
+            "kode": "Kode", "nama": "Indikator", "satuan": "Satuan", "polaritas": "Polaritas",
+            "akumulasi": "Akumulasi triwulan", "iku": st.column_config.CheckboxColumn("IKU"),
+            "unit_pemilik": "Unit pemilik", "wajib_bukti": st.column_config.CheckboxColumn("Wajib bukti"),
+            "aktif": st.column_config.CheckboxColumn("Aktif")}))
     sasaran_map = dict(zip(sasaran["id"], sasaran["periode"] + " · " + sasaran["kode"] + " " + sasaran["nama"]))
     ind_map = {0: "— indikator baru —", **dict(zip(indicators["id"], indicators["kode"] + " " + indicators["nama"]))}
     chosen = st.selectbox("Tambah atau ubah indikator", list(ind_map), format_func=ind_map.get, key="indikator_pilih")
@@ -409,9 +414,10 @@ with tabs[5]:
     st.dataframe(steps, hide_index=True, width="stretch",
                  column_order=["nomor", "nama_singkat", "kegiatan", "pelaksana_label", "kelengkapan", "waktu_label",
                                "output"],
-                 column_config={"nomor": "No", "nama_singkat": "Langkah", "kegiatan": "Kegiatan",
-                                "pelaksana_label": "Pelaksana", "kelengkapan": "Kelengkapan",
-                                "waktu_label": "Waktu baku", "output": "Output"})
+                 column_config=fitted(steps, {
+                     "nomor": "No", "nama_singkat": "Langkah", "kegiatan": "Kegiatan",
+                     "pelaksana_label": "Pelaksana", "kelengkapan": "Kelengkapan",
+                     "waktu_label": "Waktu baku", "output": "Output"}))
     step_map = dict(zip(steps["id"], steps["nomor"].astype(str) + ". " + steps["nama_singkat"]))
     step_id = st.selectbox("Ubah langkah", list(step_map), format_func=step_map.get, key="sop_pilih")
     if step_id is not None:
