@@ -150,13 +150,19 @@ def _recipients(session: Session, office_id: int) -> dict[int, tuple[Recipient, 
     """Per unit, the active users who enter and submit its data, heads first."""
     roles = sorted(allowed_roles(session, "submission.submit"), key=ROLES.index)
     rows = session.execute(
-        select(User.unit_id, User.full_name, User.jabatan, User.phone, User.role)
+        select(User.unit_id, OrgUnit.parent_id, User.full_name, User.jabatan, User.phone, User.role)
         .join(OrgUnit, OrgUnit.id == User.unit_id)
         .where(User.active.is_(True), User.role.in_(roles), OrgUnit.office_id == office_id)
         .order_by(User.id)).all()
     out: dict[int, list[tuple[int, Recipient]]] = {}
-    for unit_id, name, jabatan, phone, role in rows:
-        out.setdefault(unit_id, []).append((roles.index(role), Recipient(name, jabatan or "", phone)))
+    above: dict[int, list[tuple[int, Recipient]]] = {}
+    for unit_id, parent_id, name, jabatan, phone, role in rows:
+        person = (roles.index(role), Recipient(name, jabatan or "", phone))
+        out.setdefault(unit_id, []).append(person)
+        if parent_id is not None:  # a Kasubag answers for the Sekretariat above its Sub Bagian
+            above.setdefault(parent_id, []).append(person)
+    for unit_id, people in above.items():
+        out.setdefault(unit_id, people)
     return {u: tuple(r for _i, r in sorted(v, key=lambda x: x[0])) for u, v in out.items()}
 
 

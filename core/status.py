@@ -84,7 +84,7 @@ class QuarterStatus:
     title: str
     status: str
     current_step: int
-    current_step_name: str
+    current_step_name: str  # "Isi Data Kinerja — Merekap data kinerja triwulan …": short name, then the SOP's words
     step_count: int
     units: list[UnitStatus]
     board: pd.DataFrame
@@ -99,6 +99,7 @@ class QuarterStatus:
     behind: pd.DataFrame  # indicators below target this quarter
     today: dt.date
     measured: int = 0  # indicators of the quarter with a capaian (none before the units report)
+    indicator_count: int = 0  # the office's indicators of the quarter
 
     @property
     def late_units(self) -> list[UnitStatus]:
@@ -289,7 +290,8 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     n_units = len(units)
     return QuarterStatus(
         round_id=rnd.id, year=rnd.year, quarter=rnd.quarter, title=round_title(rnd.year, rnd.quarter),
-        status=rnd.status, current_step=rnd.current_step, current_step_name=step.name if step else "",
+        status=rnd.status, current_step=rnd.current_step, current_step_name=(f"{step.short_name} — {step.name}" if step and step.short_name else
+                                             step.name if step else ""),
         step_count=step_count(session),
         units=units, board=board,
         completeness=ach._q(Decimal(total_complete) / total_expected * 100) if total_expected else None,
@@ -297,7 +299,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         average_capaian=avg, predicate_counts=recap.predicate_counts(caps, formula),
         absorption_ytd=budget["serapan_ytd"] if budget["baris_tw"] else None, absorption_before=before,
         budget_reported=bool(budget["baris_tw"]), year_elapsed=budget["tahun_berjalan"] or Decimal(0),
-        behind=behind, today=today, measured=len(caps))
+        behind=behind, today=today, measured=len(caps), indicator_count=len(ind))
 
 
 def _board_state(u: UnitStatus) -> str:

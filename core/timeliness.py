@@ -27,8 +27,10 @@ from db.models import Extension, Review, Submission
 ON_TIME = "Tepat waktu"
 LATE = "Terlambat"
 MISSING = "Belum diajukan"
-CATEGORIES = (ON_TIME, LATE, MISSING)
-COLOURS = ("#1a7f37", "#e8710a", "#d93025")
+PENDING = "Belum jatuh tempo"  # not handed in, and its deadline in force has not passed: neither late nor on time
+CATEGORIES = (ON_TIME, LATE, MISSING, PENDING)
+COLOURS = ("#1a7f37", "#e8710a", "#d93025", "#9aa0a6")
+DUE = (ON_TIME, LATE, MISSING)  # what the rates count
 
 
 @dataclass
@@ -65,7 +67,8 @@ def timeliness(session: Session, actor: Actor, office_id: int, today: Optional[d
                           Review.decision == SubmissionState.DIKEMBALIKAN)
         for u in qs.units:
             handed_in = u.first_submitted_at is not None
-            category = ON_TIME if u.submitted_on_time else LATE if handed_in else MISSING
+            category = (ON_TIME if u.submitted_on_time else LATE if handed_in
+                        else MISSING if u.deadline is None or u.deadline < today else PENDING)
             rows.append({
                 "Triwulan": rnd.label, "urut": order, "Unit": u.unit, "Tenggat berlaku": u.deadline,
                 "Diajukan": clock.local_date(u.first_submitted_at) if handed_in else None,
@@ -84,6 +87,8 @@ def cell_text(category: str, days_late: int) -> str:
         return ON_TIME
     if category == LATE:
         return f"Terlambat {days_late} hari"
+    if category == PENDING:
+        return PENDING
     return MISSING + (f" ({days_late} hari lewat)" if days_late else "")
 
 
@@ -97,9 +102,10 @@ def _by_unit(detail: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     for unit, rows in detail.groupby("Unit", sort=False):
         cells = {r["Triwulan"]: cell_text(r["Ketepatan"], r["Terlambat (hari)"]) for r in rows.to_dict("records")}
         on_time = int((rows["Ketepatan"] == ON_TIME).sum())
+        due = int(rows["Ketepatan"].isin(DUE).sum())
         late_days = [d for d, c in zip(rows["Terlambat (hari)"], rows["Ketepatan"]) if c != ON_TIME and d]
         out.append({"Unit": unit, **{label: cells.get(label, "–") for label in labels},
-                    "Tepat waktu": f"{on_time} dari {len(rows)}",
+                    "Tepat waktu": f"{on_time} dari {due}",
                     "Rata-rata keterlambatan (hari)": _q(Decimal(sum(late_days)) / len(late_days)) if late_days else 0,
                     "Perpanjangan": int(rows["Perpanjangan"].sum()), "Pengembalian": int(rows["Pengembalian"].sum()),
                     "Kelengkapan rata-rata (%)": _mean(list(rows["Kelengkapan (%)"]))})
@@ -113,9 +119,10 @@ def _by_round(detail: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
         rows = detail[detail["Triwulan"] == label]
         n = len(rows)
         counts = {c: int((rows["Ketepatan"] == c).sum()) for c in CATEGORIES}
+        due = n - counts[PENDING]
         out.append({"Triwulan": label, "Unit": n, ON_TIME: counts[ON_TIME], LATE: counts[LATE],
-                    MISSING: counts[MISSING],
-                    "Ketepatan waktu (%)": _q(Decimal(counts[ON_TIME]) / n * 100) if n else None,
+                    MISSING: counts[MISSING], PENDING: counts[PENDING],
+                    "Ketepatan waktu (%)": _q(Decimal(counts[ON_TIME]) / due * 100) if due else None,
                     "Kelengkapan (%)": _mean(list(rows["Kelengkapan (%)"]))})
     return pd.DataFrame(out, columns=["Triwulan", "Unit", *CATEGORIES, "Ketepatan waktu (%)", "Kelengkapan (%)"])
 

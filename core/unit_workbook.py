@@ -24,6 +24,9 @@ from core.steps import isi_data
 IND_SHEET = "Indikator"
 BUDGET_SHEET = "Anggaran"
 INFO_SHEET = "Info"
+# the hidden Info sheet's rows, in words a person who opens it can read (the English keys of older workbooks are
+# still read)
+INFO_LABELS = {"submission_id": "Nomor isian (jangan diubah)", "unit": "Unit kerja", "triwulan": "Triwulan"}
 HEADER_ROW = 4
 # workbook header → the grid column of core.entry (same names, same rules)
 IND_ENTRY = ("Realisasi TW", "Alasan tidak diukur", "Catatan", "Kendala", "Tindak lanjut")
@@ -79,7 +82,23 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 5)
     _protect(ws)
 
-    bs = wb.create_sheet(BUDGET_SHEET)
+    # a unit without DPA lines of the year (a JFT group) gets no budget sheet: nothing to ask it for
+    bs = wb.create_sheet(BUDGET_SHEET) if len(budget) else None
+    if bs is not None:
+        _budget_sheet(bs, view, budget)
+
+    info = wb.create_sheet(INFO_SHEET)
+    for k, v in ((INFO_LABELS["submission_id"], submission_id), (INFO_LABELS["unit"], view.unit_name),
+                 (INFO_LABELS["triwulan"], view.round_label)):
+        info.append([k, neutralise(v)])
+    info.sheet_state = "hidden"
+    _protect(info)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _budget_sheet(bs: Any, view: Any, budget: Any) -> None:
     set_text_cell(bs["A1"], f"Realisasi Anggaran {view.round_label} — {view.unit_name}")
     bs["A1"].font = Font(bold=True, size=13)
     bs["A2"] = "Isi kolom Realisasi TW (rupiah, triwulan ini saja). Pagu dan realisasi sebelumnya terkunci."
@@ -98,15 +117,6 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
         bs.column_dimensions[bs.cell(HEADER_ROW, j).column_letter].width = w
     bs.column_dimensions[bs.cell(HEADER_ROW, len(BUDGET_HEADERS)).column_letter].hidden = True
     _protect(bs)
-
-    info = wb.create_sheet(INFO_SHEET)
-    for k, v in (("submission_id", submission_id), ("unit", view.unit_name), ("triwulan", view.round_label)):
-        info.append([k, neutralise(v)])
-    info.sheet_state = "hidden"
-    _protect(info)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def _header(ws: Any, headers: tuple[str, ...]) -> None:
@@ -185,13 +195,14 @@ def parse_unit_workbook(session: Session, actor: Actor, submission_id: int, data
         raise InvalidInput(f"Berkas ini bukan lembar kerja unit dari aplikasi (lembar {', '.join(missing)} "
                            "tidak ada). Unduh lembar kerja dari halaman Isi Data Kinerja.")
     info = {str(r[0]): unneutralise(r[1]) for r in book.rows[INFO_SHEET] if r and r[0] is not None}
+    info = {key: info.get(label, info.get(key)) for key, label in INFO_LABELS.items()}
     try:
         book_id = int(info.get("submission_id"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         book_id = None
     if book_id != submission_id:
-        raise InvalidInput(f"Lembar kerja ini untuk {info.get('unit', 'unit lain')} "
-                           f"{info.get('triwulan', '')}, bukan untuk data yang sedang dibuka. "
+        raise InvalidInput(f"Lembar kerja ini untuk {info.get('unit') or 'unit lain'} "
+                           f"{info.get('triwulan') or ''}, bukan untuk data yang sedang dibuka. "
                            "Unggah lembar kerja milik unit dan triwulan ini.".replace("  ", " "))
     by_code = {r["Kode"]: r for _, r in grid.iterrows()}
     seen: set[str] = set()

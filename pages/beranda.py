@@ -41,7 +41,7 @@ with right:
         else:
             st.markdown(f"**{md(rnd.title)}**")
             st.markdown(
-                f"Langkah {rnd.step_number} dari {rnd.step_count}: {md(rnd.step_title)}  \n"
+                f"Langkah {rnd.step_number} dari {rnd.step_count}: **{md(rnd.step_name)}** — {md(rnd.step_title)}  \n"
                 f"Tenggat: {fmt.date(rnd.deadline)}"
             )
             if rnd.instruction:

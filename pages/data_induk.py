@@ -67,8 +67,9 @@ def saved(family: str, message: str) -> None:
     flash("data_induk", message)
 
 
+# keyed: the tab in use stays open after a save reruns the page (it went back to "Unit kerja")
 tabs = st.tabs(["Unit kerja", "Pengguna", "Renstra & Indikator", "Target", "Anggaran DPA", "Langkah SOP",
-                "Rumus capaian"])
+                "Rumus capaian"], key="data_induk_tab", on_change="rerun")
 
 
 # --- Unit kerja ------------------------------------------------------------------------------------------

@@ -55,9 +55,9 @@ elif state is not None:
 
 st.subheader("Arsip laporan")
 if unarchived:
-    st.caption(f"Selesai tanpa arsip di aplikasi: {', '.join(unarchived)}. Pengumpulan data ini dicatat selesai "
-               "sebelum Kinerja dipakai (data riwayat), sehingga laporan dan arsipnya tidak dibuat di sini; "
-               "datanya tetap tersedia di Rekap & Unduh.")
+    st.caption(f"Selesai tanpa arsip di aplikasi: {', '.join(unarchived)}. Pengumpulan data ini tercatat selesai "
+               "tanpa melalui langkah Dokumentasi di aplikasi ini (data riwayat), sehingga laporan final dan "
+               "arsipnya tidak ada di sini; datanya tetap tersedia di Rekap & Unduh.")
 if archives.empty:
     st.info("Belum ada laporan yang didokumentasikan melalui langkah Dokumentasi di aplikasi ini.")
     st.stop()

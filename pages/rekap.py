@@ -56,12 +56,20 @@ if b.indicators.empty:
 h = recap.headline(b)
 m = st.columns(4)
 m[0].metric("Indikator", f"{h['indicators']}", help=f"Dapat dinilai: {h['assessed']}")
+partial = h["assessed"] < h["indicators"]
 m[1].metric("Rata-rata capaian TW", fmt.percent(h["average"], 1),
-            help=", ".join(f"{k}: {v}" for k, v in h["counts"].items()))
-m[2].metric("Di bawah target", f"{h['below']}", delta="perlu perhatian" if h["below"] else "semua tercapai",
-            delta_color="inverse" if h["below"] else "normal")
+            delta=f"dari {h['assessed']} dari {h['indicators']} indikator" if partial and h["assessed"] else None,
+            delta_color="off", delta_arrow="off",
+            help=", ".join(f"{k}: {v}" for k, v in h["counts"].items()) or "Belum ada realisasi yang dapat dinilai.")
+# "semua tercapai" only when every indicator has been assessed: two entered values are not "all reached"
+below_note = ("perlu perhatian" if h["below"] else "belum ada yang dinilai" if not h["assessed"]
+              else f"{h['indicators'] - h['assessed']} belum dinilai" if partial else "semua tercapai")
+m[2].metric("Di bawah target", f"{h['below']}", delta=below_note,
+            delta_color="inverse" if h["below"] else "normal" if not partial else "off", delta_arrow="off")
 m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
-            help=f"Tahun berjalan {fmt.percent(h['elapsed'], 0)}")
+            help=f"Tahun berjalan {fmt.percent(h['elapsed'], 0)}." + (
+                "" if h["spent_tw"] else f" Belum ada realisasi anggaran {fmt.quarter_label(quarter)} yang diisi: "
+                                         "angka ini realisasi sampai triwulan sebelumnya."))
 
 regency = can(None, actor, "recap.regency")
 # The tabs report which one is open, so the regency tab (every office) is computed only when looked at.

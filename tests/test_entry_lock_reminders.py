@@ -263,3 +263,14 @@ def test_a_documented_round_stays_read_only_as_before(session, actors, monkeypat
     assert not view.editable and view.lock_message == "" and not view.round_open
     with pytest.raises(Conflict):
         disposisi.remind(session, actors["sekdis"], rnd.id, [sub.id])
+
+
+def test_the_sekretariat_reminder_greets_the_kasubag_who_reports_for_it(session, actors):
+    """The Sekretariat's data is entered by the Kepala Sub Bagian of its Sub Bagian: the reminder names her, as
+    the status board does, instead of "Yth. Kepala Sekretariat" with no name."""
+    rnd = factories.make_round(session, at="isi_data", state="draf")
+    today = DEADLINE + dt.timedelta(days=1)
+    sekretariat = factories.unit(session, "SEKRETARIAT").name
+    rem = next(r for r in reminders.round_reminders(session, actors["sekdis"], rnd.id, today) if r.unit == sekretariat)
+    kasubag = factories.user(session, "kasubag_keuren")
+    assert rem.text.startswith(f"Yth. {kasubag.jabatan} ({kasubag.full_name}),"), rem.text

@@ -344,7 +344,7 @@ def test_dokumentasi_names_the_finished_rounds_that_have_no_archive(sqlite_url):
     at = _ok(logged_in("penyusun", "pages/dokumentasi.py"))
     shown = texts(at)
     assert "Selesai tanpa arsip di aplikasi: TW II 2026, TW I 2026, TW IV 2025" in shown
-    assert "sebelum Kinerja dipakai" in shown
+    assert "tanpa melalui langkah Dokumentasi di aplikasi ini" in shown
     rid = _at_dokumentasi(sqlite_url)
     with unit_of_work(sqlite_url) as s:
         dokumentasi.document(s, actor_for(s, "penyusun"), rid)

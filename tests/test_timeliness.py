@@ -81,3 +81,20 @@ def test_another_office_may_not_read_it(session, actors):
     with pytest.raises(NotAllowed):
         timeliness.timeliness(session, stranger, factories.office(session).id, TODAY)
     assert session.query(CollectionRound).count() > 0
+
+
+def test_a_round_whose_deadline_has_not_passed_is_not_counted_against_anyone(session, actors):
+    """TW III of the running year, deadline in four days, nothing handed in yet: 'Belum jatuh tempo', not
+    'Belum diajukan', and neither the unit's count nor the round's rate counts it."""
+    factories.make_round(session, at="isi_data", state="draf", year=2027, quarter=3,
+                         deadline=TODAY + dt.timedelta(days=4), states={"BID-LATTAS": "diajukan"})
+    session.flush()
+    t = timeliness.timeliness(session, actors["sekdis"], factories.office(session).id, TODAY)
+    by_unit = t.by_unit.set_index("Unit")
+    trans = factories.unit(session, "BID-TRANS").name
+    assert by_unit.loc[trans, "TW III 2027"] == timeliness.PENDING
+    assert by_unit.loc[factories.unit(session, "BID-LATTAS").name, "TW III 2027"] == timeliness.ON_TIME
+    due, of = by_unit.loc[trans, "Tepat waktu"].split(" dari ")
+    assert int(of) == len(t.labels) - 1  # every round but the pending one
+    rate = t.by_round.set_index("Triwulan").loc["TW III 2027"]
+    assert rate[timeliness.PENDING] == rate["Unit"] - 1 and rate["Ketepatan waktu (%)"] == 100

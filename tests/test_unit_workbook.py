@@ -38,9 +38,9 @@ def filled(data: bytes, indicators: dict[str, dict[str, object]] | None = None,
     for r in range(uw.HEADER_ROW + 1, ws.max_row + 1):
         for col, value in (indicators or {}).get(ws.cell(r, head["Kode"]).value, {}).items():
             ws.cell(r, head[col], value)
-    bs = wb[uw.BUDGET_SHEET]
-    bhead = {c.value: c.column for c in bs[uw.HEADER_ROW]}
-    for r in range(uw.HEADER_ROW + 1, bs.max_row + 1):
+    bs = wb[uw.BUDGET_SHEET] if uw.BUDGET_SHEET in wb.sheetnames else None
+    bhead = {c.value: c.column for c in bs[uw.HEADER_ROW]} if bs is not None else {}
+    for r in range(uw.HEADER_ROW + 1, bs.max_row + 1 if bs is not None else 0):
         code = bs.cell(r, bhead["Kode"]).value
         if budget and code in budget:
             bs.cell(r, bhead["Realisasi TW"], budget[code])
@@ -184,3 +184,32 @@ def test_formula_like_kendala_round_trips_without_a_spurious_change(db_url, acto
     with unit_of_work(db_url) as s:
         preview = uw.parse_unit_workbook(s, kabid, submission, data)
     assert preview.ok and preview.count == 0, preview.changes
+
+
+def test_a_unit_without_dpa_lines_gets_no_budget_sheet_and_its_workbook_still_applies(db_url, actors, submission):
+    """The JFT group has no DPA lines: its workbook asks nothing about a budget; the hidden Info sheet names its
+    rows in words, and the filled workbook is read back."""
+    with unit_of_work(db_url) as s:
+        sub = next(c for c in entry.my_submissions(s, actors["jft_mediator"]))
+        data = uw.unit_workbook(s, actors["jft_mediator"], sub.id)
+        code = entry.entry_table(s, actors["jft_mediator"], sub.id)["Kode"].iloc[0]
+    wb = load_workbook(io.BytesIO(data))
+    assert uw.BUDGET_SHEET not in wb.sheetnames
+    assert [r[0].value for r in wb[uw.INFO_SHEET].iter_rows()] == list(uw.INFO_LABELS.values())
+    with unit_of_work(db_url) as s:
+        preview = uw.parse_unit_workbook(s, actors["jft_mediator"], sub.id,
+                                         filled(data, {code: {"Realisasi TW": "12,5"}}))
+    assert preview.ok and preview.count == 1, preview.errors
+
+
+def test_a_workbook_downloaded_before_the_info_sheet_was_in_words_is_still_read(db_url, actors, submission):
+    def old_keys(wb):
+        info = wb[uw.INFO_SHEET]
+        for row, key in zip(info.iter_rows(), uw.INFO_LABELS):
+            row[0].value = key  # submission_id, unit, triwulan: as workbooks made before were written
+
+    with unit_of_work(db_url) as s:
+        data = uw.unit_workbook(s, actors["kabid_lattas"], submission)
+        preview = uw.parse_unit_workbook(s, actors["kabid_lattas"], submission,
+                                         filled(data, {"IK-03": {"Realisasi TW": "1.250"}}, edit=old_keys))
+    assert preview.ok and preview.count == 1, preview.errors

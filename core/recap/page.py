@@ -186,4 +186,6 @@ def headline(b: RecapBundle) -> dict[str, Any]:
             "average": b.formula.q(sum(caps, Decimal(0)) / len(caps)) if caps else None,
             "below": sum(1 for v in caps if v < ach.HUNDRED), "counts": predicate_counts(caps, b.formula),
             "absorption": ach.absorption(ytd, pagu), "elapsed": year_elapsed(b.quarter),
+            "spent_tw": sum(b.budget_by_unit["realisasi_anggaran_tw"], Decimal(0)) if len(b.budget_by_unit)
+            else Decimal(0),
             "at_risk": [(r["code"], r["capaian_proyeksi"]) for r in b.projection.to_dict("records") if r["berisiko"]]}

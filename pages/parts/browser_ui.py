@@ -18,7 +18,7 @@ import streamlit as st
 
 # Exact texts (a text node, or a title / aria-label / placeholder attribute) and their Indonesian words.
 WORDS: dict[str, str] = {
-    "Upload": "Unggah",
+    "Upload": "Pilih berkas",  # it opens the file chooser; "Unggah" is the app's own button that stores it
     "Browse files": "Pilih berkas",
     "Drag and drop file here": "Seret dan lepas berkas di sini",
     "Drag and drop files here": "Seret dan lepas berkas di sini",
@@ -37,7 +37,6 @@ WORDS: dict[str, str] = {
     "Unpin column": "Lepas sematan kolom",
     "Hide column": "Sembunyikan kolom",
     "Autosize": "Lebar otomatis",
-    "Format": "Format angka",
     "Choose an option": "Pilih",
     "Choose options": "Pilih",
     "No results": "Tidak ada hasil",
@@ -111,6 +110,8 @@ _SCRIPT = r"""
     var t = s.trim();
     if (Object.prototype.hasOwnProperty.call(words, t)) { return s.replace(t, words[t]); }
     if (/dd\/mm\/yyyy/i.test(t)) { return s.replace(/dd\/mm\/yyyy/gi, "hh/bb/tttt"); }
+    var z = t.match(/^(\d+)\.(\d+)\s?(B|KB|MB|GB)$/);  // the uploader's file size: 4.3KB -> 4,3 KB
+    if (z) { return s.replace(t, z[1] + "," + z[2] + " " + z[3]); }
     var m = t.match(limit);
     if (m) { return s.replace(t, "Paling besar " + m[1].replace(".", ",") + " " + m[2] + " per berkas" + m[3]); }
     return null;

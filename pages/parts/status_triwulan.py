@@ -50,8 +50,13 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
     m[3].metric("Kelengkapan data", fmt.percent(qs.completeness, 1),
                 help="Realisasi atau alasan tidak diukur; kendala dan tindak lanjut bila di bawah target; "
                      "bukti dukung bila diwajibkan.")
+    partial = 0 < qs.measured < qs.indicator_count
     m[4].metric("Capaian rata-rata", fmt.percent(qs.average_capaian, 1),
-                help=", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
+                delta=f"{qs.measured} dari {qs.indicator_count} indikator" if partial else None,
+                delta_color="off", delta_arrow="off",
+                help=(f"Rata-rata dari {qs.measured} indikator yang sudah diisi realisasinya (termasuk draf yang "
+                      "belum diajukan). " if qs.measured else "")
+                + ", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
     if qs.budget_reported:
         lag = qs.absorption_ytd - qs.year_elapsed if qs.absorption_ytd is not None else None
         m[5].metric("Serapan anggaran", fmt.percent(qs.absorption_ytd, 1),
@@ -88,6 +93,9 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
                        f"({best} ≥ 91 %), sehingga indikator berpredikat {best} pun dapat "
                        "masih di bawah target.")
             table(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]], "")
+        elif partial:  # the entered ones reached their target; the others are not known yet
+            st.info(f"{qs.measured} dari {qs.indicator_count} indikator sudah diisi realisasinya dan semuanya "
+                    f"mencapai target; {qs.indicator_count - qs.measured} indikator belum diisi.")
         else:
             st.success("Semua indikator mencapai target triwulan ini.")
 
@@ -103,7 +111,7 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
     if len(missing):
         table(missing[["Unit", "Yang belum lengkap", "Kepala Unit", "Status", "Tenggat berlaku",
                        "Terlambat (hari)"]], "", config={"Unit": st.column_config.TextColumn(pinned=True)})
-        d1, d2, _ = st.columns([1, 1, 2])
+        d1, d2, _ = st.columns([2, 2, 1])
         base = status.missing_list_basename(qs.year, qs.quarter)
 
         def file(kind: str):  # made when the button is clicked, then cached until the data changes

@@ -321,7 +321,7 @@ def test_date_picker_and_file_uploader_speak_indonesian(browser, moments):
             uploader = p.get_by_test_id("stFileUploader").first
             uploader.scroll_into_view_if_needed()
             text = uploader.inner_text()
-            assert "Unggah" in text and "Paling besar 10 MB per berkas" in text, text
+            assert "Pilih berkas" in text and "Paling besar 10 MB per berkas" in text, text
             assert "Upload" not in text and "per file" not in text, text
         finally:
             unit.close()

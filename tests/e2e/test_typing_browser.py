@@ -287,7 +287,8 @@ def test_targets_that_do_not_add_up_need_a_reason_typed_in_data_induk(browser_as
         assert (t.q1, t.q2, t.q3, t.q4) == (q1, q2, Decimal("30"), Decimal("40.5"))
         assert t.mismatch_accepted and t.mismatch_reason == "Pelatihan TW IV dialihkan ke APBD Perubahan"
         assert t.annual == annual and t.version == version + 1
-    page.get_by_role("tab", name="Target").click()  # the saved page opens on its first tab
+    # the page reran after the save and is still on the Target tab (it used to jump back to "Unit kerja")
+    assert page.get_by_role("tab", name="Target").get_attribute("aria-selected") == "true"
     page.get_by_text("Disimpan dengan alasan: Pelatihan TW IV dialihkan ke APBD Perubahan").first.wait_for()
     shot(page, "data-induk-target-alasan-tersimpan")
     page.get_by_role("tab", name="Rumus capaian").click()
