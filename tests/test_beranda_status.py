@@ -64,3 +64,26 @@ def test_once_units_enter_budget_the_quarter_has_a_serapan(session):
     session.flush()
     qs = status.quarter_status(session, office(session).id, rnd.id, dt.date(2026, 10, 5))
     assert qs.budget_reported and qs.absorption_ytd is not None and qs.measured > 0
+
+
+def test_a_few_entries_above_target_are_not_every_indicator_reaching_it(sqlite_url):
+    """Only some units have entered values, all above target: Beranda says how many indicators that is, not
+    "Semua indikator mencapai target", and the average capaian says what it covers; Rekap likewise."""
+    from decimal import Decimal
+
+    from core.uow import unit_of_work
+    from tests.factories import make_round
+
+    with unit_of_work(sqlite_url) as s:
+        make_round(s, at="isi_data", state="draf", factor=Decimal("1.2"),
+                   skip_units=("BID-HIJS", "BID-IND", "BID-TRANS", "JFT", "SEKRETARIAT"))
+    at = logged_in("kadis")
+    assert not at.exception
+    shown = texts(at)
+    assert "Semua indikator mencapai target" not in shown
+    assert "Dihitung dari 5 dari 15 indikator yang sudah diisi realisasinya" in shown  # IKU-01 lags (negatif)
+    capaian = next(m for m in at.metric if m.label == "Capaian rata-rata")
+    assert " dari 15 indikator" in str(capaian.delta)
+    at.switch_page("pages/rekap.py").run()
+    average = next(m for m in at.metric if m.label == "Rata-rata capaian TW")
+    assert "dari 5 dari 15 indikator" in str(average.delta)

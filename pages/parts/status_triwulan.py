@@ -93,6 +93,9 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
                        f"({best} ≥ 91 %), sehingga indikator berpredikat {best} pun dapat "
                        "masih di bawah target.")
             table(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]], "")
+            if partial:
+                st.caption(f"Dihitung dari {qs.measured} dari {qs.indicator_count} indikator yang sudah diisi "
+                           "realisasinya (termasuk draf).")
         elif partial:  # the entered ones reached their target; the others are not known yet
             st.info(f"{qs.measured} dari {qs.indicator_count} indikator sudah diisi realisasinya dan semuanya "
                     f"mencapai target; {qs.indicator_count - qs.measured} indikator belum diisi.")
