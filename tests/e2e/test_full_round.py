@@ -23,7 +23,7 @@ from tests.e2e.conftest import SHOTS, login, new_context, shot
 
 pytestmark = pytest.mark.e2e
 
-STEP_NAME = {s.number: s.name for s in DEFAULT_STEPS}
+STEP_NAME = {s.number: f"{s.short_name} — {s.name}" for s in DEFAULT_STEPS}
 
 LATTAS = "Bidang Pelatihan dan Penempatan Tenaga Kerja"
 HIJS = "Bidang Hubungan Industrial dan Jaminan Sosial"

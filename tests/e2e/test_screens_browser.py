@@ -31,7 +31,7 @@ from db.seed import USERS
 from pages.parts.browser_ui import ENGLISH
 from tests import factories
 from tests.e2e.conftest import _CONTENT_HEIGHT, ROOT, login, need_chromium, seed_demo, serve
-from tests.e2e.test_full_round import go, settle
+from tests.e2e.test_full_round import choose, go, settle
 
 SCREENS = Path(os.environ.get("KINERJA_SCREENS_DIR", ROOT / "test-artifacts" / "screens"))
 DESKTOP, PHONE = {"width": 1400, "height": 900}, {"width": 390, "height": 844}
@@ -318,6 +318,8 @@ def test_date_picker_and_file_uploader_speak_indonesian(browser, moments):
             p = unit.new_page()
             login(p, app, "kabid_lattas")
             go(p, "Isi Data Kinerja")
+            choose(p, "Pengumpulan data", "TW III 2026")  # the running one (a later test moment adds TW IV)
+            settle(p)
             uploader = p.get_by_test_id("stFileUploader").first
             uploader.scroll_into_view_if_needed()
             text = uploader.inner_text()

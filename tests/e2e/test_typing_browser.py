@@ -27,8 +27,9 @@ from tests.e2e.test_full_round import edit_grid, go, grid_cell, indicator_grid, 
 # 5 Realisasi TW; rows IKU-01, IK-02, IK-03, IK-04, IK-05.
 ROWS = {"IKU-01": 0, "IK-02": 1, "IK-03": 2, "IK-04": 3, "IK-05": 4}
 REALISASI = 5
-# The budget grid: 0 Kode · 1 Sub kegiatan · 2 Pagu · 3 Realisasi s.d. TW lalu · 4 Realisasi TW
-BUDGET_REALISASI = 4
+# The budget grid: 0 Kode · 1 Sub kegiatan · 2 Pagu · 3 Realisasi TW (the column filled, in view) · 4 Realisasi s.d.
+# TW lalu
+BUDGET_REALISASI = 3
 # The target grid of Data Induk: 0 Kode · 1 Indikator · 2 Satuan · 3 Akumulasi · 4 Tahunan · 5 Batas atas ·
 # 6–9 TW I–IV · 10 Sumber PK · 11 Sumber RA · 12 Alasan selisih · 13 Peringatan
 TW3, TW4, ALASAN = 8, 9, 12
