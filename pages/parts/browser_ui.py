@@ -130,28 +130,30 @@ _SCRIPT = r"""
       if (th.textContent !== want) { th.textContent = want; }
     });
   }
+  function fixText(node) {
+    var v = node.nodeValue || "", n = text(v) || partly(v, node);
+    if (n !== null && n !== v) { node.nodeValue = n; }
+  }
+  function fixAttrs(el) {
+    ATTRS.forEach(function (a) {
+      var v = el.getAttribute(a);
+      if (v) { var n = text(v) || partly(v, el); if (n !== null && n !== v) { el.setAttribute(a, n); } }
+    });
+  }
   function fix(root) {
     if (root.nodeType === 3) {
-      var n = text(root.nodeValue || "") || partly(root.nodeValue || "", root);
-      if (n !== null && n !== root.nodeValue) { root.nodeValue = n; }
+      fixText(root);
       return;
     }
     if (root.nodeType !== 1) { return; }
-    ATTRS.forEach(function (a) {
-      var v = root.getAttribute(a);
-      if (v) { var n = text(v) || partly(v, root); if (n !== null && n !== v) { root.setAttribute(a, n); } }
-    });
+    fixAttrs(root);
     var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
     var node;
     while ((node = walker.nextNode())) {
       if (node.nodeType === 3) {
-        var t = text(node.nodeValue || "") || partly(node.nodeValue || "", node);
-        if (t !== null && t !== node.nodeValue) { node.nodeValue = t; }
+        fixText(node);
       } else {
-        ATTRS.forEach(function (a) {
-          var v = node.getAttribute(a);
-          if (v) { var n = text(v) || partly(v, node); if (n !== null && n !== v) { node.setAttribute(a, n); } }
-        });
+        fixAttrs(node);
       }
     }
   }
