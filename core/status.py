@@ -285,8 +285,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     behind = pd.DataFrame(behind_rows, columns=["Kode", "Indikator", "Unit", "Target TW", "Realisasi TW",
                                                 "Capaian TW", "Predikat", "Kendala", "Tindak Lanjut"])
     budget = recap.budget_totals(session, office_id, rnd.year, rnd.quarter)
-    before = (recap.budget_totals(session, office_id, rnd.year, rnd.quarter - 1)["serapan_ytd"]
-              if rnd.quarter > 1 and not budget["baris_tw"] else None)
+    before = budget["serapan_sebelumnya"] if not budget["baris_tw"] else None
     n_units = len(units)
     return QuarterStatus(
         round_id=rnd.id, year=rnd.year, quarter=rnd.quarter, title=round_title(rnd.year, rnd.quarter),

@@ -112,7 +112,8 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
                            Money),
                type_coerce(func.sum(case((CollectionRound.quarter <= quarter, BudgetRealization.amount))),
                            Money),
-               func.count(case((CollectionRound.quarter == quarter, BudgetRealization.id))))
+               func.count(case((CollectionRound.quarter == quarter, BudgetRealization.id))),
+               type_coerce(func.sum(case((CollectionRound.quarter < quarter, BudgetRealization.amount))), Money))
         .join(Submission, BudgetRealization.submission_id == Submission.id)
         .join(CollectionRound, Submission.round_id == CollectionRound.id)
         .join(BudgetLine, BudgetRealization.budget_line_id == BudgetLine.id)
@@ -126,9 +127,10 @@ def budget_totals(session: Session, office_id: int, year: int, quarter: int,
     if filters.unit_id is not None:
         spent = spent.where(BudgetLine.owner_unit_id == filters.unit_id)
         lines = lines.where(BudgetLine.owner_unit_id == filters.unit_id)
-    tw, ytd, entered, pagu = session.execute(spent.add_columns(lines.scalar_subquery())).one()  # one round trip
+    tw, ytd, entered, before, pagu = session.execute(spent.add_columns(lines.scalar_subquery())).one()  # one trip
     pagu = ach.to_decimal(pagu) or Decimal(0)
     tw, ytd = ach.to_decimal(tw) or Decimal(0), ach.to_decimal(ytd) or Decimal(0)
     return {"pagu": pagu, "realisasi_tw": tw, "realisasi_ytd": ytd, "serapan_tw": ach.absorption(tw, pagu),
             "serapan_ytd": ach.absorption(ytd, pagu), "tahun_berjalan": year_elapsed(quarter),
-            "baris_tw": entered or 0}
+            "baris_tw": entered or 0,  # spending rows of the quarter: none before the units enter it
+            "serapan_sebelumnya": ach.absorption(ach.to_decimal(before) or Decimal(0), pagu) if quarter > 1 else None}
