@@ -122,6 +122,10 @@ class OrgUnit(Base):
     negative_formula: Mapped[Optional[str]] = mapped_column(String(20))  # 2t_minus_r | t_over_r
     predicate_labels: Mapped[Optional[str]] = mapped_column(String(20))  # tinggi | baik
     capaian_rounding: Mapped[Optional[str]] = mapped_column(String(20))  # half_up | truncate
+    # Regency setting (on the unit of kind "pemkab"): who signs "Dievaluasi" on the Renja evaluation (E.81).
+    evaluator_title: Mapped[Optional[str]] = mapped_column(String(200))
+    evaluator_name: Mapped[Optional[str]] = mapped_column(String(200))
+    evaluator_nip: Mapped[Optional[str]] = mapped_column(String(18))
 
     parent: Mapped[Optional[OrgUnit]] = relationship(
         remote_side="OrgUnit.id", foreign_keys=[parent_id], back_populates="children"
@@ -256,6 +260,11 @@ class Indicator(Base):
     needs_evidence: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Target Renstra PD at the end of the period (column 5 K of the Renja evaluation, the LKjIP's end target).
+    renstra_target: Mapped[Optional[Decimal]] = mapped_column(Value)
+    # What the indicator measures on the Renja evaluation: 'program' (outcome) or 'kegiatan' (output) of the
+    # DPA lines it is linked to; NULL = derived (lines of one kegiatan → kegiatan, of several → program).
+    renja_level: Mapped[Optional[str]] = mapped_column(String(10))
 
     sasaran: Mapped[Sasaran] = relationship(back_populates="indicators")
     owner_unit: Mapped[OrgUnit] = relationship(foreign_keys=[owner_unit_id])
@@ -264,6 +273,7 @@ class Indicator(Base):
         UniqueConstraint("office_id", "code"),
         CheckConstraint("polarity in ('positif','negatif')", name="polarity"),
         CheckConstraint("combine in ('sum','last','avg')", name="combine"),
+        CheckConstraint("renja_level is null or renja_level in ('program','kegiatan')", name="renja_level"),
     )
 
 
@@ -321,6 +331,47 @@ class BudgetLine(Base):
     )
 
 
+class RenstraBudget(Base):
+    """The Renstra's funding target (Rp) at the end of the period for a program, kegiatan or sub kegiatan,
+    keyed by its code in the DPA nomenclature (column 5 Rp of the Renja evaluation)."""
+
+    __tablename__ = "renstra_budgets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("renstra_periods.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    end_pagu: Mapped[Optional[Decimal]] = mapped_column(Money)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        UniqueConstraint("period_id", "code"),
+        CheckConstraint("end_pagu is null or end_pagu >= 0", name="end_pagu"),
+    )
+
+
+class PriorRealisation(Base):
+    """A year's realisation from before the app (no rounds in the database for that year): the annual
+    value of an indicator (K) or the year's spending of a program / kegiatan / sub kegiatan code (Rp).
+    Feeds the Renstra realisation to last year (column 6 of the Renja evaluation) and the LKjIP's earlier years."""
+
+    __tablename__ = "prior_realisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    indicator_id: Mapped[Optional[int]] = mapped_column(ForeignKey("indicators.id"), index=True)
+    code: Mapped[Optional[str]] = mapped_column(String(60))
+    value: Mapped[Optional[Decimal]] = mapped_column(Value)
+    amount: Mapped[Optional[Decimal]] = mapped_column(Money)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        UniqueConstraint("office_id", "year", "indicator_id"),
+        UniqueConstraint("office_id", "year", "code"),
+        CheckConstraint("(indicator_id is null) <> (code is null)", name="subject"),
+        CheckConstraint("amount is null or amount >= 0", name="amount"),
+    )
+
+
 class PaguHistory(Base):
     """Earlier pagu of a budget line, kept when a DPPA revises it."""
 
@@ -353,6 +404,12 @@ class CollectionRound(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The footer of the Renja evaluation (E.81), as the Staf Penyusun set it at step 5 (or a correction of
+    # step 7 amended it); NULL = compiled from the units' faktor pendorong / kendala / tindak lanjut.
+    faktor_pendorong: Mapped[Optional[str]] = mapped_column(Text)
+    faktor_penghambat: Mapped[Optional[str]] = mapped_column(Text)
+    tindak_lanjut_tw: Mapped[Optional[str]] = mapped_column(Text)
+    tindak_lanjut_renja: Mapped[Optional[str]] = mapped_column(Text)
 
     office: Mapped[OrgUnit] = relationship(foreign_keys=[office_id])
     submissions: Mapped[list[Submission]] = relationship(back_populates="round")
@@ -465,6 +522,8 @@ class Realization(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     kendala: Mapped[str] = mapped_column(Text, default="")
     tindak_lanjut: Mapped[str] = mapped_column(Text, default="")
+    # what made the indicator reach its target (required at or above target, as kendala is below it)
+    faktor_pendorong: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -15,7 +15,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit, clock
+from core import audit, clock, renja
 from core.actor import SYSTEM
 from core.auth import DEMO_PASSWORD, hash_password
 from core.sop import DEFAULT_STEPS, load_default_steps
@@ -26,7 +26,9 @@ from db.models import (
     Evidence,
     Indicator,
     OrgUnit,
+    PriorRealisation,
     Realization,
+    RenstraBudget,
     RenstraPeriod,
     Review,
     Sasaran,
@@ -249,6 +251,7 @@ def seed_demo(session: Session, today: Optional[dt.date] = None, history: bool =
             lines.append(bl)
     session.flush()
 
+    _renstra(session, office, units, period, indicators, lines, year)
     counts = {"units": len(units), "users": len(users), "indicators": len(indicators), "budget_lines": len(lines),
               "rounds": 0}
     if history:
@@ -260,6 +263,80 @@ def seed_demo(session: Session, today: Optional[dt.date] = None, history: bool =
             counts["rounds"] += 1
     audit.record(session, SYSTEM, "seed.demo", "database", None, after=counts, office_id=office.id)
     return counts
+
+
+# indicator code -> (DPA line codes it measures, renja level or None to derive)
+LINKS = {
+    "IK-02": (["2.07.04.2.01.0002"], None), "IK-03": (["2.07.04.2.01.0002"], None),
+    "IK-04": (["2.07.03.2.01.0001"], None), "IK-05": (["2.07.03.2.01.0001"], None),
+    "IKU-02": (["2.07.05.2.02.0001", "2.07.05.2.01.0001"], "program"), "IK-07": (["2.07.05.2.02.0001"], None),
+    "IK-08": (["2.07.05.2.01.0001"], None),
+    "IKU-03": (["3.31.02.2.01.0003"], "program"), "IK-10": (["3.31.02.2.01.0003"], None),
+    "IKU-04": (["2.20.03.2.01.0001", "2.20.04.2.01.0002"], None), "IK-12": (["2.20.03.2.01.0001"], None),
+    "IKU-05": (["2.07.01.2.01.0006"], "program"), "IK-14": (["2.07.01.2.02.0001", "2.07.01.2.01.0006",
+                                                              "2.07.01.2.06.0001"], "program"),
+    "IK-15": (["2.07.01.2.01.0006"], None),
+}
+
+
+def _renstra(session: Session, office: OrgUnit, units: dict[str, OrgUnit], period: RenstraPeriod,
+             indicators: list[Indicator], lines: list[BudgetLine], year: int) -> None:
+    """The Renstra figures the Renja evaluation and the LKjIP read: end targets (K and Rp), the DPA lines
+    each indicator measures, the realisations of the years before the app (2021 up to the year before the
+    first year with rounds), and who signs "Dievaluasi" for the regency. Its own random stream, so the
+    rest of the demo stays as it was."""
+    rng = random.Random(2021)
+    regency = units["PEMKAB-KH"]
+    regency.evaluator_title = "Kepala Badan Perencanaan Pembangunan Daerah Kabupaten Kapuas Hulu"
+    regency.evaluator_name = "Ir. Yohanes Sanding, M.T."
+    regency.evaluator_nip = "197205141998031007"
+    current = {bl.code: bl for bl in lines if bl.year == year}
+    for ind in indicators:
+        codes, level = LINKS.get(ind.code, ([], None))
+        for code in codes:
+            for bl in lines:
+                if bl.code == code:
+                    bl.indicators.append(ind)
+        ind.renja_level = level
+    first = year - 1  # the first year the demo has rounds for
+    annuals = {row[0]: row[8] for row in INDICATORS}
+    for ind in indicators:
+        a = annuals[ind.code]
+        end = Decimal(a.get(period.end_year, a[max(a)]))
+        integer = ind.satuan not in ("%", "nilai")
+        years = range(period.start_year, period.end_year + 1)
+        if ind.combine == "sum":
+            ind.renstra_target = end * len(years) - end * Decimal("0.05") * sum(range(len(years)))
+            ind.renstra_target = ind.renstra_target.to_integral_value(rounding=ROUND_HALF_UP)
+        else:
+            ind.renstra_target = end
+        base = Decimal(a[min(a)])
+        for y in range(period.start_year, first):
+            back = first - y  # a little further from the target each year back
+            scale = Decimal("1") - Decimal("0.04") * back if ind.polarity == "positif" else Decimal("1") + Decimal("0.05") * back
+            value = base * scale * Decimal(str(round(rng.uniform(0.94, 1.04), 3)))
+            value = value.to_integral_value(rounding=ROUND_HALF_UP) if integer else _q(value)
+            session.add(PriorRealisation(office_id=office.id, year=y, indicator_id=ind.id, value=value,
+                                         source=f"LKjIP Tahun {y}"))
+    programs: dict[str, Decimal] = {}
+    kegiatan: dict[str, tuple[str, Decimal]] = {}
+    for code, bl in current.items():
+        p, k = renja.program_code(code), renja.kegiatan_code(code)
+        programs[p] = programs.get(p, Decimal(0)) + bl.pagu
+        kegiatan[k] = (bl.kegiatan, kegiatan.get(k, ("", Decimal(0)))[1] + bl.pagu)
+    names = {renja.program_code(bl.code): bl.program for bl in current.values()}
+    n = period.end_year - period.start_year + 1
+    for code, pagu in sorted(programs.items()):
+        session.add(RenstraBudget(office_id=office.id, period_id=period.id, code=code, name=names[code],
+                                  end_pagu=(pagu * n * Decimal("0.96")).quantize(Decimal("1000000"))))
+        for y in range(period.start_year, first):
+            spent = pagu * Decimal("0.93") * Decimal(str(round(rng.uniform(0.78, 0.95), 3)))
+            session.add(PriorRealisation(office_id=office.id, year=y, code=code, amount=spent.quantize(Decimal("1000")),
+                                         source=f"Laporan Realisasi Anggaran Tahun {y}"))
+    for code, (name, pagu) in sorted(kegiatan.items()):
+        session.add(RenstraBudget(office_id=office.id, period_id=period.id, code=code, name=name,
+                                  end_pagu=(pagu * n * Decimal("0.96")).quantize(Decimal("1000000"))))
+    session.flush()
 
 
 def _history_round(session, rng, office, units, users, indicators, targets, lines, y, q, lagging) -> None:
@@ -309,6 +386,7 @@ def _history_round(session, rng, office, units, users, indicators, targets, line
                 submission_id=sub.id, indicator_id=ind.id, value=value, updated_by_id=head.id, updated_at=submitted,
                 note="Sesuai data dukung terlampir.",
                 kendala="Keterbatasan anggaran dan jarak tempuh ke kecamatan." if lag else "",
+                faktor_pendorong="" if lag else "Dukungan kecamatan dan mitra kerja dalam pelaksanaan kegiatan.",
                 tindak_lanjut="Koordinasi dengan kecamatan dan penjadwalan ulang kegiatan." if lag else "")
             session.add(real)
             if ind.needs_evidence:  # an accepted round had its evidence, as Ajukan requires
