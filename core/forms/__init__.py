@@ -1,0 +1,1 @@
+"""The forms the office sends upward: the LKjIP measurement, the Renja evaluation."""
