@@ -4,6 +4,8 @@
 import streamlit as st
 
 from core import charts, clock, exports, fmt, recap, timeliness
+from core.forms import lkjip
+from core.markup import md
 from core.permissions import can
 from core.uow import unit_of_work
 from pages.parts.caches import recap_bundle, recap_xlsx, regency_annual, regency_annual_xlsx
@@ -74,7 +76,8 @@ m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
 regency = can(None, actor, "recap.regency")
 # The tabs report which one is open, so the regency tab (every office) is computed only when looked at.
 tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP",
-                "Ketepatan Waktu", *(["Seluruh Perangkat Daerah"] if regency else [])], key="rekap_tab",
+                "Ketepatan Waktu", "Pengukuran Kinerja (LKjIP)", *(["Seluruh Perangkat Daerah"] if regency else [])],
+               key="rekap_tab",
                on_change="rerun")
 with tabs[0]:
     table(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), "Belum ada indikator.", width="content")
@@ -126,9 +129,38 @@ if tabs[7].open:
         st.download_button("Unduh Ketepatan Waktu (XLSX)", timeliness_file,
                            file_name=f"ketepatan-waktu-pelaporan-{today.isoformat()}.xlsx", mime=exports.XLSX_TYPE,
                            icon=":material/download:", on_click="ignore", key="rekap_ketepatan_xlsx")
-if regency and tabs[8].open:
-    regency_version = data_version()  # every office's changes
+if tabs[8].open:
     with tabs[8], shown_errors():
+        st.caption("Formulir Pengukuran Kinerja LKjIP (PermenPAN-RB 53/2014) satu tahun: per sasaran strategis "
+                   "target PK, realisasi, capaian dan predikat, realisasi dan capaian dua tahun sebelumnya, progres "
+                   "terhadap target akhir Renstra, anggaran per program dan efisiensi. Berkas Excel dan PDF (F4 tegak) "
+                   "dengan blok tanda tangan Kepala Dinas.")
+        with unit_of_work() as session:
+            lk_years = lkjip.years_with_data(session, actor.office_id)
+            lk_default = lkjip.default_year(session, actor.office_id)
+        lk_year = st.selectbox("Tahun pengukuran kinerja", lk_years,
+                               index=lk_years.index(lk_default) if lk_default in lk_years else 0, key="lkjip_year")
+        with st.spinner("Menyusun pengukuran kinerja…"), unit_of_work() as session:
+            measured = lkjip.measurement(session, actor.office_id, lk_year)
+        st.markdown(f"**{md(measured.title)}** — {md(measured.subtitle)}")
+        table(lkjip.preview_frame(measured), "Tidak ada indikator pada periode Renstra tahun ini.", width="content")
+        for note in measured.notes:
+            st.caption(md(note))
+
+        def lkjip_file(kind: str) -> bytes:
+            with unit_of_work() as session:
+                return lkjip.download(session, actor.office_id, lk_year, kind)
+
+        dl = st.columns(2)
+        dl[0].download_button("Unduh Pengukuran Kinerja (Excel)", lambda: lkjip_file("xlsx"),
+                              file_name=lkjip.file_name(lk_year, "xlsx"), mime=exports.XLSX_TYPE,
+                              icon=":material/download:", on_click="ignore", key="lkjip_xlsx")
+        dl[1].download_button("Unduh Pengukuran Kinerja (PDF)", lambda: lkjip_file("pdf"),
+                              file_name=lkjip.file_name(lk_year, "pdf"), mime=exports.PDF_TYPE,
+                              icon=":material/download:", on_click="ignore", key="lkjip_pdf")
+if regency and tabs[9].open:
+    regency_version = data_version()  # every office's changes
+    with tabs[9], shown_errors():
         st.caption(f"Rekap tahunan {year} semua perangkat daerah dalam aplikasi ini: capaian s.d. triwulan "
                    "terakhir yang dilaporkan tiap perangkat daerah. Berkas Excel memuat ringkasan ini dan "
                    "seluruh indikator semua perangkat daerah.")

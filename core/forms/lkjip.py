@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -162,6 +163,16 @@ def years_with_data(session: Session, office_id: int) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def default_year(session: Session, office_id: int) -> Optional[int]:
+    """The year the form is usually made for: the latest with a TW IV round, else the latest with data."""
+    year = session.scalar(select(func.max(CollectionRound.year)).where(
+        CollectionRound.office_id == office_id, CollectionRound.quarter == 4))
+    if year is not None:
+        return year
+    years = years_with_data(session, office_id)
+    return years[0] if years else None
+
+
 def _through_quarter(session: Session, office_id: int, year: int) -> Optional[int]:
     """The last quarter of `year` with any indicator realisation in the rounds."""
     return session.scalar(
@@ -250,7 +261,7 @@ def measurement(session: Session, office_id: int, year: int, on: Optional[dt.dat
     if period is not None:
         notes.append(
             f"Progres terhadap target akhir Renstra: capaian realisasi s.d. tahun {year} terhadap target akhir "
-            f"{period.name}, dengan realisasi tahun {start}–{year} digabung menurut sifat indikator: jumlah "
+            f"{period.name}, dengan realisasi tahun {start}{'' if start == year else f'–{year}'} digabung menurut sifat indikator: jumlah "
             "(kumulatif) dijumlahkan, posisi akhir memakai tahun terakhir yang ada datanya, rata-rata dirata-rata.")
     else:
         notes.append(f"Tidak ada periode Renstra yang mencakup tahun {year}.")
@@ -372,8 +383,18 @@ def preview(m: Measurement) -> list[dict[str, str]]:
     } for r in m.rows]
 
 
-def file_name(m: Measurement, ext: str) -> str:
-    return f"pengukuran-kinerja-lkjip-{m.year}.{ext}"
+def preview_frame(m: Measurement) -> pd.DataFrame:
+    return pd.DataFrame(preview(m))
+
+
+def file_name(year: int, ext: str) -> str:
+    return f"pengukuran-kinerja-lkjip-{year}.{ext}"
+
+
+def download(session: Session, office_id: int, year: int, kind: str) -> bytes:
+    """The form of `year` as 'xlsx' or 'pdf' bytes."""
+    m = measurement(session, office_id, year)
+    return lkjip_xlsx(m) if kind == "xlsx" else lkjip_pdf(m)
 
 
 # --- XLSX -------------------------------------------------------------------------------------------
