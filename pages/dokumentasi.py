@@ -4,7 +4,8 @@ archive download holds (the whole bundle, or the part of the actor's unit) is de
 
 import streamlit as st
 
-from core import archive, fmt, report_versions, review, round_status
+from core import archive, exports, fmt, report_versions, review, round_status
+from core.forms import lkjip
 from core.markup import md
 from core.permissions import can
 from core.steps import dokumentasi
@@ -53,6 +54,30 @@ elif state is not None:
     st.info(f"{state.title} sedang berada pada langkah {state.step_number}: {state.step_name}. "
             "Laporan didokumentasikan pada langkah terakhir.")
 
+
+
+def lkjip_downloads(year: int, key: str) -> None:
+    """The LKjIP measurement of the year of a TW IV round, made when a button is clicked."""
+    def made(kind: str) -> bytes:
+        with unit_of_work() as session:
+            return lkjip.download(session, actor.office_id, year, kind)
+
+    st.markdown(f"**Pengukuran Kinerja (LKjIP) Tahun {year}**")
+    st.caption("Formulir Pengukuran Kinerja LKjIP tahun ini (PermenPAN-RB 53/2014), disusun dari data pengumpulan "
+               "triwulan; juga tersedia untuk setiap tahun di Rekap & Unduh.")
+    c = st.columns(2)
+    c[0].download_button("Unduh Pengukuran Kinerja (Excel)", lambda: made("xlsx"),
+                         file_name=lkjip.file_name(year, "xlsx"), mime=exports.XLSX_TYPE, icon=":material/download:",
+                         on_click="ignore", key=f"{key}_xlsx")
+    c[1].download_button("Unduh Pengukuran Kinerja (PDF)", lambda: made("pdf"),
+                         file_name=lkjip.file_name(year, "pdf"), mime=exports.PDF_TYPE, icon=":material/download:",
+                         on_click="ignore", key=f"{key}_pdf")
+
+
+if state is not None and state.quarter == 4:
+    with st.container(border=True):
+        lkjip_downloads(state.year, "lkjip_ronde")
+
 st.subheader("Arsip laporan")
 if unarchived:
     st.caption(f"Selesai tanpa arsip di aplikasi: {', '.join(unarchived)}. Pengumpulan data ini tercatat selesai "
@@ -97,6 +122,8 @@ for f in files:
                   unsafe_allow_html=True)
     right.download_button("Unduh", data=f.content, file_name=f.name, mime=f.media_type,
                           key=f"unduh_berkas_{chosen}_{f.name}", icon=":material/download:")
+if int(row["quarter"]) == 4:
+    lkjip_downloads(int(row["year"]), f"lkjip_arsip_{chosen}")
 if access is not None:
     if not access.whole:
         st.caption(f"Arsip bagian unit Anda ({md(', '.join(access.unit_names))}): laporan final, riwayat langkah, "

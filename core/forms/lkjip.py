@@ -19,7 +19,8 @@
   on low spending, DOMAIN.md), and the office-wide row (mean capaian of every indicator, total serapan).
 
 A year without some data gives "–" and a Keterangan ("Data tahun 2023 belum tersedia"), never an error.
-A reason every indicator row shares is said once in the notes under the table instead.
+A reason every indicator row shares is said once in the notes under the table instead (except "s.d. TW II":
+a year whose rounds stop before TW IV says so on each row).
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def measurement(session: Session, office_id: int, year: int, on: Optional[dt.dat
             pa = ach.achievement(pt.annual if pt else None, pv.value, ind.polarity,
                                  pt.annual_upper if pt else None, formula=formula)
             past.append(PastYear(p, pv.value, pt.annual if pt else None, pa.percent, pv.source))
-            if pv.value is not None and (pt is None or pt.annual is None):
+            if pt is None or pt.annual is None:
                 why.append(f"Target PK tahun {p} belum tersedia")
         to_date_years = list(range(start, year + 1))
         to_date = renja.indicator_to_date(values[ind.id], to_date_years, ind.combine)
@@ -253,7 +254,9 @@ def measurement(session: Session, office_id: int, year: int, on: Optional[dt.dat
         reasons.append(why)
 
     notes: list[str] = []
-    shared = [w for w in reasons[0] if all(w in r for r in reasons)] if len(reasons) > 1 else []
+    # "s.d. TW II" stays on every row it applies to: it qualifies the row's own figures
+    shared = [w for w in reasons[0] if not w.startswith("s.d.") and all(w in r for r in reasons)
+              ] if len(reasons) > 1 else []
     if shared:
         notes.append("Untuk semua indikator: " + "; ".join(shared) + ".")
     rows = [_with_keterangan(r, [w for w in why if w not in shared]) for r, why in zip(rows, reasons)]
@@ -647,7 +650,10 @@ def lkjip_pdf(m: Measurement) -> bytes:
             is_head = i < header_rows
             rows.append([Paragraph(esc(v) if not is_head or v else "", head if is_head else (
                 right if c in numeric else cell)) for c, v in enumerate(row)])
-        fitted = exports.words_fit(widths, [[None if v == "" else v for v in r] for r in data], font_size=size,
+        # the last header row (bold) and the body rows decide the widths; a row spanning the table does not
+        whole = {r for (a, r), (b, _r2) in spans if a == 0 and b == -1}
+        measured = [data[header_rows - 1], *(row for r, row in enumerate(data) if r >= header_rows and r not in whole)]
+        fitted = exports.words_fit(widths, [[None if v == "" else v for v in r] for r in measured], font_size=size,
                                    padding=6)
         t = Table(rows, colWidths=fitted, repeatRows=header_rows)
         style = [("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#1F4E79")),
