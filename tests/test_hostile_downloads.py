@@ -5,9 +5,9 @@ pages/ is produced from core and its bytes scanned for a live formula: CSV field
 cell, no text starting with a trigger), and the members of every zip (round archive, backup).
 
 Downloads (grep pages/ for download_button):
-  rekap.py            recap XLSX, recap CSV per view in both dialects, regency recap XLSX
+  rekap.py            recap XLSX, recap CSV per view in both dialects, regency recap XLSX, LKjIP measurement XLSX
   koreksi.py          report files of each version (PDF, XLSX)
-  dokumentasi.py      report files, round archive (.zip: data/*.csv, riwayat/*.csv, laporan/*)
+  dokumentasi.py      report files, round archive (.zip: data/*.csv, riwayat/*.csv, laporan/*), LKjIP (as rekap)
   parts/status_triwulan.py missing list (PDF, XLSX)
   isi_data.py         unit workbook (.xlsx)
   impor.py            import templates PK, RA, DPA (.xlsx)
@@ -29,6 +29,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core import archive, audit_view, backup, exports, imports, recap, regency_recap, report_versions, status
+from core.forms import lkjip
 from core.steps import dokumentasi, koreksi, pengolahan, penyusunan
 from core.unit_workbook import unit_workbook
 from db.models import (
@@ -171,6 +172,7 @@ def _downloads(session, actors, tmp_path) -> dict[str, bytes]:
     for view_name, df in views.items():
         for dialect in exports.DIALECTS:
             files[f"rekap-{view_name}-{dialect}.csv"] = exports.to_csv(df, dialect)
+    files["pengukuran-kinerja-lkjip.xlsx"] = lkjip.download(session, office_id, 2026, "xlsx")
     files["rekap-kabupaten.xlsx"] = regency_recap.annual_all_offices_xlsx(session, actors["admin"], 2026, TODAY)
     for rep in (draft, fixed):
         for f in report_versions.report_file_items(session, actors["penyusun"], rep.id):
@@ -198,7 +200,7 @@ def test_every_download_is_free_of_live_formulas(session, actors, tmp_path):
     assert not bad, "live formulas:\n" + "\n".join(bad[:40])
     # the scan really read the files that carry the hostile text, neutralised
     assert seen["zip"] >= 3 and seen["csv"] >= 10 and seen["xlsx"] >= 8, seen
-    for name in ("rekap.xlsx", "lembar-kerja.xlsx", "templat-PK.xlsx", "kekurangan-" + next(
+    for name in ("rekap.xlsx", "pengukuran-kinerja-lkjip.xlsx", "lembar-kerja.xlsx", "templat-PK.xlsx", "kekurangan-" + next(
             n[len("kekurangan-"):] for n in files if n.startswith("kekurangan-") and n.endswith(".xlsx"))):
         wb = load_workbook(io.BytesIO(files[name]))
         texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
