@@ -1,4 +1,5 @@
-"""Rekap & Unduh: recaps by quarter, year-to-date and year, by unit and indicator; charts; CSV and Excel."""
+"""Rekap & Unduh: recaps by quarter, year-to-date and year, by unit and indicator; charts; CSV and Excel; the LKjIP
+measurement form of a year (core.forms.lkjip)."""
 
 
 import streamlit as st

@@ -354,6 +354,8 @@ def test_rekap_offers_the_lkjip_measurement_of_2025(sqlite_url):
     assert not any("_" in c for c in preview.columns)
     assert preview["Capaian 2025"].str.endswith(" %").all()
     assert "PENGUKURAN KINERJA TAHUN 2025" in texts(at)
+    assert not [c.value for c in at.caption if "_" in c.value]  # no snake_case reaches the page
+    assert "Progres terhadap target akhir Renstra" in texts(at)
     assert {"Unduh Pengukuran Kinerja (Excel)", "Unduh Pengukuran Kinerja (PDF)"} <= set(_downloads(at))
     at.selectbox(key="lkjip_year").select(2024).run()
     assert not at.exception
