@@ -282,7 +282,7 @@ LINKS = {
 def _renstra(session: Session, office: OrgUnit, units: dict[str, OrgUnit], period: RenstraPeriod,
              indicators: list[Indicator], lines: list[BudgetLine], year: int) -> None:
     """The Renstra figures the Renja evaluation and the LKjIP read: end targets (K and Rp), the DPA lines
-    each indicator measures, the realisations of the years before the app (2021 up to the year before the
+    each indicator measures, the PK targets and realisations of the years before the app (2021 up to the year before the
     first year with rounds), and who signs "Dievaluasi" for the regency. Its own random stream, so the
     rest of the demo stays as it was."""
     rng = random.Random(2021)
@@ -313,6 +313,12 @@ def _renstra(session: Session, office: OrgUnit, units: dict[str, OrgUnit], perio
         base = Decimal(a[min(a)])
         for y in range(period.start_year, first):
             back = first - y  # a little further from the target each year back
+            t_scale = Decimal("1") - Decimal("0.03") * back if ind.polarity == "positif" else Decimal("1") + Decimal("0.04") * back
+            annual = base * t_scale
+            annual = annual.to_integral_value(rounding=ROUND_HALF_UP) if integer else _q(annual)
+            qs = quarterly_targets(annual, ind.combine, ind.polarity, integer)
+            session.add(Target(indicator_id=ind.id, year=y, annual=annual, q1=qs[0], q2=qs[1], q3=qs[2], q4=qs[3],
+                               source_pk=f"Perjanjian Kinerja Tahun {y}", source_ra=f"Rencana Aksi Tahun {y}"))
             scale = Decimal("1") - Decimal("0.04") * back if ind.polarity == "positif" else Decimal("1") + Decimal("0.05") * back
             value = base * scale * Decimal(str(round(rng.uniform(0.94, 1.04), 3)))
             value = value.to_integral_value(rounding=ROUND_HALF_UP) if integer else _q(value)

@@ -230,9 +230,11 @@ def test_every_cell_equals_the_figures_computed_from_the_rows(session, settings)
         assert _num(ws.cell(r, 15)) == _approx(x["progress"]), code
         assert ws.cell(r, 6).number_format == "#,##0.00"
     assert sorted(seen) == sorted(rows) and len(seen) == 15
-    # the demo's 2023 and 2024 come from entered values and have no PK targets: said once, under the table
+    # the demo's 2023 and 2024 come from entered values, against the PK targets of those years: said once
     notes = " ".join(str(ws.cell(r, 1).value) for r in range(9, budget_at) if ws.cell(r, 1).value)
-    assert "Untuk semua indikator: Target PK tahun 2024 belum tersedia" in notes
+    assert "Realisasi tahun 2023, 2024 berasal dari data tahun sebelumnya" in notes
+    assert "Target PK tahun 2024 belum tersedia" not in notes
+    assert all(v is not None for x in rows.values() for v in x["past"]), "the demo has every earlier year"
     assert "Progres terhadap target akhir Renstra" in notes
 
     r = budget_at + 2
