@@ -218,13 +218,14 @@ FOOTER_FIELDS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut_tw", "t
 
 
 def _grouped(items: list[tuple[str, str]]) -> str:
-    """Texts of several indicators, each text once with the codes it came from: "- text (IK-01, IK-02)"."""
+    """Texts of several indicators, each text once with the codes it came from: "• text (IK-01, IK-02)"
+    (a bullet, not a dash: a cell starting with "-" would be neutralised as a formula)."""
     groups: dict[str, list[str]] = {}
     for code, text in items:
         text = (text or "").strip()
         if text:
             groups.setdefault(text, []).append(code)
-    return "\n".join(f"- {text} ({', '.join(codes)})" for text, codes in groups.items())
+    return "\n".join(f"• {text} ({', '.join(codes)})" for text, codes in groups.items())
 
 
 def compiled_footer(lines: list[dict[str, Any]]) -> dict[str, str]:
