@@ -194,7 +194,7 @@ def renstra_line(session: Session, office_id: int, period: Any, year: int, line_
     """The Renstra figures of the year's DPA codes (program, kegiatan, sub kegiatan): the end-of-period
     funding (E.81 column 5 Rp) and the spending from the period's start to last year (column 6 Rp)."""
     codes = sorted({c for code in line_codes for c in (renja.program_code(code), renja.kegiatan_code(code), code)})
-    out: dict[str, Any] = {"key": "RENSTRA", "type": "renstra", "period": "", "start_year": None,
+    out: dict[str, Any] = {"key": "RENSTRA", "type": "renstra", "unit": "", "period": "", "start_year": None,
                            "end_year": None, "end_pagu": {}, "spent_prev": {}, "spent_prev_missing": {}}
     if period is None:
         return out
@@ -258,7 +258,7 @@ def compiled_footer(lines: list[dict[str, Any]]) -> dict[str, str]:
 def catatan_line(rnd: CollectionRound, lines: list[dict[str, Any]]) -> dict[str, Any]:
     """The E.81 footer of the round: what the Staf Penyusun set (or a correction amended), else compiled."""
     compiled = compiled_footer(lines)
-    line: dict[str, Any] = {"key": "CATATAN", "type": "catatan"}
+    line: dict[str, Any] = {"key": "CATATAN", "type": "catatan", "unit": ""}  # the office's, no unit's
     for f in FOOTER_FIELDS:
         own = getattr(rnd, f)
         line[f] = own if own is not None else compiled[f]

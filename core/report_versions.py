@@ -63,6 +63,7 @@ FIELD_LABELS = {
 }
 CATATAN_KEY = "CATATAN"
 CATATAN_LABEL = "Catatan Evaluasi Hasil Renja (E.81)"
+COMPILED_NOTE = "Dihimpun ulang dari isian unit kerja."
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -349,6 +350,8 @@ def diff_versions(session: Session, actor: Actor, report_id_a: int, report_id_b:
                 continue
             note = notes.get((key, field)) or notes.get((key, "")) or [
                 n for (k, _f), ns in notes.items() if k == key for n in ns]
+            if not note and key == CATATAN_KEY and (new or old).get("type") == "catatan":
+                note = [COMPILED_NOTE]  # the footer follows the units' entries a correction changed
             kind = (new or old).get("type", "indikator")
             rows.append({"line": key, "line_label": label, "field": field,
                          "field_label": FIELD_LABELS.get(field, field), "before": old.get(field),
