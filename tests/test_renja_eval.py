@@ -258,11 +258,11 @@ def test_the_pdf_is_f4_landscape_with_the_header_on_every_page(session):
     for page in reader.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert round(width / 72 * 25.4) == 330 and round(height / 72 * 25.4) == 215
-        text = page.extract_text()
+        text = " ".join(page.extract_text().split())
         assert "Evaluasi Hasil Renja (E.81) — Triwulan II Tahun 2026" in text
         assert "Dinas Tenaga Kerja, Perindustrian dan Transmigrasi" in text
         assert "Tingkat Capaian" in text  # the table header, repeated
-    whole = "\n".join(p.extract_text() for p in reader.pages)
+    whole = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     assert "EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH" in whole
     assert "Disusun" in whole and "Dievaluasi" in whole and "Ir. Yohanes Sanding, M.T." in whole
     assert "NIP. 197205141998031007" in whole and "NIP. 197204151998031007" in whole

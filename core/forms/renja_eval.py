@@ -466,6 +466,31 @@ def _header_text(doc: RenjaEval) -> str:
 F4_LANDSCAPE_MM = (330, 215)
 
 
+# the text columns (No, Sasaran, Program, Indikator, Unit, Keterangan) share what the numbers leave
+_TEXT_SHARES = {0: 0.04, 1: 0.17, 2: 0.22, 3: 0.23, sheet_column(16): 0.14, sheet_column(17): 0.20}
+
+
+def _pdf_widths(total: float, rows: list[list[Any]], numeric: set[int]) -> tuple[float, list[float]]:
+    """The font size and column widths of the PDF table: each number column as wide as its widest number,
+    the text columns sharing the rest (words unbroken, core.exports.words_fit); a smaller font when the
+    numbers leave too little for the text."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from core.exports import words_fit
+
+    for font in (5.6, 5.2, 4.8, 4.4):
+        widths = [0.0] * len(rows[0])
+        for c in numeric:
+            widths[c] = max([stringWidth(str(r[c]), "Helvetica-Bold", font) for r in rows[1:]]
+                            + [stringWidth(str(rows[0][c]), "Helvetica-Bold", font), 12.0]) + 4
+        rest = total - sum(widths)
+        if rest >= 230 or font == 4.4:
+            for c, share in _TEXT_SHARES.items():
+                widths[c] = max(rest, 120) * share
+            return font, words_fit(widths, rows, font_size=font, padding=4)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def renja_eval_pdf(doc: RenjaEval) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_RIGHT
@@ -475,7 +500,7 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from core import fmt
-    from core.exports import pdf_escape, pdf_styles, words_fit
+    from core.exports import pdf_escape, pdf_styles
 
     st = pdf_styles()
     small = ParagraphStyle("e81", parent=st["cell"], fontSize=5.6, leading=6.8)
@@ -534,12 +559,10 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
             bold_rows.append(len(body))
         body.append(cells)
     total = page[0] - 16 * mm
-    fixed = [18, 58, 74, 74]  # 1–4
-    tail = [46, 58]  # 16, 17
-    values_width = (total - sum(fixed) - sum(tail)) / 22
-    widths = fixed + [values_width] * 22 + tail
-    widths = words_fit(widths, [header2, *body], font_size=5.6, padding=5)
     numeric = {sheet_column(c, p) for c in VALUE_COLUMNS for p in ("k", "rp")}
+    font, widths = _pdf_widths(total, [header2, *body], numeric)
+    small.fontSize = head.fontSize = right.fontSize = font
+    small.leading = head.leading = right.leading = font + 1.2
     data = [[Paragraph(pdf_escape(v), head) for v in h] for h in (header1, header2, header3)]
     for i, cells in enumerate(body):
         data.append([Paragraph(("<b>%s</b>" if i in bold_rows else "%s") % pdf_escape(v),
