@@ -78,7 +78,9 @@ if at_correction and may(actor, "correction.create"):
                    "Tindak lanjut, Alasan tidak diukur, atau realisasi anggaran disimpan ke data unit, lalu "
                    "versi laporan baru disusun ulang dari data. Target, pagu, dan nama adalah data induk "
                    "(diubah Administrator di Data Induk); capaian, predikat, serapan, dan nilai s.d. TW "
-                   "dihitung ulang. Koreksi tanpa nilai usulan membaca ulang baris dari data.")
+                   "dihitung ulang. Koreksi tanpa nilai usulan membaca ulang baris dari data. Baris E.81 memuat "
+                   "catatan Evaluasi Hasil Renja (faktor pendorong, faktor penghambat, tindak lanjut): nilai "
+                   "usulannya menjadi catatan pengumpulan data ini.")
         keys = list(lines["key"])
         names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
         key = st.selectbox("Baris", keys, format_func=names.get, key="koreksi_baris")
