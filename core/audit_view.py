@@ -81,6 +81,8 @@ ACTION_LABELS: dict[str, str] = {
     "correction.apply": "Koreksi diterapkan",
     "realization.correct": "Realisasi indikator dikoreksi",
     "budget_realization.correct": "Realisasi anggaran dikoreksi",
+    "round.renja_footer": "Catatan Evaluasi Hasil Renja (E.81) disimpan",
+    "round.renja_footer_correct": "Catatan Evaluasi Hasil Renja (E.81) dikoreksi",
     "archive.create": "Arsip laporan dibuat",
     # master data
     "unit.create": "Unit kerja ditambahkan",

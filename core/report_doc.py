@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import achievement as ach
-from core import clock
+from core import clock, renja
 from core.fmt import date as fmt_date
 from core.fmt import quarter_long
 from core.masterdata.settings import formula_of
@@ -32,6 +32,7 @@ from db.models import (
     Submission,
     Target,
     User,
+    budget_line_indicators,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,12 +87,22 @@ def report_lines(session: Session, round_id: int) -> list[dict[str, Any]]:
         select(Realization).join(Submission).where(Submission.round_id == round_id))}
     units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.office_id == rnd.office_id))}
     formula = formula_of(session, rnd.office_id)
+    period = renja.period_of(session, rnd.office_id, year)
+    prev_years = list(range(period.start_year, year)) if period else []
+    by_year = renja.indicator_years(session, rnd.office_id, indicators, prev_years)
+    linked: dict[int, list[str]] = {}
+    for ind_id, code in session.execute(
+            select(budget_line_indicators.c.indicator_id, BudgetLine.code)
+            .join(BudgetLine, BudgetLine.id == budget_line_indicators.c.budget_line_id)
+            .where(BudgetLine.office_id == rnd.office_id, BudgetLine.year == year).order_by(BudgetLine.code)):
+        linked.setdefault(ind_id, []).append(code)
     lines: list[dict[str, Any]] = []
     for ind in indicators:
         t = targets.get(ind.id)
         qt = [t.quarter(i) if t else None for i in range(1, 5)]
         vals = values.get(ind.id, [None] * 4)
         real = this_round.get(ind.id)
+        prev = renja.indicator_to_date(by_year[ind.id], prev_years, ind.combine)
         cap_q = ach.achievement(qt[q - 1], vals[q - 1], ind.polarity, formula=formula)
         cap_ytd = ach.ytd_achievement(qt, vals, q, ind.combine, ind.polarity, formula)
         lines.append({
@@ -118,6 +129,15 @@ def report_lines(session: Session, round_id: int) -> list[dict[str, Any]]:
             "kendala": real.kendala if real else "",
             "tindak_lanjut": real.tindak_lanjut if real else "",
             "alasan_tidak_diukur": real.not_measured_reason if real else "",
+            # the Renja evaluation (E.81, core.forms.renja_eval) reads these
+            "faktor_pendorong": real.faktor_pendorong if real else "",
+            "real_q": [_s(v) if i < q else None for i, v in enumerate(vals)],
+            "renstra_target": _s(ind.renstra_target),
+            "renstra_years": {str(y): _s(by_year[ind.id][y].value) for y in prev_years},
+            "renstra_prev": _s(prev.value),
+            "renstra_prev_missing": list(prev.missing),
+            "renja_level": renja_level(ind.renja_level, linked.get(ind.id, [])),
+            "budget_codes": linked.get(ind.id, []),
         })
     budget = list(session.scalars(
         select(BudgetLine).where(BudgetLine.office_id == rnd.office_id, BudgetLine.year == year)
@@ -147,8 +167,102 @@ def report_lines(session: Session, round_id: int) -> list[dict[str, Any]]:
             "realisasi_ytd": _s(ytd),
             "serapan_tw": _s(ach.absorption(amounts[q - 1], b.pagu)),
             "serapan_ytd": _s(ach.absorption(ytd, b.pagu)),
+            "real_q": [_s(v) if i < q else None for i, v in enumerate(amounts)],
         })
+    lines.append(renstra_line(session, rnd.office_id, period, year, [b.code for b in budget]))
+    lines.append(catatan_line(rnd, lines))
     return lines
+
+
+def renja_level(explicit: Optional[str], codes: list[str]) -> Optional[str]:
+    """What the indicator measures on the Renja evaluation: its own setting, else derived from the DPA lines
+    it is linked to (all in one kegiatan: that kegiatan's output; all in one program: the program's outcome;
+    none, or several programs: it stays on its sasaran row, None)."""
+    if not codes:
+        return None
+    if explicit:
+        return explicit
+    if len({renja.kegiatan_code(c) for c in codes}) == 1:
+        return "kegiatan"
+    if len({renja.program_code(c) for c in codes}) == 1:
+        return "program"
+    return None
+
+
+def renstra_line(session: Session, office_id: int, period: Any, year: int, line_codes: list[str]
+                 ) -> dict[str, Any]:
+    """The Renstra figures of the year's DPA codes (program, kegiatan, sub kegiatan): the end-of-period
+    funding (E.81 column 5 Rp) and the spending from the period's start to last year (column 6 Rp)."""
+    codes = sorted({c for code in line_codes for c in (renja.program_code(code), renja.kegiatan_code(code), code)})
+    out: dict[str, Any] = {"key": "RENSTRA", "type": "renstra", "unit": "", "period": "", "start_year": None,
+                           "end_year": None, "end_pagu": {}, "spent_prev": {}, "spent_prev_missing": {}}
+    if period is None:
+        return out
+    prev_years = list(range(period.start_year, year))
+    plan = renja.renstra_end_pagu(session, period.id)
+    spent = renja.spent_by_code(session, office_id, prev_years)
+    out.update(period=period.name, start_year=period.start_year, end_year=period.end_year)
+    for code in codes:
+        end = renja.end_pagu_of(plan, code)
+        if end is not None:
+            out["end_pagu"][code] = str(end)
+        to_date = renja.spent_to_date(spent, code, prev_years)
+        if to_date.value is not None:
+            out["spent_prev"][code] = str(to_date.value)
+        if to_date.missing:
+            out["spent_prev_missing"][code] = list(to_date.missing)
+    return out
+
+
+FOOTER_FIELDS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut_tw", "tindak_lanjut_renja")
+
+
+def _grouped(items: list[tuple[str, str]]) -> str:
+    """Texts of several indicators, each text once with the codes it came from: "• text (IK-01, IK-02)"
+    (a bullet, not a dash: a cell starting with "-" would be neutralised as a formula)."""
+    groups: dict[str, list[str]] = {}
+    for code, text in items:
+        text = (text or "").strip()
+        if text:
+            groups.setdefault(text, []).append(code)
+    return "\n".join(f"• {text} ({', '.join(codes)})" for text, codes in groups.items())
+
+
+def compiled_footer(lines: list[dict[str, Any]]) -> dict[str, str]:
+    """The E.81 footer compiled from the units' entries of the round (the indicator lines): faktor pendorong
+    of the indicators at or above target (capaian s.d. TW, else TW, of 100 % or more), faktor penghambat =
+    the kendala of those below, tindak lanjut triwulan berikutnya = their tindak lanjut, and tindak lanjut
+    Renja berikutnya = the indicators below target named for the next Renja (empty when none is below)."""
+    met: list[dict[str, Any]] = []
+    below: list[dict[str, Any]] = []
+    for x in lines:
+        if x.get("type") != "indikator":
+            continue
+        cap = _dec(x.get("capaian_ytd")) if _dec(x.get("capaian_ytd")) is not None else _dec(x.get("capaian_tw"))
+        if cap is None:
+            continue
+        (met if cap >= ach.HUNDRED else below).append(x)
+    renja_next = ""
+    if below:
+        renja_next = ("Penajaman strategi, kegiatan dan penganggaran pada Renja berikutnya untuk indikator yang "
+                      "belum mencapai target: " + "; ".join(f"{x.get('code', '')} {x.get('name', '')}" for x in below)
+                      + ".")
+    return {
+        "faktor_pendorong": _grouped([(x.get("code", ""), x.get("faktor_pendorong", "")) for x in met]),
+        "faktor_penghambat": _grouped([(x.get("code", ""), x.get("kendala", "")) for x in below]),
+        "tindak_lanjut_tw": _grouped([(x.get("code", ""), x.get("tindak_lanjut", "")) for x in below]),
+        "tindak_lanjut_renja": renja_next,
+    }
+
+
+def catatan_line(rnd: CollectionRound, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The E.81 footer of the round: what the Staf Penyusun set (or a correction amended), else compiled."""
+    compiled = compiled_footer(lines)
+    line: dict[str, Any] = {"key": "CATATAN", "type": "catatan", "unit": ""}  # the office's, no unit's
+    for f in FOOTER_FIELDS:
+        own = getattr(rnd, f)
+        line[f] = own if own is not None else compiled[f]
+    return line
 
 
 NOTES_HEADING = "Catatan Pengumpulan Data"
@@ -177,7 +291,22 @@ def build_report(session: Session, round_id: int, kind: str, version: int,
         formula=formula_of(session, rnd.office_id))
     files = [GeneratedFile(base + ".xlsx", XLSX, report_xlsx(doc)),
              GeneratedFile(base + ".pdf", PDF, report_pdf(doc, with_chart=charts))]
+    files += renja_eval_files(session, rnd, kind, version, lines, doc)
     return ReportBundle(lines=lines, files=files)
+
+
+def renja_eval_files(session: Session, rnd: CollectionRound, kind: str, version: int,
+                     lines: list[dict[str, Any]], doc: ReportDoc) -> list[GeneratedFile]:
+    """The Renja evaluation (E.81) of the same version, from the same lines: XLSX and PDF (F4 landscape)."""
+    from core.forms import renja_eval
+
+    e81 = renja_eval.RenjaEval(office_name=doc.signer.office_name, year=rnd.year, quarter=rnd.quarter,
+                               subtitle=doc.subtitle, lines=lines, signer=doc.signer,
+                               evaluator=renja_eval.evaluator_of(session, rnd.office_id), on=doc.on,
+                               formula=doc.formula)
+    base = f"evaluasi-renja-{rnd.year}-tw{rnd.quarter}-{kind}-v{version}"
+    return [GeneratedFile(base + ".xlsx", XLSX, renja_eval.renja_eval_xlsx(e81)),
+            GeneratedFile(base + ".pdf", PDF, renja_eval.renja_eval_pdf(e81))]
 
 
 def collection_notes(session: Session, round_id: int) -> list[str]:

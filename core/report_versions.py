@@ -51,7 +51,19 @@ FIELD_LABELS = {
     # shown in the differences between versions only (never a correction's Kolom)
     "sasaran_code": "Kode sasaran", "iku": "IKU", "polarity": "Polaritas", "combine": "Penggabungan triwulan",
     "capaian_tw_reason": "Keterangan capaian TW",
+    # the footer of the Renja evaluation (E.81), line CATATAN: set at step 5, correctable at step 7
+    "faktor_pendorong": "Faktor pendorong", "faktor_penghambat": "Faktor penghambat",
+    "tindak_lanjut_tw": "Tindak lanjut triwulan berikutnya", "tindak_lanjut_renja": "Tindak lanjut Renja berikutnya",
+    # the E.81 figures of a line (differences between versions only)
+    "real_q": "Realisasi TW I–IV", "renstra_target": "Target Renstra", "renstra_years": "Realisasi tahun Renstra",
+    "renstra_prev": "Realisasi Renstra s.d. tahun lalu", "renstra_prev_missing": "Tahun tanpa realisasi",
+    "renja_level": "Tingkat Renja", "budget_codes": "Kode DPA terkait", "end_pagu": "Pagu akhir Renstra",
+    "spent_prev": "Realisasi anggaran Renstra s.d. tahun lalu", "spent_prev_missing": "Tahun tanpa realisasi anggaran",
+    "period": "Periode Renstra", "start_year": "Tahun awal Renstra", "end_year": "Tahun akhir Renstra",
 }
+CATATAN_KEY = "CATATAN"
+CATATAN_LABEL = "Catatan Evaluasi Hasil Renja (E.81)"
+COMPILED_NOTE = "Dihimpun ulang dari isian unit kerja."
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -75,6 +87,10 @@ def open_corrections(session: Session, round_id: int) -> list[Correction]:
 
 
 def line_label(line: dict[str, Any]) -> str:
+    if line.get("type") == "catatan":
+        return CATATAN_LABEL
+    if line.get("type") == "renstra":
+        return "Data Renstra (E.81)"
     if line.get("type") == "indikator":
         return f"{line.get('code', '')} — {line.get('name', '')}"
     return f"{line.get('code', '')} — {line.get('sub_kegiatan', '')}"
@@ -135,6 +151,14 @@ def report_file_items(session: Session, actor: Actor, report_id: int) -> list[Fi
     return [FileItem(f.name, f.media_type, f.size, f.sha256, f.content) for f in rep.files]
 
 
+def file_label(name: str) -> str:
+    """What a report file is, for its download button: "Laporan Capaian Kinerja — Excel", "Evaluasi Hasil
+    Renja (E.81) — PDF"."""
+    kind = {"xlsx": "Excel", "pdf": "PDF", "zip": "ZIP"}.get(name.rsplit(".", 1)[-1].lower(), "Berkas")
+    what = "Evaluasi Hasil Renja (E.81)" if name.startswith("evaluasi-renja") else "Laporan Capaian Kinerja"
+    return f"{what} — {kind}"
+
+
 PERCENT_FIELDS = frozenset({"capaian_tw", "capaian_ytd", "serapan_tw", "serapan_ytd"})
 
 
@@ -161,7 +185,13 @@ def lines_table(session: Session, actor: Actor, report_id: int) -> pd.DataFrame:
     rep = _readable_report(session, actor, report_id)
     rows = []
     for line in rep.lines:
-        if line.get("type") == "indikator":
+        if line.get("type") == "renstra":
+            continue  # figures of the E.81, not a line a person reads or corrects
+        if line.get("type") == "catatan":
+            rows.append({"key": line["key"], "Jenis": "Catatan", "Kode": "E.81", "Uraian": CATATAN_LABEL,
+                         "Satuan": "", "Target TW": "", "Realisasi TW": "", "Capaian / serapan TW": "",
+                         "Predikat": "", "Kendala": line.get("faktor_penghambat", "")})
+        elif line.get("type") == "indikator":
             rows.append({"key": line["key"], "Jenis": "Indikator", "Kode": line.get("code"),
                          "Uraian": line.get("name"), "Satuan": line.get("satuan", ""),
                          "Target TW": display_value("target_tw", line.get("target_tw")),
@@ -320,6 +350,8 @@ def diff_versions(session: Session, actor: Actor, report_id_a: int, report_id_b:
                 continue
             note = notes.get((key, field)) or notes.get((key, "")) or [
                 n for (k, _f), ns in notes.items() if k == key for n in ns]
+            if not note and key == CATATAN_KEY and (new or old).get("type") == "catatan":
+                note = [COMPILED_NOTE]  # the footer follows the units' entries a correction changed
             kind = (new or old).get("type", "indikator")
             rows.append({"line": key, "line_label": label, "field": field,
                          "field_label": FIELD_LABELS.get(field, field), "before": old.get(field),
@@ -353,6 +385,9 @@ ENTERED_FIELDS: dict[str, dict[str, str]] = {
     "indikator": {"realisasi_tw": "value", "kendala": "kendala", "tindak_lanjut": "tindak_lanjut",
                   "alasan_tidak_diukur": "not_measured_reason"},
     "anggaran": {"realisasi_tw": "amount"},
+    # the E.81 footer: the round's own columns (CollectionRound)
+    "catatan": {"faktor_pendorong": "faktor_pendorong", "faktor_penghambat": "faktor_penghambat",
+                "tindak_lanjut_tw": "tindak_lanjut_tw", "tindak_lanjut_renja": "tindak_lanjut_renja"},
 }
 
 

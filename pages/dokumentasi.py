@@ -118,7 +118,8 @@ def archive_bytes(archive_id: int) -> bytes:
 st.markdown("**Berkas laporan**")
 for f in files:
     left, right = st.columns([3, 1])
-    left.markdown(f"{f.name} · {fmt.number(f.size / 1024, 1)} KB  \n<small>SHA-256: `{f.sha256}`</small>",
+    left.markdown(f"**{report_versions.file_label(f.name)}**  \n{f.name} · {fmt.number(f.size / 1024, 1)} KB  \n"
+                  f"<small>SHA-256: `{f.sha256}`</small>",
                   unsafe_allow_html=True)
     right.download_button("Unduh", data=f.content, file_name=f.name, mime=f.media_type,
                           key=f"unduh_berkas_{chosen}_{f.name}", icon=":material/download:")

@@ -63,10 +63,10 @@ with unit_of_work() as session:
     files = report_versions.report_file_items(session, actor, state.latest_report_id)
 
 st.subheader(f"Rekap draf laporan — versi {state.latest_version} ({state.latest_kind})")
-cols = st.columns(max(1, len(files)))
-for col, f in zip(cols, files):
-    col.download_button(f"Unduh {f.name.rsplit('.', 1)[-1].upper()}", data=f.content, file_name=f.name,
-                        mime=f.media_type, key=f"unduh_{f.name}", icon=":material/download:")
+cols = st.columns(2)
+for i, f in enumerate(files):
+    cols[i % 2].download_button(f"Unduh {report_versions.file_label(f.name)}", data=f.content, file_name=f.name,
+                                mime=f.media_type, key=f"unduh_{f.name}", icon=":material/download:")
 table(lines.drop(columns=["key"]), "Draf laporan tidak memiliki baris.")
 
 # --- step 7: corrections ---------------------------------------------------------------------
@@ -78,7 +78,9 @@ if at_correction and may(actor, "correction.create"):
                    "Tindak lanjut, Alasan tidak diukur, atau realisasi anggaran disimpan ke data unit, lalu "
                    "versi laporan baru disusun ulang dari data. Target, pagu, dan nama adalah data induk "
                    "(diubah Administrator di Data Induk); capaian, predikat, serapan, dan nilai s.d. TW "
-                   "dihitung ulang. Koreksi tanpa nilai usulan membaca ulang baris dari data.")
+                   "dihitung ulang. Koreksi tanpa nilai usulan membaca ulang baris dari data. Baris E.81 memuat "
+                   "catatan Evaluasi Hasil Renja (faktor pendorong, faktor penghambat, tindak lanjut): nilai "
+                   "usulannya menjadi catatan pengumpulan data ini.")
         keys = list(lines["key"])
         names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
         key = st.selectbox("Baris", keys, format_func=names.get, key="koreksi_baris")

@@ -5,11 +5,12 @@ indicator rows, and compiles the draft report once every unit's data is accepted
 import streamlit as st
 
 from core import clock, evidence, fmt, plausibility, review, round_status, states
+from core.forms import renja_eval
 from core.markup import md
 from core.states import SubmissionState
 from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors, table
+from pages.parts.common import actor_or_stop, executors_of, flash, may, show_flash, shown_errors, table
 
 actor = actor_or_stop("pages/pengolahan.py")
 today = clock.today()
@@ -42,6 +43,23 @@ c4.metric("Diterima", f"{accepted} dari {len(overview)}")
 
 st.subheader("Data unit kerja")
 table(review.overview_table(overview), "Belum ada unit yang menerima distribusi.")
+
+if state.step_code == "penyusunan" and may(actor, "report.renja_footer"):
+    with unit_of_work() as session:
+        footer = penyusunan.renja_footer(session, actor, state.id)
+    with st.form("catatan_e81", border=True):
+        st.subheader("Catatan Evaluasi Hasil Renja (E.81)")
+        st.caption("Isian awal disusun dari isian unit kerja: faktor pendorong indikator yang mencapai target, "
+                   "kendala dan tindak lanjut indikator yang belum mencapai target. Sesuaikan bila perlu; catatan "
+                   "dimuat pada draf laporan yang disusun berikutnya dan dapat dikoreksi JFT Perencana.")
+        texts = {f: st.text_area(label, value=footer.texts[f], key=f"e81_{f}", height=110)
+                 for f, label in renja_eval.FOOTER_LABELS.items()}
+        if st.form_submit_button("Simpan catatan", icon=":material/save:"):
+            with shown_errors():
+                with unit_of_work() as session:
+                    penyusunan.save_renja_footer(session, actor, state.id, texts, expected=footer.stored)
+                flash("pengolahan", "Catatan Evaluasi Hasil Renja (E.81) disimpan. Catatan dimuat pada draf laporan "
+                                    "yang disusun berikutnya.")
 
 if state.step_code == "penyusunan":
     with st.container(border=True):

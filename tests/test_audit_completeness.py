@@ -55,6 +55,7 @@ READ_ONLY = {
     "audit_view.actions", "audit_view.entries",
     "entry.budget_table", "entry.entry_table", "entry.is_editable", "entry.my_submissions",
     "entry.readable_submission", "entry.submission_view",
+    "steps.penyusunan.renja_footer",  # the E.81 footer as the Penyusunan form shows it
     "steps.isi_data.editable_submission",  # the edit check (and lock) of the save services
     "steps.base.begin", "steps.base.begin_submission",  # the opening checks of the step services
     "evidence.list_evidence", "evidence.read_evidence",
@@ -234,6 +235,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "steps.pengolahan.respond_comment": _scenario("comment.respond", "kabid_lattas"),
     "steps.pengolahan.resolve_comment": _scenario("comment.resolve", "penyusun"),
     "steps.penyusunan.compile_draft": _scenario("report.compile", "penyusun"),
+    "steps.penyusunan.save_renja_footer": _scenario("report.renja_footer", "penyusun"),
     "steps.koreksi.send_to_planner": _scenario("report.send", "sekdis"),
     "steps.koreksi.add_correction": _scenario("correction.create", "perencana"),
     "steps.koreksi.apply_corrections": _scenario("correction.apply", "penyusun"),

@@ -169,6 +169,8 @@ SCENARIOS: dict[str, Scenario] = {
         s, a, c["comments"][unit_code_for(a)])),
     "report.compile": Scenario(round_at("penyusunan", "diterima"),
                                lambda s, a, c: penyusunan.compile_draft(s, a, c["round_id"])),
+    "report.renja_footer": Scenario(round_at("penyusunan", "diterima"), lambda s, a, c: penyusunan.save_renja_footer(
+        s, a, c["round_id"], {"faktor_penghambat": "Cuaca ekstrem di wilayah perbatasan."})),
     "report.send": Scenario(drafted, lambda s, a, c: koreksi.send_to_planner(s, a, c["round_id"])),
     "correction.create": Scenario(in_correction, lambda s, a, c: koreksi.add_correction(
         s, a, c["report_id"], "IND:IK-03", "realisasi_tw", "Sesuaikan dengan daftar penempatan.", "100")),

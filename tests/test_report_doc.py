@@ -27,7 +27,9 @@ def _pdf_text(bundle) -> str:
 def test_pdf_holds_title_indicator_rows_budget_and_signature(session):
     bundle = report_doc.build_report(session, _round(session), "draf", 1, on=dt.date(2026, 7, 20))
     assert [f.name for f in bundle.files] == ["laporan-capaian-kinerja-2026-tw2-draf-v1.xlsx",
-                                             "laporan-capaian-kinerja-2026-tw2-draf-v1.pdf"]
+                                             "laporan-capaian-kinerja-2026-tw2-draf-v1.pdf",
+                                             "evaluasi-renja-2026-tw2-draf-v1.xlsx",
+                                             "evaluasi-renja-2026-tw2-draf-v1.pdf"]
     text = _pdf_text(bundle)
     assert "PEMERINTAH KABUPATEN KAPUAS HULU" in text
     assert "LAPORAN CAPAIAN KINERJA TRIWULAN II TAHUN 2026" in text

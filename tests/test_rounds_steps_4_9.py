@@ -621,7 +621,8 @@ def test_full_round_through_core_by_every_sop_role(session, actors):
     session.commit()
 
     diff = report_versions.diff_versions(session, factories.actor(session, "penyusun"), draft.id, v2.id)
-    assert list(diff["note"]) == ["Tambahkan kendala pendataan."]
+    assert list(diff["note"]) == ["Tambahkan kendala pendataan.", "Dihimpun ulang dari isian unit kerja."]
+    assert list(diff["line"]) == ["IND:IK-03", "CATATAN"]  # the E.81 footer compiles the kendala
     check = archive.verify_archive(session, actors["penyusun"], arc.id)
     assert check.ok
     evidence_members = [n for n in check.members["name"] if n.startswith("bukti/")]

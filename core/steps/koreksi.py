@@ -25,6 +25,7 @@ from core.entry import _spent_before
 from core.errors import Conflict, InvalidInput
 from core.parsing import parse_number, parse_text
 from core.report_versions import (
+    CATATAN_LABEL,
     DERIVED_FIELDS,
     ENTERED_FIELDS,
     FIELD_LABELS,
@@ -141,6 +142,9 @@ def _resolve(session: Session, rnd: CollectionRound, line: dict[str, Any], field
     if attr is None:
         raise InvalidInput(_refusal(field))
     code = line.get("code", "")
+    if kind == "catatan":  # the E.81 footer: the round's own column
+        return _Amendment(line["key"], field, attr, parse_text(raw), "collection_round", rnd, None, rnd.id,
+                          CATATAN_LABEL)
     if kind == "indikator":
         ind = session.scalar(select(Indicator).where(Indicator.office_id == rnd.office_id, Indicator.code == code))
         if ind is None:
@@ -182,7 +186,11 @@ def _same_value(a: Any, b: Any) -> bool:
     return (a or "") == (b or "")
 
 
-def _current(am: _Amendment) -> Any:
+def _current(am: _Amendment, line: Optional[dict[str, Any]] = None) -> Any:
+    if am.entity == "collection_round":
+        own = getattr(am.row, am.attr)
+        # NULL: the report showed the text compiled from the units' entries, which step 7 does not change
+        return own if own is not None else (line or {}).get(am.field, "")
     if am.row is None:
         return None if am.attr in ("value", "amount") else ""
     return getattr(am.row, am.attr)
@@ -202,6 +210,14 @@ def _bump(session: Session, model: type, obj: Any, label: str) -> None:
 def _amend(session: Session, actor: Actor, rnd: CollectionRound, am: _Amendment, reason: dict[str, Any]) -> None:
     """Write one proposed value into the row it belongs to, with its version bumped and an audit row."""
     now = utcnow()
+    if am.entity == "collection_round":  # the E.81 footer; the round is locked by begin()
+        before = {am.attr: getattr(rnd, am.attr)}
+        setattr(rnd, am.attr, am.value)
+        session.flush()
+        audit.record(session, actor, "round.renja_footer_correct", "collection_round", rnd.id, before=before,
+                     after={am.attr: am.value, "field": am.field, "reason": reason}, office_id=rnd.office_id,
+                     flush=False)
+        return
     if am.entity == "realization":
         model, attrs, action = Realization, _INDICATOR_ATTRS, "realization.correct"
         row = am.row
@@ -299,10 +315,10 @@ def _amend_all(session: Session, actor: Actor, rnd: CollectionRound,
         except InvalidInput as err:
             problems.append(err.message)
             continue
-        if not _same_value(_current(am), line.get(field)):
+        if not _same_value(_current(am, line), line.get(field)):
             stale.append(f"Data {am.label} ({FIELD_LABELS.get(field, field)}) sudah berubah sejak koreksi dicatat: "
                          f"laporan menunjukkan {display_value(field, line.get(field), line['type'])}, data sekarang "
-                         f"{display_value(field, _current(am), line['type'])}.")
+                         f"{display_value(field, _current(am, line), line['type'])}.")
             continue
         resolved.append((am, reason))
     if problems:

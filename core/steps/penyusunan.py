@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from sqlalchemy import func, select
@@ -15,7 +16,10 @@ from sqlalchemy.orm import Session
 
 from core import audit, workflow
 from core.actor import Actor
-from core.report_doc import build_report
+from core.errors import Conflict, InvalidInput
+from core.parsing import parse_text
+from core.permissions import require_office
+from core.report_doc import FOOTER_FIELDS, build_report, compiled_footer, report_lines
 from core.states import ReportKind
 from core.steps.base import Rule, TaskContext, begin
 from core.steps.pengolahan import PAGE
@@ -28,8 +32,9 @@ from db.models import (
 
 ACTIONS = {
     "report.compile": Rule("menyusun draf laporan", step="penyusunan"),
+    "report.renja_footer": Rule("mengisi catatan Evaluasi Hasil Renja (E.81)", step="penyusunan"),
 }
-__all__ = ["ACTIONS", "PAGE", "tasks", "compile_draft"]
+__all__ = ["ACTIONS", "PAGE", "tasks", "compile_draft", "renja_footer", "save_renja_footer", "RenjaFooter"]
 
 
 def tasks(ctx: TaskContext) -> None:
@@ -74,3 +79,59 @@ def compile_draft(session: Session, actor: Actor, round_id: int, note: str = "")
     rep = _store_report(session, actor, rnd, ReportKind.DRAF, note=note or "Draf laporan capaian kinerja triwulan.")
     _advance(session, rnd, actor, "Draf laporan kinerja disusun.", f"Draf v{rep.version}")
     return rep
+
+
+# --- the E.81 footer ---------------------------------------------------------------------------
+
+FOOTER_MAX = 4000
+
+
+@dataclass(frozen=True)
+class RenjaFooter:
+    """The footer of the round's Renja evaluation: what it shows (`texts`), what the units' entries compile
+    to (`compiled`) and what the round holds (`stored`, None = compiled)."""
+
+    texts: dict[str, str]
+    compiled: dict[str, str]
+    stored: dict[str, Optional[str]]
+
+
+def renja_footer(session: Session, actor: Actor, round_id: int) -> RenjaFooter:
+    """The E.81 footer of a round as the Penyusunan form shows it."""
+    rnd = workflow.get_round(session, round_id, for_update=False)
+    require_office(actor, rnd.office_id)
+    compiled = compiled_footer(report_lines(session, round_id))
+    stored = {f: getattr(rnd, f) for f in FOOTER_FIELDS}
+    return RenjaFooter({f: stored[f] if stored[f] is not None else compiled[f] for f in FOOTER_FIELDS},
+                       compiled, stored)
+
+
+def save_renja_footer(session: Session, actor: Actor, round_id: int, texts: dict[str, Any],
+                      expected: Optional[dict[str, Optional[str]]] = None) -> dict[str, Optional[str]]:
+    """Step 5: the Staf Penyusun sets the E.81 footer (faktor pendorong, faktor penghambat, tindak lanjut
+    triwulan berikutnya, tindak lanjut Renja berikutnya) before the draft is compiled. A text equal to what
+    the units' entries compile to is stored as NULL, so it keeps following them. `expected` is the stored
+    footer the form was built from: saved only if nobody changed it since. Returns the stored columns."""
+    rnd, _step = begin(session, actor, "report.renja_footer", round_id, "penyusunan")
+    unknown = set(texts) - set(FOOTER_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Kolom catatan tidak dikenal: {', '.join(sorted(unknown))}.")
+    before = {f: getattr(rnd, f) for f in FOOTER_FIELDS}
+    if expected is not None and any(before[f] != expected.get(f) for f in FOOTER_FIELDS):
+        raise Conflict("Catatan Evaluasi Hasil Renja baru saja diubah oleh pengguna lain. Catatan belum disimpan; "
+                       "muat ulang halaman lalu ulangi.")
+    values = {f: parse_text(v) for f, v in texts.items()}
+    too_long = [f for f, v in values.items() if len(v) > FOOTER_MAX]
+    if too_long:
+        raise InvalidInput(f"Catatan terlalu panjang (paling banyak {FOOTER_MAX} karakter per isian). "
+                           "Ringkas isiannya lalu simpan kembali.")
+    compiled = compiled_footer(report_lines(session, round_id))
+    after = dict(before)
+    for f, v in values.items():
+        after[f] = None if v == compiled[f].strip() else v
+    for f in FOOTER_FIELDS:
+        setattr(rnd, f, after[f])
+    session.flush()
+    audit.record(session, actor, "round.renja_footer", "collection_round", rnd.id, before=before, after=after,
+                 office_id=rnd.office_id)
+    return after

@@ -501,7 +501,8 @@ def test_step_9_penyusun_documents_and_the_report_xlsx_holds_the_data(person):
     choose(page, "Pilih arsip", "TW III 2026")
     see(page, "Berkas laporan", "Langkah 9: arsip TW III 2026")
     shot(page, "08-dokumentasi")
-    row = page.get_by_test_id("stHorizontalBlock").filter(has_text=re.compile(r"\.xlsx")).last
+    report_xlsx = re.compile(r"laporan-capaian-kinerja-.*\.xlsx")  # not the E.81 beside it
+    row = page.get_by_test_id("stHorizontalBlock").filter(has_text=report_xlsx).last
     with page.expect_download() as download:
         row.get_by_role("button", name="Unduh").click()
     assert download.value.suggested_filename.endswith(".xlsx"), \

@@ -1,0 +1,126 @@
+"""The Renja evaluation (E.81) in the browser: the Staf Penyusun downloads the E.81 of the draft, the planner
+corrects its faktor penghambat, and the final E.81 downloaded from Dokumentasi carries the correction (in the
+file and in the round's column)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from sqlalchemy import create_engine, select
+
+from core.uow import unit_of_work
+from tests import factories
+from tests.e2e.conftest import login, need_chromium, new_context, seed_demo, serve
+from tests.e2e.test_full_round import _wait_for_rerun, choose, go, see
+
+FOOTER = "Faktor penghambat pencapaian kinerja"
+CORRECTED = "Keterlambatan pencairan anggaran triwulan III dan banjir di Kecamatan Embaloh Hulu."
+
+
+@pytest.fixture(scope="module")
+def e81_app(tmp_path_factory):
+    need_chromium()
+    data = tmp_path_factory.mktemp("e2e-e81")
+    url = seed_demo(data)
+    with unit_of_work(url) as s:
+        factories.make_round(s, at="penyusunan", state="diterima")  # TW III 2026, every unit's data accepted
+    server = serve(data)
+    yield next(server), url
+    next(server, None)  # stop the server (and check its log)
+
+
+def _footer(data: bytes) -> dict[str, object]:
+    ws = openpyxl.load_workbook(io.BytesIO(data))["E.81"]
+    return {ws.cell(r, 1).value: ws.cell(r, 5).value for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+
+
+def pick_typed(page, label: str, typed: str, option: str) -> None:
+    """Pick an option of a long st.selectbox (its list draws only the options in view): type to filter first."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    page.keyboard.type(typed)
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}")).first.click()
+    _wait_for_rerun(page)
+
+
+def _download(page, button) -> tuple[str, bytes]:
+    with page.expect_download() as download:
+        button.click()
+    return download.value.suggested_filename, download.value.path().read_bytes()
+
+
+def test_e81_draft_correction_and_final(browser, e81_app):
+    app_url, db_url = e81_app
+    contexts = []
+
+    def person(username):
+        ctx = new_context(browser)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        login(page, app_url, username)
+        return page
+
+    try:
+        penyusun = person("penyusun")
+        go(penyusun, "Pengolahan")
+        see(penyusun, "Catatan Evaluasi Hasil Renja (E.81)", "Langkah 5: catatan E.81 dapat diisi")
+        penyusun.get_by_role("button", name="Susun draf laporan").click()
+        see(penyusun, "Draf laporan versi 1 disusun.", "Langkah 5: Susun draf laporan")
+
+        go(penyusun, "Sosialisasi & Koreksi")
+        name, data = _download(penyusun, penyusun.get_by_role(
+            "button", name="Unduh Evaluasi Hasil Renja (E.81) — Excel"))
+        assert name == "evaluasi-renja-2026-tw3-draf-v1.xlsx"
+        draft = _footer(data)
+        assert "Cuaca dan jarak tempuh." in draft[FOOTER], draft[FOOTER]
+
+        sekdis = person("sekdis")
+        go(sekdis, "Sosialisasi & Koreksi")
+        sekdis.get_by_role("button", name="Sosialisasikan draf").click()
+        see(sekdis, "Draf disampaikan kepada JFT Perencana", "Langkah 6: Sosialisasikan draf")
+
+        perencana = person("perencana")
+        go(perencana, "Sosialisasi & Koreksi")
+        pick_typed(perencana, "Baris", "Catatan Evaluasi", "E.81 — Catatan Evaluasi Hasil Renja")
+        choose(perencana, "Kolom", "Faktor penghambat")
+        perencana.get_by_label("Catatan koreksi (wajib)").fill("Sebutkan keterlambatan pencairan dan banjir.")
+        perencana.get_by_label("Nilai yang diusulkan", exact=False).fill(CORRECTED)
+        perencana.get_by_role("button", name="Simpan koreksi").click()
+        see(perencana, "Koreksi dicatat.", "Langkah 7: perencana mencatat koreksi faktor penghambat")
+
+        go(penyusun, "Sosialisasi & Koreksi")
+        penyusun.get_by_role("button", name="Terapkan 1 koreksi menjadi versi baru").click()
+        see(penyusun, "Koreksi diterapkan pada versi 2.", "Langkah 7: penyusun menerapkan koreksi")
+
+        go(perencana, "Sosialisasi & Koreksi")
+        perencana.get_by_role("button", name="Serahkan laporan").click()
+        see(perencana, "Laporan hasil koreksi diserahkan", "Langkah 8: Serahkan laporan")
+
+        go(penyusun, "Dokumentasi")
+        penyusun.get_by_text("Saya memahami bahwa data pengumpulan ini menjadi tidak dapat diubah.").click()
+        penyusun.get_by_role("button", name="Dokumentasikan laporan final").click()
+        see(penyusun, "Laporan final versi 3 didokumentasikan.", "Langkah 9: Dokumentasikan")
+        choose(penyusun, "Pilih arsip", "TW III 2026")
+        see(penyusun, "Evaluasi Hasil Renja (E.81) — Excel", "Langkah 9: Dokumentasi menawarkan E.81")
+        row = penyusun.get_by_test_id("stHorizontalBlock").filter(
+            has_text="evaluasi-renja-2026-tw3-final-v3.xlsx").last
+        name, data = _download(penyusun, row.get_by_role("button", name="Unduh"))
+        assert name == "evaluasi-renja-2026-tw3-final-v3.xlsx"
+        assert _footer(data)[FOOTER] == CORRECTED
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+    from db.models import CollectionRound
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as c:
+            stored = c.execute(select(CollectionRound.faktor_penghambat).where(
+                CollectionRound.year == 2026, CollectionRound.quarter == 3)).scalar_one()
+    finally:
+        engine.dispose()
+    assert stored == CORRECTED
