@@ -324,24 +324,20 @@ def _renstra(session: Session, office: OrgUnit, units: dict[str, OrgUnit], perio
             value = value.to_integral_value(rounding=ROUND_HALF_UP) if integer else _q(value)
             session.add(PriorRealisation(office_id=office.id, year=y, indicator_id=ind.id, value=value,
                                          source=f"LKjIP Tahun {y}"))
-    programs: dict[str, Decimal] = {}
-    kegiatan: dict[str, tuple[str, Decimal]] = {}
-    for code, bl in current.items():
-        p, k = renja.program_code(code), renja.kegiatan_code(code)
-        programs[p] = programs.get(p, Decimal(0)) + bl.pagu
-        kegiatan[k] = (bl.kegiatan, kegiatan.get(k, ("", Decimal(0)))[1] + bl.pagu)
-    names = {renja.program_code(bl.code): bl.program for bl in current.values()}
+    # Funding and earlier spending per sub kegiatan (the DPA line); kegiatan and program hold their sums.
     n = period.end_year - period.start_year + 1
-    for code, pagu in sorted(programs.items()):
-        session.add(RenstraBudget(office_id=office.id, period_id=period.id, code=code, name=names[code],
-                                  end_pagu=(pagu * n * Decimal("0.96")).quantize(Decimal("1000000"))))
+    plan: dict[str, tuple[str, Decimal]] = {}
+    for code, bl in sorted(current.items()):
+        end_pagu = (bl.pagu * n * Decimal("0.96")).quantize(Decimal("1000000"))
+        for key, name in ((code, bl.sub_kegiatan), (renja.kegiatan_code(code), bl.kegiatan),
+                          (renja.program_code(code), bl.program)):
+            plan[key] = (name, plan.get(key, ("", Decimal(0)))[1] + end_pagu)
         for y in range(period.start_year, first):
-            spent = pagu * Decimal("0.93") * Decimal(str(round(rng.uniform(0.78, 0.95), 3)))
+            spent = bl.pagu * Decimal("0.93") * Decimal(str(round(rng.uniform(0.78, 0.95), 3)))
             session.add(PriorRealisation(office_id=office.id, year=y, code=code, amount=spent.quantize(Decimal("1000")),
                                          source=f"Laporan Realisasi Anggaran Tahun {y}"))
-    for code, (name, pagu) in sorted(kegiatan.items()):
-        session.add(RenstraBudget(office_id=office.id, period_id=period.id, code=code, name=name,
-                                  end_pagu=(pagu * n * Decimal("0.96")).quantize(Decimal("1000000"))))
+    for code, (name, end_pagu) in sorted(plan.items()):
+        session.add(RenstraBudget(office_id=office.id, period_id=period.id, code=code, name=name, end_pagu=end_pagu))
     session.flush()
 
 

@@ -162,8 +162,16 @@ def _expected_program(session, office_id, code, year, quarter):
         Submission, Submission.round_id == CollectionRound.id).join(
         BudgetRealization, BudgetRealization.submission_id == Submission.id).where(
         CollectionRound.office_id == office_id)))
-    prior = dict(session.execute(select(PriorRealisation.year, PriorRealisation.amount).where(
-        PriorRealisation.office_id == office_id, PriorRealisation.code == code)).all())
+    # an entered year: the code's own figure, else the sum of the figures entered below it
+    own, below = {}, {}
+    for y, c, amount in session.execute(select(PriorRealisation.year, PriorRealisation.code,
+                                               PriorRealisation.amount).where(
+            PriorRealisation.office_id == office_id, PriorRealisation.code.is_not(None))):
+        if c == code:
+            own[y] = amount
+        elif c.startswith(code + "."):
+            below[y] = below.get(y, Decimal(0)) + amount
+    prior = {**below, **own}
     before = []
     for y in range(2021, year):
         if y in rounds_years:
