@@ -134,6 +134,7 @@ FIELD_LABELS: dict[str, str] = {
     "first_submitted_at": "Pertama diajukan pada", "submitted_at": "Diajukan pada", "submitted_by_id": "Diajukan oleh",
     "accepted_at": "Diterima pada", "submission_id": "Data unit", "indicator_id": "Indikator",
     "value": "Realisasi TW", "not_measured_reason": "Alasan tidak diukur", "note": "Catatan", "kendala": "Kendala",
+    "faktor_pendorong": "Faktor pendorong",
     "tindak_lanjut": "Tindak lanjut", "updated_by_id": "Diubah oleh", "updated_at": "Diubah pada",
     "budget_line_id": "Baris anggaran", "amount": "Realisasi anggaran TW", "realization_id": "Realisasi",
     "filename": "Nama berkas", "stored_path": "Lokasi berkas", "content_type": "Jenis berkas", "size": "Ukuran (bita)",
