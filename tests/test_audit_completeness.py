@@ -98,6 +98,7 @@ ENTITY_TABLES = {
     "org_unit": "org_units", "unit": "org_units", "indicator": "indicators", "target": "targets",
     "budget_line": "budget_lines", "sasaran": "sasaran", "renstra_period": "renstra_periods",
     "period": "renstra_periods", "sop_step": "sop_steps", "reminder": "reminders",
+    "renstra_budget": "renstra_budgets", "prior_realisation": "prior_realisations",
 }
 
 
@@ -290,6 +291,16 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         "Meningkatnya penyerapan tenaga kerja lokal (revisi)")),
     "masterdata.users.update_user": _admin(lambda s, a: masterdata.update_user(
         s, a, _uid(s, "kabid_trans"), jabatan="Plt. Kepala Bidang Transmigrasi")),
+    "masterdata.renstra.save_indicator_renstra": _admin(lambda s, a: masterdata.save_indicator_renstra(
+        s, a, _office(s), {_ind(s).id: {"target_renstra": "1.250", "tingkat_renja": "kegiatan"}})),
+    "masterdata.renstra.save_renstra_budgets": _admin(lambda s, a: masterdata.save_renstra_budgets(
+        s, a, _office(s), s.scalar(select(RenstraPeriod.id).order_by(RenstraPeriod.id)),
+        {"2.07.03": {"pagu_akhir": "7.500.000.000"}, "2.07.99": {"pagu_akhir": "1.000.000"}})),
+    "masterdata.renstra.save_prior_realisations": _admin(lambda s, a: masterdata.save_prior_realisations(
+        s, a, _office(s), 2023, indicators={_ind(s).id: {"realisasi": "1.250"}, _ind(s, "IK-04").id: {"realisasi": ""}},
+        codes={"2.07.03.2.01": {"realisasi": "Rp 1.250.000"}})),
+    "masterdata.renstra.update_evaluator": _admin(lambda s, a: masterdata.update_evaluator(
+        s, a, _office(s), title="Kepala Bappeda", name="Dr. Maria Ulfa, M.Si.", nip="197503122000032001")),
 }
 # replace the whole database: checked on their own below
 SPECIAL = {"backup.restore.restore_backup", "backup.restore.restore_uploaded_backup"}
