@@ -319,7 +319,7 @@ with tabs[2]:
     with unit_of_work() as session:
         renstra_rows = grids.hold("data_induk_renstra", r_key, md.list_indicator_renstra(session, office_id,
                                                                                           exact=True))
-    st.data_editor(
+    st.container(key="renstra_grid").data_editor(
         grids.as_text(renstra_rows, {"target_renstra": 4}), key=r_key, hide_index=True, num_rows="fixed",
         width="stretch", placeholder="–",
         disabled=[c for c in renstra_rows.columns if c not in ("target_renstra", "tingkat_renja")],
