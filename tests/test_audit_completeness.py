@@ -299,6 +299,8 @@ CALLS: dict[str, tuple[Callable, Call]] = {
     "masterdata.renstra.save_prior_realisations": _admin(lambda s, a: masterdata.save_prior_realisations(
         s, a, _office(s), 2023, indicators={_ind(s).id: {"realisasi": "1.250"}, _ind(s, "IK-04").id: {"realisasi": ""}},
         codes={"2.07.03.2.01": {"realisasi": "Rp 1.250.000"}})),
+    "masterdata.renstra.set_indicator_links": _admin(lambda s, a: masterdata.set_indicator_links(
+        s, a, _office(s), 2026, _ind(s).id, "2.07.03.2.01.0001, 2.07.04.2.01")),
     "masterdata.renstra.update_evaluator": _admin(lambda s, a: masterdata.update_evaluator(
         s, a, _office(s), title="Kepala Bappeda", name="Dr. Maria Ulfa, M.Si.", nip="197503122000032001")),
 }

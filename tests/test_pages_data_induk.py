@@ -342,3 +342,35 @@ def test_admin_sets_the_regency_evaluator_and_a_bad_nip_is_refused(sqlite_url):
     with unit_of_work(sqlite_url) as s:
         regency = s.scalar(select(OrgUnit).where(OrgUnit.kind == "pemkab"))
         assert (regency.evaluator_name, regency.evaluator_nip) == ("Dr. Maria Ulfa, M.Si.", "197503122000032001")
+
+
+def test_the_renstra_import_previews_per_row_problems_then_saves(sqlite_url):
+    from core import imports
+    from core.imports import renstra as ri
+    from db.models import Indicator
+    from tests.test_imports_renstra import fill
+
+    with unit_of_work(sqlite_url) as s:
+        office = actor_for(s, "admin").office_id
+        tpl = imports.template("RENSTRA", s, office, 2026)
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def upload(data, n):
+        at = logged_in("admin", "pages/impor.py")
+        at.radio(key="impor_jenis").set_value("RENSTRA").run()
+        at.number_input(key="impor_tahun").set_value(2026).run()
+        assert "Periode Renstra 2021–2026" in texts(at)
+        at.file_uploader(key=f"unggah_RENSTRA_2026_{n}").set_value((f"renstra-{n}.xlsx", data, XLSX)).run()
+        assert not at.exception, at.exception
+        return at
+
+    at = upload(fill(tpl, ri.IND_SHEET, "Kode Indikator", {"IK-04": {"Target Renstra akhir periode": "1,250.5"}}), 0)
+    problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
+    assert list(problems["Kolom"]) == ["Indikator Renstra: Target Renstra akhir periode"]
+    assert "1.250,5" in problems["Masalah"].iloc[0] and at.button(key="impor_simpan").disabled
+    at = upload(fill(tpl, ri.IND_SHEET, "Kode Indikator", {"IK-04": {"Target Renstra akhir periode": "1.250"}}), 0)
+    at.button(key="impor_simpan").click().run()
+    assert not at.exception, at.exception
+    assert "Impor RENSTRA 2026 tersimpan: 0 baris baru, 1 diubah" in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Indicator.renstra_target).where(Indicator.code == "IK-04")) == 1250

@@ -46,6 +46,7 @@ from core.masterdata.renstra import (
     save_indicator_renstra,
     save_prior_realisations,
     save_renstra_budgets,
+    set_indicator_links,
     update_evaluator,
 )
 from core.masterdata.settings import formula_examples, formula_of, formula_settings, update_formula_settings
@@ -105,7 +106,7 @@ __all__ = [
     # what the forms sent upward need: Renstra end targets, Renja levels, earlier years, the evaluator
     "RENJA_LEVELS", "INDICATOR_RENSTRA_COLUMNS", "list_indicator_renstra", "save_indicator_renstra",
     "list_renstra_budgets", "save_renstra_budgets", "prior_years", "list_prior_indicators", "list_prior_budgets",
-    "save_prior_realisations", "evaluator_settings", "update_evaluator",
+    "save_prior_realisations", "evaluator_settings", "update_evaluator", "set_indicator_links",
     # SOP step definitions
     "list_sop_steps", "update_sop_step",
     # a new planning year

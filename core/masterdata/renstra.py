@@ -175,6 +175,57 @@ def codes_text(indicators: list[Indicator]) -> str:
     return ", ".join(sorted(i.code for i in indicators))
 
 
+def lines_of_codes(session: Session, office_id: int, year: int, text: Any, where: str) -> list[BudgetLine]:
+    """The office's DPA lines of `year` named in a comma separated list of codes: a sub kegiatan code is its line,
+    a program or kegiatan code every line under it; a code matching no line is refused naming it."""
+    raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    codes = [c.strip() for c in raw.replace(";", ",").replace("\n", ",").split(",") if c.strip()]
+    if not codes:
+        return []
+    lines = list(session.scalars(select(BudgetLine).where(BudgetLine.office_id == office_id,
+                                                          BudgetLine.year == int(year)).order_by(BudgetLine.code)))
+    found: dict[int, BudgetLine] = {}
+    unknown = []
+    for code in dict.fromkeys(codes):
+        matched = [b for b in lines if renja.under(b.code, code)]
+        if not matched:
+            unknown.append(code)
+        found.update({b.id: b for b in matched})
+    if unknown:
+        raise InvalidInput(f"{where}: kode DPA {', '.join(unknown)} tidak ada pada DPA tahun {year}. Tulis kode "
+                           "sub kegiatan, kegiatan atau program dari DPA, dipisahkan koma.")
+    return list(found.values())
+
+
+def set_indicator_links(session: Session, actor: Actor, office_id: int, year: int, indicator_id: int,
+                        dpa_codes: Any) -> int:
+    """Make the indicator measured by exactly the DPA lines of `year` named in `dpa_codes` (see lines_of_codes):
+    each line that gains or loses it gets its version raised and one audit row. Returns the lines changed."""
+    require(session, actor, "masterdata.manage", office_id=office_id)
+    ind = session.get(Indicator, int(indicator_id))
+    if ind is None or ind.office_id != office_id:
+        raise InvalidInput(f"Indikator #{indicator_id} bukan indikator perangkat daerah ini.")
+    wanted = {b.id for b in lines_of_codes(session, office_id, year, dpa_codes, f"Kode DPA terkait {ind.code}")}
+    n = 0
+    for b in session.scalars(select(BudgetLine).where(BudgetLine.office_id == office_id,
+                                                      BudgetLine.year == int(year)).order_by(BudgetLine.code)):
+        has = any(i.id == ind.id for i in b.indicators)
+        if has == (b.id in wanted):
+            continue
+        before = {"indikator_terkait": codes_text(list(b.indicators)), "version": b.version}
+        if has:
+            b.indicators = [i for i in b.indicators if i.id != ind.id]
+        else:
+            b.indicators = [*b.indicators, ind]
+        b.version += 1
+        session.flush()
+        audit.record(session, actor, "budget.update", "budget_line", b.id, before=before,
+                     after={"indikator_terkait": codes_text(list(b.indicators)), "version": b.version},
+                     office_id=office_id)
+        n += 1
+    return n
+
+
 # --- the Renstra's end pagu per program / kegiatan -------------------------------------------------------------
 
 
@@ -498,7 +549,7 @@ def update_evaluator(session: Session, actor: Actor, office_id: int, *, title: A
 
 __all__ = [
     "RENJA_LEVELS", "INDICATOR_RENSTRA_COLUMNS", "list_indicator_renstra", "save_indicator_renstra",
-    "indicators_of_codes", "codes_text", "list_renstra_budgets", "save_renstra_budgets", "first_round_year",
+    "indicators_of_codes", "codes_text", "lines_of_codes", "set_indicator_links", "list_renstra_budgets", "save_renstra_budgets", "first_round_year",
     "prior_years", "list_prior_indicators", "list_prior_budgets", "save_prior_realisations",
     "evaluator_settings", "update_evaluator",
 ]
