@@ -193,6 +193,16 @@ def _pk_import(s, admin):
     imports.commit(s, admin, buf.getvalue(), kind="PK", office_id=_office(s), year=2026)
 
 
+def _renstra_import(s, admin):
+    from core.imports import renstra
+    from tests.test_imports_renstra import fill
+
+    data = fill(imports.template("RENSTRA", s, _office(s), 2026), renstra.IND_SHEET, "Kode Indikator",
+                {"IK-04": {"Target Renstra akhir periode": "1.250", "Kode DPA terkait": "2.07.03.2.01"}})
+    data = fill(data, renstra.FUND_SHEET, "Kode", {"2.07.03": {"Pagu akhir periode (Rp)": "7.500.000.000"}})
+    renstra.apply(s, admin, imports.parse("RENSTRA", data, s, _office(s), year=2026))
+
+
 def _apply_workbook(s, actors, ctx):
     sub_id = ctx["subs"]["BID-LATTAS"]
     a = actors["kabid_lattas"]
@@ -244,6 +254,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         s, a["penyusun"], c["round_id"], "Koreksi realisasi IK-03 sesuai daftar.",
         [("IND:IK-03", "realisasi_tw", "100")]) and "penyusun"),
     "imports.apply.commit": _admin(_pk_import),
+    "imports.renstra.apply": _admin(_renstra_import),
     "masterdata.units.create_unit": _scenario("masterdata.manage", "admin"),
     "masterdata.users.reset_password": _scenario("user.manage", "admin"),
     "masterdata.sop.update_sop_step": _scenario("sop.manage", "admin"),

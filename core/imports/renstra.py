@@ -30,6 +30,7 @@ from core.exports import set_text_cell, unneutralise
 from core.fmt import money, number
 from core.masterdata import renstra as mr
 from core.parsing import parse_number, parse_text
+from core.permissions import require
 from db.models import BudgetLine, Indicator, RenstraPeriod, Sasaran
 
 RENSTRA, REALISASI = "RENSTRA", "REALISASI"
@@ -417,6 +418,9 @@ def _rows_frame(items: list[dict[str, Any]]) -> pd.DataFrame:
 def apply(session: Session, actor: Actor, preview: Any) -> None:
     """Write a fresh preview (no problems) through core.masterdata.renstra, all in the caller's transaction."""
     office_id, year = preview.office_id, preview.year
+    require(session, actor, "masterdata.manage", office_id=office_id)
+    if preview.problems:
+        raise InvalidInput("Impor dibatalkan: berkas masih bermasalah. Tidak ada data yang disimpan.")
     todo = [it for it in preview.items if it["action"] != "tetap"]
     if preview.kind == RENSTRA:
         inds = {it["indicator_id"]: it for it in todo if it["sheet"] == IND_SHEET}
