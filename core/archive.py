@@ -72,7 +72,7 @@ def _members(session: Session, rnd: CollectionRound, rep: Report) -> dict[str, b
             real_rows.append({"unit": s.unit.name, "kode": ind.code if ind else r.indicator_id,
                               "indikator": ind.name if ind else "", "satuan": ind.satuan if ind else "",
                               "nilai": r.value, "alasan_tidak_diukur": r.not_measured_reason, "catatan": r.note,
-                              "kendala": r.kendala, "tindak_lanjut": r.tindak_lanjut, "versi": r.version,
+                              "faktor_pendorong": r.faktor_pendorong, "kendala": r.kendala, "tindak_lanjut": r.tindak_lanjut, "versi": r.version,
                               "diubah_oleh": users.get(r.updated_by_id, ""), "diubah_pada": r.updated_at})
         for br in sorted(s.budget_realizations, key=lambda b: b.id):
             bl = br.budget_line

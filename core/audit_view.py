@@ -102,6 +102,13 @@ ACTION_LABELS: dict[str, str] = {
     "sasaran.update": "Sasaran diubah",
     "indicator.create": "Indikator ditambahkan",
     "indicator.update": "Indikator diubah",
+    "indicator.renstra": "Target Renstra / tingkat Renja indikator diubah",
+    "renstra_budget.create": "Pagu akhir Renstra ditambahkan",
+    "renstra_budget.update": "Pagu akhir Renstra diubah",
+    "prior_realisation.create": "Realisasi tahun sebelum aplikasi ditambahkan",
+    "prior_realisation.update": "Realisasi tahun sebelum aplikasi diubah",
+    "prior_realisation.delete": "Realisasi tahun sebelum aplikasi dihapus",
+    "regency.evaluator": "Penandatangan 'Dievaluasi' kabupaten diubah",
     "target.create": "Target ditambahkan",
     "target.update": "Target diubah",
     "target.copy_year": "Target disalin dari tahun lalu",
@@ -124,6 +131,7 @@ ENTITY_LABELS: dict[str, str] = {
     "org_unit": "Unit kerja", "renstra_period": "Periode Renstra", "sasaran": "Sasaran", "indicator": "Indikator",
     "target": "Target", "budget_line": "Baris anggaran", "sop_step": "Langkah SOP", "backup": "Cadangan",
     "database": "Basis data", "session": "Sesi", "reminder": "Pengingat",
+    "renstra_budget": "Pagu akhir Renstra", "prior_realisation": "Realisasi sebelum aplikasi",
 }
 
 # Keys of the before/after dicts (column names of the snapshotted rows and the services' extra keys).
@@ -136,6 +144,11 @@ FIELD_LABELS: dict[str, str] = {
     "first_submitted_at": "Pertama diajukan pada", "submitted_at": "Diajukan pada", "submitted_by_id": "Diajukan oleh",
     "accepted_at": "Diterima pada", "submission_id": "Data unit", "indicator_id": "Indikator",
     "value": "Realisasi TW", "not_measured_reason": "Alasan tidak diukur", "note": "Catatan", "kendala": "Kendala",
+    "faktor_pendorong": "Faktor pendorong",
+    "renstra_target": "Target Renstra akhir periode", "renja_level": "Tingkat pada Renja",
+    "end_pagu": "Pagu akhir periode Renstra", "indikator_terkait": "Indikator terkait", "source": "Sumber",
+    "evaluator_title": "Jabatan penandatangan 'Dievaluasi'", "evaluator_name": "Nama penandatangan 'Dievaluasi'",
+    "evaluator_nip": "NIP penandatangan 'Dievaluasi'",
     "tindak_lanjut": "Tindak lanjut", "updated_by_id": "Diubah oleh", "updated_at": "Diubah pada",
     "budget_line_id": "Baris anggaran", "amount": "Realisasi anggaran TW", "realization_id": "Realisasi",
     "filename": "Nama berkas", "stored_path": "Lokasi berkas", "content_type": "Jenis berkas", "size": "Ukuran (bita)",

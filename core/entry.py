@@ -44,6 +44,7 @@ ENTRY_FIELDS = {
     "Realisasi TW": "value",
     "Alasan tidak diukur": "not_measured_reason",
     "Catatan": "note",
+    "Faktor pendorong": "faktor_pendorong",
     "Kendala": "kendala",
     "Tindak lanjut": "tindak_lanjut",
 }
@@ -156,6 +157,7 @@ def entry_table(session: Session, actor: Actor, submission_id: int, exact: bool 
             "Bukti": counts.get(ind.id, 0),
             "Alasan tidak diukur": r.not_measured_reason if r else "",
             "Catatan": r.note if r else "",
+            "Faktor pendorong": r.faktor_pendorong if r else "",
             "Kendala": r.kendala if r else "",
             "Tindak lanjut": r.tindak_lanjut if r else "",
             "indicator_id": ind.id,

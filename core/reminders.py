@@ -105,13 +105,16 @@ class UnitReminder:
         return f"Terakhir diingatkan oleh {self.reminded_by} pada {fmt_datetime(self.reminded_at)}"
 
 
-def _missing_words(no_value: list[str], no_reason: list[str], no_evidence: list[str]) -> str:
-    """'IK-03, IK-04 (bukti dukung), IK-05 (kendala/tindak lanjut)'"""
+def _missing_words(no_value: list[str], no_reason: list[str], no_evidence: list[str],
+                   no_pendorong: tuple[str, ...] | list[str] = ()) -> str:
+    """'IK-03, IK-04 (bukti dukung), IK-05 (kendala/tindak lanjut), IK-06 (faktor pendorong)'"""
     parts: dict[str, list[str]] = {}
     for code in no_value:
         parts.setdefault(code, []).append("")
     for code in no_reason:
         parts.setdefault(code, []).append("kendala/tindak lanjut")
+    for code in no_pendorong:
+        parts.setdefault(code, []).append("faktor pendorong")
     for code in no_evidence:
         parts.setdefault(code, []).append("bukti dukung")
     out = []
@@ -187,7 +190,7 @@ def round_reminders(session: Session, actor: Actor, round_id: int,
         note = ("belum diajukan" if u.state != SubmissionState.DIKEMBALIKAN
                 else "sudah dikembalikan untuk diperbaiki dan belum diajukan kembali")
         text = unit_text(label, u.unit, recipients, u.deadline, u.days_late,
-                         _missing_words(u.no_value, u.no_reason, u.no_evidence), note, actor, closed=u.locked)
+                         _missing_words(u.no_value, u.no_reason, u.no_evidence, u.no_pendorong), note, actor, closed=u.locked)
         out.append(UnitReminder(u.submission_id, u.unit_id, u.unit, u.days_late, recipients, text,
                                 u.reminded_at, u.reminded_by))
     return out

@@ -45,6 +45,7 @@ FIELD_LABELS = {
     "target_tahunan": "Target tahunan", "target_tw": "Target TW", "target_ytd": "Target s.d. TW",
     "realisasi_tw": "Realisasi TW", "realisasi_ytd": "Realisasi s.d. TW", "capaian_tw": "Capaian TW (%)",
     "capaian_ytd": "Capaian s.d. TW (%)", "predikat": "Predikat", "kendala": "Kendala",
+    "faktor_pendorong": "Faktor pendorong",
     "tindak_lanjut": "Tindak lanjut", "program": "Program", "kegiatan": "Kegiatan",
     "sub_kegiatan": "Sub kegiatan", "pagu": "Pagu", "serapan_tw": "Serapan TW (%)",
     "serapan_ytd": "Serapan s.d. TW (%)", "alasan_tidak_diukur": "Alasan tidak diukur",
@@ -268,7 +269,7 @@ class CorrectedValue:
     applied_at: dt.datetime  # UTC, as every stored moment
 
 
-_ATTR_FIELDS = {"value": "realisasi_tw", "kendala": "kendala", "tindak_lanjut": "tindak_lanjut",
+_ATTR_FIELDS = {"value": "realisasi_tw", "kendala": "kendala", "faktor_pendorong": "faktor_pendorong", "tindak_lanjut": "tindak_lanjut",
                 "not_measured_reason": "alasan_tidak_diukur", "amount": "realisasi_tw"}
 
 
@@ -382,7 +383,8 @@ def diff_versions(session: Session, actor: Actor, report_id_a: int, report_id_b:
 # (Realization for an indicator line, BudgetRealization for a budget line). A proposed value for one
 # of them amends that row when the correction is applied.
 ENTERED_FIELDS: dict[str, dict[str, str]] = {
-    "indikator": {"realisasi_tw": "value", "kendala": "kendala", "tindak_lanjut": "tindak_lanjut",
+    "indikator": {"realisasi_tw": "value", "faktor_pendorong": "faktor_pendorong", "kendala": "kendala",
+                  "tindak_lanjut": "tindak_lanjut",
                   "alasan_tidak_diukur": "not_measured_reason"},
     "anggaran": {"realisasi_tw": "amount"},
     # the E.81 footer: the round's own columns (CollectionRound)

@@ -162,6 +162,7 @@ def submission_detail(session: Session, actor: Actor, submission_id: int) -> pd.
             "capaian_reason": cap.reason,
             "predikat": ach.predicate(cap.percent, formula) or "",
             "not_measured_reason": real.not_measured_reason if real else "",
+            "faktor_pendorong": real.faktor_pendorong if real else "",
             "kendala": real.kendala if real else "",
             "tindak_lanjut": real.tindak_lanjut if real else "",
             "evidence": evidence.get(real.id, 0) if real else 0,
@@ -169,8 +170,8 @@ def submission_detail(session: Session, actor: Actor, submission_id: int) -> pd.
             "open_comments": open_comments.get(ind.id, 0),
         })
     columns = ["indicator_id", "code", "indicator", "satuan", "polarity", "target_annual", "target_tw",
-               "realisasi_tw", "capaian_tw", "capaian_reason", "predikat", "not_measured_reason", "kendala",
-               "tindak_lanjut", "evidence", "needs_evidence", "open_comments"]
+               "realisasi_tw", "capaian_tw", "capaian_reason", "predikat", "not_measured_reason",
+               "faktor_pendorong", "kendala", "tindak_lanjut", "evidence", "needs_evidence", "open_comments"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -187,6 +188,7 @@ def detail_table(df: pd.DataFrame) -> pd.DataFrame:
         "Predikat": df["predikat"],
         "Bukti dukung": df["evidence"],
         "Catatan terbuka": df["open_comments"],
+        "Faktor pendorong": df["faktor_pendorong"],
         "Kendala": df["kendala"],
         "Tindak lanjut": df["tindak_lanjut"],
     })
@@ -338,7 +340,7 @@ def budget_review(session: Session, actor: Actor, submission_id: int) -> BudgetR
 # --- what changed since the data was returned --------------------------------------------------------
 
 REALIZATION_FIELDS = {"value": "Realisasi TW", "not_measured_reason": "Alasan tidak diukur", "note": "Catatan",
-                      "kendala": "Kendala", "tindak_lanjut": "Tindak lanjut"}
+                      "faktor_pendorong": "Faktor pendorong", "kendala": "Kendala", "tindak_lanjut": "Tindak lanjut"}
 CHANGE_ACTIONS = ("realization.save", "budget_realization.save", "evidence.upload", "evidence.delete",
                   "submission.submit")
 CHANGE_COLUMNS = ["Bagian", "Kode", "Uraian", "Kolom", "Sebelum", "Sesudah", "Diubah oleh", "Waktu"]

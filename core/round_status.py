@@ -7,7 +7,8 @@ One object (`RoundStatus`) and the one rule for each question every page asks ab
 - *what is late* — `deadline_in_force` and `days_late`: days past the unit's deadline in force (its last
   extension), at first submission or today;
 - *what is complete* — `indicator_gaps`: an indicator needs a value (or the reason it was not measured),
-  kendala and tindak lanjut when it is below target, and evidence when it asks for it.
+  kendala and tindak lanjut when it is below target, faktor pendorong when it is at or above target, and
+  evidence when it asks for it.
 
 Beranda, the status board, *Tugas saya*, the step modules and the report all read these.
 """
@@ -24,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core import clock, workflow
-from core.achievement import DEFAULT, Formula, below_target
+from core.achievement import DEFAULT, HUNDRED, Formula, achievement
 from core.actor import Actor
 from core.errors import NotFound
 from core.fmt import date as fmt_date
@@ -90,6 +91,7 @@ class Gaps:
     kendala: bool = False  # below target without kendala
     tindak_lanjut: bool = False  # below target without tindak lanjut
     evidence: bool = False  # a value without the evidence the indicator asks for
+    pendorong: bool = False  # at or above target without faktor pendorong
 
     @property
     def reason(self) -> bool:
@@ -97,20 +99,24 @@ class Gaps:
 
     @property
     def complete(self) -> bool:
-        return not (self.value or self.reason or self.evidence)
+        return not (self.value or self.reason or self.pendorong or self.evidence)
 
 
 def indicator_gaps(value: Optional[Decimal], not_measured_reason: Optional[str], kendala: Optional[str],
                    tindak_lanjut: Optional[str], target: Optional[Decimal], polarity: str, needs_evidence: bool,
-                   has_evidence: bool, formula: Formula = DEFAULT) -> Gaps:
+                   has_evidence: bool, formula: Formula = DEFAULT, faktor_pendorong: Optional[str] = None) -> Gaps:
     """The one completeness rule, for the Ajukan check (step 3) and the status board alike; "below target"
-    is capaian under 100 % by the office's formula, as the grid shows it."""
+    is capaian under 100 % by the office's formula, as the grid shows it, and "at or above target" is a capaian
+    of at least 100 % (an unknown capaian asks for neither kendala nor faktor pendorong)."""
     if value is None:
         return Gaps(value=not (not_measured_reason or "").strip())
-    below = below_target(target, value, polarity, formula=formula)
+    cap = achievement(target, value, polarity, formula=formula).percent
+    below = cap is not None and cap < HUNDRED
+    reached = cap is not None and cap >= HUNDRED
     return Gaps(kendala=below and not (kendala or "").strip(),
                 tindak_lanjut=below and not (tindak_lanjut or "").strip(),
-                evidence=bool(needs_evidence) and not has_evidence)
+                evidence=bool(needs_evidence) and not has_evidence,
+                pendorong=reached and not (faktor_pendorong or "").strip())
 
 
 # --- where a round stands -------------------------------------------------------------------------------

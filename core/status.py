@@ -65,6 +65,7 @@ class UnitStatus:
     no_value: list[str] = field(default_factory=list)  # indicator codes without a value (or reason)
     no_reason: list[str] = field(default_factory=list)  # below target without kendala / tindak lanjut
     no_evidence: list[str] = field(default_factory=list)  # without the evidence they ask for
+    no_pendorong: list[str] = field(default_factory=list)  # at or above target without faktor pendorong
     locked: bool = False  # the period lock has closed the unit's entry (core.entry_lock)
     reopened: int = 0  # how many times the Sekretaris reopened a closed entry
     reminded_at: Optional[dt.datetime] = None  # the last reminder sent to the unit
@@ -177,7 +178,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
     reals = {(r.submission_id, r.indicator_id): r for r in session.execute(
         select(Realization.id, Realization.submission_id, Realization.indicator_id, Realization.value,
                Realization.not_measured_reason, Realization.kendala, Realization.tindak_lanjut,
-               Realization.updated_at, Realization.updated_by_id)
+               Realization.faktor_pendorong, Realization.updated_at, Realization.updated_by_id)
         .where(Realization.submission_id.in_(sub_ids)))}
     first_edit: dict[int, tuple[dt.datetime, Optional[int]]] = {}
     for r in sorted((r for r in reals.values() if r.updated_by_id is not None), key=lambda r: r.updated_at):
@@ -210,17 +211,21 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         no_value: list[str] = []
         no_reason: list[str] = []
         no_evidence: list[str] = []
+        no_pendorong: list[str] = []
         expected = [i for i in indicators if i.owner_unit_id == sub.unit_id]
         complete = 0
         for ind_id, code, _owner, polarity, needs_evidence, target in expected:
             r = reals.get((sub.id, ind_id))
             gaps = indicator_gaps(r.value if r else None, r.not_measured_reason if r else None,
                                   r.kendala if r else None, r.tindak_lanjut if r else None, target, polarity,
-                                  needs_evidence, r is not None and r.id in with_evidence, formula)
+                                  needs_evidence, r is not None and r.id in with_evidence, formula,
+                                  r.faktor_pendorong if r else None)
             if gaps.value:
                 no_value.append(code)
             if gaps.reason:
                 no_reason.append(code)
+            if gaps.pendorong:
+                no_pendorong.append(code)
             if gaps.evidence:
                 no_evidence.append(code)
             complete += gaps.complete
@@ -237,6 +242,8 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             missing.append("Realisasi belum diisi: " + ", ".join(no_value))
         if no_reason:
             missing.append("Kendala/tindak lanjut belum diisi (di bawah target): " + ", ".join(no_reason))
+        if no_pendorong:
+            missing.append("Faktor pendorong belum diisi (capaian mencapai target): " + ", ".join(no_pendorong))
         if no_evidence:
             missing.append("Bukti dukung belum diunggah: " + ", ".join(no_evidence))
         ret = returned.get(sub.id)
@@ -255,6 +262,7 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
             submitted_on_time=submitted_on_time(deadline, submitted),
             indicators=len(expected), complete=complete, missing=missing, stages=stages,
             first_submitted_at=submitted, submission_id=sub.id, no_value=no_value, no_reason=no_reason, no_evidence=no_evidence,
+            no_pendorong=no_pendorong,
             locked=is_locked(sub.state, deadline, lock_days, today), reopened=reopened.get(sub.id, 0),
             reminded_at=reminded.get(sub.id, (None, ""))[0], reminded_by=reminded.get(sub.id, (None, ""))[1]))
         total_expected += len(expected)

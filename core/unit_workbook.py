@@ -29,7 +29,9 @@ INFO_SHEET = "Info"
 INFO_LABELS = {"submission_id": "Nomor isian (jangan diubah)", "unit": "Unit kerja", "triwulan": "Triwulan"}
 HEADER_ROW = 4
 # workbook header → the grid column of core.entry (same names, same rules)
-IND_ENTRY = ("Realisasi TW", "Alasan tidak diukur", "Catatan", "Kendala", "Tindak lanjut")
+IND_ENTRY = ("Realisasi TW", "Alasan tidak diukur", "Catatan", "Faktor pendorong", "Kendala", "Tindak lanjut")
+# columns a workbook downloaded before they were added does not have: absent, they are left as they are
+IND_OPTIONAL = frozenset({"Faktor pendorong"})
 IND_HEADERS = ("No", "Kode", "Sasaran", "Indikator", "Satuan", "Target tahunan (PK)", "Target TW (RA)",
                *IND_ENTRY, "versi")
 BUDGET_HEADERS = ("Kode", "Program", "Kegiatan", "Sub kegiatan", "Pagu", "Realisasi s.d. TW lalu",
@@ -61,21 +63,23 @@ def unit_workbook(session: Session, actor: Actor, submission_id: int) -> bytes:
     title = f"Lembar Kerja Data Kinerja {view.round_label} — {view.unit_name}"
     set_text_cell(ws["A1"], title)
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = ("Isi hanya sel berwarna kuning (Realisasi TW, Alasan tidak diukur, Catatan, Kendala, Tindak lanjut). "
+    ws["A2"] = ("Isi hanya sel berwarna kuning (Realisasi TW, Alasan tidak diukur, Catatan, Faktor pendorong, Kendala, "
+                "Tindak lanjut). Faktor pendorong wajib bila capaian mencapai target; Kendala dan Tindak lanjut bila di "
+                "bawah target. "
                 "Target terkunci. Angka boleh ditulis 12,5 atau 1.250. Unggah kembali di halaman Isi Data Kinerja.")
     ws["A3"] = f"Tenggat: {view.deadline_label}"
     _header(ws, IND_HEADERS)
     for i, (_, r) in enumerate(grid.iterrows(), start=HEADER_ROW + 1):
         values = [r["No"], r["Kode"], r["Sasaran"], r["Indikator"], r["Satuan"], _num(r["Target tahunan (PK)"]),
                   _num(r["Target TW (RA)"]), _num(r["Realisasi TW"]), r["Alasan tidak diukur"], r["Catatan"],
-                  r["Kendala"], r["Tindak lanjut"], int(r["version"])]
+                  r["Faktor pendorong"], r["Kendala"], r["Tindak lanjut"], int(r["version"])]
         for j, v in enumerate(values, start=1):
             cell = set_text_cell(ws.cell(i, j), v)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if IND_HEADERS[j - 1] in IND_ENTRY:
                 cell.protection = Protection(locked=False)
                 cell.fill = ENTRY_FILL
-    widths = (5, 12, 30, 45, 10, 14, 14, 14, 25, 25, 30, 30, 6)
+    widths = (5, 12, 30, 45, 10, 14, 14, 14, 25, 25, 30, 30, 30, 6)
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(HEADER_ROW, j).column_letter].width = w
     ws.column_dimensions[ws.cell(HEADER_ROW, len(IND_HEADERS)).column_letter].hidden = True
@@ -155,12 +159,15 @@ class WorkbookPreview:
 
 
 def _rows(rows: list[tuple[Any, ...]], headers: tuple[str, ...], sheet: str,
-          errors: list[str]) -> list[tuple[int, dict[str, Any]]]:
+          errors: list[str], optional: frozenset[str] = frozenset()) -> list[tuple[int, dict[str, Any]]]:
+    """The sheet's rows under its header row, by header; an `optional` header the sheet lacks is left out of
+    the rows (an older workbook), a missing required one is an error."""
     if len(rows) < HEADER_ROW:
         errors.append(f"Lembar '{sheet}' tidak lengkap: judul kolom tidak ditemukan pada baris {HEADER_ROW}.")
         return []
     found = {(str(h).strip() if h is not None else ""): i for i, h in enumerate(rows[HEADER_ROW - 1])}
-    missing = [h for h in headers if h not in found]
+    missing = [h for h in headers if h not in found and h not in optional]
+    headers = tuple(h for h in headers if h in found)
     if missing:
         errors.append(f"Lembar '{sheet}': kolom {', '.join(missing)} tidak ditemukan pada baris {HEADER_ROW}. "
                       "Unduh lembar kerja baru dan jangan mengubah judul kolom.")
@@ -206,7 +213,7 @@ def parse_unit_workbook(session: Session, actor: Actor, submission_id: int, data
                            "Unggah lembar kerja milik unit dan triwulan ini.".replace("  ", " "))
     by_code = {r["Kode"]: r for _, r in grid.iterrows()}
     seen: set[str] = set()
-    for n, row in _rows(book.rows[IND_SHEET], IND_HEADERS, IND_SHEET, errors):
+    for n, row in _rows(book.rows[IND_SHEET], IND_HEADERS, IND_SHEET, errors, IND_OPTIONAL):
         code = _text(row["Kode"])
         where = f"Lembar {IND_SHEET} baris {n}"
         current = by_code.get(code)
@@ -232,6 +239,8 @@ def parse_unit_workbook(session: Session, actor: Actor, submission_id: int, data
                             "Sebelum": number(_dec(current["Realisasi TW"]), 4),
                             "Sesudah": number(value, 4)})
         for col in IND_ENTRY[1:]:
+            if col not in row:  # a column the workbook predates
+                continue
             new = _text(row[col])
             old = _text(current[col])
             if new != old:

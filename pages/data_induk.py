@@ -309,6 +309,132 @@ with tabs[2]:
                 else:
                     md.create_indicator(session, actor, office_id, **fields)
 
+    # --- what the forms sent upward need (E.81 Renja evaluation, LKjIP) ---------------------------------------
+    st.subheader("Target Renstra dan tingkat pada Renja")
+    st.caption("Target akhir periode Renstra tiap indikator (K), untuk evaluasi Renja (E.81) dan LKjIP. Tingkat pada "
+               "Renja: indikator program (outcome) atau kegiatan (output); 'Otomatis' mengikuti baris DPA yang "
+               "terkait dengan indikator (kolom 'Indikator terkait' di tab Anggaran DPA).")
+    GENS.setdefault("renstra", 0)
+    r_key = f"renstra_editor_{GENS['renstra']}"
+    with unit_of_work() as session:
+        renstra_rows = grids.hold("data_induk_renstra", r_key, md.list_indicator_renstra(session, office_id,
+                                                                                          exact=True))
+    st.container(key="renstra_grid").data_editor(
+        grids.as_text(renstra_rows, {"target_renstra": 4}), key=r_key, hide_index=True, num_rows="fixed",
+        width="stretch", placeholder="–",
+        disabled=[c for c in renstra_rows.columns if c not in ("target_renstra", "tingkat_renja")],
+        column_order=["kode", "nama", "satuan", "target_renstra", "tingkat_renja", "dpa_terkait", "periode"],
+        column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
+                       "nama": st.column_config.TextColumn("Indikator", width="medium"), "satuan": "Satuan",
+                       "target_renstra": grids.number_column("Target Renstra akhir periode", editable=True),
+                       "tingkat_renja": st.column_config.SelectboxColumn(
+                           "Tingkat pada Renja", options=list(md.RENJA_LEVELS), required=True,
+                           format_func=lambda k: md.RENJA_LEVELS.get(k, k)),
+                       "dpa_terkait": "DPA terkait", "periode": "Periode Renstra"},
+    )
+    if st.button("Simpan target Renstra", type="primary", key="simpan_renstra"):
+        changes, _versions = grids.edits(r_key, renstra_rows, "id", "versi")
+        if not changes:
+            st.info("Tidak ada perubahan untuk disimpan.")
+        else:
+            n = grid_save("renstra", grids.typed_summary(changes, dict(zip(renstra_rows["id"], renstra_rows["kode"]))),
+                          lambda session: md.save_indicator_renstra(session, actor, office_id, changes))
+            if n is not None:
+                saved("renstra", f"Target Renstra disimpan ({n} indikator diperbarui).")
+
+    if not period_map:
+        st.info("Tambahkan periode Renstra terlebih dahulu.")
+    else:
+        st.subheader("Target Renstra (Rp)")
+        st.caption("Pagu akhir periode Renstra tiap program dan kegiatan (kolom Rp target Renstra pada evaluasi "
+                   "Renja). Kode program dan kegiatan diambil dari baris DPA tahun-tahun periode ini.")
+        pids = list(period_map)
+        rp_period = st.selectbox("Periode Renstra", pids, format_func=period_map.get, index=len(pids) - 1,
+                                 key="renstra_rp_periode")
+        GENS.setdefault("renstra_rp", 0)
+        rp_key = f"renstra_rp_editor_{rp_period}_{GENS['renstra_rp']}"
+        with unit_of_work() as session:
+            rp_rows = grids.hold("data_induk_renstra_rp", rp_key,
+                                 md.list_renstra_budgets(session, office_id, int(rp_period), exact=True))
+            years_before = md.prior_years(session, office_id, int(rp_period))
+        st.data_editor(
+            grids.as_text(rp_rows, {"pagu_akhir": 2}), key=rp_key, hide_index=True, num_rows="fixed",
+            width="stretch", placeholder="–",
+            disabled=[c for c in rp_rows.columns if c not in ("nama", "pagu_akhir")],
+            column_order=["kode", "tingkat", "nama", "pagu_akhir"],
+            column_config={"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
+                           "nama": st.column_config.TextColumn("Nama program/kegiatan", width="large"),
+                           "pagu_akhir": grids.number_column("Pagu akhir periode Renstra (Rp)", editable=True)},
+        )
+        if st.button("Simpan pagu Renstra", type="primary", key="simpan_renstra_rp"):
+            changes, versions = grids.edits(rp_key, rp_rows, "no", "versi")
+            by_no = dict(zip(rp_rows["no"], rp_rows["kode"]))
+            if not changes:
+                st.info("Tidak ada perubahan untuk disimpan.")
+            else:
+                n = grid_save("renstra_rp", grids.typed_summary(changes, by_no),
+                              lambda session: md.save_renstra_budgets(
+                                  session, actor, office_id, int(rp_period),
+                                  {by_no[k]: v for k, v in changes.items()},
+                                  {by_no[k]: v for k, v in versions.items()}))
+                if n is not None:
+                    saved("renstra_rp", f"Pagu akhir Renstra disimpan ({n} baris diperbarui).")
+
+        st.subheader("Realisasi tahun sebelum aplikasi")
+        st.caption("Realisasi tahunan (K dan Rp) tahun-tahun periode Renstra sebelum data triwulan dikumpulkan di "
+                   "aplikasi, dari LKjIP atau evaluasi Renja tahun itu. Tahun yang sudah memiliki pengumpulan data "
+                   "di aplikasi dihitung dari data triwulannya dan tidak diisi di sini.")
+        if not years_before:
+            st.info("Semua tahun periode ini sudah memiliki data triwulan di aplikasi; tidak ada yang perlu diisi.")
+        else:
+            pr_year = st.selectbox("Tahun", years_before, index=len(years_before) - 1, key="realisasi_lalu_tahun")
+            GENS.setdefault("prior", 0)
+            pk_key = f"prior_k_{rp_period}_{pr_year}_{GENS['prior']}"
+            pr_key = f"prior_rp_{rp_period}_{pr_year}_{GENS['prior']}"
+            with unit_of_work() as session:
+                pk_rows = grids.hold("data_induk_prior_k", pk_key,
+                                     md.list_prior_indicators(session, office_id, int(pr_year), exact=True))
+                pr_rows = grids.hold("data_induk_prior_rp", pr_key, md.list_prior_budgets(
+                    session, office_id, int(pr_year), int(rp_period), exact=True))
+            st.markdown(f"**Indikator (K), tahun {pr_year}**")
+            st.data_editor(
+                grids.as_text(pk_rows, {"realisasi": 4}), key=pk_key, hide_index=True, num_rows="fixed",
+                width="stretch", placeholder="–",
+                disabled=[c for c in pk_rows.columns if c not in ("realisasi", "sumber")],
+                column_order=["kode", "nama", "satuan", "realisasi", "sumber"],
+                column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
+                               "nama": st.column_config.TextColumn("Indikator", width="medium"), "satuan": "Satuan",
+                               "realisasi": grids.number_column(f"Realisasi {pr_year}", editable=True),
+                               "sumber": st.column_config.TextColumn("Sumber", max_chars=200)},
+            )
+            st.markdown(f"**Program dan kegiatan (Rp), tahun {pr_year}**")
+            st.data_editor(
+                grids.as_text(pr_rows, {"realisasi": 2}), key=pr_key, hide_index=True, num_rows="fixed",
+                width="stretch", placeholder="–",
+                disabled=[c for c in pr_rows.columns if c not in ("realisasi", "sumber")],
+                column_order=["kode", "tingkat", "nama", "realisasi", "sumber"],
+                column_config={"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
+                               "nama": st.column_config.TextColumn("Nama program/kegiatan", width="medium"),
+                               "realisasi": grids.number_column(f"Realisasi {pr_year} (Rp)", editable=True),
+                               "sumber": st.column_config.TextColumn("Sumber", max_chars=200)},
+            )
+            if st.button(f"Simpan realisasi {pr_year}", type="primary", key="simpan_realisasi_lalu"):
+                k_changes, k_versions = grids.edits(pk_key, pk_rows, "id", "versi")
+                r_changes, r_versions = grids.edits(pr_key, pr_rows, "no", "versi")
+                by_no = dict(zip(pr_rows["no"], pr_rows["kode"]))
+                if not k_changes and not r_changes:
+                    st.info("Tidak ada perubahan untuk disimpan.")
+                else:
+                    typed = "; ".join(t for t in (
+                        grids.typed_summary(k_changes, dict(zip(pk_rows["id"], pk_rows["kode"]))),
+                        grids.typed_summary(r_changes, by_no)) if t)
+                    n = grid_save("prior", typed, lambda session: md.save_prior_realisations(
+                        session, actor, office_id, int(pr_year), indicators=k_changes,
+                        codes={by_no[k]: v for k, v in r_changes.items()}, indicator_versions=k_versions,
+                        code_versions={by_no[k]: v for k, v in r_versions.items()}))
+                    if n is not None:
+                        saved("prior", f"Realisasi tahun {pr_year} disimpan ({n} baris diperbarui).")
+
 # --- Target ----------------------------------------------------------------------------------------------
 with tabs[3]:
     year = st.number_input("Tahun target", 2000, 2100, clock.today().year, step=1, key="target_tahun")
@@ -370,19 +496,23 @@ with tabs[4]:
         lines = grids.hold("data_induk_dpa", b_key, md.list_budget_lines(session, office_id, int(b_year), exact=True))
     st.caption(f"{len(lines)} baris, total pagu {fmt.money(sum(lines['pagu']) if len(lines) else 0)}. "
                "Mengubah pagu dengan dokumen DPPA menyimpan pagu sebelumnya di riwayat.")
-    b_edit = ["program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id"]
+    b_edit = ["program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id", "indikator_terkait"]
     st.data_editor(
         grids.as_text(lines, {"pagu": 2}), key=b_key, hide_index=True, num_rows="fixed", width="stretch",
         placeholder="–",
         disabled=[c for c in lines.columns if c not in b_edit],
         column_order=["kode", "program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id",
-                      "pagu_sebelumnya"],
+                      "indikator_terkait", "pagu_sebelumnya"],
         column_config={"kode": st.column_config.TextColumn("Kode rekening", pinned=True), "program": "Program",
                        "kegiatan": "Kegiatan", "sub_kegiatan": "Sub kegiatan",
                        "pagu": grids.number_column("Pagu (Rp)", editable=True),
                        "dokumen": st.column_config.SelectboxColumn("Dokumen", options=list(md.DOCUMENTS)),
                        "unit_pemilik_id": st.column_config.SelectboxColumn(
                            "Unit pemilik", options=list(unit_names), format_func=lambda i: all_units.get(i, i)),
+                       "indikator_terkait": st.column_config.TextColumn(
+                           "Indikator terkait", max_chars=500,
+                           help="Kode indikator yang mengukur program/kegiatan baris ini, dipisahkan koma "
+                                "(mis. IK-03, IK-04)"),
                        "pagu_sebelumnya": "Pagu sebelumnya"},
     )
     if st.button("Simpan anggaran", type="primary", key="simpan_dpa"):
@@ -467,3 +597,19 @@ with tabs[6]:
     for line in md.formula_examples(ach.Formula.of(current["negative_formula"], current["predicate_labels"],
                                                    current["capaian_rounding"])):
         st.markdown(f"- {markup.md(line)}")
+
+    with unit_of_work() as session:
+        evaluator = md.evaluator_settings(session, office_id)
+    st.subheader("Penandatangan 'Dievaluasi' (evaluasi Renja)")
+    st.caption("Pejabat kabupaten yang menandatangani kolom 'Dievaluasi' pada evaluasi Renja (E.81), biasanya "
+               f"Kepala Bappeda. Pengaturan ini milik {evaluator['regency'] or 'pemerintah kabupaten'} dan "
+               "berlaku untuk semua perangkat daerahnya.")
+    with st.form("penilai_kabupaten"):
+        e_title = st.text_input("Jabatan", value=evaluator["title"], key="penilai_jabatan",
+                                placeholder="Kepala Bappeda Kabupaten …")
+        e_name = st.text_input("Nama (dengan gelar)", value=evaluator["name"], key="penilai_nama")
+        e_nip = st.text_input("NIP (18 angka)", value=evaluator["nip"], key="penilai_nip")
+        if st.form_submit_button("Simpan penandatangan", type="primary", key="penilai_simpan"):
+            with action("Penandatangan 'Dievaluasi' disimpan.") as session:
+                md.update_evaluator(session, actor, office_id, title=e_title, name=e_name, nip=e_nip)
+

@@ -12,8 +12,9 @@ actor = actor_or_stop("pages/impor.py")
 office_id = actor.office_id
 
 st.title("Impor Excel")
-st.caption("Masukkan Perjanjian Kinerja, Rencana Aksi, dan DPA/DPPA dari Excel: unduh templat, isi, unggah, "
-           "periksa pratinjau, lalu simpan. Bila masih ada masalah, tidak ada data yang disimpan.")
+st.caption("Masukkan Perjanjian Kinerja, Rencana Aksi, DPA/DPPA, target akhir Renstra, dan realisasi tahun-tahun "
+           "sebelum aplikasi dari Excel: unduh templat, isi, unggah, periksa pratinjau, lalu simpan. Bila masih ada "
+           "masalah, tidak ada data yang disimpan.")
 
 show_flash("impor")
 
@@ -22,6 +23,21 @@ kind = left.radio("Dokumen", imports.KINDS, format_func=imports.KIND_LABELS.get,
 year = int(right.number_input("Tahun", 2000, 2100, clock.today().year + 1, step=1, key="impor_tahun"))
 
 st.subheader("1. Unduh templat")
+period = None
+if kind in ("RENSTRA", "REALISASI"):
+    from core import renja
+
+    with unit_of_work() as session:
+        found = renja.period_of(session, office_id, year) if office_id is not None else None
+        period = (found.name, found.start_year, found.end_year) if found else None
+    if period is None:
+        st.warning(f"Tidak ada periode Renstra yang mencakup tahun {year}. Pilih tahun di dalam periode Renstra "
+                   "(lihat Data Induk → Renstra & Indikator).")
+        st.stop()
+    st.caption(f"Periode {period[0]} ({period[1]}–{period[2]}), periode Renstra yang mencakup tahun {year}. "
+               + ("Kode DPA terkait dibaca dari DPA tahun ini." if kind == "RENSTRA" else
+                  "Hanya tahun sebelum data triwulan dikumpulkan di aplikasi yang diimpor; tahun sesudahnya "
+                  "dihitung dari data triwulan."))
 def template_bytes(kind: str, year: int) -> bytes:
     """The template, made when its button is clicked."""
     with unit_of_work() as session:
@@ -32,8 +48,9 @@ st.download_button(f"Unduh templat {kind} {year} (.xlsx)", data=lambda: template
                    file_name=f"templat_{kind}_{year}.xlsx", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", key="unduh_templat")
-st.caption("Templat sudah berisi kode dan nama indikator (PK/RA) atau baris DPA tahun itu. Lembar 'Petunjuk' "
-           "menjelaskan setiap kolom. Angka boleh ditulis 1.250.000.000 atau 12,5.")
+st.caption("Templat sudah berisi kode dan nama indikator (PK/RA/Renstra), baris DPA tahun itu, atau program dan "
+           "kegiatan dengan nilai yang tersimpan. Lembar 'Petunjuk' menjelaskan setiap kolom. Angka boleh ditulis "
+           "1.250.000.000 atau 12,5.")
 
 st.subheader("2. Unggah dan periksa")
 round_no = st.session_state.setdefault("impor_ke", 0)  # a new uploader after each commit

@@ -179,7 +179,8 @@ if not review_notes.empty or not return_history.empty:
 st.subheader("Realisasi indikator kinerja")
 if view.editable:
     st.caption("Isi kolom Realisasi TW, atau Alasan tidak diukur bila indikator tidak diukur triwulan ini. "
-               "Kendala dan Tindak lanjut wajib bila capaian di bawah target. Tekan **Simpan draf** untuk "
+               "Kendala dan Tindak lanjut wajib bila capaian di bawah target; Faktor pendorong wajib bila capaian "
+               "mencapai atau melampaui target. Tekan **Simpan draf** untuk "
                "menyimpan; capaian dan predikat dihitung ulang setelah disimpan.")
 editable_cols = set(entry.ENTRY_EDITABLE) if view.editable else set()
 pen = " ✎" if view.editable else ""  # marks the columns the unit fills
@@ -188,7 +189,7 @@ NUMBERS = {"Target tahunan (PK)": 4, "Target TW (RA)": 4, "Realisasi TW": 4, "Re
            "Capaian TW %": 2, "Capaian s.d. TW %": 2, **{c: 4 for c in earlier_cols}}
 # The columns a unit fills first, right after what identifies the row; context further right.
 first = ["No", "Kode", "Indikator", "Satuan", "Target TW (RA)", "Realisasi TW", "Capaian TW %", "Predikat",
-         "Kendala", "Tindak lanjut", "Alasan tidak diukur", "Catatan", "Bukti"]
+         "Faktor pendorong", "Kendala", "Tindak lanjut", "Alasan tidak diukur", "Catatan", "Bukti"]
 order = first + [c for c in grid.columns if c not in first and c not in entry.HIDDEN]
 # A phone: the grid's pinned columns fill the screen, so each indicator's figures are also listed in short
 # (pages/parts/browser_ui.py shows this block on narrow screens only).
@@ -221,6 +222,8 @@ st.data_editor(
         "Bukti": st.column_config.NumberColumn("Bukti", width=60),
         "Alasan tidak diukur": st.column_config.TextColumn("Alasan tidak diukur" + pen),
         "Catatan": st.column_config.TextColumn("Catatan" + pen),
+        "Faktor pendorong": st.column_config.TextColumn(
+            "Faktor pendorong" + pen, help="Wajib bila capaian mencapai atau melampaui target (100 % atau lebih)."),
         "Kendala": st.column_config.TextColumn("Kendala" + pen),
         "Tindak lanjut": st.column_config.TextColumn("Tindak lanjut" + pen),
     },

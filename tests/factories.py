@@ -14,6 +14,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.achievement import below_target
 from core.config import get_settings
 from core.review import expected_unit_ids
 from core.sop import step_by_code, steps
@@ -103,9 +104,11 @@ def make_round(session: Session, at: str = "pengolahan", state: str = "diajukan"
             target = session.scalar(select(Target).where(Target.indicator_id == ind.id, Target.year == year))
             tq = target.quarter(quarter) if target else None
             value = (tq * factor).quantize(Decimal("0.01")) if tq is not None else Decimal(1)
+            reached = tq is not None and not below_target(tq, value, ind.polarity)
             real = Realization(submission_id=sub.id, indicator_id=ind.id, value=value, note="Sesuai data.",
                                kendala="Cuaca dan jarak tempuh." if factor < 1 else "",
                                tindak_lanjut="Penjadwalan ulang kegiatan." if factor < 1 else "",
+                               faktor_pendorong="Dukungan mitra kerja." if reached else "",
                                updated_by_id=head.id)
             session.add(real)
             session.flush()

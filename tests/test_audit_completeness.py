@@ -99,6 +99,7 @@ ENTITY_TABLES = {
     "org_unit": "org_units", "unit": "org_units", "indicator": "indicators", "target": "targets",
     "budget_line": "budget_lines", "sasaran": "sasaran", "renstra_period": "renstra_periods",
     "period": "renstra_periods", "sop_step": "sop_steps", "reminder": "reminders",
+    "renstra_budget": "renstra_budgets", "prior_realisation": "prior_realisations",
 }
 
 
@@ -193,6 +194,16 @@ def _pk_import(s, admin):
     imports.commit(s, admin, buf.getvalue(), kind="PK", office_id=_office(s), year=2026)
 
 
+def _renstra_import(s, admin):
+    from core.imports import renstra
+    from tests.test_imports_renstra import fill
+
+    data = fill(imports.template("RENSTRA", s, _office(s), 2026), renstra.IND_SHEET, "Kode Indikator",
+                {"IK-04": {"Target Renstra akhir periode": "1.250", "Kode DPA terkait": "2.07.03.2.01"}})
+    data = fill(data, renstra.FUND_SHEET, "Kode", {"2.07.03": {"Pagu akhir periode (Rp)": "7.500.000.000"}})
+    renstra.apply(s, admin, imports.parse("RENSTRA", data, s, _office(s), year=2026))
+
+
 def _apply_workbook(s, actors, ctx):
     sub_id = ctx["subs"]["BID-LATTAS"]
     a = actors["kabid_lattas"]
@@ -245,6 +256,7 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         s, a["penyusun"], c["round_id"], "Koreksi realisasi IK-03 sesuai daftar.",
         [("IND:IK-03", "realisasi_tw", "100")]) and "penyusun"),
     "imports.apply.commit": _admin(_pk_import),
+    "imports.renstra.apply": _admin(_renstra_import),
     "masterdata.units.create_unit": _scenario("masterdata.manage", "admin"),
     "masterdata.users.reset_password": _scenario("user.manage", "admin"),
     "masterdata.sop.update_sop_step": _scenario("sop.manage", "admin"),
@@ -292,6 +304,18 @@ CALLS: dict[str, tuple[Callable, Call]] = {
         "Meningkatnya penyerapan tenaga kerja lokal (revisi)")),
     "masterdata.users.update_user": _admin(lambda s, a: masterdata.update_user(
         s, a, _uid(s, "kabid_trans"), jabatan="Plt. Kepala Bidang Transmigrasi")),
+    "masterdata.renstra.save_indicator_renstra": _admin(lambda s, a: masterdata.save_indicator_renstra(
+        s, a, _office(s), {_ind(s).id: {"target_renstra": "1.250", "tingkat_renja": "kegiatan"}})),
+    "masterdata.renstra.save_renstra_budgets": _admin(lambda s, a: masterdata.save_renstra_budgets(
+        s, a, _office(s), s.scalar(select(RenstraPeriod.id).order_by(RenstraPeriod.id)),
+        {"2.07.03": {"pagu_akhir": "7.500.000.000"}, "2.07.99": {"pagu_akhir": "1.000.000"}})),
+    "masterdata.renstra.save_prior_realisations": _admin(lambda s, a: masterdata.save_prior_realisations(
+        s, a, _office(s), 2023, indicators={_ind(s).id: {"realisasi": "1.250"}, _ind(s, "IK-04").id: {"realisasi": ""}},
+        codes={"2.07.03.2.01": {"realisasi": "Rp 1.250.000"}})),
+    "masterdata.renstra.set_indicator_links": _admin(lambda s, a: masterdata.set_indicator_links(
+        s, a, _office(s), 2026, _ind(s).id, "2.07.03.2.01.0001, 2.07.04.2.01")),
+    "masterdata.renstra.update_evaluator": _admin(lambda s, a: masterdata.update_evaluator(
+        s, a, _office(s), title="Kepala Bappeda", name="Dr. Maria Ulfa, M.Si.", nip="197503122000032001")),
 }
 # replace the whole database: checked on their own below
 SPECIAL = {"backup.restore.restore_backup", "backup.restore.restore_uploaded_backup"}

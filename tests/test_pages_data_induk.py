@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,147 @@ def test_the_import_preview_warns_per_row_and_asks_for_the_reason_like_data_indu
     with unit_of_work(sqlite_url) as s:
         t = s.scalar(select(Target).join(Indicator).where(Indicator.code == "IK-03", Target.year == 2026))
         assert (t.q4, t.mismatch_reason) == (100, "TW IV dialihkan ke APBD-P")
+
+
+# --- what the forms sent upward need (issue #18) -----------------------------------------------------------
+
+
+def _held(at, family, code, id_col="id"):
+    key, frame = at.session_state["_grid_held"][family]
+    row = int(frame.index[frame["kode"] == code][0])
+    return key, row, frame.loc[frame["kode"] == code, id_col].iloc[0]
+
+
+def test_admin_types_the_renstra_end_target_and_renja_level_of_an_indicator(sqlite_url):
+    from db.models import Indicator
+
+    at = logged_in("admin", "pages/data_induk.py")
+    assert "Target Renstra dan tingkat pada Renja" in texts(at)
+    key, row, ind = _held(at, "data_induk_renstra", "IK-04")
+    k2, row2, ind2 = _held(at, "data_induk_renstra", "IKU-01")
+    at.session_state[key] = {"edited_rows": {row: {"target_renstra": "1.250", "tingkat_renja": "program"},
+                                             row2: {"target_renstra": "73,5"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="simpan_renstra").click().run()
+    assert not at.exception, at.exception
+    assert "Target Renstra disimpan (2 indikator diperbarui)." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        a, b = s.get(Indicator, int(ind)), s.get(Indicator, int(ind2))
+        assert (a.renstra_target, a.renja_level, b.renstra_target) == (1250, "program", Decimal("73.5"))
+    shown = next(d.value for d in at.dataframe if "target_renstra" in d.value.columns).set_index("kode")
+    assert shown.loc["IK-04", "target_renstra"] == "1.250" and shown.loc["IKU-01", "target_renstra"] == "73,5"
+
+
+def test_an_english_number_in_the_renstra_grid_is_refused_with_nothing_saved(sqlite_url):
+    from db.models import Indicator
+
+    at = logged_in("admin", "pages/data_induk.py")
+    key, row, ind = _held(at, "data_induk_renstra", "IK-04")
+    with unit_of_work(sqlite_url) as s:
+        before = s.get(Indicator, int(ind)).renstra_target
+    at.session_state[key] = {"edited_rows": {row: {"target_renstra": "1,250.5"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.button(key="simpan_renstra").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Target Renstra belum disimpan." in shown and "1.250,5" in shown
+    with unit_of_work(sqlite_url) as s:
+        assert s.get(Indicator, int(ind)).renstra_target == before
+
+
+def test_admin_keeps_the_renstra_pagu_and_the_years_before_the_app(sqlite_url):
+    from db.models import PriorRealisation, RenstraBudget
+
+    at = logged_in("admin", "pages/data_induk.py")
+    shown = texts(at)
+    assert "Target Renstra (Rp)" in shown and "Realisasi tahun sebelum aplikasi" in shown
+    assert "dihitung dari data triwulannya" in shown
+    assert at.selectbox(key="realisasi_lalu_tahun").options == ["2021", "2022", "2023", "2024"]
+    key, row, _no = _held(at, "data_induk_renstra_rp", "2.07.03.2.01", "no")
+    at.session_state[key] = {"edited_rows": {row: {"pagu_akhir": "Rp 2.500.000.000"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.button(key="simpan_renstra_rp").click().run()
+    assert not at.exception, at.exception
+    assert "Pagu akhir Renstra disimpan (1 baris diperbarui)." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(RenstraBudget.end_pagu).where(RenstraBudget.code == "2.07.03.2.01")) == 2_500_000_000
+    kkey, krow, ind = _held(at, "data_induk_prior_k", "IKU-01")
+    rkey, rrow, _no = _held(at, "data_induk_prior_rp", "2.07.03", "no")
+    at.session_state[kkey] = {"edited_rows": {krow: {"realisasi": "73,5", "sumber": "LKjIP 2024"}},
+                              "added_rows": [], "deleted_rows": []}
+    at.session_state[rkey] = {"edited_rows": {rrow: {"realisasi": "1.250.000"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="simpan_realisasi_lalu").click().run()
+    assert not at.exception, at.exception
+    assert "Realisasi tahun 2024 disimpan (2 baris diperbarui)." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        k = s.scalar(select(PriorRealisation).where(PriorRealisation.year == 2024,
+                                                    PriorRealisation.indicator_id == int(ind)))
+        rp = s.scalar(select(PriorRealisation).where(PriorRealisation.year == 2024, PriorRealisation.code == "2.07.03"))
+        assert (k.value, k.source, rp.amount) == (Decimal("73.5"), "LKjIP 2024", 1_250_000)
+
+
+def test_admin_links_a_dpa_line_to_indicators_and_an_unknown_code_is_named(sqlite_url):
+    from db.models import BudgetLine
+
+    at = logged_in("admin", "pages/data_induk.py")
+    key, frame = at.session_state["_grid_held"]["data_induk_dpa"]
+    row = int(frame.index[frame["kode"] == "2.07.03.2.01.0001"][0])
+    line_id = int(frame.loc[row, "id"])
+    at.session_state[key] = {"edited_rows": {row: {"indikator_terkait": "IK-04, IK-99"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.button(key="simpan_dpa").click().run()
+    assert not at.exception, at.exception
+    assert "kode indikator IK-99 tidak dikenal" in texts(at)
+    at.session_state[key] = {"edited_rows": {row: {"indikator_terkait": "IK-04, IKU-01"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.button(key="simpan_dpa").click().run()
+    assert "1 baris anggaran disimpan." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert sorted(i.code for i in s.get(BudgetLine, line_id).indicators) == ["IK-04", "IKU-01"]
+
+
+def test_admin_sets_the_regency_evaluator_and_a_bad_nip_is_refused(sqlite_url):
+    at = logged_in("admin", "pages/data_induk.py")
+    assert at.text_input(key="penilai_nama").value == "Ir. Yohanes Sanding, M.T."
+    at.text_input(key="penilai_nip").set_value("12345")
+    at.button(key="penilai_simpan").click().run()
+    assert not at.exception, at.exception
+    assert "NIP harus 18 angka" in texts(at)
+    at.text_input(key="penilai_nama").set_value("Dr. Maria Ulfa, M.Si.")
+    at.text_input(key="penilai_nip").set_value("197503122000032001")
+    at.button(key="penilai_simpan").click().run()
+    assert "Penandatangan 'Dievaluasi' disimpan." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        regency = s.scalar(select(OrgUnit).where(OrgUnit.kind == "pemkab"))
+        assert (regency.evaluator_name, regency.evaluator_nip) == ("Dr. Maria Ulfa, M.Si.", "197503122000032001")
+
+
+def test_the_renstra_import_previews_per_row_problems_then_saves(sqlite_url):
+    from core import imports
+    from core.imports import renstra as ri
+    from db.models import Indicator
+    from tests.test_imports_renstra import fill
+
+    with unit_of_work(sqlite_url) as s:
+        office = actor_for(s, "admin").office_id
+        tpl = imports.template("RENSTRA", s, office, 2026)
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def upload(data, n):
+        at = logged_in("admin", "pages/impor.py")
+        at.radio(key="impor_jenis").set_value("RENSTRA").run()
+        at.number_input(key="impor_tahun").set_value(2026).run()
+        assert "Periode Renstra 2021–2026" in texts(at)
+        at.file_uploader(key=f"unggah_RENSTRA_2026_{n}").set_value((f"renstra-{n}.xlsx", data, XLSX)).run()
+        assert not at.exception, at.exception
+        return at
+
+    at = upload(fill(tpl, ri.IND_SHEET, "Kode Indikator", {"IK-04": {"Target Renstra akhir periode": "1,250.5"}}), 0)
+    problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
+    assert list(problems["Kolom"]) == ["Indikator Renstra: Target Renstra akhir periode"]
+    assert "1.250,5" in problems["Masalah"].iloc[0] and at.button(key="impor_simpan").disabled
+    at = upload(fill(tpl, ri.IND_SHEET, "Kode Indikator", {"IK-04": {"Target Renstra akhir periode": "1.250"}}), 0)
+    at.button(key="impor_simpan").click().run()
+    assert not at.exception, at.exception
+    assert "Impor RENSTRA 2026 tersimpan: 0 baris baru, 1 diubah" in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Indicator.renstra_target).where(Indicator.code == "IK-04")) == 1250

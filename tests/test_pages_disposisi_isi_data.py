@@ -395,3 +395,33 @@ def test_the_evidence_picker_keeps_its_indicator_across_reruns(sqlite_url):
     next(b for b in at.button if b.label == "Unggah").click().run()  # the form is submitted (and emptied)
     assert "Pilih berkas terlebih dahulu." in texts(at)
     assert next(s for s in at.selectbox if s.label == "Bukti untuk indikator").value == second
+
+
+def test_faktor_pendorong_column_is_saved_and_ajukan_asks_for_it_at_target(sqlite_url):
+    """IK-03 at its target without faktor pendorong: Ajukan names it; typed in the grid's column, saved."""
+    round_id = distributed(sqlite_url)
+    sub_id = lattas_submission(sqlite_url, round_id)
+    kabid = actor(sqlite_url, "kabid_lattas")
+    with unit_of_work(sqlite_url) as s:
+        grid = entry.entry_table(s, kabid, sub_id).set_index("Kode")
+        target = grid.loc["IK-03", "Target TW (RA)"]
+    at = logged_in("kabid_lattas", "pages/isi_data.py")
+    shown_grid = at.dataframe[0].value
+    assert "Faktor pendorong" in shown_grid.columns
+    edit(at, f"grid_{sub_id}_0", {2: {"Realisasi TW": str(int(target))}})
+    button(at, "Ajukan").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert ("IK-03 Jumlah tenaga kerja yang ditempatkan: capaian mencapai atau melampaui target; isi Faktor "
+            "pendorong.") in shown
+    edit(at, at.session_state["isi_data_drawn"][1]["ind"], {2: {"Faktor pendorong": "Job fair bersama APINDO."}})
+    button(at, "Simpan draf").click().run()
+    assert not at.exception, at.exception
+    assert "Draf disimpan (1 indikator diperbarui)" in texts(at)
+    from db.models import Indicator, Realization
+
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(Realization.faktor_pendorong).join(Indicator, Indicator.id == Realization.indicator_id)
+                        .where(Realization.submission_id == sub_id, Indicator.code == "IK-03")) \
+            == "Job fair bersama APINDO."
+    assert at.dataframe[0].value.set_index("Kode").loc["IK-03", "Faktor pendorong"] == "Job fair bersama APINDO."

@@ -28,7 +28,8 @@ def _returned_and_resubmitted(url, change: bool) -> int:
         kabid = actor_for(s, "kabid_lattas")
         if change:
             ik03 = s.scalar(select(Indicator).where(Indicator.code == "IK-03"))
-            isi_data.save_entries(s, kabid, sub.id, {ik03.id: {"Realisasi TW": "5.000"}})
+            isi_data.save_entries(s, kabid, sub.id, {ik03.id: {"Realisasi TW": "5.000",
+                                                         "Faktor pendorong": "Job fair kabupaten."}})
         isi_data.submit(s, kabid, sub.id, confirm_flags=change)
         return sub.id
 

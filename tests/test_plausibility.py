@@ -165,7 +165,8 @@ def test_ajukan_stops_on_flags_until_the_unit_confirms_them(session, actors):
     rnd, sub = lattas(session)
     kabid = actors["kabid_lattas"]
     target_of(session, "IK-04").q3 = Decimal(25)
-    isi_data.save_entries(session, kabid, sub.id, {ind(session, "IK-04").id: {"Realisasi TW": "1.250"}})
+    isi_data.save_entries(session, kabid, sub.id, {ind(session, "IK-04").id: {"Realisasi TW": "1.250",
+                                                                  "Faktor pendorong": "Job fair kabupaten."}})
     audits = session.scalar(select(func.count()).select_from(AuditLog))
     with pytest.raises(InvalidInput) as err:
         isi_data.submit(session, kabid, sub.id)

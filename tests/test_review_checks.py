@@ -92,7 +92,8 @@ def test_every_change_since_the_return_is_listed_field_by_field(session, actors,
     ik03, ik04 = ind(session, "IK-03"), ind(session, "IK-04")
     old = session.scalar(select(Evidence).where(Evidence.submission_id == sub.id, Evidence.filename == "bukti-IK-04.pdf"))
     old_value = next(r.value for r in sub.realizations if r.indicator_id == ik03.id)
-    isi_data.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "1.175,5", "Kendala": "Lowongan terbatas."}})
+    isi_data.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "1.175,5", "Kendala": "Lowongan terbatas.",
+                                                   "Faktor pendorong": "Job fair kabupaten."}})
     isi_data.save_entries(session, kabid, sub.id, {ik04.id: {"Catatan": "sementara"}})
     isi_data.save_entries(session, kabid, sub.id, {ik04.id: {"Catatan": "Sesuai data."}})  # changed back: no change
     isi_data.save_budget(session, kabid, sub.id, {line(session, "2.07.04.2.01.0002").id: "40.000.000"})
@@ -110,6 +111,7 @@ def test_every_change_since_the_return_is_listed_field_by_field(session, actors,
 
     assert rows == [
         ("Indikator", "IK-03", "Realisasi TW", fmt.number(old_value), "1.175,5"),
+        ("Indikator", "IK-03", "Faktor pendorong", "–", "Job fair kabupaten."),
         ("Indikator", "IK-03", "Kendala", "Cuaca dan jarak tempuh.", "Lowongan terbatas."),
         ("Anggaran", "2.07.04.2.01.0002", "Realisasi TW", "Rp 35.000.000", "Rp 40.000.000"),
         ("Bukti dukung", "IK-03", "Berkas", "–", "daftar-penempatan.pdf (ditambahkan)"),
@@ -125,7 +127,7 @@ def test_a_second_return_compares_with_the_latest_returned_version(session, acto
     sub = returned
     kabid = actors["kabid_lattas"]
     ik03 = ind(session, "IK-03")
-    isi_data.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "175"}})
+    isi_data.save_entries(session, kabid, sub.id, {ik03.id: {"Realisasi TW": "175", "Faktor pendorong": "Job fair."}})
     isi_data.submit(session, kabid, sub.id, confirm_flags=True)
     pengolahan.return_submission(session, actors["penyusun"], sub.id, "Bukti dukung IK-03 belum diunggah.")
     session.commit()

@@ -80,10 +80,14 @@ def sub_of(session, rnd, unit_code) -> Submission:
     return session.scalar(select(Submission).where(Submission.round_id == rnd.id, Submission.unit_id == unit_id))
 
 
+PENDORONG = "Dukungan mitra industri."
+
+
 def fill_on_target(session, actor, sub) -> None:
-    """Every indicator at its quarterly target, evidence where required."""
+    """Every indicator at its quarterly target (with its faktor pendorong), evidence where required."""
     grid = entry.entry_table(session, actor, sub.id)
-    changes = {int(r["indicator_id"]): {"Realisasi TW": r["Target TW (RA)"]} for _, r in grid.iterrows()}
+    changes = {int(r["indicator_id"]): {"Realisasi TW": r["Target TW (RA)"], "Faktor pendorong": PENDORONG}
+               for _, r in grid.iterrows()}
     versions = {int(r["indicator_id"]): int(r["version"]) for _, r in grid.iterrows()}
     isi_data.save_entries(session, actor, sub.id, changes, versions)
     for ind in session.scalars(select(Indicator).where(Indicator.owner_unit_id == sub.unit_id,
@@ -449,7 +453,8 @@ def test_indicator_needing_evidence_cannot_be_submitted_without_it(session, acto
     kabid = actors["kabid_ind"]
     grid = entry.entry_table(session, kabid, sub.id)
     isi_data.save_entries(session, kabid, sub.id,
-                       {int(r["indicator_id"]): {"Realisasi TW": r["Target TW (RA)"]} for _, r in grid.iterrows()})
+                       {int(r["indicator_id"]): {"Realisasi TW": r["Target TW (RA)"], "Faktor pendorong": PENDORONG}
+                        for _, r in grid.iterrows()})
     with pytest.raises(InvalidInput) as err:
         isi_data.submit(session, kabid, sub.id)
     assert err.value.problems == [
@@ -629,3 +634,71 @@ def test_concurrent_saves_of_the_same_row_let_only_the_first_win(session, actors
     with unit_of_work(db_url) as fresh:
         grid = entry.entry_table(fresh, kabid, sub.id).set_index("Kode")
         assert grid.loc["IK-04", "Realisasi TW"] == 70.0 and grid.loc["IK-04", "version"] == 2
+
+
+# --- faktor pendorong (the E.81's driving factors) --------------------------------------------------------
+
+
+def test_faktor_pendorong_is_required_at_or_above_target_as_kendala_is_below_it(session, actors):
+    """At or above target (capaian ≥ 100 % by the office's formula) Ajukan asks for Faktor pendorong, naming the
+    indicator; nothing changes until it is given; then the same Ajukan goes through."""
+    rnd = distributed(session, actors)
+    sub = sub_of(session, rnd, "BID-LATTAS")
+    kabid = actors["kabid_lattas"]
+    fill_on_target(session, kabid, sub)
+    grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")
+    ik03, ik04 = int(grid.loc["IK-03", "indicator_id"]), int(grid.loc["IK-04", "indicator_id"])
+    above = grid.loc["IK-04", "Target TW (RA)"] + 5
+    isi_data.save_entries(session, kabid, sub.id, {ik03: {"Faktor pendorong": " "},  # blank is not given
+                                                   ik04: {"Realisasi TW": above, "Faktor pendorong": ""}})
+    state, audits = sub.state, count(session, AuditLog)
+    with pytest.raises(InvalidInput) as err:
+        isi_data.submit(session, kabid, sub.id)
+    assert err.value.problems == [
+        "IK-03 Jumlah tenaga kerja yang ditempatkan: capaian mencapai atau melampaui target; isi Faktor pendorong.",
+        "IK-04 Jumlah peserta pelatihan berbasis kompetensi: capaian mencapai atau melampaui target; "
+        "isi Faktor pendorong.",
+    ]
+    assert sub.state == state and sub.submitted_at is None and count(session, AuditLog) == audits
+    isi_data.save_entries(session, kabid, sub.id, {ik03: {"Faktor pendorong": "Job fair bersama APINDO."},
+                                                   ik04: {"Faktor pendorong": "Tambahan kelas dari APBD-P."}})
+    isi_data.submit(session, kabid, sub.id)
+    assert sub.state == "diajukan"
+    stored = dict(session.execute(select(Realization.indicator_id, Realization.faktor_pendorong)
+                                  .where(Realization.submission_id == sub.id)).all())
+    assert stored[ik03] == "Job fair bersama APINDO." and stored[ik04] == "Tambahan kelas dari APBD-P."
+
+
+def test_faktor_pendorong_is_not_asked_below_target_nor_without_a_capaian(session, actors):
+    rnd = distributed(session, actors)
+    sub = sub_of(session, rnd, "BID-LATTAS")
+    kabid = actors["kabid_lattas"]
+    fill_on_target(session, kabid, sub)
+    grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")
+    ik03, ik05 = int(grid.loc["IK-03", "indicator_id"]), int(grid.loc["IK-05", "indicator_id"])
+    isi_data.save_entries(session, kabid, sub.id, {
+        ik03: {"Realisasi TW": grid.loc["IK-03", "Target TW (RA)"] - 10, "Faktor pendorong": "",
+               "Kendala": "Job fair ditunda.", "Tindak lanjut": "Dijadwalkan ulang."},
+        ik05: {"Realisasi TW": None, "Alasan tidak diukur": "Uji kompetensi TW IV.", "Faktor pendorong": ""}})
+    assert isi_data.submission_problems(session, sub) == []
+
+
+def test_faktor_pendorong_is_saved_with_the_row_audited_and_versioned(session, actors):
+    rnd = distributed(session, actors)
+    sub = sub_of(session, rnd, "BID-LATTAS")
+    kabid = actors["kabid_lattas"]
+    grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")
+    assert "Faktor pendorong" in entry.ENTRY_EDITABLE and "Faktor pendorong" in grid.columns
+    ik03 = int(grid.loc["IK-03", "indicator_id"])
+    isi_data.save_entries(session, kabid, sub.id, {ik03: {"Realisasi TW": "1.250", "Faktor pendorong":
+                                                          "  Dukungan mitra  "}}, {ik03: 0})
+    real = session.scalar(select(Realization).where(Realization.submission_id == sub.id,
+                                                    Realization.indicator_id == ik03))
+    assert real.value == Decimal(1250) and real.faktor_pendorong == "Dukungan mitra" and real.version == 1
+    row = session.scalar(select(AuditLog).where(AuditLog.action == "realization.save")
+                         .order_by(AuditLog.id.desc()))
+    assert row.after["faktor_pendorong"] == "Dukungan mitra" and row.actor_id == kabid.user_id
+    with pytest.raises(Conflict):  # a grid drawn before that save is stale
+        isi_data.save_entries(session, kabid, sub.id, {ik03: {"Faktor pendorong": "Lain."}}, {ik03: 0})
+    assert entry.entry_table(session, kabid, sub.id).set_index("Kode").loc["IK-03", "Faktor pendorong"] \
+        == "Dukungan mitra"

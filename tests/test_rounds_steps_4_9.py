@@ -562,7 +562,8 @@ def _fill_and_submit(session, actor, sub, factor=Decimal(1)) -> int:
     changes = {}
     for i in inds:
         t = session.scalar(select(Target).where(Target.indicator_id == i.id, Target.year == 2026))
-        changes[i.id] = {"Realisasi TW": t.q3 * factor, "Catatan": "Sesuai data dukung."}
+        changes[i.id] = {"Realisasi TW": t.q3 * factor, "Catatan": "Sesuai data dukung.",
+                         "Faktor pendorong": "Dukungan mitra kerja."}
     isi_data.save_entries(session, actor, sub.id, changes)
     for i in inds:
         if i.needs_evidence:

@@ -60,8 +60,9 @@ def _open_round(session, f):
                     first_submitted_at=dt.datetime(2026, 9, 30, 10), submitted_at=dt.datetime(2026, 9, 30, 10))
     session.add_all([s1, s2])
     session.flush()
+    # at or above target with its faktor pendorong: complete
     r_sum = Realization(submission_id=s1.id, indicator_id=f["sum"].id, value=D(120), updated_by_id=head.id,
-                        updated_at=dt.datetime(2026, 9, 26, 8))
+                        updated_at=dt.datetime(2026, 9, 26, 8), faktor_pendorong="Mitra aktif")
     session.add_all([
         r_sum,
         # below target (7 vs 6, lower is better) with kendala and tindak lanjut: complete

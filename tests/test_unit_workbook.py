@@ -213,3 +213,45 @@ def test_a_workbook_downloaded_before_the_info_sheet_was_in_words_is_still_read(
         preview = uw.parse_unit_workbook(s, actors["kabid_lattas"], submission,
                                          filled(data, {"IK-03": {"Realisasi TW": "1.250"}}, edit=old_keys))
     assert preview.ok and preview.count == 1, preview.errors
+
+
+def test_faktor_pendorong_round_trips_through_the_workbook(db_url, actors, submission):
+    kabid = actors["kabid_lattas"]
+    with unit_of_work(db_url) as s:
+        data = uw.unit_workbook(s, kabid, submission)
+    upload = filled(data, {"IK-03": {"Realisasi TW": "1.250", "Faktor pendorong": "Job fair bersama APINDO."}})
+    with unit_of_work(db_url) as s:
+        preview = uw.parse_unit_workbook(s, kabid, submission, upload)
+    assert preview.ok, preview.errors
+    changes = {(r["Kode"], r["Kolom"]): (r["Sebelum"], r["Sesudah"]) for _, r in preview.changes.iterrows()}
+    assert changes[("IK-03", "Faktor pendorong")] == ("–", "Job fair bersama APINDO.")
+    with unit_of_work(db_url) as s:
+        uw.apply_unit_workbook(s, kabid, submission, upload)
+    with unit_of_work(db_url) as s:
+        stored = s.scalar(select(Realization.faktor_pendorong).where(Realization.submission_id == submission,
+                                                                     Realization.value == Decimal(1250)))
+    assert stored == "Job fair bersama APINDO."
+
+
+def test_a_workbook_downloaded_before_faktor_pendorong_is_still_read_and_keeps_it(db_url, actors, submission):
+    """An older workbook has no Faktor pendorong column: it reads, and leaves the saved faktor pendorong alone."""
+    kabid = actors["kabid_lattas"]
+    with unit_of_work(db_url) as s:
+        ik03 = int(entry.entry_table(s, kabid, submission).set_index("Kode").loc["IK-03", "indicator_id"])
+        isi_data.save_entries(s, kabid, submission, {ik03: {"Faktor pendorong": "Sudah diisi di aplikasi."}})
+        data = uw.unit_workbook(s, kabid, submission)
+
+    def without_column(wb):
+        ws = wb[uw.IND_SHEET]
+        head = {c.value: c.column for c in ws[uw.HEADER_ROW]}
+        ws.delete_cols(head["Faktor pendorong"])
+
+    upload = filled(data, {"IK-03": {"Realisasi TW": "210"}}, edit=without_column)
+    with unit_of_work(db_url) as s:
+        preview = uw.parse_unit_workbook(s, kabid, submission, upload)
+        assert preview.ok and preview.count == 1, preview.errors
+        uw.apply_unit_workbook(s, kabid, submission, upload)
+    with unit_of_work(db_url) as s:
+        real = s.scalar(select(Realization).where(Realization.submission_id == submission,
+                                                  Realization.indicator_id == ik03))
+        assert real.value == Decimal(210) and real.faktor_pendorong == "Sudah diisi di aplikasi."

@@ -48,6 +48,12 @@ def commit(session: Session, actor: Actor, source: Union[Preview, bytes], kind: 
         if key in seen_versions and seen_versions[key] != it["version"]:
             raise Conflict(f"Data {it['code']} tahun {it['year']} diubah orang lain setelah pratinjau dibuat. "
                            "Unggah ulang berkas untuk melihat pratinjau terbaru.")
+    if kind not in ("PK", "RA", "DPA"):  # the Renstra and the years before the app
+        from core.imports import renstra
+
+        renstra.apply(session, actor, preview)
+        return ImportResult(kind=kind, inserted=preview.inserts, updated=preview.updates,
+                            unchanged=preview.unchanged)
     for it in preview.items:
         if it["action"] == "tetap":
             continue

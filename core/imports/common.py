@@ -9,11 +9,15 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from db.models import Indicator, Target
 
-KINDS = ("PK", "RA", "DPA")
+KINDS = ("PK", "RA", "DPA", "RENSTRA", "REALISASI")
+# the documents of one year, read from one sheet named after the kind (the others: core.imports.renstra)
+YEAR_KINDS = ("PK", "RA", "DPA")
 KIND_LABELS = {
     "PK": "Perjanjian Kinerja (target tahunan)",
     "RA": "Rencana Aksi (target triwulan)",
     "DPA": "DPA/DPPA (pagu anggaran)",
+    "RENSTRA": "Renstra (target akhir periode K dan Rp)",
+    "REALISASI": "Realisasi tahun sebelumnya",
 }
 
 
@@ -59,7 +63,8 @@ COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
 def _check_kind(kind: str) -> str:
     k = (kind or "").upper()
     if k not in KINDS:
-        raise InvalidInput(f"Jenis dokumen '{kind}' tidak dikenal. Pilih PK, RA atau DPA.")
+        raise InvalidInput(f"Jenis dokumen '{kind}' tidak dikenal. Pilih PK, RA, DPA, Renstra atau Realisasi tahun "
+                           "sebelumnya.")
     return k
 
 

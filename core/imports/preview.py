@@ -70,7 +70,7 @@ def _open_sheet(kind: str, data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
     """
     book = workbook_read.read(data, [kind])
     if kind not in book.sheetnames:
-        other = [k for k in KINDS if k in book.sheetnames]
+        other = [k for k in KINDS if k in book.sheetnames and k in COLUMNS]
         hint = (f" Berkas ini tampaknya templat {other[0]}; pilih jenis dokumen yang sesuai." if other else
                 " Gunakan templat yang diunduh dari halaman ini dan jangan mengganti nama lembarnya.")
         raise InvalidInput(f"Lembar '{kind}' tidak ditemukan. Lembar yang ada: "
@@ -125,6 +125,12 @@ def parse(kind: str, data: bytes, session: Session, office_id: int, year: Option
     one it is a problem that blocks the import.
     """
     kind = _check_kind(kind)
+    if kind not in COLUMNS:  # the Renstra and the years before the app: core.imports.renstra
+        from core.imports import renstra
+
+        if year is None:
+            raise InvalidInput("Pilih tahun: periode Renstra yang mencakup tahun itu yang diimpor.")
+        return renstra.parse(kind, data, session, office_id, int(year))
     raw = _open_sheet(kind, data)
     header_row, header = raw[0]
     index = _columns(kind, header, header_row)

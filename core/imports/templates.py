@@ -49,6 +49,10 @@ def template(kind: str, session: Session, office_id: int, year: int) -> bytes:
     """The Excel template of a planning document, pre-filled with the office's indicators (or DPA lines)."""
     kind = _check_kind(kind)
     year = int(year)
+    if kind not in COLUMNS:  # the Renstra and the years before the app: core.imports.renstra
+        from core.imports import renstra
+
+        return renstra.template(kind, session, office_id, year)
     cols = COLUMNS[kind]
     wb = Workbook()
     ws = wb.active

@@ -4,6 +4,7 @@ Every mutating function checks the admin's permission and writes one audit row p
 in the caller's transaction. Listing functions return DataFrames for the pages.
 
 One module per kind of record: `units`, `users`, `planning` (Renstra periods, sasaran, indicators),
+`renstra` (Renstra end targets, Renja levels, realisations before the app, the regency's evaluator),
 `targets`, `budget` (DPA lines), `sop` (SOP step definitions), `new_year` (a year prepared from the
 previous one); `common` holds the helpers they share. The names below are the package's interface.
 """
@@ -32,6 +33,21 @@ from core.masterdata.planning import (
     update_indicator,
     update_period,
     update_sasaran,
+)
+from core.masterdata.renstra import (
+    INDICATOR_RENSTRA_COLUMNS,
+    RENJA_LEVELS,
+    evaluator_settings,
+    list_indicator_renstra,
+    list_prior_budgets,
+    list_prior_indicators,
+    list_renstra_budgets,
+    prior_years,
+    save_indicator_renstra,
+    save_prior_realisations,
+    save_renstra_budgets,
+    set_indicator_links,
+    update_evaluator,
 )
 from core.masterdata.settings import formula_examples, formula_of, formula_settings, update_formula_settings
 from core.masterdata.sop import list_sop_steps, update_sop_step
@@ -87,6 +103,10 @@ __all__ = [
     "save_budget_lines",
     # capaian settings of an office
     "formula_of", "formula_settings", "formula_examples", "update_formula_settings",
+    # what the forms sent upward need: Renstra end targets, Renja levels, earlier years, the evaluator
+    "RENJA_LEVELS", "INDICATOR_RENSTRA_COLUMNS", "list_indicator_renstra", "save_indicator_renstra",
+    "list_renstra_budgets", "save_renstra_budgets", "prior_years", "list_prior_indicators", "list_prior_budgets",
+    "save_prior_realisations", "evaluator_settings", "update_evaluator", "set_indicator_links",
     # SOP step definitions
     "list_sop_steps", "update_sop_step",
     # a new planning year

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit, fmt
 from core.actor import Actor
@@ -24,14 +24,18 @@ def list_budget_lines(session: Session, office_id: int, year: int, exact: bool =
     _f = _same if exact else _float
     rows = []
     for b in session.scalars(select(BudgetLine).where(BudgetLine.office_id == office_id, BudgetLine.year == year)
+                             .options(selectinload(BudgetLine.indicators), selectinload(BudgetLine.pagu_history),
+                                      selectinload(BudgetLine.owner_unit))
                              .order_by(BudgetLine.code)):
         rows.append({"id": b.id, "kode": b.code, "program": b.program, "kegiatan": b.kegiatan,
                      "sub_kegiatan": b.sub_kegiatan, "pagu": _f(b.pagu), "dokumen": b.document,
                      "unit_pemilik_id": b.owner_unit_id, "unit_pemilik": b.owner_unit.name,
                      "pagu_sebelumnya": ", ".join(f"{h.document} {fmt.money(h.pagu)}" for h in b.pagu_history),
+                     "indikator_terkait": ", ".join(sorted(i.code for i in b.indicators)),
                      "versi": b.version})
     return pd.DataFrame(rows, columns=["id", "kode", "program", "kegiatan", "sub_kegiatan", "pagu", "dokumen",
-                                       "unit_pemilik_id", "unit_pemilik", "pagu_sebelumnya", "versi"])
+                                       "unit_pemilik_id", "unit_pemilik", "pagu_sebelumnya", "indikator_terkait",
+                                       "versi"])
 
 
 def _pagu(value: Any, code: str) -> Decimal:
@@ -78,11 +82,20 @@ def create_budget_line(session: Session, actor: Actor, office_id: int, year: int
 
 def update_budget_line(session: Session, actor: Actor, line_id: int, *, expected_version: Optional[int] = None,
                        **fields: Any) -> bool:
-    """Change a DPA line. A new pagu keeps the earlier one (and its document) in the pagu history."""
+    """Change a DPA line. A new pagu keeps the earlier one (and its document) in the pagu history.
+    `indicator_codes` ('IK-03, IK-04') sets the indicators the line's outputs and outcomes are measured by."""
     b = _get(session, BudgetLine, line_id, "Baris anggaran")
     require(session, actor, "masterdata.manage", office_id=b.office_id)
     if expected_version is not None and expected_version != b.version:
         raise audit.stale_save(session, f"baris anggaran {b.code}", "budget_line", b.id)
+    links = None
+    if "indicator_codes" in fields:
+        from core.masterdata.renstra import codes_text, indicators_of_codes
+
+        links = indicators_of_codes(session, b.office_id, fields.pop("indicator_codes"),
+                                    f"Indikator terkait {b.code}")
+        if codes_text(links) == codes_text(list(b.indicators)):
+            links = None
     keys = ("code", "program", "kegiatan", "sub_kegiatan", "pagu", "document", "owner_unit_id")
     unknown = set(fields) - set(keys)
     if unknown:
@@ -98,11 +111,29 @@ def update_budget_line(session: Session, actor: Actor, line_id: int, *, expected
     if values["pagu"] != b.pagu:
         session.add(PaguHistory(budget_line_id=b.id, pagu=b.pagu, document=b.document,
                                 replaced_by_id=actor.user_id or None))
-    return _apply(session, actor, b, values, "budget.update", "budget_line", b.office_id)
+    if links is None:
+        return _apply(session, actor, b, values, "budget.update", "budget_line", b.office_id)
+    # the links change too: one audit row with the changed fields and the codes before and after
+    from core.masterdata.common import _changes
+    from core.masterdata.renstra import codes_text
+
+    changed = _changes(b, values)
+    before = {k: getattr(b, k) for k in changed} | {"indikator_terkait": codes_text(list(b.indicators)),
+                                                    "version": b.version}
+    for k, v in changed.items():
+        setattr(b, k, v)
+    b.indicators = links
+    b.version += 1
+    session.flush()
+    audit.record(session, actor, "budget.update", "budget_line", b.id, before=before,
+                 after={k: getattr(b, k) for k in changed} | {"indikator_terkait": codes_text(links),
+                                                              "version": b.version}, office_id=b.office_id)
+    return True
 
 
 BUDGET_COLUMNS = {"kode": "code", "program": "program", "kegiatan": "kegiatan", "sub_kegiatan": "sub_kegiatan",
-                  "pagu": "pagu", "dokumen": "document", "unit_pemilik_id": "owner_unit_id"}
+                  "pagu": "pagu", "dokumen": "document", "unit_pemilik_id": "owner_unit_id",
+                  "indikator_terkait": "indicator_codes"}
 
 
 def save_budget_lines(session: Session, actor: Actor, changes: dict[int, dict[str, Any]],

@@ -247,7 +247,7 @@ def save_entries(session: Session, actor: Actor, submission_id: int, changes: di
         before = audit.snapshot(r, fields_audited) if r else None
         if r is None:
             r = Realization(submission_id=sub.id, indicator_id=ind_id, version=0, not_measured_reason="",
-                            note="", kendala="", tindak_lanjut="")
+                            note="", kendala="", tindak_lanjut="", faktor_pendorong="")
             session.add(r)
         for attr, value in diffs.items():
             setattr(r, attr, value)
@@ -358,7 +358,7 @@ def submission_problems(session: Session, sub: Submission) -> list[str]:
         gaps = indicator_gaps(r.value if r else None, r.not_measured_reason if r else None,
                               r.kendala if r else None, r.tindak_lanjut if r else None,
                               t.quarter(rnd.quarter) if t else None, ind.polarity, ind.needs_evidence,
-                              counts.get(ind.id, 0) > 0, formula)
+                              counts.get(ind.id, 0) > 0, formula, r.faktor_pendorong if r else None)
         if gaps.value:
             problems.append(f"{label}: isi Realisasi TW, atau tulis alasan bila indikator tidak diukur "
                             "pada triwulan ini.")
@@ -366,6 +366,8 @@ def submission_problems(session: Session, sub: Submission) -> list[str]:
             problems.append(f"{label}: capaian di bawah target; isi Kendala.")
         if gaps.tindak_lanjut:
             problems.append(f"{label}: capaian di bawah target; isi Tindak lanjut.")
+        if gaps.pendorong:
+            problems.append(f"{label}: capaian mencapai atau melampaui target; isi Faktor pendorong.")
         if gaps.evidence:
             problems.append(f"{label}: unggah sekurang-kurangnya satu bukti dukung.")
     return problems

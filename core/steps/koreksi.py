@@ -85,7 +85,7 @@ def send_to_planner(session: Session, actor: Actor, round_id: int, note: str = "
 
 
 # The attributes of the rows a correction amends, read before and after for the audit.
-_INDICATOR_ATTRS = ["value", "not_measured_reason", "kendala", "tindak_lanjut", "version"]
+_INDICATOR_ATTRS = ["value", "not_measured_reason", "faktor_pendorong", "kendala", "tindak_lanjut", "version"]
 _BUDGET_ATTRS = ["amount", "version"]
 
 

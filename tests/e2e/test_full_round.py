@@ -36,6 +36,7 @@ UNITS = (SEKRETARIAT, LATTAS, HIJS, IND, TRANS, JFT)
 # Demo targets for TW III 2026 (db/seed.py): values at or past target unless a row says otherwise.
 LATTAS_VALUES = {"IKU-01": "4", "IK-02": "42", "IK-03": "210", "IK-04": "80", "IK-05": "70"}  # IK-05 < 72
 LATTAS_EVIDENCE = ("IKU-01", "IK-02", "IK-03", "IK-04")
+PENDORONG = 8  # the grid column of Faktor pendorong (required at or above target)
 # Units that use the Excel workbook round trip: {user: ({code: realisation}, codes needing evidence)}.
 WORKBOOK_UNITS = {
     "kabid_ind": ({"IKU-03": 4, "IK-10": 31}, ("IKU-03", "IK-10")),
@@ -290,6 +291,7 @@ def fill_workbook(data: bytes, values: dict[str, object]) -> bytes:
         code = row[header["Kode"] - 1].value
         if code in values:
             ws.cell(row[0].row, header["Realisasi TW"], values[code])
+            ws.cell(row[0].row, header["Faktor pendorong"], "Dukungan mitra kerja.")  # at or above target
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -330,12 +332,15 @@ def test_step_3_bidang_pelatihan_fills_the_grid_with_evidence_and_submits(person
         upload_evidence(page, code, f"bukti-{code}.png", png_bytes(), "image/png")
     page.get_by_role("heading", name="Realisasi indikator kinerja").wait_for()
     grid = indicator_grid(page)
-    # Columns: 0 No · 1 Kode · 2 Indikator · 3 Satuan · 4 Target TW · 5 Realisasi TW · … · 8 Kendala · 9 Tindak lanjut
+    # Columns: 0 No · 1 Kode · 2 Indikator · 3 Satuan · 4 Target TW · 5 Realisasi TW · … · 8 Faktor pendorong ·
+    # 9 Kendala · 10 Tindak lanjut
     edit_grid(page, grid, [(row, 5, value) for row, value in enumerate(LATTAS_VALUES.values())])
     assert grid_cell(grid, 2, 5) == "210", "Langkah 3: Realisasi TW IK-03 tidak tertulis di grid"
-    # Kendala and Tindak lanjut lie to the right: the grid scrolls sideways to them (Realisasi TW then leaves view)
-    edit_grid(page, grid, [(4, 8, "Dua angkatan pelatihan menunggu uji kompetensi LSP."),
-                           (4, 9, "Uji kompetensi dijadwalkan Oktober 2026.")])
+    # Faktor pendorong (rows at target), Kendala and Tindak lanjut (IK-05, below it) lie to the right: the grid
+    # scrolls sideways to them (Realisasi TW then leaves view)
+    edit_grid(page, grid, [*((row, PENDORONG, "Dukungan mitra industri.") for row in range(4)),
+                           (4, PENDORONG + 1, "Dua angkatan pelatihan menunggu uji kompetensi LSP."),
+                           (4, PENDORONG + 2, "Uji kompetensi dijadwalkan Oktober 2026.")])
     save_grid(page, "Simpan draf", "Draf disimpan (5 indikator diperbarui).", "Langkah 3: Simpan draf Bidang Pelatihan")
     grid = indicator_grid(page)  # re-read from the database after the save
     expect(grid.get_by_test_id("glide-cell-7-2"), "Langkah 3: predikat IK-03 dihitung setelah disimpan") \
@@ -351,7 +356,8 @@ def test_step_3_bidang_hubungan_industrial_fills_the_grid_with_a_pdf_and_submits
     upload_evidence(page, "IK-08", "daftar-wajib-lapor.pdf", pdf_bytes("Daftar perusahaan wajib lapor"),
                     "application/pdf")
     grid = indicator_grid(page)
-    edit_grid(page, grid, [(0, 5, "4"), (1, 5, "45")])  # IK-07 (kasus, negatif) · IK-08
+    edit_grid(page, grid, [(0, 5, "4"), (1, 5, "45"),  # IK-07 (kasus, negatif) · IK-08, both at target
+                           (0, PENDORONG, "Mediasi rutin di perusahaan."), (1, PENDORONG, "Sosialisasi wajib lapor.")])
     save_grid(page, "Simpan draf", "Draf disimpan (2 indikator diperbarui).", "Langkah 3: Simpan draf Bidang HI")
     submit_unit(page, HIJS)
 
@@ -367,7 +373,8 @@ def test_step_3_unit_fills_the_excel_workbook_and_submits(person, username):
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Unggah lembar kerja")
     put_file(uploader, "lembar-kerja.xlsx", filled,
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    see(page, f"{len(values)} perubahan", f"Langkah 3 lembar kerja {username}: pratinjau perubahan")
+    # each indicator: its Realisasi TW and its Faktor pendorong (all are at or past target)
+    see(page, f"{2 * len(values)} perubahan", f"Langkah 3 lembar kerja {username}: pratinjau perubahan")
     page.get_by_role("button", name="Terapkan").click()
     see(page, f"Lembar kerja diterapkan: {len(values)} indikator", f"Langkah 3 lembar kerja {username}: Terapkan")
     for code in evidence_codes:
