@@ -53,7 +53,7 @@ FIELD_LABELS = {
     "sasaran_code": "Kode sasaran", "iku": "IKU", "polarity": "Polaritas", "combine": "Penggabungan triwulan",
     "capaian_tw_reason": "Keterangan capaian TW",
     # the footer of the Renja evaluation (E.81), line CATATAN: set at step 5, correctable at step 7
-    "faktor_pendorong": "Faktor pendorong", "faktor_penghambat": "Faktor penghambat",
+    "faktor_penghambat": "Faktor penghambat",
     "tindak_lanjut_tw": "Tindak lanjut triwulan berikutnya", "tindak_lanjut_renja": "Tindak lanjut Renja berikutnya",
     # the E.81 figures of a line (differences between versions only)
     "real_q": "Realisasi TW I–IV", "renstra_target": "Target Renstra", "renstra_years": "Realisasi tahun Renstra",

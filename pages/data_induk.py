@@ -346,8 +346,9 @@ with tabs[2]:
         st.info("Tambahkan periode Renstra terlebih dahulu.")
     else:
         st.subheader("Target Renstra (Rp)")
-        st.caption("Pagu akhir periode Renstra tiap program dan kegiatan (kolom Rp target Renstra pada evaluasi "
-                   "Renja). Kode program dan kegiatan diambil dari baris DPA tahun-tahun periode ini.")
+        st.caption("Pagu akhir periode Renstra tiap program, kegiatan dan sub kegiatan (kolom 5 Rp pada evaluasi "
+                   "Renja). Kode diambil dari baris DPA tahun-tahun periode ini. Program atau kegiatan yang "
+                   "dibiarkan kosong dihitung dari jumlah baris di bawahnya.")
         pids = list(period_map)
         rp_period = st.selectbox("Periode Renstra", pids, format_func=period_map.get, index=len(pids) - 1,
                                  key="renstra_rp_periode")
@@ -363,7 +364,7 @@ with tabs[2]:
             disabled=[c for c in rp_rows.columns if c not in ("nama", "pagu_akhir")],
             column_order=["kode", "tingkat", "nama", "pagu_akhir"],
             column_config={"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
-                           "nama": st.column_config.TextColumn("Nama program/kegiatan", width="large"),
+                           "nama": st.column_config.TextColumn("Nama program/kegiatan/sub kegiatan", width="large"),
                            "pagu_akhir": grids.number_column("Pagu akhir periode Renstra (Rp)", editable=True)},
         )
         if st.button("Simpan pagu Renstra", type="primary", key="simpan_renstra_rp"):
@@ -407,14 +408,16 @@ with tabs[2]:
                                "realisasi": grids.number_column(f"Realisasi {pr_year}", editable=True),
                                "sumber": st.column_config.TextColumn("Sumber", max_chars=200)},
             )
-            st.markdown(f"**Program dan kegiatan (Rp), tahun {pr_year}**")
+            st.markdown(f"**Program, kegiatan dan sub kegiatan (Rp), tahun {pr_year}**")
+            st.caption("Program atau kegiatan yang dibiarkan kosong dihitung dari jumlah baris di bawahnya; "
+                       "angka yang diisi pada program atau kegiatan itu sendiri yang dipakai.")
             st.data_editor(
                 grids.as_text(pr_rows, {"realisasi": 2}), key=pr_key, hide_index=True, num_rows="fixed",
                 width="stretch", placeholder="–",
                 disabled=[c for c in pr_rows.columns if c not in ("realisasi", "sumber")],
                 column_order=["kode", "tingkat", "nama", "realisasi", "sumber"],
                 column_config={"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
-                               "nama": st.column_config.TextColumn("Nama program/kegiatan", width="medium"),
+                               "nama": st.column_config.TextColumn("Nama program/kegiatan/sub kegiatan", width="medium"),
                                "realisasi": grids.number_column(f"Realisasi {pr_year} (Rp)", editable=True),
                                "sumber": st.column_config.TextColumn("Sumber", max_chars=200)},
             )

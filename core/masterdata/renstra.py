@@ -237,19 +237,21 @@ def _period(session: Session, office_id: int, period_id: Any) -> RenstraPeriod:
 
 
 def _dpa_codes(session: Session, office_id: int, years: range) -> dict[str, str]:
-    """Program and kegiatan codes of the office's DPA lines in `years` -> their names."""
+    """Program, kegiatan and sub kegiatan codes of the office's DPA lines in `years` -> their names."""
     names: dict[str, str] = {}
-    for code, program, kegiatan in session.execute(
-            select(BudgetLine.code, BudgetLine.program, BudgetLine.kegiatan)
+    for code, program, kegiatan, sub in session.execute(
+            select(BudgetLine.code, BudgetLine.program, BudgetLine.kegiatan, BudgetLine.sub_kegiatan)
             .where(BudgetLine.office_id == office_id, BudgetLine.year.in_(list(years)))
             .order_by(BudgetLine.year.desc(), BudgetLine.code)):
         names.setdefault(renja.program_code(code), program)
         names.setdefault(renja.kegiatan_code(code), kegiatan)
+        names.setdefault(code, sub)
     return names
 
 
 def _level_of(code: str) -> str:
-    return "Kegiatan" if len(code.split(".")) >= 5 else "Program"
+    parts = len(code.split("."))
+    return "Sub kegiatan" if parts > 5 else "Kegiatan" if parts == 5 else "Program"
 
 
 def list_renstra_budgets(session: Session, office_id: int, period_id: int, exact: bool = False) -> pd.DataFrame:
