@@ -174,7 +174,7 @@ def test_a_value_for_master_data_or_a_computed_field_is_refused_with_where_to_fi
     for key, field in MASTER + DERIVED:
         koreksi.add_correction(session, actors["perencana"], draft.id, key, field, "Hitung ulang.")
     assert report_versions.line_fields(session, factories.actor(session, "penyusun"), draft.id, "IND:IKU-01") == [
-        "realisasi_tw", "kendala", "tindak_lanjut", "alasan_tidak_diukur"]
+        "realisasi_tw", "kendala", "tindak_lanjut", "alasan_tidak_diukur", "faktor_pendorong"]
     assert report_versions.line_fields(session, factories.actor(session, "penyusun"), draft.id, f"BL:{BL}") == ["realisasi_tw"]
 
 

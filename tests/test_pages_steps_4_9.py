@@ -174,7 +174,8 @@ def test_kolom_offers_only_the_entered_fields_in_indonesian_and_says_the_data_ch
     at = _ok(logged_in("perencana", "pages/koreksi.py"))
     at.selectbox(key="koreksi_baris").set_value("IND:IK-03").run()
     assert at.selectbox(key="koreksi_kolom").options == [
-        "(seluruh baris, dibaca ulang dari data)", "Realisasi TW", "Kendala", "Tindak lanjut", "Alasan tidak diukur"]
+        "(seluruh baris, dibaca ulang dari data)", "Realisasi TW", "Kendala", "Tindak lanjut", "Alasan tidak diukur",
+        "Faktor pendorong"]
     at.selectbox(key="koreksi_baris").set_value("BL:2.07.01.2.02.0001").run()
     assert at.selectbox(key="koreksi_kolom").options == ["(seluruh baris, dibaca ulang dari data)", "Realisasi TW"]
     assert "Menerapkan koreksi mengubah data unit kerja" in texts(at)
