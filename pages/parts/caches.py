@@ -20,10 +20,11 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from core import audit, clock, exports, home, recap, regency_recap, status, tasks, timeline
+from core import audit, change_feed, clock, exports, home, recap, regency_recap, status, tasks, timeline
 from core import round_status as rs
 from core.actor import Actor
 from core.background import Coalescer
+from core.config import get_settings
 from core.uow import unit_of_work
 from pages.parts.common import data_version
 
@@ -148,22 +149,44 @@ def _on_change(offices: frozenset[Optional[int]]) -> None:
             _warmer.submit(office_id)
 
 
+def _rewarm_viewed() -> None:
+    """After the listener of other processes' changes reconnected: what they announced meanwhile is lost,
+    so every office kept warm is made again (a cache hit where nothing changed)."""
+    with _viewed_lock:
+        offices = list(_viewed)
+    _on_change(frozenset(offices))
+
+
 _warmer = Coalescer(warm, name="kinerja-beranda-warm")
 _remove_listener = None
+_feed: Optional[change_feed.Listener] = None
 
 
-def start_warmer() -> Coalescer:
-    """Recompute an office's Beranda data after each committed change of it (once per server process)."""
-    global _remove_listener
+def start_warmer(url: Optional[str] = None) -> Coalescer:
+    """Recompute an office's Beranda data after each committed change of it (once per server process):
+    the changes committed in this process (core.audit.on_change) and, on PostgreSQL, those of the other
+    app processes on the same database (core.change_feed, LISTEN/NOTIFY)."""
+    global _remove_listener, _feed
     if _remove_listener is None:
         _remove_listener = audit.on_change(_on_change)
+    url = url or get_settings().database_url
+    if _feed is None and change_feed.is_postgresql(url):
+        _feed = change_feed.Listener(url, _on_change, on_reconnect=_rewarm_viewed).start()
     return _warmer
+
+
+def change_listener() -> Optional[change_feed.Listener]:
+    """The listener of the other processes' changes, if this process runs one (tests)."""
+    return _feed
 
 
 def stop_warmer() -> None:
     """Stop listening (tests); what is cached stays."""
-    global _remove_listener
+    global _remove_listener, _feed
     if _remove_listener is not None:
         _remove_listener()
         _remove_listener = None
+    if _feed is not None:
+        _feed.stop()
+        _feed = None
     _warmer.wait_idle()
