@@ -167,9 +167,10 @@ def office_summary(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def annual_all_offices_xlsx(session: Session, actor: Actor, year: int, on: Optional[dt.date] = None,
-                            df: Optional[pd.DataFrame] = None) -> bytes:
+                            df: Optional[pd.DataFrame] = None, summary: Optional[pd.DataFrame] = None) -> bytes:
     """The regency's full-year recap as an XLSX with Indonesian headers: a summary sheet per office and the
-    sheet of every indicator. `df`: annual_all_offices when the caller already has it."""
+    sheet of every indicator. `df` / `summary`: annual_all_offices and its office_summary when the caller
+    already has them (the page caches both)."""
     if df is None:
         df = annual_all_offices(session, actor, year)
     else:
@@ -177,6 +178,8 @@ def annual_all_offices_xlsx(session: Session, actor: Actor, year: int, on: Optio
     view = recap.labelled(df[VIEW]).rename(columns={"office": OFFICE_LABEL})
     # tens of thousands of rows: the data rows are written as sheet XML directly (core.xlsx_fast), the
     # workbook is the one exports.to_xlsx makes (no signature block; `on` is kept for callers)
-    return xlsx_fast.to_xlsx({"Ringkasan per Perangkat Daerah": office_summary(df), "Rekap Tahunan Kabupaten": view},
+    if summary is None:
+        summary = office_summary(df)
+    return xlsx_fast.to_xlsx({"Ringkasan per Perangkat Daerah": summary, "Rekap Tahunan Kabupaten": view},
                              f"Rekapitulasi Capaian Kinerja Tahun {year}", "Pemerintah Kabupaten Kapuas Hulu",
                              f"Tahun {year}")

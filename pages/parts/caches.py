@@ -110,9 +110,9 @@ def regency_annual(version: tuple[str, int], actor: Actor, year: int):
 
 @st.cache_data(ttl=900, max_entries=8, show_spinner=False)
 def regency_annual_xlsx(version: tuple[str, int], actor: Actor, year: int, today: dt.date) -> bytes:
-    df, _summary = regency_annual(version, actor, year)
+    df, summary = regency_annual(version, actor, year)
     with unit_of_work() as session:
-        return regency_recap.annual_all_offices_xlsx(session, actor, year, today, df=df)
+        return regency_recap.annual_all_offices_xlsx(session, actor, year, today, df=df, summary=summary)
 
 
 # --- Beranda's office data made again in advance ---------------------------------------------------
