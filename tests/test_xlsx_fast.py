@@ -113,3 +113,41 @@ def test_the_regency_recap_reads_again_only_what_changed(db_url, monkeypatch):
     assert row["target_tahunan"] == Decimal("123")
     assert regency_recap.annual_all_offices.__doc__
     regency_recap.clear_parts()
+
+
+def test_the_server_reads_a_changed_office_again_for_the_regency_recap_in_advance(db_url, monkeypatch):
+    """Rekap & Unduh showed the regency recap: after an office's change the server's warmer reads that
+    office's rows again off the request, so the next viewer's recap reads nothing."""
+    import streamlit as st
+
+    from core import audit
+    from core.actor import SYSTEM
+    from core.uow import unit_of_work
+    from pages.parts import caches
+
+    st.cache_data.clear()
+    regency_recap.clear_parts()
+    warmer = caches.start_warmer(db_url)
+    try:
+        caches.note_regency_viewed(2026)
+        with unit_of_work(db_url) as s:
+            regency_recap.annual_all_offices(s, actor_for(s, "admin"), 2026)
+            office = s.scalar(regency_recap.select(regency_recap.OrgUnit.id)
+                              .where(regency_recap.OrgUnit.code == "DISNAKERPERINTRANS"))
+        runs = warmer.runs
+        with unit_of_work(db_url) as s:
+            audit.record(s, SYSTEM, "uji.ubah", "uji", 1, office_id=office)
+        assert warmer.wait_idle(60) and warmer.runs >= runs + 1
+        reads: list = []
+        original = regency_recap._office_rows
+        monkeypatch.setattr(regency_recap, "_office_rows",
+                            lambda s, year, offices: reads.append(offices) or original(s, year, offices))
+        with unit_of_work(db_url) as s:
+            regency_recap.annual_all_offices(s, actor_for(s, "admin"), 2026)
+        assert reads == [], "the regency recap read an office the server had read in advance"
+    finally:
+        caches.stop_warmer()
+        with caches._viewed_lock:
+            caches._regency_viewed.clear()
+        regency_recap.clear_parts()
+        st.cache_data.clear()

@@ -22,7 +22,7 @@ import streamlit as st
 
 from core import audit, change_feed, clock, exports, home, recap, regency_recap, status, tasks, timeline
 from core import round_status as rs
-from core.actor import Actor
+from core.actor import SYSTEM, Actor
 from core.background import Coalescer
 from core.config import get_settings
 from core.uow import unit_of_work
@@ -133,9 +133,31 @@ def _recently_viewed(office_id: int) -> bool:
     return seen is not None and time.monotonic() - seen < WARM_FOR_HOURS * 3600
 
 
-def warm(office_id: int) -> None:
+_regency_viewed: dict[int, float] = {}  # year -> when Rekap & Unduh's regency tab last showed it
+
+
+def note_regency_viewed(year: int) -> None:
+    """The regency recap of `year` was shown: keep its offices' rows made again after each change."""
+    with _viewed_lock:
+        _regency_viewed[year] = time.monotonic()
+
+
+def _regency_years() -> list[int]:
+    now = time.monotonic()
+    with _viewed_lock:
+        return [y for y, seen in _regency_viewed.items() if now - seen < WARM_FOR_HOURS * 3600]
+
+
+def warm(key) -> None:
     """Compute what Beranda will ask for the office at its current data version (cached for the next
-    visitor): the same calls with the same keys as the page makes."""
+    visitor): the same calls with the same keys as the page makes. Key ("regency", year): read again the
+    rows of the offices that changed for the regency recap (core.regency_recap keeps each office's rows per
+    data version), so its next viewer waits for no office's rows."""
+    if isinstance(key, tuple):
+        with unit_of_work() as session:
+            regency_recap.annual_all_offices(session, SYSTEM, key[1])
+        return
+    office_id = key
     version = data_version(office_id)
     today = clock.today()
     overview = office_overview(version, office_id, today)
@@ -147,6 +169,8 @@ def _on_change(offices: frozenset[Optional[int]]) -> None:
     for office_id in offices:
         if office_id is not None and _recently_viewed(office_id):
             _warmer.submit(office_id)
+    for year in _regency_years():  # after the offices' Beranda: a person may be waiting for that
+        _warmer.submit(("regency", year))
 
 
 def _rewarm_viewed() -> None:
@@ -168,6 +192,8 @@ def start_warmer(url: Optional[str] = None) -> Coalescer:
     app processes on the same database (core.change_feed, LISTEN/NOTIFY)."""
     global _remove_listener, _feed
     if _remove_listener is None:
+        with _viewed_lock:
+            _regency_viewed.clear()  # only what is viewed while the warmer runs (a test's leftovers: not)
         _remove_listener = audit.on_change(_on_change)
     url = url or get_settings().database_url
     if _feed is None and change_feed.is_postgresql(url):
