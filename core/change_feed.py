@@ -13,7 +13,8 @@ again in advance (pages/parts/caches.py, the warmer), because the save happened 
   kinerja_changes`, handing the office ids of the other processes' changes to a callback (the same one
   core.audit.on_change calls for this process's own changes). A dropped connection (server restart,
   pg_terminate_backend) is reconnected with a growing pause; after a reconnect `on_reconnect` is called,
-  since notifications sent while disconnected are lost.
+  since notifications sent while disconnected are lost (and when a change names too many offices for one
+  notification).
 """
 
 from __future__ import annotations
@@ -42,15 +43,26 @@ def is_postgresql(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
+MAX_PAYLOAD = 7900  # PostgreSQL refuses a notification of 8,000 bytes or more (and with it the commit)
+
+
 def payload(offices: Iterable[Optional[int]], token: str = PROCESS_TOKEN) -> str:
-    """The notification's text: this process's token and the offices (null: a change of no office)."""
+    """The notification's text: this process's token and the offices (null: a change of no office). Too
+    many offices for one notification (a regency-wide import): "*", every office."""
     ids = sorted(offices, key=lambda o: (o is not None, o or 0))
-    return json.dumps({"p": token, "o": ids}, separators=(",", ":"))
+    text_ = json.dumps({"p": token, "o": ids}, separators=(",", ":"))
+    if len(text_.encode()) > MAX_PAYLOAD:
+        return json.dumps({"p": token, "o": "*"}, separators=(",", ":"))
+    return text_
 
 
-def parse(raw: str) -> tuple[str, Offices]:
+def parse(raw: str) -> tuple[str, Optional[Offices]]:
+    """(token, offices); offices None: every office (see payload)."""
     data = json.loads(raw)
-    return str(data.get("p", "")), frozenset(None if o is None else int(o) for o in data.get("o", []))
+    offices = data.get("o", [])
+    if offices == "*":
+        return str(data.get("p", "")), None
+    return str(data.get("p", "")), frozenset(None if o is None else int(o) for o in offices)
 
 
 def announce(session: Session, offices: Iterable[Optional[int]]) -> None:
@@ -133,8 +145,6 @@ class Listener:
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=self._poll):
                     self._handle(note.payload)
-                if not conn.closed and conn.broken:
-                    raise psycopg.OperationalError("connection lost")
                 conn.execute("SELECT 1")  # notices a dropped connection between notifications
         self.listening.clear()
 
@@ -147,6 +157,10 @@ class Listener:
         if token == self._token:
             return  # this process's own change: core.audit's local listeners already had it
         self.received += 1
+        if offices is None:  # too many offices to name: as after a reconnect, everything kept warm again
+            if self._on_reconnect is not None:
+                self._safe(self._on_reconnect)
+            return
         self._safe(lambda: self._callback(offices))
 
     @staticmethod

@@ -65,6 +65,9 @@ def _audited_change(url: str, office_id, fail: bool = False) -> None:
 def test_payload_round_trip():
     raw = change_feed.payload({3, None, 1}, token="t-1")
     assert change_feed.parse(raw) == ("t-1", frozenset({None, 1, 3}))
+    # a regency-wide change names too many offices for one notification: "every office"
+    many = change_feed.payload(set(range(100_000, 102_000)), token="t-1")
+    assert len(many) < change_feed.MAX_PAYLOAD and change_feed.parse(many) == ("t-1", None)
 
 
 def test_sqlite_announces_nothing(sqlite_url):
@@ -134,6 +137,12 @@ def test_the_listener_survives_a_dropped_connection(pg_url, listener):
         time.sleep(0.1)
     assert listener.connections == 2 and listener.backend_pid != first
     assert listener.reconnects == [1], "after a reconnect the offices kept warm are made again"
+    with unit_of_work(pg_url) as s:  # a change of too many offices to name: everything kept warm again
+        s.execute(text("SELECT pg_notify(:c, :p)"), {"c": change_feed.CHANNEL, "p": '{"p":"x","o":"*"}'})
+    deadline = time.monotonic() + 10
+    while listener.reconnects != [1, 1] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert listener.reconnects == [1, 1]
     office = _office(pg_url)
     _audited_change(pg_url, office)
     assert listener.got.get(timeout=10) == frozenset({office})
