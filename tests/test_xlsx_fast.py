@@ -151,3 +151,32 @@ def test_the_server_reads_a_changed_office_again_for_the_regency_recap_in_advanc
             caches._regency_viewed.clear()
         regency_recap.clear_parts()
         st.cache_data.clear()
+
+
+def test_opening_rekap_has_the_server_read_the_regency_rows_meanwhile(db_url, monkeypatch):
+    import streamlit as st
+
+    from core.uow import unit_of_work
+    from pages.parts import caches
+
+    st.cache_data.clear()
+    regency_recap.clear_parts()
+    caches.prepare_regency(2026)  # without the warmer (tests, KINERJA_WARM_CACHES=0): nothing in the background
+    assert not caches._regency_viewed
+    warmer = caches.start_warmer(db_url)
+    try:
+        caches.prepare_regency(2026)
+        assert warmer.wait_idle(60)
+        reads: list = []
+        original = regency_recap._office_rows
+        monkeypatch.setattr(regency_recap, "_office_rows",
+                            lambda s, year, offices: reads.append(offices) or original(s, year, offices))
+        with unit_of_work(db_url) as s:
+            assert len(regency_recap.annual_all_offices(s, actor_for(s, "admin"), 2026)) > 0
+        assert reads == []
+    finally:
+        caches.stop_warmer()
+        with caches._viewed_lock:
+            caches._regency_viewed.clear()
+        regency_recap.clear_parts()
+        st.cache_data.clear()

@@ -142,6 +142,14 @@ def note_regency_viewed(year: int) -> None:
         _regency_viewed[year] = time.monotonic()
 
 
+def prepare_regency(year: int) -> None:
+    """Someone who may open the regency tab opened Rekap & Unduh: read the offices' rows of `year` that
+    changed since this process last read them, on the warmer's thread (only where the warmer runs)."""
+    if _remove_listener is not None:
+        note_regency_viewed(year)
+        _warmer.submit(("regency", year))
+
+
 def _regency_years() -> list[int]:
     now = time.monotonic()
     with _viewed_lock:
