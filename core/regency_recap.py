@@ -46,16 +46,20 @@ def annual_all_offices(session: Session, actor: Actor, year: int) -> pd.DataFram
         parts = _parts.setdefault(key, {})
         _parts.move_to_end(key)
         while len(_parts) > _MAX_PARTS:
-            _parts.popitem(last=False)
-        stale = [o for o, v in versions if parts.get(o, (None,))[0] != v]
-    if stale:
-        fresh = _office_rows(session, year, None if len(stale) == len(versions) else stale)
+            _builds.pop(_parts.popitem(last=False)[0], None)
+        build = _builds.setdefault(key, threading.Lock())
+    # One reader at a time per database and year: a page asking while the server's warmer reads the same
+    # offices waits for those rows instead of reading them a second time beside it.
+    with build:
         with _parts_lock:
-            for office_id, version in versions:
-                if office_id in stale:
-                    parts[office_id] = (version, fresh.get(office_id, []))
-            snapshot = {o: parts[o][1] for o, _v in versions if o in parts}
-    else:
+            stale = {o for o, v in versions if parts.get(o, (None,))[0] != v}
+        if stale:
+            fresh = _office_rows(session, year, None if len(stale) == len(versions)
+                                 else [o for o, _v in versions if o in stale])
+            with _parts_lock:
+                for office_id, version in versions:
+                    if office_id in stale:
+                        parts[office_id] = (version, fresh.get(office_id, []))
         with _parts_lock:
             snapshot = {o: parts[o][1] for o, _v in versions if o in parts}
     rows = [row for office_id, _v in versions for row in snapshot.get(office_id, ())]
@@ -65,6 +69,7 @@ def annual_all_offices(session: Session, actor: Actor, year: int) -> pd.DataFram
 # (database, year) -> office id -> (data version, rows as tuples in COLUMNS order); the newest few years
 _parts: OrderedDict[tuple[str, int], dict[int, tuple[int, list[tuple]]]] = OrderedDict()
 _parts_lock = threading.Lock()
+_builds: dict[tuple[str, int], threading.Lock] = {}  # (database, year) -> held while its rows are read
 _MAX_PARTS = 4
 
 
@@ -72,6 +77,7 @@ def clear_parts() -> None:
     """Forget the offices' rows kept in this process (the benchmark's cold runs, tests)."""
     with _parts_lock:
         _parts.clear()
+        _builds.clear()
 
 
 def _office_versions(session: Session) -> list[tuple[int, int]]:

@@ -180,3 +180,36 @@ def test_opening_rekap_has_the_server_read_the_regency_rows_meanwhile(db_url, mo
             caches._regency_viewed.clear()
         regency_recap.clear_parts()
         st.cache_data.clear()
+
+
+def test_two_readers_at_once_read_the_offices_once(db_url, monkeypatch):
+    """The page asking while the warmer reads: the second waits for the first one's rows."""
+    import threading
+    import time
+
+    from core.uow import unit_of_work
+
+    regency_recap.clear_parts()
+    reads: list = []
+    original = regency_recap._office_rows
+
+    def slow(s, year, offices):
+        reads.append(offices)
+        time.sleep(0.5)  # long enough for the second reader to arrive meanwhile
+        return original(s, year, offices)
+
+    monkeypatch.setattr(regency_recap, "_office_rows", slow)
+    results: list = []
+
+    def read() -> None:
+        with unit_of_work(db_url) as s:
+            results.append(regency_recap.annual_all_offices(s, actor_for(s, "admin"), 2026))
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 2 and len(reads) == 1
+    assert results[0].astype(str).equals(results[1].astype(str))
+    regency_recap.clear_parts()
