@@ -12,6 +12,7 @@ from typing import Any, Optional
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from core import change_feed
 from core.actor import Actor
 from core.errors import Conflict
 from db.models import AuditLog
@@ -107,6 +108,15 @@ def on_change(listener: Callable[[frozenset[Optional[int]]], None]) -> Callable[
                 _listeners.remove(listener)
 
     return remove
+
+
+@event.listens_for(Session, "before_commit")
+def _announce_to_other_processes(session: Session) -> None:
+    """On PostgreSQL, NOTIFY the other app processes in the committing transaction (core.change_feed):
+    delivered only if it commits, so a rolled-back save announces nothing."""
+    offices = session.info.get(_CHANGED_OFFICES)
+    if offices:
+        change_feed.announce(session, offices)
 
 
 @event.listens_for(Session, "after_commit")

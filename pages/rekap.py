@@ -9,7 +9,14 @@ from core.forms import lkjip
 from core.markup import md
 from core.permissions import can
 from core.uow import unit_of_work
-from pages.parts.caches import recap_bundle, recap_xlsx, regency_annual, regency_annual_xlsx
+from pages.parts.caches import (
+    note_regency_viewed,
+    prepare_regency,
+    recap_bundle,
+    recap_xlsx,
+    regency_annual,
+    regency_annual_xlsx,
+)
 from pages.parts.common import actor_or_stop, data_version, shown_errors, table
 
 actor = actor_or_stop("pages/rekap.py")
@@ -75,6 +82,8 @@ m[3].metric("Serapan anggaran s.d. TW", fmt.percent(h["absorption"], 1),
                                          "angka ini realisasi sampai triwulan sebelumnya."))
 
 regency = can(None, actor, "recap.regency")
+if regency:
+    prepare_regency(year)  # the offices' rows for the regency tab, read on the server's thread meanwhile
 # The tabs report which one is open, so the regency tab (every office) is computed only when looked at.
 tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap Tahunan", "Grafik", "Durasi SOP",
                 "Ketepatan Waktu", "Pengukuran Kinerja (LKjIP)", *(["Seluruh Perangkat Daerah"] if regency else [])],
@@ -161,6 +170,7 @@ if tabs[8].open:
                               icon=":material/download:", on_click="ignore", key="lkjip_pdf")
 if regency and tabs[9].open:
     regency_version = data_version()  # every office's changes
+    note_regency_viewed(year)  # the server reads again each office that changes, off the request
     with tabs[9], shown_errors():
         st.caption(f"Rekap tahunan {year} semua perangkat daerah dalam aplikasi ini: capaian s.d. triwulan "
                    "terakhir yang dilaporkan tiap perangkat daerah. Berkas Excel memuat ringkasan ini dan "

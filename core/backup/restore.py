@@ -195,6 +195,9 @@ def _apply_restore(path: Path, checked: _Checked, actor: Actor, safety_backup: b
         action = "backup.restore_forced" if checked.forced else "backup.restore"
         audit.record(session, who, action, "backup", path.name[:60], after=after)  # the full name is in "path"
         counts = table_counts(session)
+    from core import regency_recap
+
+    regency_recap.clear_parts()  # the restored audit log's ids may repeat the versions the rows were kept at
     return RestoreResult(backup=path, safety_backup=safety, tables=counts, files=files_restored,
                          forced=checked.forced, origin=checked.origin)
 

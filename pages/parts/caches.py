@@ -20,10 +20,11 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from core import audit, clock, exports, home, recap, regency_recap, status, tasks, timeline
+from core import audit, change_feed, clock, exports, home, recap, regency_recap, status, tasks, timeline
 from core import round_status as rs
-from core.actor import Actor
+from core.actor import SYSTEM, Actor
 from core.background import Coalescer
+from core.config import get_settings
 from core.uow import unit_of_work
 from pages.parts.common import data_version
 
@@ -109,9 +110,9 @@ def regency_annual(version: tuple[str, int], actor: Actor, year: int):
 
 @st.cache_data(ttl=900, max_entries=8, show_spinner=False)
 def regency_annual_xlsx(version: tuple[str, int], actor: Actor, year: int, today: dt.date) -> bytes:
-    df, _summary = regency_annual(version, actor, year)
+    df, summary = regency_annual(version, actor, year)
     with unit_of_work() as session:
-        return regency_recap.annual_all_offices_xlsx(session, actor, year, today, df=df)
+        return regency_recap.annual_all_offices_xlsx(session, actor, year, today, df=df, summary=summary)
 
 
 # --- Beranda's office data made again in advance ---------------------------------------------------
@@ -132,9 +133,39 @@ def _recently_viewed(office_id: int) -> bool:
     return seen is not None and time.monotonic() - seen < WARM_FOR_HOURS * 3600
 
 
-def warm(office_id: int) -> None:
+_regency_viewed: dict[int, float] = {}  # year -> when Rekap & Unduh's regency tab last showed it
+
+
+def note_regency_viewed(year: int) -> None:
+    """The regency recap of `year` was shown: keep its offices' rows made again after each change."""
+    with _viewed_lock:
+        _regency_viewed[year] = time.monotonic()
+
+
+def prepare_regency(year: int) -> None:
+    """Someone who may open the regency tab opened Rekap & Unduh: read the offices' rows of `year` that
+    changed since this process last read them, on the warmer's thread (only where the warmer runs)."""
+    if _remove_listener is not None:
+        note_regency_viewed(year)
+        _warmer.submit(("regency", year))
+
+
+def _regency_years() -> list[int]:
+    now = time.monotonic()
+    with _viewed_lock:
+        return [y for y, seen in _regency_viewed.items() if now - seen < WARM_FOR_HOURS * 3600]
+
+
+def warm(key) -> None:
     """Compute what Beranda will ask for the office at its current data version (cached for the next
-    visitor): the same calls with the same keys as the page makes."""
+    visitor): the same calls with the same keys as the page makes. Key ("regency", year): read again the
+    rows of the offices that changed for the regency recap (core.regency_recap keeps each office's rows per
+    data version), so its next viewer waits for no office's rows."""
+    if isinstance(key, tuple):
+        with unit_of_work() as session:
+            regency_recap.annual_all_offices(session, SYSTEM, key[1])
+        return
+    office_id = key
     version = data_version(office_id)
     today = clock.today()
     overview = office_overview(version, office_id, today)
@@ -146,24 +177,50 @@ def _on_change(offices: frozenset[Optional[int]]) -> None:
     for office_id in offices:
         if office_id is not None and _recently_viewed(office_id):
             _warmer.submit(office_id)
+    for year in _regency_years():  # after the offices' Beranda: a person may be waiting for that
+        _warmer.submit(("regency", year))
+
+
+def _rewarm_viewed() -> None:
+    """After the listener of other processes' changes reconnected: what they announced meanwhile is lost,
+    so every office kept warm is made again (a cache hit where nothing changed)."""
+    with _viewed_lock:
+        offices = list(_viewed)
+    _on_change(frozenset(offices))
 
 
 _warmer = Coalescer(warm, name="kinerja-beranda-warm")
 _remove_listener = None
+_feed: Optional[change_feed.Listener] = None
 
 
-def start_warmer() -> Coalescer:
-    """Recompute an office's Beranda data after each committed change of it (once per server process)."""
-    global _remove_listener
+def start_warmer(url: Optional[str] = None) -> Coalescer:
+    """Recompute an office's Beranda data after each committed change of it (once per server process):
+    the changes committed in this process (core.audit.on_change) and, on PostgreSQL, those of the other
+    app processes on the same database (core.change_feed, LISTEN/NOTIFY)."""
+    global _remove_listener, _feed
     if _remove_listener is None:
+        with _viewed_lock:
+            _regency_viewed.clear()  # only what is viewed while the warmer runs (a test's leftovers: not)
         _remove_listener = audit.on_change(_on_change)
+    url = url or get_settings().database_url
+    if _feed is None and change_feed.is_postgresql(url):
+        _feed = change_feed.Listener(url, _on_change, on_reconnect=_rewarm_viewed).start()
     return _warmer
+
+
+def change_listener() -> Optional[change_feed.Listener]:
+    """The listener of the other processes' changes, if this process runs one (tests)."""
+    return _feed
 
 
 def stop_warmer() -> None:
     """Stop listening (tests); what is cached stays."""
-    global _remove_listener
+    global _remove_listener, _feed
     if _remove_listener is not None:
         _remove_listener()
         _remove_listener = None
+    if _feed is not None:
+        _feed.stop()
+        _feed = None
     _warmer.wait_idle()
