@@ -31,6 +31,43 @@ NUMBER_FORMAT = "#,##0.00"  # Excel shows it as #.##0,00 under an Indonesian loc
 INTEGER_FORMAT = "#,##0"
 
 
+def form_workbook(sheet: str) -> tuple[io.BytesIO, Any, Any]:
+    """A new in-memory workbook for an official form (report, E.81, LKjIP) and its one sheet: text stays
+    text (never turned into a formula, a link or a number by xlsxwriter). Returns (buffer, workbook, sheet);
+    the bytes are in the buffer once the workbook is closed."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    return buf, wb, wb.add_worksheet(sheet)
+
+
+_BAND = "#DDEBF7"  # the light blue of group and total rows
+FORM_FORMATS: dict[str, dict[str, Any]] = {
+    "kop": {"bold": True, "align": "center", "font_size": 12},
+    "title": {"bold": True, "align": "center", "font_size": 13},
+    "center": {"align": "center"},
+    "h2": {"bold": True, "font_size": 11},
+    "head": {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1, "text_wrap": True,
+             "align": "center", "valign": "vcenter"},
+    "text": {"border": 1, "text_wrap": True, "valign": "top"},
+    "num": {"border": 1, "num_format": NUMBER_FORMAT, "valign": "top"},
+    "int": {"border": 1, "num_format": INTEGER_FORMAT, "valign": "top"},
+    "bold_text": {"border": 1, "bold": True, "text_wrap": True, "bg_color": _BAND},
+    "bold_int": {"border": 1, "bold": True, "num_format": INTEGER_FORMAT, "bg_color": _BAND},
+    "bold_num": {"border": 1, "bold": True, "num_format": NUMBER_FORMAT, "bg_color": _BAND},
+    "sig": {"align": "center"},
+    "sig_name": {"align": "center", "bold": True, "underline": True},
+}
+
+
+def form_formats(wb: Any, **extra: dict[str, Any]) -> dict[str, Any]:
+    """The cell formats the office's official workbooks share (kop, title, blue header, bordered text and
+    numbers, bands, signature), plus `extra` ones or overrides, added to `wb`."""
+    return {name: wb.add_format(props) for name, props in {**FORM_FORMATS, **extra}.items()}
+
+
 @dataclass(frozen=True)
 class Signer:
     """Who signs a recap or report: the office's Kepala Dinas."""

@@ -406,30 +406,10 @@ def _indicator_row(i: int, x: dict[str, Any]) -> list[Any]:
 
 
 def report_xlsx(doc: ReportDoc) -> bytes:
-    import xlsxwriter
+    from core.exports import form_formats, form_workbook, neutralise, signature_lines
 
-    from core.exports import neutralise, signature_lines
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    ws = wb.add_worksheet("Laporan")
-    F = {
-        "kop": wb.add_format({"bold": True, "align": "center", "font_size": 12}),
-        "title": wb.add_format({"bold": True, "align": "center", "font_size": 13}),
-        "center": wb.add_format({"align": "center"}),
-        "h2": wb.add_format({"bold": True, "font_size": 11}),
-        "head": wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1,
-                               "text_wrap": True, "align": "center", "valign": "vcenter"}),
-        "text": wb.add_format({"border": 1, "text_wrap": True, "valign": "top"}),
-        "num": wb.add_format({"border": 1, "num_format": "#,##0.00", "valign": "top"}),
-        "int": wb.add_format({"border": 1, "num_format": "#,##0", "valign": "top"}),
-        "bold_text": wb.add_format({"border": 1, "bold": True, "text_wrap": True, "bg_color": "#DDEBF7"}),
-        "bold_int": wb.add_format({"border": 1, "bold": True, "num_format": "#,##0", "bg_color": "#DDEBF7"}),
-        "bold_num": wb.add_format({"border": 1, "bold": True, "num_format": "#,##0.00", "bg_color": "#DDEBF7"}),
-        "sig": wb.add_format({"align": "center"}),
-        "sig_name": wb.add_format({"align": "center", "bold": True, "underline": True}),
-    }
+    buf, wb, ws = form_workbook("Laporan")
+    F = form_formats(wb)
     widths = [5, 10, 46, 10, 13, 12, 12, 12, 13, 13, 13, 14]
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)

@@ -414,34 +414,15 @@ def _f(v: Optional[Decimal]) -> Optional[float]:
 
 def lkjip_xlsx(m: Measurement) -> bytes:
     """The form as a workbook: F4 (Folio) portrait, fit to the page width, table headers repeated."""
-    import xlsxwriter
-
     neutralise = exports.neutralise
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    ws = wb.add_worksheet("Pengukuran Kinerja")
-    F = {
-        "kop": wb.add_format({"bold": True, "align": "center", "font_size": 12}),
-        "title": wb.add_format({"bold": True, "align": "center", "font_size": 13}),
-        "center": wb.add_format({"align": "center"}),
-        "h2": wb.add_format({"bold": True, "font_size": 11}),
-        "head": wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1,
-                               "text_wrap": True, "align": "center", "valign": "vcenter"}),
-        "group": wb.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True}),
-        "text": wb.add_format({"border": 1, "text_wrap": True, "valign": "top"}),
-        "dash": wb.add_format({"border": 1, "align": "center", "valign": "top"}),
-        "num": wb.add_format({"border": 1, "num_format": exports.NUMBER_FORMAT, "valign": "top"}),
-        "int": wb.add_format({"border": 1, "num_format": exports.INTEGER_FORMAT, "valign": "top"}),
-        "bold_text": wb.add_format({"border": 1, "bold": True, "bg_color": "#DDEBF7"}),
-        "bold_int": wb.add_format({"border": 1, "bold": True, "num_format": exports.INTEGER_FORMAT,
-                                   "bg_color": "#DDEBF7"}),
-        "bold_num": wb.add_format({"border": 1, "bold": True, "num_format": exports.NUMBER_FORMAT,
-                                   "bg_color": "#DDEBF7"}),
-        "note": wb.add_format({"text_wrap": True, "valign": "top", "italic": True}),
-        "sig": wb.add_format({"align": "center"}),
-        "sig_name": wb.add_format({"align": "center", "bold": True, "underline": True}),
-    }
+    buf, wb, ws = exports.form_workbook("Pengukuran Kinerja")
+    F = exports.form_formats(
+        wb,
+        group={"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True},
+        dash={"border": 1, "align": "center", "valign": "top"},
+        bold_text={"border": 1, "bold": True, "bg_color": "#DDEBF7"},
+        note={"text_wrap": True, "valign": "top", "italic": True},
+    )
     for c, w in enumerate(IND_WIDTHS):
         ws.set_column(c, c, w)
 

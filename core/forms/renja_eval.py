@@ -347,14 +347,9 @@ def _satuan_format(satuan: str) -> str:
 
 
 def renja_eval_xlsx(doc: RenjaEval) -> bytes:
-    import xlsxwriter
+    from core.exports import form_workbook, neutralise
 
-    from core.exports import neutralise
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    ws = wb.add_worksheet("E.81")
+    buf, wb, ws = form_workbook("E.81")
     base = {"border": 1, "valign": "top", "font_size": 9}
     F = {
         "title": wb.add_format({"bold": True, "align": "center", "font_size": 12}),
