@@ -3,6 +3,9 @@ already held."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,3 +75,28 @@ def _targets(session: Session, office_id: int, year: int) -> dict[int, Target]:
     return {t.indicator_id: t for t in session.scalars(
         select(Target).join(Indicator, Target.indicator_id == Indicator.id)
         .where(Indicator.office_id == office_id, Target.year == year))}
+
+
+def norm_header(header: Any) -> str:
+    """A column title as compared: spaces and line breaks collapsed, lower case."""
+    return " ".join(str(header or "").replace("\n", " ").split()).lower()
+
+
+def column_index(columns: Sequence[tuple[str, str, bool]], header: Sequence[Any], header_row: int,
+                 sheet: str) -> dict[str, int]:
+    """The position of each template column (key, title, required) in a sheet's header row, by title;
+    a required column that is missing is refused with its title and where it was looked for."""
+    found = {norm_header(h): i for i, h in enumerate(header) if h is not None}
+    index: dict[str, int] = {}
+    missing = []
+    for key, title, required in columns:
+        i = found.get(norm_header(title))
+        if i is None:
+            if required:
+                missing.append(title)
+        else:
+            index[key] = i
+    if missing:
+        raise InvalidInput(f"Kolom wajib tidak ditemukan pada baris {header_row} lembar '{sheet}': "
+                           f"{', '.join(missing)}. Jangan mengubah judul kolom templat.")
+    return index

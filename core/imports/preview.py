@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core import masterdata, workbook_read
 from core.errors import InvalidInput, KinerjaError
 from core.exports import unneutralise
-from core.imports.common import COLUMNS, KINDS, _check_kind, _targets
+from core.imports.common import COLUMNS, KINDS, _check_kind, _targets, column_index, norm_header
 from core.parsing import parse_number, parse_text
 from db.models import BudgetLine, Indicator, OrgUnit, Target
 
@@ -88,25 +88,8 @@ def _open_sheet(kind: str, data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
     return rows
 
 
-def _norm(header: Any) -> str:
-    return " ".join(str(header or "").replace("\n", " ").split()).lower()
-
-
 def _columns(kind: str, header: tuple[Any, ...], header_row: int) -> dict[str, int]:
-    found = {_norm(h): i for i, h in enumerate(header) if h is not None}
-    index: dict[str, int] = {}
-    missing = []
-    for key, title, required in COLUMNS[kind]:
-        i = found.get(_norm(title))
-        if i is None:
-            if required:
-                missing.append(title)
-        else:
-            index[key] = i
-    if missing:
-        raise InvalidInput(f"Kolom wajib tidak ditemukan pada baris {header_row} lembar '{kind}': "
-                           f"{', '.join(missing)}. Jangan mengubah judul kolom templat.")
-    return index
+    return column_index(COLUMNS[kind], header, header_row, kind)
 
 
 def _cell(row: tuple[Any, ...], index: dict[str, int], key: str) -> Any:
@@ -158,10 +141,10 @@ def parse(kind: str, data: bytes, session: Session, office_id: int, year: Option
     units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.office_id == office_id))}
     unit_names: dict[str, OrgUnit] = {}
     for u in units.values():
-        unit_names.setdefault(_norm(u.name), u)
-        unit_names.setdefault(_norm(u.code), u)
+        unit_names.setdefault(norm_header(u.name), u)
+        unit_names.setdefault(norm_header(u.code), u)
         if u.short_name:
-            unit_names.setdefault(_norm(u.short_name), u)
+            unit_names.setdefault(norm_header(u.short_name), u)
     target_cache: dict[int, dict[int, Target]] = {}
     line_cache: dict[int, dict[str, BudgetLine]] = {}
 
@@ -268,7 +251,7 @@ def parse(kind: str, data: bytes, session: Session, office_id: int, year: Option
             if document not in masterdata.DOCUMENTS:
                 problems.append(Problem(r, "Dokumen", f"'{document}' tidak dikenal; isi DPA atau DPPA."))
             unit_text = parse_text(_cell(row, index, "unit"))
-            unit = unit_names.get(_norm(unit_text)) if unit_text else None
+            unit = unit_names.get(norm_header(unit_text)) if unit_text else None
             if not unit_text:
                 problems.append(Problem(r, "Unit Pemilik", "wajib diisi; pilih dari daftar unit kerja."))
             elif unit is None:

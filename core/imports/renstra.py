@@ -28,6 +28,7 @@ from core.actor import Actor
 from core.errors import InvalidInput, KinerjaError
 from core.exports import set_text_cell, unneutralise
 from core.fmt import money, number
+from core.imports.common import column_index
 from core.masterdata import renstra as mr
 from core.parsing import parse_number, parse_text
 from core.permissions import require
@@ -162,10 +163,6 @@ def _append(ws: Any, values: list[Any]) -> None:
 # --- reading a file --------------------------------------------------------------------------------------------
 
 
-def _norm(header: Any) -> str:
-    return " ".join(str(header or "").replace("\n", " ").split()).lower()
-
-
 def _sheet_rows(book: workbook_read.BookRows, sheet: str) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
     """The column index by key and the non-empty data rows (with their Excel row number) of one sheet."""
     rows = [(n, tuple(unneutralise(v) for v in row)) for n, row in enumerate(book.rows.get(sheet, []), start=1)
@@ -175,19 +172,7 @@ def _sheet_rows(book: workbook_read.BookRows, sheet: str) -> tuple[dict[str, int
     if len(rows) > MAX_ROWS + 1:
         raise InvalidInput(f"Lembar '{sheet}' berisi lebih dari {MAX_ROWS} baris data. Bagi menjadi beberapa berkas.")
     header_row, header = rows[0]
-    found = {_norm(h): i for i, h in enumerate(header) if h is not None}
-    index: dict[str, int] = {}
-    missing = []
-    for key, title, required in COLUMNS[sheet]:
-        i = found.get(_norm(title))
-        if i is None:
-            if required:
-                missing.append(title)
-        else:
-            index[key] = i
-    if missing:
-        raise InvalidInput(f"Kolom wajib tidak ditemukan pada baris {header_row} lembar '{sheet}': "
-                           f"{', '.join(missing)}. Jangan mengubah judul kolom templat.")
+    index = column_index(COLUMNS[sheet], header, header_row, sheet)
     return index, rows[1:]
 
 
