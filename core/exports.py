@@ -31,16 +31,24 @@ NUMBER_FORMAT = "#,##0.00"  # Excel shows it as #.##0,00 under an Indonesian loc
 INTEGER_FORMAT = "#,##0"
 
 
-def form_workbook(sheet: str) -> tuple[io.BytesIO, Any, Any]:
-    """A new in-memory workbook for an official form (report, E.81, LKjIP) and its one sheet: text stays
-    text (never turned into a formula, a link or a number by xlsxwriter). Returns (buffer, workbook, sheet);
-    the bytes are in the buffer once the workbook is closed."""
+def new_workbook() -> tuple[io.BytesIO, Any]:
+    """A new in-memory workbook whose text stays text (never turned into a formula, a link or a number by
+    xlsxwriter). Returns (buffer, workbook); the bytes are in the buffer once the workbook is closed."""
     import xlsxwriter
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    return buf, xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                          "strings_to_urls": False, "strings_to_numbers": False})
+
+
+def form_workbook(sheet: str) -> tuple[io.BytesIO, Any, Any]:
+    """`new_workbook` for an official form (report, E.81, LKjIP) and its one sheet: (buffer, workbook, sheet)."""
+    buf, wb = new_workbook()
     return buf, wb, wb.add_worksheet(sheet)
+
+
+# the title lines of a recap workbook (to_xlsx), beside the form formats
+RECAP_TITLE = {"title": {"bold": True, "font_size": 14}, "sub": {"font_size": 11}}
 
 
 _BAND = "#DDEBF7"  # the light blue of group and total rows
@@ -195,20 +203,10 @@ def to_xlsx(views: dict[str, pd.DataFrame], title: str, office: str, period: str
             sig: Optional[Signer] = None, on: Optional[dt.date] = None,
             formats: Optional[dict[str, str]] = None) -> bytes:
     """One sheet per view: title block, styled and frozen header, autofilter, number formats, signature."""
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
-    f_title = wb.add_format({"bold": True, "font_size": 14})
-    f_sub = wb.add_format({"font_size": 11})
-    f_head = wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1,
-                            "text_wrap": True, "valign": "vcenter", "align": "center"})
-    f_text = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
-    f_num = wb.add_format({"border": 1, "num_format": NUMBER_FORMAT, "valign": "top"})
-    f_int = wb.add_format({"border": 1, "num_format": INTEGER_FORMAT, "valign": "top"})
-    f_sig = wb.add_format({"align": "center"})
-    f_sig_name = wb.add_format({"align": "center", "bold": True, "underline": True})
+    buf, wb = new_workbook()
+    F = form_formats(wb, **RECAP_TITLE)
+    f_title, f_sub, f_head, f_text, f_num, f_int = (F[k] for k in ("title", "sub", "head", "text", "num", "int"))
+    f_sig, f_sig_name = F["sig"], F["sig_name"]
     formats = formats or {}
     header_row = 4
     for sheet_name, df in views.items():

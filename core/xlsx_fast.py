@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.exports import INTEGER_FORMAT, NUMBER_FORMAT, _sheet_name, neutralise
+from core.exports import RECAP_TITLE, _sheet_name, form_formats, neutralise, new_workbook
 
 HEADER_ROW = 4  # as in to_xlsx
 _CONTROL_1 = re.compile("(_x[0-9a-fA-F]{4}_)")  # xlsxwriter's escapes of control characters, for inline strings
@@ -130,18 +130,9 @@ def _write_cell(ws, r: int, c: int, value: Any, kind: str, f_text, f_num, f_int)
 
 def to_xlsx(views: dict[str, pd.DataFrame], title: str, office: str, period: str) -> bytes:
     """exports.to_xlsx(views, title, office, period) without a signature, fast for many rows."""
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
-    f_title = wb.add_format({"bold": True, "font_size": 14})
-    f_sub = wb.add_format({"font_size": 11})
-    f_head = wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1,
-                            "text_wrap": True, "valign": "vcenter", "align": "center"})
-    f_text = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
-    f_num = wb.add_format({"border": 1, "num_format": NUMBER_FORMAT, "valign": "top"})
-    f_int = wb.add_format({"border": 1, "num_format": INTEGER_FORMAT, "valign": "top"})
+    buf, wb = new_workbook()
+    F = form_formats(wb, **RECAP_TITLE)
+    f_title, f_sub, f_head, f_text, f_num, f_int = (F[k] for k in ("title", "sub", "head", "text", "num", "int"))
     sheets: list[tuple[int, list[tuple[str, list[Any], str]], int]] = []  # (index, columns, rows)
     for index, (sheet_name, df) in enumerate(views.items(), start=1):
         ws = wb.add_worksheet(_sheet_name(sheet_name))
