@@ -131,6 +131,26 @@ def new_context(browser, locale: str = "id-ID"):
     return ctx
 
 
+def signed_in_browsers(browser, url: str, clipboard: bool = False):
+    """Yields make(username, locale="id-ID") -> a page signed in as that user in a browser context of its own
+    (as each person has their own browser); the contexts are closed afterwards. `clipboard`: the page may read
+    and write the clipboard (copy buttons)."""
+    contexts = []
+
+    def make(username: str, locale: str = "id-ID"):
+        ctx = new_context(browser, locale)
+        if clipboard:
+            ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        login(page, url, username)
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
 @pytest.fixture
 def new_page(browser):
     """A fresh browser context (its own cookies) per user, as six people in six browsers."""

@@ -20,7 +20,7 @@ from core.entry_lock import entry_lock
 from core.steps import disposisi
 from core.uow import unit_of_work
 from db.models import CollectionRound, Extension, OrgUnit, Reminder, Submission, User
-from tests.e2e.conftest import login, need_chromium, new_context, serve, shot
+from tests.e2e.conftest import need_chromium, serve, shot, signed_in_browsers
 from tests.e2e.test_full_round import go, settle
 
 PHONE = "6281234567890"
@@ -51,20 +51,7 @@ def late_db(tmp_path_factory):
 
 @pytest.fixture
 def browser_as(browser, late_db):
-    url, _db, _rid = late_db
-    contexts = []
-
-    def make(username: str):
-        ctx = new_context(browser)
-        ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        login(page, url, username)
-        return page
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    yield from signed_in_browsers(browser, late_db[0], clipboard=True)
 
 
 def lattas_submission(s, round_id) -> Submission:

@@ -22,7 +22,7 @@ from core.auth import actor_for
 from core.steps import disposisi
 from core.uow import unit_of_work
 from db.models import Indicator, Realization, Submission, Target
-from tests.e2e.conftest import login, need_chromium, new_context, serve, shot
+from tests.e2e.conftest import need_chromium, serve, shot, signed_in_browsers
 from tests.e2e.test_full_round import edit_grid, go, grid_cell, indicator_grid, settle
 from tests.e2e.test_typing_browser import press
 
@@ -56,19 +56,7 @@ def inputs_db(tmp_path_factory):
 
 @pytest.fixture
 def browser_as(browser, inputs_db):
-    url, _db = inputs_db
-    contexts = []
-
-    def make(username: str, locale: str = "id-ID"):
-        ctx = new_context(browser, locale)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        login(page, url, username)
-        return page
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    yield from signed_in_browsers(browser, inputs_db[0])
 
 
 def renstra_grid(page):

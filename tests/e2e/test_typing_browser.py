@@ -20,7 +20,7 @@ from core.auth import actor_for
 from core.steps import disposisi
 from core.uow import unit_of_work
 from db.models import BudgetLine, BudgetRealization, Indicator, Realization, Submission, Target
-from tests.e2e.conftest import login, need_chromium, new_context, serve, shot
+from tests.e2e.conftest import need_chromium, serve, shot, signed_in_browsers
 from tests.e2e.test_full_round import edit_grid, go, grid_cell, indicator_grid, settle
 
 # The Bidang Pelatihan grid, in the grid's column order: 0 No · 1 Kode · 2 Indikator · 3 Satuan · 4 Target TW ·
@@ -62,19 +62,7 @@ def typing_db(tmp_path_factory):
 @pytest.fixture
 def browser_as(browser, typing_db):
     """browser_as(username, locale) -> a page signed in as that user in its own browser context."""
-    url, _db = typing_db
-    contexts = []
-
-    def make(username: str, locale: str = "id-ID"):
-        ctx = new_context(browser, locale)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        login(page, url, username)
-        return page
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    yield from signed_in_browsers(browser, typing_db[0])
 
 
 def value_in_db(db: str, code: str) -> Decimal | None:
