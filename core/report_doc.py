@@ -230,15 +230,17 @@ def _grouped(items: list[tuple[str, str]]) -> str:
 
 def compiled_footer(lines: list[dict[str, Any]]) -> dict[str, str]:
     """The E.81 footer compiled from the units' entries of the round (the indicator lines): faktor pendorong
-    of the indicators at or above target (capaian s.d. TW, else TW, of 100 % or more), faktor penghambat =
-    the kendala of those below, tindak lanjut triwulan berikutnya = their tindak lanjut, and tindak lanjut
-    Renja berikutnya = the indicators below target named for the next Renja (empty when none is below)."""
+    of the indicators at or above target, faktor penghambat = the kendala of those below, tindak lanjut
+    triwulan berikutnya = their tindak lanjut, and tindak lanjut Renja berikutnya = the indicators below target
+    named for the next Renja (empty when none is below). "At or above target" is the quarter's capaian of
+    100 % or more: the rule by which Ajukan asked the unit for a faktor pendorong or a kendala
+    (core.round_status.indicator_gaps), so every text a unit was asked for is in the footer."""
     met: list[dict[str, Any]] = []
     below: list[dict[str, Any]] = []
     for x in lines:
         if x.get("type") != "indikator":
             continue
-        cap = _dec(x.get("capaian_ytd")) if _dec(x.get("capaian_ytd")) is not None else _dec(x.get("capaian_tw"))
+        cap = _dec(x.get("capaian_tw"))
         if cap is None:
             continue
         (met if cap >= ach.HUNDRED else below).append(x)

@@ -382,6 +382,26 @@ def test_the_footer_is_compiled_from_the_units_entries(session):
     assert cells["Rata-rata capaian kinerja (%)"].endswith(" %")
 
 
+def test_the_footer_follows_the_rule_by_which_ajukan_asked_for_each_text():
+    """Ajukan asks for a faktor pendorong where the quarter's capaian is 100 % or more and for a kendala below
+    it (core.round_status.indicator_gaps): the footer takes each text by the same rule, so a text a unit was
+    asked for is never left out (the year to date may lie on the other side of 100 %)."""
+    from core.report_doc import compiled_footer
+
+    lines = [
+        {"type": "indikator", "code": "IK-15", "name": "Waktu", "capaian_tw": "112.50", "capaian_ytd": "95.00",
+         "faktor_pendorong": "Dukungan mitra kerja.", "kendala": "", "tindak_lanjut": ""},
+        {"type": "indikator", "code": "IK-05", "name": "Lulusan", "capaian_tw": "93.33", "capaian_ytd": "104.00",
+         "faktor_pendorong": "", "kendala": "Jadwal uji kompetensi mundur.", "tindak_lanjut": "Jadwal ulang."},
+        {"type": "indikator", "code": "IK-09", "name": "Belum diisi", "capaian_tw": None, "capaian_ytd": None},
+    ]
+    foot = compiled_footer(lines)
+    assert foot["faktor_pendorong"] == "• Dukungan mitra kerja. (IK-15)"
+    assert foot["faktor_penghambat"] == "• Jadwal uji kompetensi mundur. (IK-05)"
+    assert foot["tindak_lanjut_tw"] == "• Jadwal ulang. (IK-05)"
+    assert "IK-05 Lulusan" in foot["tindak_lanjut_renja"] and "IK-15" not in foot["tindak_lanjut_renja"]
+
+
 def test_the_penyusun_sets_the_footer_and_the_draft_carries_it(session):
     rnd = factories.make_round(session, at="penyusunan", state="diterima")
     kabid = factories.actor(session, "kabid_lattas")

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from core import achievement as ach
-from core import renja
+from core import exports, renja
 
 ZERO = Decimal(0)
 VALUE_COLUMNS = tuple(range(5, 16))  # 5..15, each K and Rp
@@ -341,11 +341,6 @@ LAST_COLUMN = sheet_column(17)
 HEADER_ROWS = 3  # titles, K / Rp, numbers
 
 
-def _satuan_format(satuan: str) -> str:
-    clean = "".join(ch for ch in (satuan or "") if ch not in '"\\')
-    return f'#,##0.00" {clean}"' if clean else "#,##0.00"
-
-
 def renja_eval_xlsx(doc: RenjaEval) -> bytes:
     from core.exports import form_workbook, neutralise
 
@@ -365,16 +360,13 @@ def renja_eval_xlsx(doc: RenjaEval) -> bytes:
         "sig": wb.add_format({"align": "center", "font_size": 10}),
         "sig_name": wb.add_format({"align": "center", "bold": True, "underline": True, "font_size": 10}),
     }
-    k_formats: dict[str, Any] = {}
-
-    def k_format(satuan: str) -> Any:
-        if satuan not in k_formats:
-            k_formats[satuan] = wb.add_format({**base, "num_format": _satuan_format(satuan)})
-        return k_formats[satuan]
+    # K as the PDF shows it: whole numbers without decimals, others with two; the satuan is in column 4
+    k_whole = wb.add_format({**base, "num_format": exports.INTEGER_FORMAT})
+    k_decimal = wb.add_format({**base, "num_format": exports.NUMBER_FORMAT})
 
     widths = {0: 5, 1: 22, 2: 30, 3: 30, LAST_COLUMN - 1: 16, LAST_COLUMN: 24}
     for c in range(LAST_COLUMN + 1):
-        ws.set_column(c, c, widths.get(c, 12 if (c - 4) % 2 else 10))
+        ws.set_column(c, c, widths.get(c, 13 if (c - 4) % 2 else 10))
 
     def text(r: int, c: int, v: Any, f: Any) -> None:
         ws.write_string(r, c, neutralise("" if v is None else str(v)), f)
@@ -419,7 +411,8 @@ def renja_eval_xlsx(doc: RenjaEval) -> bytes:
                 elif part == "rp":
                     ws.write_number(r, c, float(v), F["money"])
                 else:
-                    ws.write_number(r, c, float(v), k_format(row["satuan"]))
+                    whole = Decimal(v) == Decimal(v).to_integral_value()
+                    ws.write_number(r, c, float(v), k_whole if whole else k_decimal)
         r += 1
     r += 1
     foot = doc.footer()
@@ -584,8 +577,6 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
                  Paragraph(pdf_escape(b).replace("\n", "<br/>"), body_style)] for a, b in summary],
                colWidths=[220, total - 220])
     ft.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey)]))
-    story.append(ft)
-    story.append(Spacer(1, 10))
     disusun, dievaluasi = doc.signatures()
 
     def block(lines: list[str]) -> Any:
@@ -599,6 +590,8 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
         t.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
         return t
 
-    story.append(KeepTogether([Table([[block(disusun), "", block(dievaluasi)]], colWidths=[280, total - 560, 280])]))
+    # the footer and the signatures on one page (a signature block alone on the last page signs nothing visible)
+    story.append(KeepTogether([ft, Spacer(1, 10),
+                               Table([[block(disusun), "", block(dievaluasi)]], colWidths=[280, total - 560, 280])]))
     pdf.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buf.getvalue()
