@@ -219,6 +219,17 @@ def line_fields(session: Session, actor: Actor, report_id: int, line_key: str) -
     return correctable_fields(line)
 
 
+def line_text(session: Session, actor: Actor, report_id: int, line_key: str, field: str) -> str:
+    """The text a line of the report holds in a text field (kendala, faktor penghambat…), to start a proposed
+    correction from; "" for a number field, an unknown line or field."""
+    if not field or field in NUMERIC_FIELDS:
+        return ""
+    rep = _readable_report(session, actor, report_id)
+    line = next((ln for ln in rep.lines if ln.get("key") == line_key), None)
+    value = (line or {}).get(field)
+    return value if isinstance(value, str) else ""
+
+
 def proposed_label(value: str, field: str = "realisasi_tw") -> str:
     """A proposed value as the report shows numbers (3,9; 1.250,5), or what an empty one means."""
     if not value:

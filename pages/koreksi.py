@@ -19,7 +19,10 @@ def done(message: str, clear: tuple[str, ...] = ()) -> None:
 
 # Widgets may only be reset before they are drawn: empty the fields a successful save asked to clear.
 for _key in st.session_state.pop("koreksi_kosongkan", ()):
-    st.session_state[_key] = ""
+    if _key.startswith("koreksi_teks_"):
+        st.session_state.pop(_key, None)  # drawn again from the line's text
+    else:
+        st.session_state[_key] = ""
 
 
 st.title("Sosialisasi & Koreksi")
@@ -91,14 +94,23 @@ if at_correction and may(actor, "correction.create"):
                              else "(seluruh baris, dibaca ulang dari data)",
                              key="koreksi_kolom")
         note = st.text_area("Catatan koreksi (wajib)", key="koreksi_catatan")
-        proposed = st.text_input("Nilai yang diusulkan (kosongkan untuk dihitung ulang dari data unit)",
-                                 key="koreksi_nilai")
+        if field and field not in report_versions.NUMERIC_FIELDS:
+            # a text (kendala, faktor penghambat…): start from what the line says now, on as many lines as it needs
+            with unit_of_work() as session:
+                current = report_versions.line_text(session, actor, state.latest_report_id, key, field)
+            text_key = f"koreksi_teks_{key}_{field}"
+            proposed = st.text_area("Teks yang diusulkan (isi saat ini sudah dimuat; ubah seperlunya, kosongkan "
+                                    "untuk dihitung ulang dari data unit)", value=current, key=text_key, height=140)
+        else:
+            text_key = ""
+            proposed = st.text_input("Nilai yang diusulkan (kosongkan untuk dihitung ulang dari data unit)",
+                                     key="koreksi_nilai")
         if st.button("Simpan koreksi", type="primary", key="simpan_koreksi", icon=":material/edit:"):
             with shown_errors():
                 with unit_of_work() as session:
                     koreksi.add_correction(session, actor, state.latest_report_id, key, field, note, proposed)
                 done(f"Koreksi dicatat. {executors_of('penyusunan')} menerapkannya menjadi versi baru.",
-                     clear=("koreksi_catatan", "koreksi_nilai"))
+                     clear=("koreksi_catatan", "koreksi_nilai", *([text_key] if text_key else [])))
 
 st.subheader("Koreksi")
 if corrections.empty:

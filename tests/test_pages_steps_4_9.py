@@ -181,6 +181,33 @@ def test_kolom_offers_only_the_entered_fields_in_indonesian_and_says_the_data_ch
     assert "Menerapkan koreksi mengubah data unit kerja" in texts(at)
 
 
+def test_a_text_correction_starts_from_the_lines_text_on_several_lines(sqlite_url):
+    """The planner correcting the E.81's faktor penghambat sees the text the line holds now, in a text area,
+    and proposes an edited text of several lines; what is stored is that whole text."""
+    rid = _at_koreksi(sqlite_url)
+    with unit_of_work(sqlite_url) as s:
+        current = report_versions.latest_report(s, rid).lines
+    penghambat = next(x for x in current if x["key"] == "CATATAN")["faktor_penghambat"]
+    at = _ok(logged_in("perencana", "pages/koreksi.py"))
+    at.selectbox(key="koreksi_baris").set_value("CATATAN").run()
+    at.selectbox(key="koreksi_kolom").set_value("faktor_penghambat").run()
+    area = at.text_area(key="koreksi_teks_CATATAN_faktor_penghambat")
+    assert area.value == penghambat and penghambat
+    assert not at.text_input  # no one-line box for a text
+    edited = penghambat + "\n• Banjir di Kecamatan Embaloh Hulu pada bulan Agustus."
+    area.input(edited)
+    at.text_area(key="koreksi_catatan").input("Tambahkan faktor banjir.")
+    at.button(key="simpan_koreksi").click().run()
+    _ok(at)
+    with unit_of_work(sqlite_url) as s:
+        c = s.scalar(select(Correction))
+        assert (c.line_key, c.field, c.proposed_value) == ("CATATAN", "faktor_penghambat", edited)
+    # the form is drawn again from the line's text (the correction is applied by the penyusun, later)
+    at.selectbox(key="koreksi_kolom").set_value("faktor_penghambat").run()
+    assert at.text_area(key="koreksi_teks_CATATAN_faktor_penghambat").value == penghambat
+    assert at.text_area(key="koreksi_catatan").value == ""
+
+
 def test_penyusun_applies_corrections_and_sees_the_diff_then_perencana_hands_over(sqlite_url):
     rid = _at_koreksi(sqlite_url)
     with unit_of_work(sqlite_url) as s:

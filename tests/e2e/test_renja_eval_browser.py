@@ -17,7 +17,8 @@ from tests.e2e.conftest import login, need_chromium, new_context, seed_demo, ser
 from tests.e2e.test_full_round import _wait_for_rerun, choose, go, see
 
 FOOTER = "Faktor penghambat pencapaian kinerja"
-CORRECTED = "Keterlambatan pencairan anggaran triwulan III dan banjir di Kecamatan Embaloh Hulu."
+CORRECTED_LINES = ("• Keterlambatan pencairan anggaran triwulan III.", "• Banjir di Kecamatan Embaloh Hulu.")
+CORRECTED = "\n".join(CORRECTED_LINES)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,14 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         pick_typed(perencana, "Baris", "Catatan Evaluasi", "E.81 — Catatan Evaluasi Hasil Renja")
         choose(perencana, "Kolom", "Faktor penghambat")
         perencana.get_by_label("Catatan koreksi (wajib)").fill("Sebutkan keterlambatan pencairan dan banjir.")
-        perencana.get_by_label("Nilai yang diusulkan", exact=False).fill(CORRECTED)
+        # the text area starts from the footer's text: the planner selects it and types two lines over it
+        proposed = perencana.get_by_label("Teks yang diusulkan", exact=False)
+        assert "Cuaca dan jarak tempuh." in proposed.input_value()
+        proposed.click()
+        perencana.keyboard.press("Control+A")
+        perencana.keyboard.type(CORRECTED_LINES[0])
+        perencana.keyboard.press("Enter")
+        perencana.keyboard.type(CORRECTED_LINES[1])
         perencana.get_by_role("button", name="Simpan koreksi").click()
         see(perencana, "Koreksi dicatat.", "Langkah 7: perencana mencatat koreksi faktor penghambat")
 
