@@ -156,6 +156,10 @@ if tabs[8].open:
         table(lkjip.preview_frame(measured), "Tidak ada indikator pada periode Renstra tahun ini.", width="content")
         for note in measured.notes:
             st.caption(md(note))
+        st.markdown(f"**Anggaran per program {lk_year}**")
+        table(lkjip.budget_frame(measured), "Tidak ada baris DPA pada tahun ini.", width="content")
+        st.markdown("**Efisiensi: capaian kinerja terhadap serapan anggaran**")
+        table(lkjip.efficiency_frame(measured), "Tidak ada program untuk dibandingkan.", width="content")
 
         def lkjip_file(kind: str) -> bytes:
             with unit_of_work() as session:

@@ -359,6 +359,11 @@ def test_rekap_offers_the_lkjip_measurement_of_2025(sqlite_url):
     assert not [c.value for c in at.caption if "_" in c.value]  # no snake_case reaches the page
     assert "Progres terhadap target akhir Renstra" in texts(at)
     assert {"Unduh Pengukuran Kinerja (Excel)", "Unduh Pengukuran Kinerja (PDF)"} <= set(_downloads(at))
+    # the budget and efficiency tables of the file are on the screen too
+    budget = next(d.value for d in at.dataframe if "Pagu" in d.value.columns)
+    assert budget["Program"].iloc[-1] == "Jumlah" and budget["Pagu"].str.startswith("Rp ").all()
+    efficiency = next(d.value for d in at.dataframe if "Rata-rata capaian" in d.value.columns)
+    assert set(efficiency["Keterangan"]) <= {"Efisien", "Tidak efisien", DASH} and len(efficiency) == len(budget)
     at.selectbox(key="lkjip_year").select(2024).run()
     assert not at.exception
     preview = next(d.value for d in at.dataframe if "Progres Renstra" in d.value.columns)

@@ -390,6 +390,21 @@ def preview_frame(m: Measurement) -> pd.DataFrame:
     return pd.DataFrame(preview(m))
 
 
+def budget_frame(m: Measurement) -> pd.DataFrame:
+    """The budget table per program as the page shows it, with its total row."""
+    rows = [*m.budget, m.budget_total] if m.budget else []
+    return pd.DataFrame([{"Kode": b.code, "Program": b.name, "Pagu": fmt.money(b.pagu),
+                          "Realisasi": fmt.money(b.spent), "Serapan": fmt.percent(b.serapan)} for b in rows])
+
+
+def efficiency_frame(m: Measurement) -> pd.DataFrame:
+    """The efficiency table (capaian against serapan per program) as the page shows it."""
+    return pd.DataFrame([{"Kode": e.code, "Program": e.name, "Jumlah indikator": e.indicators,
+                          "Rata-rata capaian": fmt.percent(e.capaian), "Serapan": fmt.percent(e.serapan),
+                          "Selisih (poin)": fmt.number(e.difference), "Keterangan": e.label or DASH}
+                         for e in m.efficiency])
+
+
 def file_name(year: int, ext: str) -> str:
     return f"pengukuran-kinerja-lkjip-{year}.{ext}"
 
