@@ -73,6 +73,7 @@ READ_ONLY = {
     # reads by id, checked by office (or by read scope for a unit's data)
     "permissions.require_office",
     "report_versions.corrections_table", "report_versions.diff_versions", "report_versions.line_fields",
+    "report_versions.line_text",
     "report_versions.lines_table", "report_versions.versions",
     "review.comments_for", "review.review_history", "review.submission_detail", "review.submissions_overview",
     "round_status.extensions_table", "round_status.round_status", "round_status.submission_rows",
