@@ -137,7 +137,8 @@ def prepare_units(url: str, office_id: int, one_unit_owns_all: bool) -> list[tup
         s.execute(update(Submission).where(Submission.round_id == rnd.id)
                   .values(state="draf", submitted_at=None, submitted_by_id=None))
         s.execute(update(Realization).where(Realization.submission_id.in_(list(subs.values())))
-                  .values(kendala="Bench: kendala", tindak_lanjut="Bench: tindak lanjut"))
+                  .values(kendala="Bench: kendala", tindak_lanjut="Bench: tindak lanjut",
+                          faktor_pendorong="Bench: faktor pendorong"))
         out = []
         for u in [units[1], units[0], *units[2:]]:
             inds = list(s.scalars(select(Indicator.id).where(Indicator.office_id == office_id,
