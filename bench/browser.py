@@ -1,0 +1,352 @@
+"""What a person waits for in the browser: the main actions of a round, click → rendered, app beside bare.
+
+    nice -n 10 .venv/bin/python -m bench.browser --runs 5
+
+Serves the app (`streamlit run app.py`) on a bench database (bench.generate at --scale, then the offices of
+bench.pages.prepare, and --runs more offices with every unit accepted, so that each run of Susun draf has a
+round of its own) and bench/bare_browser.py, and drives both with Playwright and Debian's Chromium
+(headless). Each action is timed in the page with performance.now(): from just before the click to the end of
+the script run it caused (stApp's data-test-script-state back to notRunning after it was running), or to the
+download event for a download. N runs each; median and p95, and the median's ratio to the bare action.
+
+- login        the form filled, Masuk → Beranda drawn (app: Kepala Bidang; a new browser context per run)
+- page switch  sidebar link → Isi Data Kinerja drawn (the 60-row grid)
+- Simpan draf  one cell of the 60-row grid changed, Simpan draf → saved and drawn again
+- Ajukan       a unit's Ajukan → submitted and drawn (another unit each run)
+- Terima       Pengolahan's Terima → accepted and the next unit drawn
+- Susun draf   Pengolahan's Susun draf laporan → the draft's four files built and drawn (a file build)
+- downloads    Sosialisasi & Koreksi's report XLSX/PDF and E.81 XLSX/PDF (built with the draft: bytes
+               already there), Rekap & Unduh's LKjIP XLSX/PDF (built on the click): click → download
+
+The servers are stopped at the end (by their own process ids). Figures come from a shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("KINERJA_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "kinerja2026"
+TARGET_S = 0.5
+FILE_BUILDS = {"Susun draf", "LKjIP XLSX", "LKjIP PDF"}
+
+_ARM = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__bench = {t0: performance.now(), ran: false, t1: null};
+    if (window.__benchObs) window.__benchObs.disconnect();
+    window.__benchObs = new MutationObserver(() => {
+        const s = app.getAttribute('data-test-script-state');
+        if (s !== 'notRunning') window.__bench.ran = true;
+        else if (window.__bench.ran && window.__bench.t1 === null) window.__bench.t1 = performance.now();
+    });
+    window.__benchObs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+_DONE = "() => window.__bench && window.__bench.t1 !== null"
+_ELAPSED = "() => window.__bench.t1 - window.__bench.t0"
+_IDLE = """() => document.querySelector('[data-testid="stApp"]')
+    ?.getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(script: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    stop(proc)
+    raise SystemExit(f"{script} did not start: {log.read_text()[-2000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# --- timing -----------------------------------------------------------------------------------------
+
+
+def settle(page) -> None:
+    page.wait_for_function(_IDLE, timeout=120_000)
+
+
+def timed_click(page, locator, then: Callable[[Any], Any] | None = None) -> float:
+    """Seconds from just before the click to the end of the script run it caused (then `then()` must hold)."""
+    settle(page)
+    page.evaluate(_ARM)
+    locator.click()
+    page.wait_for_function(_DONE, timeout=300_000)
+    elapsed = page.evaluate(_ELAPSED) / 1000
+    if then:
+        then(page)
+    settle(page)
+    return elapsed
+
+
+def timed_download(page, locator) -> float:
+    settle(page)
+    t0 = page.evaluate("() => performance.now()")
+    with page.expect_download(timeout=300_000) as info:
+        locator.click()
+    info.value.path()
+    elapsed = (page.evaluate("() => performance.now()") - t0) / 1000
+    settle(page)
+    return elapsed
+
+
+def login(page, url: str, username: str) -> float:
+    page.goto(url)
+    page.get_by_label("Nama pengguna").wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi", exact=True).fill(PASSWORD)
+    return timed_click(page, page.get_by_role("button", name="Masuk"),
+                       lambda p: p.get_by_role("heading", name="Beranda").first.wait_for(timeout=60_000))
+
+
+def go(page, title: str) -> float:
+    link = page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True)
+    return timed_click(page, link, lambda p: p.get_by_role("heading", name=title, exact=True).wait_for())
+
+
+def edit_cell(page, value: str) -> None:
+    """Row 0's Realisasi TW (column 5) of the first grid on the page: click, arrow, Enter, type, Enter."""
+    from tests.e2e.test_full_round import edit_grid
+
+    grid = page.get_by_test_id("stDataFrame").first
+    edit_grid(page, grid, [(0, 5, value)])
+
+
+# --- the two apps -----------------------------------------------------------------------------------
+
+
+def app_runs(browser, url: str, plan: dict[str, Any], runs: int) -> dict[str, list[float]]:
+    from tests.e2e.conftest import new_context
+
+    out: dict[str, list[float]] = {}
+
+    def add(key: str, seconds: float) -> None:
+        out.setdefault(key, []).append(seconds)
+        print(f"  app {key}: {seconds * 1000:.0f} ms", file=sys.stderr, flush=True)
+
+    ctx = new_context(browser)  # warm-up: the first visit of a fresh server runs the login page twice
+    login(ctx.new_page(), url, plan["terima"])
+    ctx.close()
+    # login, page switch, Simpan draf: the Kepala Bidang of the 60-row unit
+    for n in range(runs):
+        ctx = new_context(browser)
+        page = ctx.new_page()
+        add("login", login(page, url, plan["isi_data"]))
+        add("page switch", go(page, "Isi Data Kinerja"))
+        edit_cell(page, str(60 + n))
+        add("Simpan draf", timed_click(page, page.get_by_role("button", name="Simpan draf"),
+                                       lambda p: p.get_by_text("Draf disimpan").first.wait_for()))
+        go(page, "Beranda")
+        ctx.close()
+    # Ajukan: another unit each run
+    for username in plan["ajukan"][:runs]:
+        ctx = new_context(browser)
+        page = ctx.new_page()
+        login(page, url, username)
+        go(page, "Isi Data Kinerja")
+        add("Ajukan", timed_click(page, page.get_by_role("button", name="Ajukan", exact=True),
+                                  lambda p: p.get_by_text("Data kinerja diajukan.").first.wait_for()))
+        ctx.close()
+    # Terima: the Penyusun of the office at step 4, unit after unit
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    login(page, url, plan["terima"])
+    go(page, "Pengolahan")
+    for _ in range(runs):
+        add("Terima", timed_click(page, page.get_by_role("button", name="Terima", exact=True),
+                                  lambda p: p.get_by_text("diterima.").first.wait_for()))
+    ctx.close()
+    # Susun draf: one office at step 5 per run
+    for username in plan["susun"][:runs]:
+        ctx = new_context(browser)
+        page = ctx.new_page()
+        login(page, url, username)
+        go(page, "Pengolahan")
+        add("Susun draf", timed_click(page, page.get_by_role("button", name="Susun draf laporan"),
+                                      lambda p: p.get_by_text("disusun.").first.wait_for()))
+        ctx.close()
+    # downloads: the draft's files on Sosialisasi & Koreksi, LKjIP on Rekap & Unduh
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    login(page, url, plan["koreksi"])
+    go(page, "Sosialisasi & Koreksi")
+    for label, key in (("Laporan Capaian Kinerja", "report"), ("Evaluasi Hasil Renja (E.81)", "E.81")):
+        for kind, word in (("XLSX", "Excel"), ("PDF", "PDF")):
+            button = page.get_by_role("button", name=f"Unduh {label} — {word}", exact=True)
+            for _ in range(runs if button.count() else 0):
+                add(f"{key} {kind}", timed_download(page, button.first))
+    go(page, "Rekap & Unduh")
+    for kind, label in (("XLSX", "Unduh Pengukuran Kinerja (Excel)"), ("PDF", "Unduh Pengukuran Kinerja (PDF)")):
+        button = page.get_by_role("button", name=label)
+        if button.count():
+            for _ in range(runs):
+                add(f"LKjIP {kind}", timed_download(page, button.first))
+    ctx.close()
+    return out
+
+
+def bare_runs(browser, url: str, runs: int) -> dict[str, list[float]]:
+    from tests.e2e.conftest import new_context
+
+    out: dict[str, list[float]] = {}
+    for n in range(runs):
+        ctx = new_context(browser)
+        page = ctx.new_page()
+        out.setdefault("login", []).append(login(page, url, "bare"))
+        out.setdefault("page switch", []).append(go(page, "Isi Data Kinerja"))
+        edit_cell(page, str(60 + n))
+        out.setdefault("Simpan draf", []).append(timed_click(page, page.get_by_role("button", name="Simpan draf")))
+        for key, name in (("Ajukan", "Ajukan"), ("Terima", "Terima"), ("Susun draf", "Susun draf laporan")):
+            out.setdefault(key, []).append(timed_click(page, page.get_by_role("button", name=name, exact=True)))
+        out.setdefault("download", []).append(
+            timed_download(page, page.get_by_role("button", name="Unduh laporan (XLSX)")))
+        ctx.close()
+    return out
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+
+def prepare(url: str, runs: int) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from bench import pages
+    from bench import run as bench_run
+    from core import auth
+    from core.steps import pengolahan
+    from core.uow import unit_of_work
+    from db.models import Submission
+
+    plan = pages.prepare(url)
+    ids = bench_run.offices(url)
+    susun = []
+    for office in ids[-4 - runs:-4]:  # offices at step 5 (all accepted), one per Susun draf
+        if pages._step(url, office) == 3:
+            pages._submit_all(url, office)
+        with unit_of_work(url) as s:
+            u = pages._office_users(s, office)
+            rnd = bench_run.open_round(s, office)
+            subs = list(s.scalars(select(Submission.id).where(Submission.round_id == rnd.id,
+                                                               Submission.state == "diajukan")))
+        for sid in subs:
+            with unit_of_work(url) as s:
+                pengolahan.accept(s, auth.actor_for(s, u["penyusun"]), sid)
+        susun.append(u["penyusun"])
+    units = bench_run.prepare_units(url, ids[-4], one_unit_owns_all=True)
+    return {"isi_data": plan["isi_data"][0], "ajukan": [u for u, _sid, _i in units[1:]],
+            "terima": plan["pengolahan"][0], "susun": susun, "koreksi": plan["koreksi"][0]}
+
+
+def stats(xs: list[float]) -> tuple[float, float]:
+    xs = sorted(xs)
+    p95 = xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+    return statistics.median(xs), p95
+
+
+def table(app: dict[str, list[float]], bare: dict[str, list[float]]) -> str:
+    head = ["action", "runs", "median s", "p95 s", "bare median s", "bare p95 s", "ratio", "median ≤ 0.5 s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, xs in app.items():
+        b = bare.get(key) or (bare.get("download") if "XLSX" in key or "PDF" in key else None)
+        med, p95 = stats(xs)
+        bmed, bp95 = stats(b) if b else (None, None)
+        ok = "yes" if med <= TARGET_S else ("file build" if key in FILE_BUILDS else "no")
+        lines.append("| " + " | ".join([key, str(len(xs)), f"{med:.2f}", f"{p95:.2f}",
+                                        f"{bmed:.2f}" if bmed else "–", f"{bp95:.2f}" if bp95 else "–",
+                                        f"{med / bmed:.1f}" if bmed else "–", ok]) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--url", help="an already generated bench database (SQLite) to copy instead of generating")
+    parser.add_argument("--json", help="also write the timings to this file")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"Chromium not found at {CHROMIUM}")
+    sys.path.insert(0, str(ROOT))
+    data = Path(tempfile.mkdtemp(prefix="kinerja-bench-browser-"))
+    db = data / "kinerja.db"
+    url = f"sqlite:///{db}"
+    if args.url:
+        import sqlite3
+
+        with sqlite3.connect(args.url.split("///", 1)[1]) as src, sqlite3.connect(db) as dst:
+            src.backup(dst)  # with what its WAL holds
+    else:
+        from bench.generate import generate
+
+        print(f"… generating {args.scale}×", file=sys.stderr, flush=True)
+        generate(url, args.scale)
+    plan = prepare(url, args.runs)
+    from db.engine import dispose_all
+
+    dispose_all()
+    env = dict(os.environ, KINERJA_DATA_DIR=str(data), DATABASE_URL=url, KINERJA_AUTO_SEED="0",
+               KINERJA_WARM_CACHES="1", PYTHONPATH=str(ROOT))
+    from playwright.sync_api import sync_playwright
+
+    app_proc, app_url = serve("app.py", env, data / "app.log")
+    bare_proc, bare_url = serve("bench/bare_browser.py", env, data / "bare.log")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+            print("… bare", file=sys.stderr, flush=True)
+            bare_runs(browser, bare_url, 1)  # warm-up: the first visit loads Streamlit's frontend
+            bare = bare_runs(browser, bare_url, args.runs)
+            print("… app", file=sys.stderr, flush=True)
+            app = app_runs(browser, app_url, plan, args.runs)
+            browser.close()
+    finally:
+        stop(app_proc)
+        stop(bare_proc)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"app": app, "bare": bare}, indent=1))
+    print(table(app, bare))
+    print(f"Figures from a machine shared with other work (2 cores), {args.runs} runs each; downloads of the "
+          "app against the bare page's download of prebuilt bytes.")
+    shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
