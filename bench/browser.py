@@ -12,7 +12,7 @@ download event for a download. N runs each; median and p95, and the median's rat
 - login        the form filled, Masuk → Beranda drawn (app: Kepala Bidang; a new browser context per run)
 - page switch  sidebar link → Isi Data Kinerja drawn (the 60-row grid)
 - Simpan draf  one cell of the 60-row grid changed, Simpan draf → saved and drawn again
-- Ajukan       a unit's Ajukan → submitted and drawn (another unit each run)
+- Ajukan       a unit's Ajukan → submitted and drawn (Bidang 1 of another office each run)
 - Terima       Pengolahan's Terima → accepted and the next unit drawn
 - Susun draf   Pengolahan's Susun draf laporan → the draft's four files built and drawn (a file build)
 - downloads    Sosialisasi & Koreksi's report XLSX/PDF and E.81 XLSX/PDF (built with the draft: bytes
@@ -268,8 +268,9 @@ def prepare(url: str, runs: int) -> dict[str, Any]:
             with unit_of_work(url) as s:
                 pengolahan.accept(s, auth.actor_for(s, u["penyusun"]), sid)
         susun.append(u["penyusun"])
-    units = bench_run.prepare_units(url, ids[-4], one_unit_owns_all=True)
-    return {"isi_data": plan["isi_data"][0], "ajukan": [u for u, _sid, _i in units[1:]],
+    ajukan = [bench_run.prepare_units(url, office, one_unit_owns_all=False)[0][0]  # Bidang 1, its data complete
+              for office in ids[-4 - 2 * runs:-4 - runs]]
+    return {"isi_data": plan["isi_data"][0], "ajukan": ajukan,
             "terima": plan["pengolahan"][0], "susun": susun, "koreksi": plan["koreksi"][0]}
 
 
