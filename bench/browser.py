@@ -218,7 +218,11 @@ def _app_terima(browser, url: str, plan: dict[str, Any], runs: int, out: dict[st
     page = ctx.new_page()
     login(page, url, plan["terima"])
     go(page, "Pengolahan")
-    for _ in range(runs):
+    from tests.e2e.test_full_round import choose
+
+    for unit in ["Sekretariat", *(f"Bidang {k}" for k in range(1, 6))][:runs]:
+        choose(page, "Unit kerja", unit)  # the unit in the box stays chosen after it was accepted
+        settle(page)
         _add(out, "Terima", timed_click(page, page.get_by_role("button", name="Terima", exact=True),
                                   lambda p: p.get_by_text("diterima.").first.wait_for()))
     ctx.close()
