@@ -256,6 +256,8 @@ def _app_downloads(browser, url: str, plan: dict[str, Any], runs: int, out: dict
             for _ in range(runs if button.count() else 0):
                 _add(out, f"{key} {kind}", timed_download(page, button.first))
     go(page, "Rekap & Unduh")
+    page.get_by_role("tab", name="Pengukuran Kinerja (LKjIP)").click()  # its buttons live on that tab
+    settle(page)
     for kind, label in (("XLSX", "Unduh Pengukuran Kinerja (Excel)"), ("PDF", "Unduh Pengukuran Kinerja (PDF)")):
         button = page.get_by_role("button", name=label)
         if button.count():
