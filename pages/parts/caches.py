@@ -46,7 +46,7 @@ class OfficeOverview:
 @st.cache_data(ttl=900, max_entries=256, show_spinner=False)
 def plausibility_flags(version: tuple[str, int], actor: Actor, submission_id: int) -> list:
     """The unit's plausibility flags (core.plausibility.submission_flags: the permission check included, per
-    actor), made again only after a change of the office: a quarter of Isi Data's rerun with 60 rows, and
+    actor), made again only after a change of the office: a sixth of Isi Data's rerun with 60 rows, and
     the page reruns on every cell edited."""
     from core import plausibility
 
