@@ -123,6 +123,11 @@ def timed_click(page, locator, then: Callable[[Any], Any] | None = None, cond: s
     return elapsed
 
 
+def _shown(text: str) -> str:
+    """A JS expression: the page is idle and shows `text` (the end of a bare run too quick to be seen)."""
+    return f"({_IDLE})() && document.body.innerText.includes({json.dumps(text)})"
+
+
 def timed_download(page, locator) -> float:
     settle(page)
     t0 = page.evaluate("() => performance.now()")
@@ -285,9 +290,12 @@ def bare_runs(browser, url: str, runs: int) -> dict[str, list[float]]:
         out.setdefault("login", []).append(login(page, url, "bare"))
         out.setdefault("page switch", []).append(go(page, "Isi Data Kinerja"))
         edit_cell(page, str(60 + n))
-        out.setdefault("Simpan draf", []).append(timed_click(page, page.get_by_role("button", name="Simpan draf")))
-        for key, name in (("Ajukan", "Ajukan"), ("Terima", "Terima"), ("Susun draf", "Susun draf laporan")):
-            out.setdefault(key, []).append(timed_click(page, page.get_by_role("button", name=name, exact=True)))
+        out.setdefault("Simpan draf", []).append(timed_click(page, page.get_by_role("button", name="Simpan draf"),
+                                                             cond=_shown("Draf disimpan")))
+        for key, name, text in (("Ajukan", "Ajukan", "Data kinerja diajukan."), ("Terima", "Terima", "Data diterima."),
+                                ("Susun draf", "Susun draf laporan", "Draf laporan versi 1 disusun.")):
+            out.setdefault(key, []).append(timed_click(page, page.get_by_role("button", name=name, exact=True),
+                                                       cond=_shown(text)))
         out.setdefault("download", []).append(
             timed_download(page, page.get_by_role("button", name="Unduh laporan (XLSX)")))
         ctx.close()
