@@ -50,12 +50,14 @@ def _bulk(conn, model, rows: list[dict]) -> None:
         conn.execute(insert(model), rows[i : i + CHUNK])
 
 
-def generate(url: str, scale: int = 1, seed: int = 7, today: dt.date = dt.date(2026, 10, 5)) -> dict[str, int]:
-    """Fill an empty database at `url`; returns row counts. The newest round of each office is open."""
+def generate(url: str, scale: int = 1, seed: int = 7, today: dt.date = dt.date(2026, 10, 5),
+             offices: int | None = None) -> dict[str, int]:
+    """Fill an empty database at `url`; returns row counts. The newest round of each office is open.
+    `offices` overrides the number of offices (BASE_OFFICES × scale): the bench scripts' smoke test."""
     upgrade(url)
     engine = get_engine(url)
     rng = random.Random(seed)
-    offices = BASE_OFFICES * scale
+    offices = offices or BASE_OFFICES * scale
     pw = hash_password("kinerja2026")
     ids = {k: 0 for k in ("unit", "user", "period", "sasaran", "ind", "target", "bl", "round", "step", "sub",
                           "real", "breal")}

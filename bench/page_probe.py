@@ -114,7 +114,8 @@ def _after_saves(at, url: str, username: str, repeat: int) -> dict[str, float]:
     """Beranda of `username` after each of `repeat` saves by a Kepala Bidang of the same office."""
     from sqlalchemy import select
 
-    from core import auth, entry
+    from core import auth
+    from core.states import EDITABLE
     from core.uow import unit_of_work
     from db.models import CollectionRound, Indicator, Submission
     from pages.parts import caches
@@ -123,7 +124,7 @@ def _after_saves(at, url: str, username: str, repeat: int) -> dict[str, float]:
         office_id = auth.actor_for(s, username).office_id
         sub = s.scalar(select(Submission).join(CollectionRound)
                        .where(CollectionRound.office_id == office_id, CollectionRound.status == "berjalan",
-                              Submission.state.in_(entry.EDITABLE_STATES)).order_by(Submission.id))
+                              Submission.state.in_(EDITABLE)).order_by(Submission.id))
         if sub is None:
             return {}
         ind = s.scalar(select(Indicator.id).where(Indicator.owner_unit_id == sub.unit_id).order_by(Indicator.id))

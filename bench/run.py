@@ -14,7 +14,9 @@ as a throw-away database `kinerja_bench_s<N>` on --pg-server, dropped afterwards
               in the process (every office read and computed), and right after one office's change (its rows
               alone read again, the others kept per data version); `loop` is the old way,
               core.recap.annual_recap office by office (at scales up to --loop-max-scale)
-- report      the quarterly report of one office: its lines, XLSX and PDF (core.report_doc)
+- report      the quarterly report of one office: its lines, then each file core.report_doc.build_report
+              makes (report XLSX, report PDF with the chart drawn and with it from the cache, E.81 XLSX
+              and PDF), and build_report as a whole, cold and again
 - save        core.steps.isi_data.save_entries of one unit's 60-row grid (each save changes all rows)
 - users       (PostgreSQL) --users threads, each a Kepala Bidang of another office, saving, reading the
               recap and submitting for --requests requests each: throughput and p95 latency; then the
@@ -135,7 +137,8 @@ def prepare_units(url: str, office_id: int, one_unit_owns_all: bool) -> list[tup
         s.execute(update(Submission).where(Submission.round_id == rnd.id)
                   .values(state="draf", submitted_at=None, submitted_by_id=None))
         s.execute(update(Realization).where(Realization.submission_id.in_(list(subs.values())))
-                  .values(kendala="Bench: kendala", tindak_lanjut="Bench: tindak lanjut"))
+                  .values(kendala="Bench: kendala", tindak_lanjut="Bench: tindak lanjut",
+                          faktor_pendorong="Bench: faktor pendorong"))
         out = []
         for u in [units[1], units[0], *units[2:]]:
             inds = list(s.scalars(select(Indicator.id).where(Indicator.office_id == office_id,
@@ -169,7 +172,12 @@ def bench_save(url: str, office_id: int) -> float:
 
 
 def bench_report(url: str, office_id: int) -> dict[str, float]:
+    """The quarterly report of one office: its lines, then each of the four files build_report makes
+    (report XLSX/PDF, E.81 XLSX/PDF), and build_report as a whole (`report_build_ms`: a new draft of an
+    unchanged round, the chart PNG taken from its cache; `report_build_cold_ms`: the chart drawn)."""
     from core import exports, report_doc
+    from core.forms import renja_eval
+    from core.masterdata.settings import formula_of
     from core.uow import unit_of_work
 
     with unit_of_work(url) as s:
@@ -178,9 +186,28 @@ def bench_report(url: str, office_id: int) -> dict[str, float]:
         lines = report_doc.report_lines(s, rnd.id)
         doc = report_doc.ReportDoc(title=report_doc.report_title(rnd.year, rnd.quarter), subtitle="Draf versi 1",
                                    quarter=rnd.quarter, year=rnd.year, lines=lines,
-                                   signer=exports.signer(s, office_id), on=TODAY)
-        return {"report_lines_ms": lines_ms, "report_xlsx_ms": lines_ms + _ms(lambda: report_doc.report_xlsx(doc), 3),
-                "report_pdf_ms": lines_ms + _ms(lambda: report_doc.report_pdf(doc), 3)}
+                                   signer=exports.signer(s, office_id), on=TODAY,
+                                   formula=formula_of(s, office_id))
+        e81 = renja_eval.RenjaEval(office_name=doc.signer.office_name, year=rnd.year, quarter=rnd.quarter,
+                                   subtitle=doc.subtitle, lines=lines, signer=doc.signer,
+                                   evaluator=renja_eval.evaluator_of(s, office_id), on=TODAY, formula=doc.formula)
+
+        def cold() -> None:
+            report_doc._CHART_CACHE.clear()
+            report_doc.report_pdf(doc)
+
+        out = {"report_lines_ms": lines_ms,
+               "report_xlsx_ms": _ms(lambda: report_doc.report_xlsx(doc), 3),
+               "report_pdf_cold_ms": _ms(cold, 3),
+               "report_pdf_ms": _ms(lambda: report_doc.report_pdf(doc), 3),
+               "e81_xlsx_ms": _ms(lambda: renja_eval.renja_eval_xlsx(e81), 3),
+               "e81_pdf_ms": _ms(lambda: renja_eval.renja_eval_pdf(e81), 3)}
+        report_doc._CHART_CACHE.clear()
+        t0 = time.perf_counter()
+        report_doc.build_report(s, rnd.id, "draf", 1, on=TODAY)
+        out["report_build_cold_ms"] = (time.perf_counter() - t0) * 1000
+        out["report_build_ms"] = _ms(lambda: report_doc.build_report(s, rnd.id, "draf", 1, on=TODAY), 3)
+        return out
 
 
 def bench_regency(url: str, scale: int, args: argparse.Namespace) -> dict[str, float]:
@@ -367,8 +394,11 @@ COLUMNS = [
     ("ratio_after_save", "ratio after save", "{:.2f}"),
     ("rss_mb", "RSS MB", "{:.0f}"), ("regency_xlsx_cold_ms", "regency XLSX cold ms", "{:.0f}"),
     ("regency_xlsx_ms", "regency XLSX after a save ms", "{:.0f}"),
-    ("regency_loop_xlsx_ms", "loop XLSX ms", "{:.0f}"), ("report_xlsx_ms", "report XLSX ms", "{:.0f}"),
-    ("report_pdf_ms", "report PDF ms", "{:.0f}"), ("save_ms", "save 60 ms", "{:.0f}"),
+    ("regency_loop_xlsx_ms", "loop XLSX ms", "{:.0f}"), ("report_lines_ms", "report lines ms", "{:.0f}"),
+    ("report_xlsx_ms", "report XLSX ms", "{:.0f}"), ("report_pdf_cold_ms", "report PDF, chart drawn ms", "{:.0f}"),
+    ("report_pdf_ms", "report PDF ms", "{:.0f}"), ("e81_xlsx_ms", "E.81 XLSX ms", "{:.0f}"),
+    ("e81_pdf_ms", "E.81 PDF ms", "{:.0f}"), ("report_build_cold_ms", "build_report cold ms", "{:.0f}"),
+    ("report_build_ms", "build_report ms", "{:.0f}"), ("save_ms", "save 60 ms", "{:.0f}"),
     ("users_throughput_rps", "20 users req/s", "{:.1f}"), ("users_p95_ms", "p95 ms", "{:.0f}"),
     ("users_errors", "errors", "{}"), ("users_warm_throughput_rps", "req/s warming", "{:.1f}"),
     ("users_warm_p95_ms", "p95 ms warming", "{:.0f}"), ("users_warm_errors", "errors warming", "{}"),

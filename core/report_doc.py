@@ -7,7 +7,11 @@ record so that versions can be compared line by line and corrections can point a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional
@@ -553,15 +557,40 @@ def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
 # --- PDF -----------------------------------------------------------------------------------------
 
 
+_CHART_CACHE: OrderedDict[str, Optional[bytes]] = OrderedDict()
+_CHART_CACHE_SIZE = 64
+_chart_lock = threading.Lock()
+
+
 def _chart_png(doc: ReportDoc) -> Optional[bytes]:
-    """Capaian per indicator as a PNG (vl-convert); None when it cannot be drawn."""
+    """Capaian per indicator as a PNG (vl-convert); None when it cannot be drawn.
+
+    Drawing the PNG is a third of a report's build (vl-convert, ~0.35 s), and it is drawn again for every
+    draft, download and version of a round whose data did not change. So the PNGs are kept in a small LRU
+    keyed on what the chart shows (a digest of its rows): the same data gives the same key whatever the
+    database, office, round or version, and any change of the data (a save, a correction) gives another
+    key, so nothing stale can be served."""
+    rows = [{"code": x.get("code", ""), "name": x.get("name", ""), "unit": x.get("unit", ""),
+             "capaian_tw": _dec(x.get("capaian_tw")), "predikat_tw": x.get("predikat") or "–"}
+            for x in doc.indicators]
+    key = hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()
+    with _chart_lock:
+        if key in _CHART_CACHE:
+            _CHART_CACHE.move_to_end(key)
+            return _CHART_CACHE[key]
+    png = _draw_chart(rows)
+    with _chart_lock:
+        _CHART_CACHE[key] = png
+        while len(_CHART_CACHE) > _CHART_CACHE_SIZE:
+            _CHART_CACHE.popitem(last=False)
+    return png
+
+
+def _draw_chart(rows: list[dict[str, Any]]) -> Optional[bytes]:
     import pandas as pd
 
     from core import charts
 
-    rows = [{"code": x.get("code", ""), "name": x.get("name", ""), "unit": x.get("unit", ""),
-             "capaian_tw": _dec(x.get("capaian_tw")), "predikat_tw": x.get("predikat") or "–"}
-            for x in doc.indicators]
     df = pd.DataFrame(rows, columns=["code", "name", "unit", "capaian_tw", "predikat_tw"])
     if df["capaian_tw"].isna().all():
         return None

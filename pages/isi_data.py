@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from core import entry, evidence, fmt, plausibility, report_versions, review, unit_workbook
+from core import entry, evidence, fmt, report_versions, review, unit_workbook
 from core.errors import Conflict, InvalidInput, KinerjaError
 from core.markup import md
 from core.states import SubmissionState
 from core.steps import isi_data, pengolahan
 from core.uow import unit_of_work
+from pages.parts import caches
 from pages.parts import grid as grids
 from pages.parts.common import (
     actor_or_stop,
@@ -97,7 +98,7 @@ with unit_of_work() as session:
     # everything else the page shows, read in the same transaction (the page reruns on every edit)
     corrected = report_versions.corrections_of_submission(session, actor, view.id)
     review_notes, return_history = review.notes_for_unit(session, actor, view.id)
-    flags = plausibility.submission_flags(session, actor, view.id) if view.editable else []
+    flags = caches.plausibility_flags(data_version(actor.office_id), actor, view.id) if view.editable else []
     returned_unchanged = review.unchanged_since_return(session, actor, view.id) if view.editable else None
 st.session_state[DRAWN] = (choice.id, {"ind": grid_key, "bud": budget_key})
 intro.caption("Langkah 3 SOP: isi realisasi indikator" + (" dan anggaran" if len(budget) else "")

@@ -108,3 +108,22 @@ def test_words_fit_widens_a_column_narrower_than_its_longest_word_and_keeps_the_
                                                                          "Sangat Tinggi"]])
     assert out[2] > 48 and out[3] == 70 and out[1] < 190  # the Indikator column gives the room back
     assert abs(sum(out) - sum(widths)) < 1e-6
+
+
+def test_chart_png_is_drawn_once_per_data_and_again_when_the_data_changes(session, monkeypatch):
+    """The chart PNG is kept per chart data: a second build of the same data draws nothing, a change does."""
+    drawn = []
+    real = report_doc._draw_chart
+    monkeypatch.setattr(report_doc, "_draw_chart", lambda rows: drawn.append(rows) or real(rows))
+    report_doc._CHART_CACHE.clear()
+    rid = _round(session)
+    lines = report_doc.report_lines(session, rid)
+    first = report_doc.build_report(session, rid, "draf", 1, lines, on=dt.date(2026, 7, 20))
+    again = report_doc.build_report(session, rid, "draf", 2, lines, on=dt.date(2026, 7, 20))
+    assert len(drawn) == 1
+    assert first.files[1].content[:4] == again.files[1].content[:4] == b"%PDF"
+    changed = copy.deepcopy(lines)
+    line = next(x for x in changed if x["type"] == "indikator" and x.get("capaian_tw"))
+    line["capaian_tw"] = "1.00"
+    report_doc.build_report(session, rid, "draf", 3, changed, on=dt.date(2026, 7, 20))
+    assert len(drawn) == 2

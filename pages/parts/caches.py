@@ -44,6 +44,17 @@ class OfficeOverview:
 
 
 @st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def plausibility_flags(version: tuple[str, int], actor: Actor, submission_id: int) -> list:
+    """The unit's plausibility flags (core.plausibility.submission_flags: the permission check included, per
+    actor), made again only after a change of the office: a sixth of Isi Data's rerun with 60 rows, and
+    the page reruns on every cell edited."""
+    from core import plausibility
+
+    with unit_of_work() as session:
+        return plausibility.submission_flags(session, actor, submission_id)
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
 def office_overview(version: tuple[str, int], office_id: int, today: dt.date) -> OfficeOverview:
     """Rounds, current round, timeline and late units of the office, in one transaction."""
     with unit_of_work() as session:
