@@ -93,6 +93,29 @@ def serve(data: Path):
     assert "kinerja-beranda-warm: work for" not in served, served[-4000:]
 
 
+def serve_distributed(tmp_path_factory, name: str):
+    """A demo office with TW III 2026 opened and distributed to every unit, served in its own Streamlit
+    process: yields (url, database url), then stops the server and checks its log."""
+    import datetime as dt
+
+    from core.auth import actor_for
+    from core.steps import disposisi
+    from core.uow import unit_of_work
+
+    need_chromium()
+    data = tmp_path_factory.mktemp(name)
+    server = serve(data)
+    url = next(server)
+    db = f"sqlite:///{data / 'kinerja.db'}"
+    with unit_of_work(db) as s:
+        today = dt.date.today()
+        rnd = disposisi.open_round(s, actor_for(s, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.",
+                                   today + dt.timedelta(days=30), today=today)
+        disposisi.distribute(s, actor_for(s, "sekdis"), rnd.id, None, "Diteruskan.")
+    yield url, db
+    next(server, None)
+
+
 @pytest.fixture(scope="session")
 def app_data(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("e2e-data")

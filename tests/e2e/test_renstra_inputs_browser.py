@@ -10,7 +10,6 @@ Its own server and database (TW III 2026 opened and distributed through core).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -19,10 +18,9 @@ from sqlalchemy import select
 
 from core import masterdata as md
 from core.auth import actor_for
-from core.steps import disposisi
 from core.uow import unit_of_work
 from db.models import Indicator, Realization, Submission, Target
-from tests.e2e.conftest import need_chromium, serve, shot, signed_in_browsers
+from tests.e2e.conftest import serve_distributed, shot, signed_in_browsers
 from tests.e2e.test_full_round import edit_grid, go, grid_cell, indicator_grid, settle
 from tests.e2e.test_typing_browser import press
 
@@ -40,18 +38,7 @@ REALISASI, PENDORONG = 5, 8
 @pytest.fixture(scope="module")
 def inputs_db(tmp_path_factory):
     """A demo office with TW III 2026 distributed to every unit, served in its own Streamlit process."""
-    need_chromium()
-    data = tmp_path_factory.mktemp("e2e-renstra-inputs")
-    server = serve(data)
-    url = next(server)
-    db = f"sqlite:///{data / 'kinerja.db'}"
-    with unit_of_work(db) as s:
-        today = dt.date.today()
-        rnd = disposisi.open_round(s, actor_for(s, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.",
-                                   today + dt.timedelta(days=30), today=today)
-        disposisi.distribute(s, actor_for(s, "sekdis"), rnd.id, None, "Diteruskan.")
-    yield url, db
-    next(server, None)  # stop the server and check its log
+    yield from serve_distributed(tmp_path_factory, "e2e-renstra-inputs")
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.auth import actor_for
-from core.steps import disposisi
 from core.uow import unit_of_work
 from db.models import BudgetLine, BudgetRealization, Indicator, Realization, Submission, Target
-from tests.e2e.conftest import need_chromium, serve, shot, signed_in_browsers
+from tests.e2e.conftest import serve_distributed, shot, signed_in_browsers
 from tests.e2e.test_full_round import edit_grid, go, grid_cell, indicator_grid, settle
 
 # The Bidang Pelatihan grid, in the grid's column order: 0 No · 1 Kode · 2 Indikator · 3 Satuan · 4 Target TW ·
@@ -45,18 +44,7 @@ def target_grid_of(page):
 @pytest.fixture(scope="module")
 def typing_db(tmp_path_factory):
     """A demo office with TW III 2026 distributed to every unit, served in its own Streamlit process."""
-    need_chromium()
-    data = tmp_path_factory.mktemp("e2e-typing")
-    server = serve(data)
-    url = next(server)
-    db = f"sqlite:///{data / 'kinerja.db'}"
-    with unit_of_work(db) as s:
-        today = dt.date.today()
-        rnd = disposisi.open_round(s, actor_for(s, "kadis"), 2026, 3, "Kumpulkan data kinerja TW III 2026.",
-                                today + dt.timedelta(days=30), today=today)
-        disposisi.distribute(s, actor_for(s, "sekdis"), rnd.id, None, "Diteruskan.")
-    yield url, db
-    next(server, None)  # stop the server (and check its log), as the journey's fixture does
+    yield from serve_distributed(tmp_path_factory, "e2e-typing")
 
 
 @pytest.fixture
