@@ -28,7 +28,6 @@ import pickle
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
@@ -150,12 +149,9 @@ def _server_like_script_cache() -> None:
 
 
 def _timed(at) -> float:
-    t0 = time.perf_counter()
-    at.run()
-    elapsed = (time.perf_counter() - t0) * 1000
-    if at.exception:
-        raise SystemExit(f"page raised: {at.exception[0].value}")
-    return elapsed
+    from bench.page_probe import _timed as same
+
+    return same(at)
 
 
 def _session(username: str, path: str):
