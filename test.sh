@@ -8,4 +8,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check --quiet core db pages app.py tests
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers (pytest-xdist): the browser tests on one, the rest on the other, by the groups tests/conftest.py
+# gives; pass -n 0 to run in one process.
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup --no-loadscope-reorder "$@"

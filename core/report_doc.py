@@ -283,9 +283,10 @@ def build_report(session: Session, round_id: int, kind: str, version: int,
                  charts: bool = True) -> ReportBundle:
     """The report's lines (computed, or the given corrected ones) and its files: XLSX and PDF in the
     official layout (kop, tables per sasaran, budget, summary, kendala, signature)."""
-    from core import exports
+    from core import exports, jobs
 
     rnd = session.get(CollectionRound, round_id)
+    jobs.step("Menghitung capaian dan predikat setiap indikator", 0.02)
     lines = lines if lines is not None else report_lines(session, round_id)
     base = f"laporan-capaian-kinerja-{rnd.year}-tw{rnd.quarter}-{kind}-v{version}"
     doc = ReportDoc(
@@ -295,9 +296,12 @@ def build_report(session: Session, round_id: int, kind: str, version: int,
         signer=exports.signer(session, rnd.office_id), on=on or clock.today(),
         notes=collection_notes(session, round_id),
         formula=formula_of(session, rnd.office_id))
-    files = [GeneratedFile(base + ".xlsx", XLSX, report_xlsx(doc)),
-             GeneratedFile(base + ".pdf", PDF, report_pdf(doc, with_chart=charts))]
+    jobs.step("Menyusun laporan (Excel)", 0.10)
+    files = [GeneratedFile(base + ".xlsx", XLSX, report_xlsx(doc))]
+    jobs.step("Menyusun laporan (PDF) dengan grafik capaian", 0.15)
+    files.append(GeneratedFile(base + ".pdf", PDF, report_pdf(doc, with_chart=charts)))
     files += renja_eval_files(session, rnd, kind, version, lines, doc)
+    jobs.step("Menyimpan laporan", 0.98)
     return ReportBundle(lines=lines, files=files)
 
 
@@ -310,9 +314,15 @@ def renja_eval_files(session: Session, rnd: CollectionRound, kind: str, version:
                                subtitle=doc.subtitle, lines=lines, signer=doc.signer,
                                evaluator=renja_eval.evaluator_of(session, rnd.office_id), on=doc.on,
                                formula=doc.formula)
+    from core import jobs
+
     base = f"evaluasi-renja-{rnd.year}-tw{rnd.quarter}-{kind}-v{version}"
-    return [GeneratedFile(base + ".xlsx", XLSX, renja_eval.renja_eval_xlsx(e81)),
-            GeneratedFile(base + ".pdf", PDF, renja_eval.renja_eval_pdf(e81))]
+    jobs.step("Menyusun Evaluasi Hasil Renja E.81 (Excel)", 0.35)
+    files = [GeneratedFile(base + ".xlsx", XLSX, renja_eval.renja_eval_xlsx(e81))]
+    # the E.81 PDF is the longest part at scale (hundreds of rows across 28 columns): the bar's last stretch
+    jobs.step("Menyusun Evaluasi Hasil Renja E.81 (PDF)", 0.45)
+    files.append(GeneratedFile(base + ".pdf", PDF, renja_eval.renja_eval_pdf(e81)))
+    return files
 
 
 def collection_notes(session: Session, round_id: int) -> list[str]:

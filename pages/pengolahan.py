@@ -4,13 +4,23 @@ indicator rows, and compiles the draft report once every unit's data is accepted
 
 import streamlit as st
 
-from core import clock, evidence, fmt, plausibility, review, round_status, states
+from core import clock, evidence, fmt, jobs, plausibility, review, round_status, states
 from core.forms import renja_eval
 from core.markup import md
 from core.states import SubmissionState
 from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, may, show_flash, shown_errors, table
+from pages.parts.common import (
+    actor_or_stop,
+    executors_of,
+    flash,
+    job_outcome,
+    may,
+    show_flash,
+    shown_errors,
+    start_job,
+    table,
+)
 
 actor = actor_or_stop("pages/pengolahan.py")
 today = clock.today()
@@ -18,6 +28,22 @@ today = clock.today()
 
 st.title("Pengolahan")
 show_flash("pengolahan")
+DRAFT_JOB = "pengolahan_job_draf"  # this session's Susun draf, built on a thread of its own (core.jobs)
+
+
+def _compile_draft(round_id: int) -> int:
+    with unit_of_work() as session:
+        return penyusunan.compile_draft(session, actor, round_id).version
+
+
+def _draft_outcome() -> bool:
+    """The draft being built (a progress bar), its error, or its message once built (the round has moved on)."""
+    return job_outcome(DRAFT_JOB, lambda version: flash(
+        "pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: "
+                      f"{executors_of('sosialisasi')} mensosialisasikan draf kepada {executors_of('koreksi')}."))
+
+
+_draft_outcome()
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
@@ -66,17 +92,11 @@ if state.step_code == "penyusunan":
         st.subheader("Susun draf laporan (langkah 5)")
         st.markdown("Seluruh data unit sudah diterima. Susun draf Laporan Capaian Kinerja Triwulan; draf "
                     f"kemudian disosialisasikan {executors_of('sosialisasi')} kepada {executors_of('koreksi')}.")
-        if st.button("Susun draf laporan", type="primary", key="susun_draf", icon=":material/description:"):
-            with shown_errors():
-                with st.status("Menyusun draf laporan…", expanded=True) as status:
-                    st.write("Menghitung capaian dan predikat setiap indikator…")
-                    with unit_of_work() as session:
-                        rep = penyusunan.compile_draft(session, actor, state.id)
-                        version = rep.version
-                    status.update(label=f"Draf laporan versi {version} selesai disusun.", state="complete")
-                flash("pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: "
-                                    f"{executors_of('sosialisasi')} mensosialisasikan draf kepada "
-                                    f"{executors_of('koreksi')}.")
+        job_key = ("report.compile", state.id)
+        if st.button("Susun draf laporan", type="primary", key="susun_draf", icon=":material/description:",
+                     disabled=jobs.running(job_key) is not None):
+            start_job(DRAFT_JOB, job_key, "Menyusun draf laporan", lambda rid=state.id: _compile_draft(rid))
+            _draft_outcome()
 elif not can_review:
     st.info(f"Pemeriksaan data unit sudah selesai; pengumpulan data berada pada langkah '{state.step_name}'.")
 

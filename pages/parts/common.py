@@ -4,15 +4,16 @@ action shown after the rerun that follows it."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from core import audit
+from core import audit, jobs
 from core.actor import ROLE_LABELS, ROLES, Actor
 from core.config import get_settings
 from core.errors import KinerjaError
@@ -53,6 +54,43 @@ def flash(page: str, text: str, kind: str = "success", *, details: Sequence[str]
     message per page: it stays until its page shows it, and a newer one replaces it."""
     st.session_state.setdefault(_FLASH, {})[page] = (kind, text, tuple(details), where)
     st.rerun()
+
+
+def start_job(slot: str, key: Hashable, label: str, work: Callable[[], object]) -> None:
+    """Start `work` on a thread of its own (core.jobs) for this session and wait a moment for it: a build that
+    ends within KINERJA_FOREGROUND_SECONDS (2 s) is shown at once, a longer one by `job_outcome` with a
+    progress bar while the page stays usable. `key` names the work: a second click while it runs (this or
+    another session in this process) joins the running job instead of starting another."""
+    job = jobs.start(key, label, work)
+    st.session_state[slot] = job.id
+    job.wait(float(os.environ.get("KINERJA_FOREGROUND_SECONDS", "2")))
+
+
+def job_outcome(slot: str, done: Callable[[object], None]) -> bool:
+    """Where this session's job of `slot` is shown: a progress bar redrawn every second while it runs, then
+    its error, or `done(result)` (a `flash`, which reruns the page). True while the job runs."""
+    job = jobs.get(st.session_state.get(slot))
+    if job is None:
+        return False
+    if job.done:
+        del st.session_state[slot]
+        if job.error:
+            st.error(md(job.error))
+            return False
+        done(job.result)
+        return False
+
+    @st.fragment(run_every=1.0)
+    def progress() -> None:
+        now = jobs.get(job.id)
+        if now is None or now.done:
+            st.rerun()  # the whole page: the result, and what it changed
+        st.progress(now.progress, text=f"{now.label}: {now.message or 'dimulai'}… ({int(now.seconds)} detik)")
+        st.caption("Berkas sedang disusun di server. Halaman ini diperbarui sendiri saat selesai; halaman lain "
+                   "tetap dapat dibuka, dan penyusunan tetap berjalan.")
+
+    progress()
+    return True
 
 
 def show_flash(page: str, where: str = "top") -> None:

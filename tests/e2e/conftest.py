@@ -44,9 +44,10 @@ def need_chromium() -> None:
         pytest.skip(f"Chromium tidak ditemukan di {CHROMIUM}")
 
 
-def server_env(data: Path) -> dict[str, str]:
+def server_env(data: Path, **extra: str) -> dict[str, str]:
     return dict(os.environ, KINERJA_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'kinerja.db'}",
-                KINERJA_AUTO_SEED="1", KINERJA_WARM_CACHES="1")  # as users' servers run
+                KINERJA_AUTO_SEED="1", KINERJA_WARM_CACHES="1", KINERJA_FOREGROUND_SECONDS="2",
+                **extra)  # as users' servers run
 
 
 def seed_demo(data: Path) -> str:
@@ -57,9 +58,10 @@ def seed_demo(data: Path) -> str:
     return env["DATABASE_URL"]
 
 
-def serve(data: Path):
+def serve(data: Path, **extra_env: str):
     """Serve the app on the database under `data` (seeded first); yields the URL once, and on the next `next()`
-    stops the server and checks its log (drive it to its end: `close()` would leave the server running)."""
+    stops the server and checks its log (drive it to its end: `close()` would leave the server running).
+    `extra_env`: settings of this server (e.g. KINERJA_FOREGROUND_SECONDS)."""
     seed_demo(data)
     port = _free_port()
     log = open(data / "streamlit.log", "w")
@@ -67,7 +69,8 @@ def serve(data: Path):
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=server_env(data), stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        cwd=ROOT, env=server_env(data, **extra_env), stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

@@ -28,7 +28,7 @@ def e81_app(tmp_path_factory):
     url = seed_demo(data)
     with unit_of_work(url) as s:
         factories.make_round(s, at="penyusunan", state="diterima")  # TW III 2026, every unit's data accepted
-    server = serve(data)
+    server = serve(data, KINERJA_FOREGROUND_SECONDS="0")  # every report build shows its progress bar
     yield next(server), url
     next(server, None)  # stop the server (and check its log)
 
@@ -69,7 +69,10 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         go(penyusun, "Pengolahan")
         see(penyusun, "Catatan Evaluasi Hasil Renja (E.81)", "Langkah 5: catatan E.81 dapat diisi")
         penyusun.get_by_role("button", name="Susun draf laporan").click()
+        # built on a thread of its own: a progress bar that names the work, then the page by itself
+        penyusun.get_by_test_id("stProgress").filter(has_text="Menyusun draf laporan").wait_for()
         see(penyusun, "Draf laporan versi 1 disusun.", "Langkah 5: Susun draf laporan")
+        assert penyusun.get_by_test_id("stProgress").count() == 0
 
         go(penyusun, "Sosialisasi & Koreksi")
         name, data = _download(penyusun, penyusun.get_by_role(
