@@ -4,13 +4,22 @@ archive download holds (the whole bundle, or the part of the actor's unit) is de
 
 import streamlit as st
 
-from core import archive, exports, fmt, report_versions, review, round_status
+from core import archive, exports, fmt, jobs, report_versions, review, round_status
 from core.forms import lkjip
 from core.markup import md
 from core.permissions import can
 from core.steps import dokumentasi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, show_flash, shown_errors, table
+from pages.parts.common import (
+    actor_or_stop,
+    executors_of,
+    flash,
+    job_outcome,
+    show_flash,
+    shown_errors,
+    start_job,
+    table,
+)
 
 actor = actor_or_stop("pages/dokumentasi.py")
 
@@ -19,6 +28,27 @@ st.title("Dokumentasi")
 st.caption("Laporan kinerja triwulan yang telah didokumentasikan tidak dapat diubah; koreksi sesudahnya "
            "diterbitkan sebagai versi baru dengan arsip baru.")
 show_flash("dokumentasi")
+DOC_JOB = "dokumentasi_job"  # this session's final report and archive, built on a thread of its own (core.jobs)
+
+
+def _document(round_id: int, note: str) -> str:
+    with unit_of_work() as session:
+        arc = dokumentasi.document(session, actor, round_id, note)
+        return f"Laporan final versi {arc.version} didokumentasikan. SHA-256 arsip: {arc.sha256}"
+
+
+def _reissue(round_id: int, reason: str) -> str:
+    with unit_of_work() as session:
+        arc = dokumentasi.reissue(session, actor, round_id, reason)
+        return f"Versi final {arc.version} diterbitkan dengan arsip baru."
+
+
+def _doc_outcome() -> bool:
+    """The final report being built (a progress bar), its error, or its message (the job's result)."""
+    return job_outcome(DOC_JOB, lambda message: flash("dokumentasi", message))
+
+
+_doc_outcome()
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
@@ -38,16 +68,12 @@ if state is not None and state.step_code == "dokumentasi":
             note = st.text_input("Catatan (boleh kosong)", key="catatan_dokumentasi")
             sure = st.checkbox("Saya memahami bahwa data pengumpulan ini menjadi tidak dapat diubah.",
                                key="yakin_dokumentasi")
-            if st.button("Dokumentasikan laporan final", type="primary", disabled=not sure, key="dokumentasikan",
-                         icon=":material/inventory_2:"):
-                with shown_errors():
-                    with st.status("Mendokumentasikan laporan…", expanded=True) as status:
-                        st.write("Menyusun laporan final dan arsip…")
-                        with unit_of_work() as session:
-                            arc = dokumentasi.document(session, actor, state.id, note)
-                            version, digest = arc.version, arc.sha256
-                        status.update(label="Laporan final didokumentasikan.", state="complete")
-                    flash("dokumentasi", f"Laporan final versi {version} didokumentasikan. SHA-256 arsip: {digest}")
+            doc_key = ("report.document", state.id)
+            if st.button("Dokumentasikan laporan final", type="primary", key="dokumentasikan",
+                         disabled=not sure or jobs.running(doc_key) is not None, icon=":material/inventory_2:"):
+                start_job(DOC_JOB, doc_key, "Menyusun laporan final dan arsip",
+                          lambda rid=state.id, text=note: _document(rid, text))
+                _doc_outcome()
         else:
             st.info(f"Laporan menunggu didokumentasikan oleh {executors_of('dokumentasi')}.")
 elif state is not None:
@@ -171,9 +197,8 @@ if documented:
         names = {r.id: f"{r.title} (versi terakhir {r.latest_version})" for r in documented}
         target = st.selectbox("Pengumpulan data", list(names), format_func=names.get, key="terbit_ulang_ronde")
         reason = st.text_area("Alasan penerbitan ulang (wajib)", key="terbit_ulang_alasan")
-        if st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:"):
-            with shown_errors():
-                with unit_of_work() as session:
-                    arc = dokumentasi.reissue(session, actor, target, reason)
-                    version = arc.version
-                flash("dokumentasi", f"Versi final {version} diterbitkan dengan arsip baru.")
+        if st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:",
+                     disabled=jobs.running(("report.document", target)) is not None):
+            start_job(DOC_JOB, ("report.document", target), "Menyusun versi final baru dan arsipnya",
+                      lambda rid=target, text=reason: _reissue(rid, text))
+            _doc_outcome()

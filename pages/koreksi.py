@@ -3,10 +3,20 @@ corrections against its lines; the penyusun applies them as a new version; the p
 
 import streamlit as st
 
-from core import report_versions, review, round_status
+from core import jobs, report_versions, review, round_status
 from core.steps import koreksi
 from core.uow import unit_of_work
-from pages.parts.common import actor_or_stop, executors_of, flash, may, show_flash, shown_errors, table
+from pages.parts.common import (
+    actor_or_stop,
+    executors_of,
+    flash,
+    job_outcome,
+    may,
+    show_flash,
+    shown_errors,
+    start_job,
+    table,
+)
 
 actor = actor_or_stop("pages/koreksi.py")
 
@@ -27,6 +37,19 @@ for _key in st.session_state.pop("koreksi_kosongkan", ()):
 
 st.title("Sosialisasi & Koreksi")
 show_flash("koreksi")
+APPLY_JOB = "koreksi_job_terapkan"  # this session's new version, built on a thread of its own (core.jobs)
+
+
+def _apply(round_id: int) -> int:
+    with unit_of_work() as session:
+        return koreksi.apply_corrections(session, actor, round_id).version
+
+
+def _apply_outcome() -> bool:
+    return job_outcome(APPLY_JOB, lambda version: done(f"Koreksi diterapkan pada versi {version}."))
+
+
+_apply_outcome()
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
@@ -126,13 +149,13 @@ if at_correction and may(actor, "correction.apply"):
     if state.open_corrections:
         st.caption("Menerapkan koreksi mengubah data unit kerja yang dikoreksi (tercatat di Jejak Audit); versi "
                    "laporan baru disusun dari data tersebut.")
+        apply_key = ("correction.apply", state.id)
         if st.button(f"Terapkan {state.open_corrections} koreksi menjadi versi baru", type="primary",
-                     key="terapkan_koreksi", icon=":material/published_with_changes:"):
-            with shown_errors():
-                with st.spinner("Menyusun versi laporan hasil koreksi…"):
-                    with unit_of_work() as session:
-                        version = koreksi.apply_corrections(session, actor, state.id).version
-                done(f"Koreksi diterapkan pada versi {version}.")
+                     key="terapkan_koreksi", icon=":material/published_with_changes:",
+                     disabled=jobs.running(apply_key) is not None):
+            start_job(APPLY_JOB, apply_key, "Menyusun versi laporan hasil koreksi",
+                      lambda rid=state.id: _apply(rid))
+            _apply_outcome()
     else:
         st.info("Tidak ada koreksi terbuka untuk diterapkan.")
 
