@@ -14,7 +14,9 @@ download event for a download. N runs each; median and p95, and the median's rat
 - Simpan draf  one cell of the 60-row grid changed, Simpan draf → saved and drawn again
 - Ajukan       a unit's Ajukan → submitted and drawn (Bidang 1 of another office each run)
 - Terima       Pengolahan's Terima → accepted and the next unit drawn
-- Susun draf   Pengolahan's Susun draf laporan → the draft's four files built and drawn (a file build)
+- Susun draf   Pengolahan's Susun draf laporan: "page back" is the click's own run (the page waits up to
+               KINERJA_FOREGROUND_SECONDS for the build, then shows a progress bar and is usable again);
+               "built" is click → the draft's message, its four files built on a thread (a file build)
 - downloads    Sosialisasi & Koreksi's report XLSX/PDF and E.81 XLSX/PDF (built with the draft: bytes
                already there), Rekap & Unduh's LKjIP XLSX/PDF (built on the click): click → download
 
@@ -45,7 +47,7 @@ CHROMIUM = os.environ.get("KINERJA_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "kinerja2026"
 TARGET_S = 0.5
 ONLY: set[str] = set()  # --only: some groups of the app's actions (entry, ajukan, terima, susun, downloads)
-FILE_BUILDS = {"Susun draf", "LKjIP XLSX", "LKjIP PDF"}
+FILE_BUILDS = {"Susun draf: built", "LKjIP XLSX", "LKjIP PDF"}
 
 _ARM = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -251,8 +253,11 @@ def _app_susun(browser, url: str, plan: dict[str, Any], runs: int, out: dict[str
         page = ctx.new_page()
         login(page, url, username)
         go(page, "Pengolahan")
-        _add(out, "Susun draf", timed_click(page, page.get_by_role("button", name="Susun draf laporan"),
-                                      lambda p: p.get_by_text("disusun.").first.wait_for()))
+        # the click's own run ends within KINERJA_FOREGROUND_SECONDS (the page usable again, a progress bar
+        # while the files are built on a thread of their own); the draft's message comes when they are built
+        _add(out, "Susun draf: page back", timed_click(page, page.get_by_role("button", name="Susun draf laporan")))
+        page.get_by_text("disusun.").first.wait_for(timeout=300_000)
+        _add(out, "Susun draf: built", page.evaluate("() => performance.now() - window.__bench.t0") / 1000)
         ctx.close()
 
 
@@ -357,7 +362,8 @@ def table(app: dict[str, list[float]], bare: dict[str, list[float]]) -> str:
     head = ["action", "runs", "median s", "p95 s", "bare median s", "bare p95 s", "ratio", "median ≤ 0.5 s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, xs in app.items():
-        b = bare.get(key) or (bare.get("download") if "XLSX" in key or "PDF" in key else None)
+        b = (bare.get(key) or bare.get(key.split(":")[0])
+             or (bare.get("download") if "XLSX" in key or "PDF" in key else None))
         med, p95 = stats(xs)
         bmed, bp95 = stats(b) if b else (None, None)
         ok = "yes" if med <= TARGET_S else ("file build" if key in FILE_BUILDS else "no")

@@ -1,7 +1,7 @@
 """Every page, as each role that uses it, at an office monitor (1400 × 900) and a phone (390 × 844), at the
 moments of a round where screens used to say untrue things: step 2 (opened, nothing distributed), step 3
 (distributed, nothing submitted) and step 7 (a draft report with the planner). Each visit leaves a screenshot
-in test-artifacts/screens/ and checks what a person would notice:
+in test-artifacts/screens/ when asked for (KINERJA_SCREENS=1) and checks what a person would notice:
 
 - no English word of Streamlit's widgets (pages.parts.browser_ui.ENGLISH), in the text or in a tooltip,
   placeholder or label, and no internal identifier (snake_case names of the code);
@@ -34,7 +34,10 @@ from tests import factories
 from tests.e2e.conftest import _CONTENT_HEIGHT, ROOT, login, need_chromium, seed_demo, serve
 from tests.e2e.test_full_round import choose, go, settle
 
+# Full-page screenshots of every visit (up to 6000 px tall) cost Chromium more than the checks themselves; they
+# are taken when asked for: KINERJA_SCREENS=1 (to test-artifacts/screens/) or KINERJA_SCREENS_DIR=<folder>.
 SCREENS = Path(os.environ.get("KINERJA_SCREENS_DIR", ROOT / "test-artifacts" / "screens"))
+TAKE_SCREENS = bool(os.environ.get("KINERJA_SCREENS") or os.environ.get("KINERJA_SCREENS_DIR"))
 DESKTOP, PHONE = {"width": 1400, "height": 900}, {"width": 390, "height": 844}
 USERNAMES = {u[0] for u in USERS} | {"admin"}
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
@@ -140,9 +143,10 @@ def _check(page, moment: str, role: str, title: str, phone: bool) -> list[str]:
     problems = []
     where = f"{moment} {role} {title} {'ponsel' if phone else 'desktop'}"
     page.wait_for_timeout(400)
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^a-z0-9]+", "-", f"{'hp' if phone else 'desktop'} {moment} {role} {title}".lower()).strip("-")
-    _screenshot(page, SCREENS / f"{name}.png")
+    if TAKE_SCREENS:
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^a-z0-9]+", "-", f"{'hp' if phone else 'desktop'} {moment} {role} {title}".lower()).strip("-")
+        _screenshot(page, SCREENS / f"{name}.png")
     text = _visible_words(page)
     english = sorted(set(ENGLISH_RE.findall(text)))
     if english:
