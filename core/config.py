@@ -52,6 +52,7 @@ class Settings:
     session_idle_minutes: int
     timezone: str  # IANA name of the office's time zone: stored UTC times are shown in it
     warm_caches: bool  # recompute an office's Beranda on a background thread right after each change
+    foreground_seconds: float = 1.0  # a report build the page waits for before it shows a progress bar (core.jobs)
     plausibility_factor: Decimal = Decimal(10)  # a value more than F x (or under 1/F of) its reference is flagged
     cookie_secure: bool = False  # send the session cookie over HTTPS only (the default in production)
     max_failed_logins_client: int = 10  # failed logins from one client address (any account) before it must wait
@@ -93,6 +94,7 @@ def get_settings() -> Settings:
         session_idle_minutes=int(_get("KINERJA_SESSION_IDLE_MINUTES", "60")),
         timezone=_get("KINERJA_TIMEZONE", "Asia/Pontianak"),  # Kalimantan Barat: WIB, UTC+7
         warm_caches=_flag(_get("KINERJA_WARM_CACHES", "1")),
+        foreground_seconds=float(_get("KINERJA_FOREGROUND_SECONDS", "1")),
         plausibility_factor=_factor(_get("KINERJA_PLAUSIBILITY_FACTOR", "10")),
         cookie_secure=_flag(_get("KINERJA_COOKIE_SECURE", "1" if _is_production_env() else "0")),
         max_failed_logins_client=int(_get("KINERJA_MAX_FAILED_LOGINS_CLIENT", "10")),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core import jobs, round_status
 from core.auth import actor_for
+from core.config import get_settings
 from core.errors import Conflict
 from core.steps import penyusunan
 from core.uow import unit_of_work
@@ -104,6 +105,7 @@ def test_compile_draft_as_a_job_says_each_file_it_builds_and_stores_the_report(d
 
 def test_pengolahan_shows_a_progress_bar_then_the_draft_message(sqlite_url, monkeypatch):
     monkeypatch.setenv("KINERJA_FOREGROUND_SECONDS", "0")  # the page does not wait: the bar's path
+    get_settings.cache_clear()
     with unit_of_work(sqlite_url) as s:
         rid = make_round(s, at="penyusunan", state="diterima").id
     at = logged_in("penyusun", "pages/pengolahan.py")
@@ -127,6 +129,7 @@ def test_a_refused_build_is_shown_as_its_message_and_stores_nothing(sqlite_url, 
     """The build is refused in core (here: as if the round had moved on under it): the page shows the job's
     Indonesian message, and no report is stored."""
     monkeypatch.setenv("KINERJA_FOREGROUND_SECONDS", "0")
+    get_settings.cache_clear()
     with unit_of_work(sqlite_url) as s:
         rid = make_round(s, at="penyusunan", state="diterima").id
 

@@ -4,7 +4,6 @@ action shown after the rerun that follows it."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,12 +57,12 @@ def flash(page: str, text: str, kind: str = "success", *, details: Sequence[str]
 
 def start_job(slot: str, key: Hashable, label: str, work: Callable[[], object]) -> None:
     """Start `work` on a thread of its own (core.jobs) for this session and wait a moment for it: a build that
-    ends within KINERJA_FOREGROUND_SECONDS (2 s) is shown at once, a longer one by `job_outcome` with a
+    ends within KINERJA_FOREGROUND_SECONDS (1 s) is shown at once, a longer one by `job_outcome` with a
     progress bar while the page stays usable. `key` names the work: a second click while it runs (this or
     another session in this process) joins the running job instead of starting another."""
     job = jobs.start(key, label, work)
     st.session_state[slot] = job.id
-    job.wait(float(os.environ.get("KINERJA_FOREGROUND_SECONDS", "2")))
+    job.wait(get_settings().foreground_seconds)
 
 
 def job_outcome(slot: str, done: Callable[[object], None]) -> bool:

@@ -46,7 +46,7 @@ def need_chromium() -> None:
 
 def server_env(data: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ, KINERJA_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'kinerja.db'}",
-               KINERJA_AUTO_SEED="1", KINERJA_WARM_CACHES="1", KINERJA_FOREGROUND_SECONDS="2")  # as users' servers run
+               KINERJA_AUTO_SEED="1", KINERJA_WARM_CACHES="1", KINERJA_FOREGROUND_SECONDS="1")  # as users' servers run
     env.update(extra)
     return env
 
