@@ -167,6 +167,15 @@ def display_value(field: str, value: Any, line_type: str = "indikator") -> str:
     """A line value as the users read it: 1.234,5 · 85,00 % · Rp 1.250.000; text as it is."""
     if value is None or value == "":
         return "–"
+    if field in _AMOUNT_LISTS:  # quarterly values, by year, by DPA code: each as a number
+        money = line_type == "anggaran" or field in ("end_pagu", "spent_prev")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        shown = [_item(v, money) if isinstance(value, list) else f"{k}: {_item(v, money)}" for k, v in items]
+        return "; ".join(shown) or "–"
+    if isinstance(value, dict):  # years without a figure, by DPA code
+        return "; ".join(f"{k}: {display_value('', v)}" for k, v in value.items()) or "–"
+    if isinstance(value, (list, tuple)):  # years, DPA codes
+        return ", ".join(str(v) for v in value) or "–"
     if field in NUMERIC_FIELDS:
         number = ach.to_decimal(value)
         if number is None:
@@ -179,6 +188,16 @@ def display_value(field: str, value: Any, line_type: str = "indikator") -> str:
     if isinstance(value, bool):
         return "Ya" if value else "Tidak"
     return str(value)
+
+
+_AMOUNT_LISTS = {"real_q", "renstra_years", "end_pagu", "spent_prev"}
+
+
+def _item(value: Any, money: bool) -> str:
+    number = ach.to_decimal(value) if value is not None else None
+    if number is None:
+        return "–" if value is None else str(value)
+    return fmt.money(number) if money else fmt.number(number)
 
 
 def lines_table(session: Session, actor: Actor, report_id: int) -> pd.DataFrame:

@@ -2,9 +2,11 @@
 round's reports with versions, SHA-256 checksums and downloads, and can verify an archive bundle. What an
 archive download holds (the whole bundle, or the part of the actor's unit) is decided in core."""
 
+from functools import partial
+
 import streamlit as st
 
-from core import archive, exports, fmt, jobs, report_versions, review, round_status
+from core import archive, exports, fmt, report_versions, review, round_status
 from core.forms import lkjip
 from core.markup import md
 from core.permissions import can
@@ -37,18 +39,33 @@ def _document(round_id: int, note: str) -> str:
         return f"Laporan final versi {arc.version} didokumentasikan. SHA-256 arsip: {arc.sha256}"
 
 
+def _start_document(round_id: int) -> None:
+    """The click's callback: the note as typed, read now (a value bound when the button was drawn could be
+    older than what was typed just before the click)."""
+    note = st.session_state.get("catatan_dokumentasi") or ""
+    start_job(DOC_JOB, ("report.document", round_id), "Menyusun laporan final dan arsip",
+              partial(_document, round_id, note))
+
+
+def _start_reissue() -> None:
+    """The click's callback: the round and reason as chosen and typed, read now."""
+    target = st.session_state.get("terbit_ulang_ronde")
+    reason = st.session_state.get("terbit_ulang_alasan") or ""
+    start_job(DOC_JOB, ("report.document", target), "Menyusun versi final baru dan arsipnya",
+              partial(_reissue, target, reason))
+
+
 def _reissue(round_id: int, reason: str) -> str:
     with unit_of_work() as session:
         arc = dokumentasi.reissue(session, actor, round_id, reason)
         return f"Versi final {arc.version} diterbitkan dengan arsip baru."
 
 
-def _doc_outcome() -> bool:
-    """The final report being built (a progress bar), its error, or its message (the job's result)."""
-    return job_outcome(DOC_JOB, lambda message: flash("dokumentasi", message))
+def _doc_outcome(key: tuple | None) -> bool:
+    """The final report being built (a progress bar; also one another session started), its error, or its
+    message (the job's result)."""
+    return job_outcome(DOC_JOB, lambda message: flash("dokumentasi", message), key=key)
 
-
-_doc_outcome()
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
@@ -58,6 +75,9 @@ with unit_of_work() as session:
     unarchived = archive.finished_without_archive(session, actor.office_id)
     documented = round_status.documentable_rounds(session, actor.office_id) if may_document else []
 
+DOC_KEY = ("report.document", round_id)  # one final version of a round at a time in this process
+documenting = _doc_outcome(DOC_KEY if round_id else None)
+
 if state is not None and state.step_code == "dokumentasi":
     with st.container(border=True):
         st.subheader(f"Dokumentasikan {state.title} (langkah 9)")
@@ -65,15 +85,12 @@ if state is not None and state.step_code == "dokumentasi":
             st.markdown(f"Laporan versi {state.latest_version} telah diserahkan {executors_of('serah')}. Dokumentasi "
                         "membuat laporan final, arsip berisi berkas laporan, data, bukti dukung dan riwayat, "
                         "lalu menutup pengumpulan data (datanya tidak dapat diubah lagi).")
-            note = st.text_input("Catatan (boleh kosong)", key="catatan_dokumentasi")
+            st.text_input("Catatan (boleh kosong)", key="catatan_dokumentasi")
             sure = st.checkbox("Saya memahami bahwa data pengumpulan ini menjadi tidak dapat diubah.",
                                key="yakin_dokumentasi")
-            doc_key = ("report.document", state.id)
-            if st.button("Dokumentasikan laporan final", type="primary", key="dokumentasikan",
-                         disabled=not sure or jobs.running(doc_key) is not None, icon=":material/inventory_2:"):
-                start_job(DOC_JOB, doc_key, "Menyusun laporan final dan arsip",
-                          lambda rid=state.id, text=note: _document(rid, text))
-                _doc_outcome()
+            st.button("Dokumentasikan laporan final", type="primary", key="dokumentasikan",
+                      disabled=not sure or documenting, icon=":material/inventory_2:", on_click=_start_document,
+                      args=(state.id,))
         else:
             st.info(f"Laporan menunggu didokumentasikan oleh {executors_of('dokumentasi')}.")
 elif state is not None:
@@ -195,10 +212,7 @@ if documented:
         st.markdown("Koreksi sesudah dokumentasi tidak menimpa laporan lama: terbit versi final baru dengan "
                     "arsip baru, sedangkan versi dan arsip lama tetap utuh.")
         names = {r.id: f"{r.title} (versi terakhir {r.latest_version})" for r in documented}
-        target = st.selectbox("Pengumpulan data", list(names), format_func=names.get, key="terbit_ulang_ronde")
-        reason = st.text_area("Alasan penerbitan ulang (wajib)", key="terbit_ulang_alasan")
-        if st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:",
-                     disabled=jobs.running(("report.document", target)) is not None):
-            start_job(DOC_JOB, ("report.document", target), "Menyusun versi final baru dan arsipnya",
-                      lambda rid=target, text=reason: _reissue(rid, text))
-            _doc_outcome()
+        st.selectbox("Pengumpulan data", list(names), format_func=names.get, key="terbit_ulang_ronde")
+        st.text_area("Alasan penerbitan ulang (wajib)", key="terbit_ulang_alasan")
+        st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:", disabled=documenting,
+                  on_click=_start_reissue)

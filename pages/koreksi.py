@@ -1,9 +1,11 @@
 """Sosialisasi & Koreksi (SOP langkah 6–8): the Sekretaris sends the draft to the JFT Perencana, who notes
 corrections against its lines; the penyusun applies them as a new version; the planner hands it over."""
 
+from functools import partial
+
 import streamlit as st
 
-from core import jobs, report_versions, review, round_status
+from core import report_versions, review, round_status
 from core.steps import koreksi
 from core.uow import unit_of_work
 from pages.parts.common import (
@@ -45,16 +47,18 @@ def _apply(round_id: int) -> int:
         return koreksi.apply_corrections(session, actor, round_id).version
 
 
-def _apply_outcome() -> bool:
-    return job_outcome(APPLY_JOB, lambda version: done(f"Koreksi diterapkan pada versi {version}."))
+def _apply_outcome(key: tuple | None) -> bool:
+    """The new version being built (a progress bar; also one another session started), its error or message."""
+    return job_outcome(APPLY_JOB, lambda version: done(f"Koreksi diterapkan pada versi {version}."), key=key)
 
-
-_apply_outcome()
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
     state = round_status.round_status(session, actor, round_id) if round_id else None
     versions = report_versions.versions(session, actor, round_id) if round_id else None
+
+APPLY_KEY = ("correction.apply", round_id)  # one new version of a round at a time in this process
+applying = _apply_outcome(APPLY_KEY if round_id else None)
 
 if state is None:
     st.info("Belum ada pengumpulan data yang berjalan.")
@@ -149,13 +153,11 @@ if at_correction and may(actor, "correction.apply"):
     if state.open_corrections:
         st.caption("Menerapkan koreksi mengubah data unit kerja yang dikoreksi (tercatat di Jejak Audit); versi "
                    "laporan baru disusun dari data tersebut.")
-        apply_key = ("correction.apply", state.id)
-        if st.button(f"Terapkan {state.open_corrections} koreksi menjadi versi baru", type="primary",
-                     key="terapkan_koreksi", icon=":material/published_with_changes:",
-                     disabled=jobs.running(apply_key) is not None):
-            start_job(APPLY_JOB, apply_key, "Menyusun versi laporan hasil koreksi",
-                      lambda rid=state.id: _apply(rid))
-            _apply_outcome()
+        # started by the click's callback, before this run: the run draws the button disabled and the bar above
+        st.button(f"Terapkan {state.open_corrections} koreksi menjadi versi baru", type="primary",
+                  key="terapkan_koreksi", icon=":material/published_with_changes:", disabled=applying,
+                  on_click=start_job, args=(APPLY_JOB, APPLY_KEY, "Menyusun versi laporan hasil koreksi",
+                                            partial(_apply, state.id)))
     else:
         st.info("Tidak ada koreksi terbuka untuk diterapkan.")
 

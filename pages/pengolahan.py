@@ -1,10 +1,11 @@
 """Pengolahan (SOP langkah 4–5): the penyusun checks each unit's data, accepts or returns it, comments on
 indicator rows, and compiles the draft report once every unit's data is accepted."""
 
+from functools import partial
 
 import streamlit as st
 
-from core import clock, evidence, fmt, jobs, plausibility, review, round_status, states
+from core import clock, evidence, fmt, plausibility, review, round_status, states
 from core.forms import renja_eval
 from core.markup import md
 from core.states import SubmissionState
@@ -36,14 +37,14 @@ def _compile_draft(round_id: int) -> int:
         return penyusunan.compile_draft(session, actor, round_id).version
 
 
-def _draft_outcome() -> bool:
-    """The draft being built (a progress bar), its error, or its message once built (the round has moved on)."""
+def _draft_outcome(key: tuple) -> bool:
+    """The draft being built (a progress bar; also one another session of this process started), its error,
+    or its message once built (the round has moved on). True while it is being built."""
     return job_outcome(DRAFT_JOB, lambda version: flash(
         "pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: "
-                      f"{executors_of('sosialisasi')} mensosialisasikan draf kepada {executors_of('koreksi')}."))
+                      f"{executors_of('sosialisasi')} mensosialisasikan draf kepada {executors_of('koreksi')}."),
+        key=key)
 
-
-_draft_outcome()
 
 with unit_of_work() as session:
     round_id = round_status.current_round_id(session, actor.office_id)
@@ -54,6 +55,9 @@ if state is None:
     st.info(f"Belum ada pengumpulan data yang berjalan. Data unit dapat diolah setelah {executors_of('disposisi')} "
             f"membuka pengumpulan data dan {executors_of('distribusi')} mendistribusikannya.")
     st.stop()
+
+DRAFT_KEY = ("report.compile", state.id)  # one build of a round's draft at a time in this process
+building = _draft_outcome(DRAFT_KEY)
 
 st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
 can_review = state.step_code in pengolahan.REVIEW_STEPS
@@ -80,7 +84,8 @@ if state.step_code == "penyusunan" and may(actor, "report.renja_footer"):
                    "dimuat pada draf laporan yang disusun berikutnya dan dapat dikoreksi JFT Perencana.")
         texts = {f: st.text_area(label, value=footer.texts[f], key=f"e81_{f}", height=110)
                  for f, label in renja_eval.FOOTER_LABELS.items()}
-        if st.form_submit_button("Simpan catatan", icon=":material/save:"):
+        # while the draft is built its footer is already read: a note saved now would miss it
+        if st.form_submit_button("Simpan catatan", icon=":material/save:", disabled=building):
             with shown_errors():
                 with unit_of_work() as session:
                     penyusunan.save_renja_footer(session, actor, state.id, texts, expected=footer.stored)
@@ -92,11 +97,10 @@ if state.step_code == "penyusunan":
         st.subheader("Susun draf laporan (langkah 5)")
         st.markdown("Seluruh data unit sudah diterima. Susun draf Laporan Capaian Kinerja Triwulan; draf "
                     f"kemudian disosialisasikan {executors_of('sosialisasi')} kepada {executors_of('koreksi')}.")
-        job_key = ("report.compile", state.id)
-        if st.button("Susun draf laporan", type="primary", key="susun_draf", icon=":material/description:",
-                     disabled=jobs.running(job_key) is not None):
-            start_job(DRAFT_JOB, job_key, "Menyusun draf laporan", lambda rid=state.id: _compile_draft(rid))
-            _draft_outcome()
+        # started by the click's callback, before this run: the run draws the button disabled and the bar above
+        st.button("Susun draf laporan", type="primary", key="susun_draf", icon=":material/description:",
+                  disabled=building, on_click=start_job,
+                  args=(DRAFT_JOB, DRAFT_KEY, "Menyusun draf laporan", partial(_compile_draft, state.id)))
 elif not can_review:
     st.info(f"Pemeriksaan data unit sudah selesai; pengumpulan data berada pada langkah '{state.step_name}'.")
 

@@ -150,3 +150,50 @@ def test_a_refused_build_is_shown_as_its_message_and_stores_nothing(sqlite_url, 
     assert "sudah dikerjakan" not in " ".join(str(e.value) for e in at.error)
     with unit_of_work(sqlite_url) as s:
         assert s.scalar(select(func.count()).select_from(Report).where(Report.round_id == rid)) == 0
+
+
+def test_a_second_browser_follows_the_running_build_and_cannot_start_another(sqlite_url, monkeypatch):
+    """Two Staf Penyusun on Pengolahan: the second sees the first one's build (its bar, the button disabled),
+    then the same message; one draft is stored."""
+    monkeypatch.setenv("KINERJA_FOREGROUND_SECONDS", "0")
+    get_settings.cache_clear()
+    with unit_of_work(sqlite_url) as s:
+        rid = make_round(s, at="penyusunan", state="diterima").id
+    release = threading.Event()
+    real = penyusunan.compile_draft
+
+    def held(session, actor, round_id, note=""):
+        release.wait(30)  # the build is still running while the second browser looks
+        return real(session, actor, round_id, note)
+
+    monkeypatch.setattr(penyusunan, "compile_draft", held)
+    first = logged_in("penyusun", "pages/pengolahan.py")
+    first.button(key="susun_draf").click().run()
+    assert not first.exception, first.exception
+    assert first.button(key="susun_draf").disabled  # drawn after the click's callback started the build
+    second = logged_in("penyusun", "pages/pengolahan.py")
+    assert not second.exception, second.exception
+    bars = second.get("progress")
+    assert bars and "Menyusun draf laporan" in bars[0].proto.text
+    assert second.button(key="susun_draf").disabled
+    job = jobs.running(("report.compile", rid))
+    release.set()
+    assert job.wait(120)
+    for at in (first, second):
+        at.run()
+        assert not at.exception, at.exception
+        assert "Draf laporan versi 1 disusun" in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(func.count()).select_from(Report).where(Report.round_id == rid)) == 1
+
+
+def test_the_e81_figures_of_a_line_read_as_indonesian_numbers_in_the_version_comparison():
+    from core.report_versions import display_value
+
+    assert display_value("real_q", ["42.2200", "61.2500", "64.8000", None]) == "42,22; 61,25; 64,8; –"
+    assert display_value("real_q", ["4200000", None], "anggaran") == "Rp 4.200.000; –"
+    assert display_value("renstra_years", {"2023": "12.5", "2024": None}) == "2023: 12,5; 2024: –"
+    assert display_value("end_pagu", {"2.07.05": "1250000"}) == "2.07.05: Rp 1.250.000"
+    assert display_value("renstra_prev_missing", [2023, 2024]) == "2023, 2024"  # years, not thousands
+    assert display_value("budget_codes", ["2.07.05.2.02.0001"]) == "2.07.05.2.02.0001"
+    assert display_value("spent_prev_missing", {"2.07": [2023]}) == "2.07: 2023"

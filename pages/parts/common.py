@@ -59,16 +59,23 @@ def start_job(slot: str, key: Hashable, label: str, work: Callable[[], object]) 
     """Start `work` on a thread of its own (core.jobs) for this session and wait a moment for it: a build that
     ends within KINERJA_FOREGROUND_SECONDS (1 s) is shown at once, a longer one by `job_outcome` with a
     progress bar while the page stays usable. `key` names the work: a second click while it runs (this or
-    another session in this process) joins the running job instead of starting another."""
+    another session in this process) joins the running job instead of starting another. Meant as the
+    button's `on_click`, so that the run the click causes already draws the button disabled."""
     job = jobs.start(key, label, work)
     st.session_state[slot] = job.id
     job.wait(get_settings().foreground_seconds)
 
 
-def job_outcome(slot: str, done: Callable[[object], None]) -> bool:
+def job_outcome(slot: str, done: Callable[[object], None], key: Hashable = None) -> bool:
     """Where this session's job of `slot` is shown: a progress bar redrawn every second while it runs, then
-    its error, or `done(result)` (a `flash`, which reruns the page). True while the job runs."""
+    its error, or `done(result)` (a `flash`, which reruns the page). With `key`, a job of that key another
+    session of this process started is followed the same way (its button is disabled here meanwhile).
+    True while the job runs."""
     job = jobs.get(st.session_state.get(slot))
+    if job is None and key is not None:
+        job = jobs.running(key)
+        if job is not None:
+            st.session_state[slot] = job.id
     if job is None:
         return False
     if job.done:
@@ -84,7 +91,8 @@ def job_outcome(slot: str, done: Callable[[object], None]) -> bool:
         now = jobs.get(job.id)
         if now is None or now.done:
             st.rerun()  # the whole page: the result, and what it changed
-        st.progress(now.progress, text=f"{now.label}: {now.message or 'dimulai'}… ({int(now.seconds)} detik)")
+        doing = f"{now.label}: {now.message}" if now.message else now.label
+        st.progress(now.progress, text=f"{doing}… ({int(now.seconds)} detik)")
         st.caption("Berkas sedang disusun di server. Halaman ini diperbarui sendiri saat selesai; halaman lain "
                    "tetap dapat dibuka, dan penyusunan tetap berjalan.")
 
