@@ -36,7 +36,8 @@ DOC_JOB = "dokumentasi_job"  # this session's final report and archive, built on
 def _document(round_id: int, note: str) -> str:
     with unit_of_work() as session:
         arc = dokumentasi.document(session, actor, round_id, note)
-        return f"Laporan final versi {arc.version} didokumentasikan. SHA-256 arsip: {arc.sha256}"
+        return (f"Laporan final versi {arc.version} didokumentasikan dan arsipnya tersimpan (sidik SHA-256 "
+                f"{arc.sha256[:12]}…; lengkapnya di Arsip laporan di bawah).")
 
 
 def _start_document(round_id: int) -> None:
@@ -58,7 +59,8 @@ def _start_reissue() -> None:
 def _reissue(round_id: int, reason: str) -> str:
     with unit_of_work() as session:
         arc = dokumentasi.reissue(session, actor, round_id, reason)
-        return f"Versi final {arc.version} diterbitkan dengan arsip baru."
+        title = round_status.round_status(session, actor, round_id).label
+        return f"Versi final {arc.version} diterbitkan dengan arsip baru ({title})."
 
 
 def _doc_outcome(key: tuple | None) -> bool:

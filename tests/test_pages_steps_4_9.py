@@ -301,7 +301,7 @@ def test_penyusun_reissues_a_documented_round(sqlite_url):
     at.text_area(key="terbit_ulang_alasan").input("Perbaikan tanda tangan.")
     at.button(key="terbit_ulang").click().run()
     _ok(at)
-    assert "Versi final 3 diterbitkan dengan arsip baru." in texts(at)
+    assert "Versi final 3 diterbitkan dengan arsip baru (TW III 2026)." in texts(at)
     with unit_of_work(sqlite_url) as s:
         assert [r.version for r in s.scalars(select(Report).where(Report.round_id == rid))] == [1, 2, 3]
         assert len(list(s.scalars(select(Archive)))) == 2

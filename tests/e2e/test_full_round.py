@@ -504,7 +504,7 @@ def test_step_9_penyusun_documents_and_the_report_xlsx_holds_the_data(person):
     go(page, "Dokumentasi")
     page.get_by_text("Saya memahami bahwa data pengumpulan ini menjadi tidak dapat diubah.").click()
     page.get_by_role("button", name="Dokumentasikan laporan final").click()
-    see(page, "Laporan final versi 3 didokumentasikan.", "Langkah 9: Dokumentasikan")
+    see(page, "Laporan final versi 3 didokumentasikan dan arsipnya tersimpan", "Langkah 9: Dokumentasikan")
     choose(page, "Pilih arsip", "TW III 2026")
     see(page, "Berkas laporan", "Langkah 9: arsip TW III 2026")
     shot(page, "08-dokumentasi")

@@ -113,7 +113,7 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         go(penyusun, "Dokumentasi")
         penyusun.get_by_text("Saya memahami bahwa data pengumpulan ini menjadi tidak dapat diubah.").click()
         penyusun.get_by_role("button", name="Dokumentasikan laporan final").click()
-        see(penyusun, "Laporan final versi 3 didokumentasikan.", "Langkah 9: Dokumentasikan")
+        see(penyusun, "Laporan final versi 3 didokumentasikan dan arsipnya tersimpan", "Langkah 9: Dokumentasikan")
         choose(penyusun, "Pilih arsip", "TW III 2026")
         see(penyusun, "Evaluasi Hasil Renja (E.81) — Excel", "Langkah 9: Dokumentasi menawarkan E.81")
         row = penyusun.get_by_test_id("stHorizontalBlock").filter(
