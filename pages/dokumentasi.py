@@ -17,6 +17,7 @@ from pages.parts.common import (
     executors_of,
     flash,
     job_outcome,
+    job_running,
     show_flash,
     shown_errors,
     start_job,
@@ -52,6 +53,7 @@ def _start_reissue() -> None:
     """The click's callback: the round and reason as chosen and typed, read now."""
     target = st.session_state.get("terbit_ulang_ronde")
     reason = st.session_state.get("terbit_ulang_alasan") or ""
+    st.session_state[REISSUE] = True
     start_job(DOC_JOB, ("report.document", target), "Menyusun versi final baru dan arsipnya",
               partial(_reissue, target, reason))
 
@@ -78,7 +80,12 @@ with unit_of_work() as session:
     documented = round_status.documentable_rounds(session, actor.office_id) if may_document else []
 
 DOC_KEY = ("report.document", round_id)  # one final version of a round at a time in this process
-documenting = _doc_outcome(DOC_KEY if round_id else None)
+# the bar is drawn where the person clicked: here, above Dokumentasikan; a reissue's at the end of the page
+REISSUE = "dokumentasi_job_terbit_ulang"  # set while this session's job is a reissue
+if st.session_state.get(REISSUE):
+    documenting = job_running(DOC_JOB)
+else:
+    documenting = _doc_outcome(DOC_KEY if round_id else None)
 
 if state is not None and state.step_code == "dokumentasi":
     with st.container(border=True):
@@ -218,3 +225,5 @@ if documented:
         st.text_area("Alasan penerbitan ulang (wajib)", key="terbit_ulang_alasan")
         st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:", disabled=documenting,
                   on_click=_start_reissue)
+if st.session_state.get(REISSUE) and not _doc_outcome(None):
+    st.session_state.pop(REISSUE, None)  # built (its message shown after the rerun) or refused (shown here)

@@ -13,6 +13,7 @@ from pages.parts.common import (
     executors_of,
     flash,
     job_outcome,
+    job_running,
     may,
     show_flash,
     shown_errors,
@@ -58,7 +59,8 @@ with unit_of_work() as session:
     versions = report_versions.versions(session, actor, round_id) if round_id else None
 
 APPLY_KEY = ("correction.apply", round_id)  # one new version of a round at a time in this process
-applying = _apply_outcome(APPLY_KEY if round_id else None)
+# the new version's bar is drawn beside its button (step 7, below); its message once built from there too
+applying = job_running(APPLY_JOB, APPLY_KEY if round_id else None)
 
 if state is None:
     st.info("Belum ada pengumpulan data yang berjalan.")
@@ -153,13 +155,15 @@ if at_correction and may(actor, "correction.apply"):
     if state.open_corrections:
         st.caption("Menerapkan koreksi mengubah data unit kerja yang dikoreksi (tercatat di Jejak Audit); versi "
                    "laporan baru disusun dari data tersebut.")
-        # started by the click's callback, before this run: the run draws the button disabled and the bar above
+        # started by the click's callback, before this run: the run draws the button disabled, the bar below
         st.button(f"Terapkan {state.open_corrections} koreksi menjadi versi baru", type="primary",
                   key="terapkan_koreksi", icon=":material/published_with_changes:", disabled=applying,
                   on_click=start_job, args=(APPLY_JOB, APPLY_KEY, "Menyusun versi laporan hasil koreksi",
                                             partial(_apply, state.id)))
     else:
         st.info("Tidak ada koreksi terbuka untuk diterapkan.")
+
+_apply_outcome(APPLY_KEY)  # the bar under the button while it is built; its message or error once built
 
 # --- step 8: hand over -----------------------------------------------------------------------
 if state.step_code in ("koreksi", "serah") and may(actor, "report.hand_over"):

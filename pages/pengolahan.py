@@ -16,6 +16,7 @@ from pages.parts.common import (
     executors_of,
     flash,
     job_outcome,
+    job_running,
     may,
     show_flash,
     shown_errors,
@@ -57,7 +58,9 @@ if state is None:
     st.stop()
 
 DRAFT_KEY = ("report.compile", state.id)  # one build of a round's draft at a time in this process
-building = _draft_outcome(DRAFT_KEY)
+# the build's bar is drawn beside its button (step 5, below); once built the round has moved on, and its
+# message is shown from here
+building = job_running(DRAFT_JOB, DRAFT_KEY) if state.step_code == "penyusunan" else _draft_outcome(DRAFT_KEY)
 
 st.caption(f"{state.title} — langkah {state.step_number}: {state.step_name}")
 can_review = state.step_code in pengolahan.REVIEW_STEPS
@@ -97,10 +100,11 @@ if state.step_code == "penyusunan":
         st.subheader("Susun draf laporan (langkah 5)")
         st.markdown("Seluruh data unit sudah diterima. Susun draf Laporan Capaian Kinerja Triwulan; draf "
                     f"kemudian disosialisasikan {executors_of('sosialisasi')} kepada {executors_of('koreksi')}.")
-        # started by the click's callback, before this run: the run draws the button disabled and the bar above
+        # started by the click's callback, before this run: the run draws the button disabled, the bar below it
         st.button("Susun draf laporan", type="primary", key="susun_draf", icon=":material/description:",
                   disabled=building, on_click=start_job,
                   args=(DRAFT_JOB, DRAFT_KEY, "Menyusun draf laporan", partial(_compile_draft, state.id)))
+        _draft_outcome(DRAFT_KEY)
 elif not can_review:
     st.info(f"Pemeriksaan data unit sudah selesai; pengumpulan data berada pada langkah '{state.step_name}'.")
 

@@ -66,16 +66,29 @@ def start_job(slot: str, key: Hashable, label: str, work: Callable[[], object]) 
     job.wait(get_settings().foreground_seconds)
 
 
-def job_outcome(slot: str, done: Callable[[object], None], key: Hashable = None) -> bool:
-    """Where this session's job of `slot` is shown: a progress bar redrawn every second while it runs, then
-    its error, or `done(result)` (a `flash`, which reruns the page). With `key`, a job of that key another
-    session of this process started is followed the same way (its button is disabled here meanwhile).
-    True while the job runs."""
+def _job_of(slot: str, key: Hashable) -> jobs.Job | None:
+    """This session's job of `slot`, or the running job of `key` another session started (followed from now)."""
     job = jobs.get(st.session_state.get(slot))
     if job is None and key is not None:
         job = jobs.running(key)
         if job is not None:
             st.session_state[slot] = job.id
+    return job
+
+
+def job_running(slot: str, key: Hashable = None) -> bool:
+    """Whether the job `job_outcome` shows is still running (to disable what it would make stale), drawing
+    nothing: the page shows the job where the person clicked, further down."""
+    job = _job_of(slot, key)
+    return job is not None and not job.done
+
+
+def job_outcome(slot: str, done: Callable[[object], None], key: Hashable = None) -> bool:
+    """Where this session's job of `slot` is shown: a progress bar redrawn every second while it runs, then
+    its error, or `done(result)` (a `flash`, which reruns the page). With `key`, a job of that key another
+    session of this process started is followed the same way (its button is disabled here meanwhile).
+    True while the job runs."""
+    job = _job_of(slot, key)
     if job is None:
         return False
     if job.done:
