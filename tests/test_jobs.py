@@ -13,7 +13,7 @@ from core import jobs, round_status
 from core.auth import actor_for
 from core.config import get_settings
 from core.errors import Conflict
-from core.steps import penyusunan
+from core.steps import dokumentasi, penyusunan
 from core.uow import unit_of_work
 from db.models import Report
 from tests.apptest import logged_in, texts
@@ -197,3 +197,42 @@ def test_the_e81_figures_of_a_line_read_as_indonesian_numbers_in_the_version_com
     assert display_value("renstra_prev_missing", [2023, 2024]) == "2023, 2024"  # years, not thousands
     assert display_value("budget_codes", ["2.07.05.2.02.0001"]) == "2.07.05.2.02.0001"
     assert display_value("spent_prev_missing", {"2.07": [2023]}) == "2.07: 2023"
+
+
+def test_a_reissue_shows_its_bar_at_the_end_of_dokumentasi_then_its_message(sqlite_url, monkeypatch):
+    """Terbitkan ulang sits at the end of Dokumentasi: its bar is drawn there (not at the top of a page scrolled
+    down), the reason typed just before the click is the one stored, and the message names the round."""
+    from db.models import Archive
+    from tests.test_pages_steps_4_9 import _at_dokumentasi
+
+    rid = _at_dokumentasi(sqlite_url)
+    with unit_of_work(sqlite_url) as s:
+        dokumentasi.document(s, actor_for(s, "penyusun"), rid)
+    monkeypatch.setenv("KINERJA_FOREGROUND_SECONDS", "0")
+    get_settings.cache_clear()
+    release = threading.Event()
+    real = dokumentasi.reissue
+
+    def held(session, actor, round_id, reason):
+        release.wait(30)
+        return real(session, actor, round_id, reason)
+
+    monkeypatch.setattr(dokumentasi, "reissue", held)
+    at = logged_in("penyusun", "pages/dokumentasi.py")
+    at.text_area(key="terbit_ulang_alasan").input("Perbaikan tanda tangan Kepala Dinas.")
+    at.button(key="terbit_ulang").click().run()
+    assert not at.exception, at.exception
+    bars = at.get("progress")
+    assert len(bars) == 1 and "Menyusun versi final baru dan arsipnya" in bars[0].proto.text
+    last = at.main.children[max(at.main.children)]  # the bar is the page's last element, under the expander
+    assert "Progress()" in str(last)
+    job = jobs.running(("report.document", rid))
+    release.set()
+    assert job.wait(120)
+    at.run()
+    assert not at.exception, at.exception
+    assert "Versi final 3 diterbitkan dengan arsip baru (TW III 2026)." in texts(at)
+    with unit_of_work(sqlite_url) as s:
+        assert len(list(s.scalars(select(Archive)))) == 2
+        assert s.scalars(select(Report).where(Report.round_id == rid, Report.version == 3)).one().note == \
+            "Perbaikan tanda tangan Kepala Dinas."
