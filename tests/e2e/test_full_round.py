@@ -492,7 +492,17 @@ def test_step_8_perencana_sees_the_difference_and_hands_over(person):
     page = person("perencana")
     go(page, "Sosialisasi & Koreksi")
     see(page, "Bandingkan versi", "Langkah 8: dua versi laporan dapat dibandingkan")
-    see(page, "TPT menurut rilis BPS", "Langkah 8: catatan koreksi tampil pada perbedaan versi")
+    # the note is in two grids: the corrections list above and the differences (the last grid that holds it);
+    # a canvas grid keeps the cells of columns scrolled out of view in the page but hidden, so the differences'
+    # grid is brought into view and its cells read, not the first match anywhere
+    grid = page.get_by_test_id("stDataFrame").filter(has_text="TPT menurut rilis BPS").last
+    try:
+        grid.wait_for(state="attached")
+    except Exception as err:  # noqa: BLE001 - re-raised as a readable assertion
+        raise AssertionError("Langkah 8: catatan koreksi tidak tampil pada perbedaan versi") from err
+    grid.scroll_into_view_if_needed()
+    expect(grid).to_contain_text("TPT menurut rilis BPS")
+    expect(grid).to_contain_text("Realisasi TW")
     shot(page, "07-sosialisasi-koreksi-perbedaan")
     page.get_by_role("button", name="Serahkan laporan").click()
     see(page, "Laporan hasil koreksi diserahkan", "Langkah 8: Serahkan laporan")
