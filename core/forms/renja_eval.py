@@ -481,7 +481,6 @@ def _pdf_widths(total: float, rows: list[list[Any]], numeric: set[int]) -> tuple
 
 def renja_eval_pdf(doc: RenjaEval) -> bytes:
     from reportlab.lib import colors
-    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -493,7 +492,6 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
     st = pdf_styles()
     small = ParagraphStyle("e81", parent=st["cell"], fontSize=5.6, leading=6.8)
     head = ParagraphStyle("e81h", parent=small, fontName="Helvetica-Bold", alignment=1)
-    right = ParagraphStyle("e81r", parent=small, alignment=TA_RIGHT)
     buf = io.BytesIO()
     page = landscape((215 * mm, 330 * mm))
     pdf = SimpleDocTemplate(buf, pagesize=page, leftMargin=8 * mm, rightMargin=8 * mm, topMargin=14 * mm,
@@ -549,8 +547,8 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
     total = page[0] - 16 * mm
     numeric = {sheet_column(c, p) for c in VALUE_COLUMNS for p in ("k", "rp")}
     font, widths = _pdf_widths(total, [header2, *body], numeric)
-    small.fontSize = head.fontSize = right.fontSize = font
-    small.leading = head.leading = right.leading = font + 1.2
+    small.fontSize = head.fontSize = font
+    small.leading = head.leading = font + 1.2
     data = [[Paragraph(pdf_escape(v), head) for v in h] for h in (header1, header2, header3)]
     # Only the text columns need a Paragraph (they wrap); a number fits its column (its width is the widest
     # number's) and an empty cell holds nothing, so both are plain strings, drawn by the table's style: at
