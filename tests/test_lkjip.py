@@ -198,12 +198,16 @@ def test_every_cell_equals_the_figures_computed_from_the_rows(session, settings)
     for column, value in settings.items():
         setattr(session.get(OrgUnit, office), column, value)
     session.flush()
-    rows, budget, total, efficiency = _expected(session, office, **{
-        "negative": settings.get("negative_formula", "2t_minus_r"),
-        "labels": settings.get("predicate_labels", "tinggi"),
-        "rounding": settings.get("capaian_rounding", "half_up")})
     ws, _m = _sheet(session, office)
+    check_every_cell(session, office, ws, negative=settings.get("negative_formula", "2t_minus_r"),
+                     labels=settings.get("predicate_labels", "tinggi"),
+                     rounding=settings.get("capaian_rounding", "half_up"))
 
+
+def check_every_cell(session, office: int, ws, **formula) -> None:
+    """Every cell of the 2025 measurement sheet `ws` equals the figures computed from the rows, with the
+    office's formula settings `formula` (negative, labels, rounding). Used by the browser download test too."""
+    rows, budget, total, efficiency = _expected(session, office, **formula)
     assert ws["A4"].value == "PENGUKURAN KINERJA TAHUN 2025"
     assert ws["A1"].value == "PEMERINTAH KABUPATEN KAPUAS HULU"
     assert [ws.cell(7, c).value for c in (5, 9, 11, 13)] == ["Tahun 2025", "Tahun 2024", "Tahun 2023",

@@ -9,10 +9,12 @@ import re
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import create_engine, select
 
 from core.uow import unit_of_work
 from tests import factories
+from tests.test_renja_eval import check_every_cell
 from tests.e2e.conftest import login, need_chromium, new_context, seed_demo, serve
 from tests.e2e.test_full_round import _wait_for_rerun, choose, go, see
 
@@ -121,11 +123,16 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         name, data = _download(penyusun, row.get_by_role("button", name="Unduh"))
         assert name == "evaluasi-renja-2026-tw3-final-v3.xlsx"
         assert _footer(data)[FOOTER] == CORRECTED
+        final = data
+        row = penyusun.get_by_test_id("stHorizontalBlock").filter(
+            has_text="evaluasi-renja-2026-tw3-final-v3.pdf").last
+        name, pdf = _download(penyusun, row.get_by_role("button", name="Unduh"))
+        assert name == "evaluasi-renja-2026-tw3-final-v3.pdf"
     finally:
         for ctx in contexts:
             ctx.close()
 
-    from db.models import CollectionRound
+    from db.models import CollectionRound, OrgUnit
 
     engine = create_engine(db_url)
     try:
@@ -135,3 +142,13 @@ def test_e81_draft_correction_and_final(browser, e81_app):
     finally:
         engine.dispose()
     assert stored == CORRECTED
+    # every K and Rp figure of the downloaded final form is the database's rows of TW I–III, computed in the test
+    with unit_of_work(db_url) as s:
+        office = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "DISNAKERPERINTRANS"))
+        check_every_cell(s, office, final, 2026, 3)
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    for p in pages:  # F4 landscape, 330 × 215 mm, the form's title on every page
+        assert (round(float(p.mediabox.width) / 72 * 25.4), round(float(p.mediabox.height) / 72 * 25.4)) == (330, 215)
+        assert "Evaluasi Hasil Renja (E.81) — Triwulan III Tahun 2026" in " ".join(p.extract_text().split())
+    text = " ".join(" ".join(p.extract_text() for p in pages).split())
+    assert "Keterlambatan pencairan anggaran triwulan III." in text
