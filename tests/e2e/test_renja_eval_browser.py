@@ -14,9 +14,9 @@ from sqlalchemy import create_engine, select
 
 from core.uow import unit_of_work
 from tests import factories
-from tests.test_renja_eval import check_every_cell
 from tests.e2e.conftest import login, need_chromium, new_context, seed_demo, serve
 from tests.e2e.test_full_round import _wait_for_rerun, choose, go, see
+from tests.test_renja_eval import check_every_cell
 
 FOOTER = "Faktor penghambat pencapaian kinerja"
 CORRECTED_LINES = ("• Keterlambatan pencairan anggaran triwulan III.", "• Banjir di Kecamatan Embaloh Hulu.")
