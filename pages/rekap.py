@@ -17,7 +17,7 @@ from pages.parts.caches import (
     regency_annual,
     regency_annual_xlsx,
 )
-from pages.parts.common import actor_or_stop, data_version, shown_errors, table
+from pages.parts.common import actor_or_stop, data_version, named_columns, shown_errors, table
 
 actor = actor_or_stop("pages/rekap.py")
 
@@ -153,13 +153,20 @@ if tabs[8].open:
         with st.spinner("Menyusun pengukuran kinerja…"), unit_of_work() as session:
             measured = lkjip.measurement(session, actor.office_id, lk_year)
         st.markdown(f"**{md(measured.title)}** — {md(measured.subtitle)}")
-        table(lkjip.preview_frame(measured), "Tidak ada indikator pada periode Renstra tahun ini.", width="content")
+        # the code and the name stay in view (capped, as on Isi Data) while the years scroll beside them
+        lk_rows = lkjip.preview_frame(measured)
+        table(lk_rows, "Tidak ada indikator pada periode Renstra tahun ini.", width="content",
+              config=named_columns(lk_rows, "Indikator", 300))
         for note in measured.notes:
             st.caption(md(note))
         st.markdown(f"**Anggaran per program {lk_year}**")
-        table(lkjip.budget_frame(measured), "Tidak ada baris DPA pada tahun ini.", width="content")
+        lk_budget = lkjip.budget_frame(measured)
+        table(lk_budget, "Tidak ada baris DPA pada tahun ini.", width="content",
+              config=named_columns(lk_budget, "Program", 400))
         st.markdown("**Efisiensi: capaian kinerja terhadap serapan anggaran**")
-        table(lkjip.efficiency_frame(measured), "Tidak ada program untuk dibandingkan.", width="content")
+        lk_efficiency = lkjip.efficiency_frame(measured)
+        table(lk_efficiency, "Tidak ada program untuk dibandingkan.", width="content",
+              config=named_columns(lk_efficiency, "Program", 260))
 
         def lkjip_file(kind: str) -> bytes:
             with unit_of_work() as session:

@@ -399,9 +399,9 @@ def budget_frame(m: Measurement) -> pd.DataFrame:
 
 def efficiency_frame(m: Measurement) -> pd.DataFrame:
     """The efficiency table (capaian against serapan per program) as the page shows it."""
-    return pd.DataFrame([{"Kode": e.code, "Program": e.name, "Jumlah indikator": e.indicators,
+    return pd.DataFrame([{"Kode": e.code, "Program": e.name, "Indikator": e.indicators,
                           "Rata-rata capaian": fmt.percent(e.capaian), "Serapan": fmt.percent(e.serapan),
-                          "Selisih (poin)": fmt.number(e.difference), "Keterangan": e.label or DASH}
+                          "Selisih (poin)": fmt.number(e.difference, strip=False), "Keterangan": e.label or DASH}
                          for e in m.efficiency])
 
 

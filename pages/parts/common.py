@@ -224,6 +224,17 @@ def fitted(frame, config: dict | None = None) -> dict:
     return out
 
 
+def named_columns(frame, name: str, cap: int) -> dict:
+    """A column_config that pins "Sasaran" and "Kode" (where present) and the `name` column (at most `cap` px
+    wide) at the left of a wide read-only table, so each row stays known while the figures scroll beside it."""
+    if frame is None or len(frame) == 0:
+        return {}
+    out = {c: st.column_config.TextColumn(c, width=column_px(c, frame[c]), pinned=True)
+           for c in ("Sasaran", "Kode") if c in frame.columns}
+    out[name] = st.column_config.TextColumn(name, width=min(cap, column_px(name, frame[name])), pinned=True)
+    return out
+
+
 def table(frame, empty: str, *, config: dict | None = None, **kwargs) -> None:
     """A read-only table with every column wide enough for its text; `empty` is said in words when there are
     no rows (Streamlit would draw a grid with the English word "empty")."""
