@@ -86,4 +86,4 @@ def test_penyusun_downloads_the_lkjip_measurement_of_2025_as_the_rows_say(app_ur
     for p in pages:  # F4 portrait, 215 × 330 mm
         assert (round(float(p.mediabox.width) / 72 * 25.4), round(float(p.mediabox.height) / 72 * 25.4)) == (215, 330)
         assert "PENGUKURAN KINERJA TAHUN 2025" in " ".join(p.extract_text().split()).upper()
-    shot(page, "13-pengukuran-kinerja-lkjip")
+    shot(page, "16-rekap-pengukuran-kinerja")
