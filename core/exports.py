@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
@@ -381,13 +382,24 @@ def pdf_signature(sig: Signer, on: dt.date, acknowledge: bool = True) -> Any:
     return outer
 
 
+REGENCY = "PEMERINTAH KABUPATEN KAPUAS HULU"
+_REGENCY_SUFFIX = re.compile(r"[\s,]+KABUPATEN\s+KAPUAS\s+HULU\s*$")
+
+
+def kop_office(office_name: str) -> str:
+    """The office's line of a letterhead: its name in capitals without the regency, which the line above names
+    ("DINAS TENAGA KERJA, PERINDUSTRIAN DAN TRANSMIGRASI", as a kop reads, on one line of a portrait page)."""
+    upper = office_name.upper().strip()
+    return _REGENCY_SUFFIX.sub("", upper) or upper
+
+
 def kop(office_name: str) -> list[Any]:
     """The letterhead: regency and office, with a rule under it."""
     from reportlab.platypus import HRFlowable, Paragraph
 
     st = pdf_styles()
-    return [Paragraph("PEMERINTAH KABUPATEN KAPUAS HULU", st["kop"]),
-            Paragraph(pdf_escape(office_name.upper()), st["kop"]),
+    return [Paragraph(REGENCY, st["kop"]),
+            Paragraph(pdf_escape(kop_office(office_name)), st["kop"]),
             Paragraph("Putussibau, Kalimantan Barat", st["kop2"]),
             HRFlowable(width="100%", thickness=1.5, color="#000000", spaceBefore=3, spaceAfter=6)]
 

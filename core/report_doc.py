@@ -422,7 +422,7 @@ def _indicator_row(i: int, x: dict[str, Any]) -> list[Any]:
 
 
 def report_xlsx(doc: ReportDoc) -> bytes:
-    from core.exports import form_formats, form_workbook, neutralise, signature_lines
+    from core.exports import REGENCY, form_formats, form_workbook, kop_office, neutralise, signature_lines
 
     buf, wb, ws = form_workbook("Laporan")
     F = form_formats(wb)
@@ -442,8 +442,8 @@ def report_xlsx(doc: ReportDoc) -> bytes:
             ws.write_number(r, c, n, f)
 
     r = 0
-    ws.merge_range(r, 0, r, last, "PEMERINTAH KABUPATEN KAPUAS HULU", F["kop"])
-    ws.merge_range(r + 1, 0, r + 1, last, neutralise(doc.signer.office_name.upper()), F["kop"])
+    ws.merge_range(r, 0, r, last, REGENCY, F["kop"])
+    ws.merge_range(r + 1, 0, r + 1, last, neutralise(kop_office(doc.signer.office_name)), F["kop"])
     ws.merge_range(r + 3, 0, r + 3, last, neutralise(doc.title), F["title"])
     ws.merge_range(r + 4, 0, r + 4, last, neutralise(doc.subtitle), F["center"])
     r = 6

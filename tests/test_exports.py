@@ -5,6 +5,7 @@ import io
 from decimal import Decimal as D
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 from core import exports, recap
@@ -103,3 +104,15 @@ def test_recap_with_user_text_exports_without_formulas(session):
     ws = load_workbook(io.BytesIO(exports.to_xlsx({"Rekap": df}, "R", "D", "P")))["Rekap"]
     assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert any(str(c.value).startswith("'=HYPERLINK") for row in ws.iter_rows() for c in row)
+
+
+@pytest.mark.parametrize("name, line", [
+    ("Dinas Tenaga Kerja, Perindustrian dan Transmigrasi Kabupaten Kapuas Hulu",
+     "DINAS TENAGA KERJA, PERINDUSTRIAN DAN TRANSMIGRASI"),
+    ("Badan Perencanaan Pembangunan Daerah, Kabupaten  Kapuas Hulu ", "BADAN PERENCANAAN PEMBANGUNAN DAERAH"),
+    ("Dinas Kesehatan", "DINAS KESEHATAN"),
+    ("Kabupaten Kapuas Hulu", "KABUPATEN KAPUAS HULU"),  # nothing else to name: kept whole
+])
+def test_the_kop_names_the_office_without_the_regency_of_the_line_above(name, line):
+    assert exports.REGENCY == "PEMERINTAH KABUPATEN KAPUAS HULU"
+    assert exports.kop_office(name) == line

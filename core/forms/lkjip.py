@@ -457,8 +457,8 @@ def lkjip_xlsx(m: Measurement) -> bytes:
         else:
             ws.merge_range(r, a, r, b, value, F[f])
 
-    span(0, 0, LAST, "PEMERINTAH KABUPATEN KAPUAS HULU", "kop")
-    span(1, 0, LAST, m.office_name.upper(), "kop")
+    span(0, 0, LAST, exports.REGENCY, "kop")
+    span(1, 0, LAST, exports.kop_office(m.office_name), "kop")
     span(3, 0, LAST, m.title, "title")
     span(4, 0, LAST, m.subtitle, "center")
     r = 6
