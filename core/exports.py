@@ -287,9 +287,11 @@ def pdf_styles() -> dict[str, Any]:
 
 
 def pdf_escape(value: Any) -> str:
+    """Text for a reportlab Paragraph: XML-escaped; the minus sign U+2212, which the PDF's standard Helvetica
+    lacks (drawn with odd spacing, "(2T −R)"), as the en dash it has."""
     from xml.sax.saxutils import escape
 
-    return escape("" if value is None else str(value))
+    return escape("" if value is None else str(value)).replace("\u2212", "\u2013")
 
 
 def words_fit(widths: list[float], rows: list[list[Any]], font_size: float = 7.5, padding: float = 12.5

@@ -620,7 +620,7 @@ def lkjip_pdf(m: Measurement) -> bytes:
     cell = ParagraphStyle("lk_cell", parent=st["cell"], fontSize=size, leading=8)
     right = ParagraphStyle("lk_right", parent=cell, alignment=TA_RIGHT)
     head = ParagraphStyle("lk_head", parent=st["head"], fontSize=size, leading=8, alignment=TA_CENTER)
-    note = ParagraphStyle("lk_note", parent=st["body"], fontSize=7.5, leading=9.5, textColor="#333333")
+    note = ParagraphStyle("lk_note", parent=st["body"], fontSize=7.5, leading=9.5, textColor="#333333", spaceBefore=3)
     buf = io.BytesIO()
     page = (F4[0] * mm, F4[1] * mm)
     doc = SimpleDocTemplate(buf, pagesize=page, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=16 * mm,
