@@ -51,6 +51,11 @@ WORDS: dict[str, str] = {
     "Running...": "Memproses…",
     "Press Enter to apply": "Tekan Enter untuk menerapkan",
     "Press Enter to submit form": "Tekan Enter untuk mengirim formulir",
+    # a text area's hint (Ctrl on Windows and Linux, ⌘ on a Mac)
+    "Press Ctrl+Enter to apply": "Tekan Ctrl+Enter untuk menerapkan",
+    "Press Ctrl+Enter to submit form": "Tekan Ctrl+Enter untuk mengirim formulir",
+    "Press ⌘+Enter to apply": "Tekan ⌘+Enter untuk menerapkan",
+    "Press ⌘+Enter to submit form": "Tekan ⌘+Enter untuk mengirim formulir",
     "Show password": "Tampilkan kata sandi",
     "Hide password": "Sembunyikan kata sandi",
     "Previous month.": "Bulan sebelumnya.",
@@ -85,7 +90,7 @@ LIMIT_PATTERN = r"^(?:Limit )?(\d+(?:\.\d+)?)\s*([KMG]B) per file(.*)$"
 ENGLISH = ("Upload", "Browse files", "Drag and drop", "per file", "Download as CSV", "Show/hide columns",
            "Search", "Fullscreen", "Choose an option", "No results", "dd/mm/yyyy", "empty", "None", "nan", "NaT",
            "January", "February", "March", "May", "June", "July", "August", "October", "December",
-           "Previous month", "Next month")
+           "Previous month", "Next month", "Press")
 
 # Narrow screens (Streamlit's own phone breakpoint is 640 px): the short per-indicator list instead of hunting
 # through a grid whose pinned columns fill the screen; no sideways scroll of the page itself.

@@ -9,6 +9,7 @@ import re
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import create_engine, select
 
@@ -101,6 +102,9 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         perencana.keyboard.type(CORRECTED_LINES[0])
         perencana.keyboard.press("Enter")
         perencana.keyboard.type(CORRECTED_LINES[1])
+        # the text area's hint under what was typed, in Indonesian (Streamlit writes "Press Ctrl+Enter to …")
+        hint = perencana.get_by_test_id("InputInstructions").filter(has_text="Enter").first
+        expect(hint).to_have_text(re.compile(r"^Tekan Ctrl\+Enter untuk (menerapkan|mengirim formulir)"))
         perencana.get_by_role("button", name="Simpan koreksi").click()
         see(perencana, "Koreksi dicatat.", "Langkah 7: perencana mencatat koreksi faktor penghambat")
 
@@ -124,6 +128,7 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         assert name == "evaluasi-renja-2026-tw3-final-v3.xlsx"
         assert _footer(data)[FOOTER] == CORRECTED
         final = data
+        _wait_for_rerun(penyusun)  # the first download's rerun drawn, so the rows are not doubled meanwhile
         row = penyusun.get_by_test_id("stHorizontalBlock").filter(
             has_text="evaluasi-renja-2026-tw3-final-v3.pdf").last
         name, pdf = _download(penyusun, row.get_by_role("button", name="Unduh"))
