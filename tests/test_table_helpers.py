@@ -6,7 +6,7 @@ from decimal import Decimal
 import pandas as pd
 
 from core import entry
-from pages.parts.common import column_px, fitted
+from pages.parts.common import column_px, fitted, named_columns
 
 
 def test_a_column_is_as_wide_as_its_longest_text_within_bounds():
@@ -25,6 +25,25 @@ def test_fitted_keeps_what_a_page_set_and_hides_what_it_hid():
     assert config["Unit"]["width"] >= len("Bidang Pelatihan dan Penempatan Tenaga Kerja") * 7
     assert config["Capaian TW"]["alignment"] == "right"
     assert "alignment" not in config["Kode"] or config["Kode"]["alignment"] != "right"
+
+
+def test_indonesian_numbers_are_aligned_right_and_dpa_codes_left():
+    frame = pd.DataFrame({"Kode": ["2.07.01", "2.07.03.2.01.0001", ""], "Tahun": ["2025", "2026", "2024"],
+                          "Pagu": ["Rp 1.250.000", "Rp 204", "–"], "Nilai": ["1.250", "73,5", "-4,2"],
+                          "Capaian": ["87,50 %", "100 %", "–"], "Kode Rekening": ["5.1.02", "5.1.02.01", "5"]})
+    config = fitted(frame)
+    right = {c for c, cfg in config.items() if cfg.get("alignment") == "right"}
+    assert right == {"Tahun", "Pagu", "Nilai", "Capaian"}
+
+
+def test_named_columns_pin_the_code_and_a_capped_name_at_the_left():
+    frame = pd.DataFrame({"Sasaran": ["S1"], "Kode": ["IKU-01"], "Indikator": ["Persentase " * 20],
+                          "Capaian 2025": ["63,10 %"]})
+    config = named_columns(frame, "Indikator", 300)
+    assert set(config) == {"Sasaran", "Kode", "Indikator"}
+    assert all(c["pinned"] for c in config.values())
+    assert config["Indikator"]["width"] == 300
+    assert named_columns(pd.DataFrame(), "Program", 300) == {}
 
 
 def test_the_phone_lines_carry_target_realisation_and_capaian_or_say_what_is_missing():

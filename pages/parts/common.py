@@ -190,7 +190,9 @@ def column_px(header: str, values) -> int:
     return int(min(_MAX_PX, max(_MIN_PX, longest * _CHAR_PX + _PAD_PX)))
 
 
-_NUMBER_TEXT = re.compile(r"^(Rp\s?)?-?[\d.]+(,\d+)?\s?%?$")
+# An Indonesian number as text: "1.250", "204", "73,5", "Rp 1.250.000", "87,50 %". Dots only as thousands
+# separators (groups of three), so a DPA code such as "2.07.03.2.01.0001" stays text, aligned left.
+_NUMBER_TEXT = re.compile(r"^(Rp\s?)?-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s?%?$")
 
 
 def _numbers_as_text(values) -> bool:
