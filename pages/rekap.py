@@ -90,7 +90,9 @@ tabs = st.tabs(["Per Indikator", "Per Unit", "Per Sasaran", "Anggaran", "Rekap T
                key="rekap_tab",
                on_change="rerun")
 with tabs[0]:
-    table(recap.for_display(b.indicators, recap.INDICATOR_SCREEN), "Belum ada indikator.", width="content")
+    per_indicator = recap.for_display(b.indicators, recap.INDICATOR_SCREEN)
+    table(per_indicator, "Belum ada indikator.", width="content",
+          config=named_columns(per_indicator, "Indikator", 300))
 with tabs[1]:
     table(recap.for_display(b.units, recap.unit_view(b.formula)), "Belum ada data unit.", width="content")
     st.altair_chart(charts.achievement_by(b.units, "unit"), width="stretch")
@@ -103,7 +105,8 @@ with tabs[3]:
 with tabs[4]:
     st.caption("Empat triwulan berdampingan dengan capaian s.d. triwulan terakhir yang dilaporkan "
                "(bahan LKjIP).")
-    table(recap.for_display(b.annual, recap.ANNUAL_VIEW), "Belum ada data tahunan.", width="content")
+    annual = recap.for_display(b.annual, recap.ANNUAL_VIEW)
+    table(annual, "Belum ada data tahunan.", width="content", config=named_columns(annual, "Indikator", 300))
 with tabs[5]:
     codes = list(b.indicators["code"])
     names = dict(zip(b.indicators["code"], b.indicators["name"]))

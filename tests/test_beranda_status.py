@@ -82,7 +82,7 @@ def test_a_few_entries_above_target_are_not_every_indicator_reaching_it(sqlite_u
     shown = texts(at)
     assert "Semua indikator mencapai target" not in shown
     assert "Dihitung dari 5 dari 15 indikator yang sudah diisi realisasinya" in shown  # IKU-01 lags (negatif)
-    capaian = next(m for m in at.metric if m.label == "Capaian rata-rata")
+    capaian = next(m for m in at.metric if m.label == "Capaian TW")
     assert " dari 15 indikator" in str(capaian.delta)
     at.switch_page("pages/rekap.py").run()
     average = next(m for m in at.metric if m.label == "Rata-rata capaian TW")

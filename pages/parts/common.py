@@ -229,6 +229,7 @@ def fitted(frame, config: dict | None = None) -> dict:
 def named_columns(frame, name: str, cap: int) -> dict:
     """A column_config that pins "Sasaran" and "Kode" (where present) and the `name` column (at most `cap` px
     wide) at the left of a wide read-only table, so each row stays known while the figures scroll beside it."""
+    frame = _data(frame)
     if frame is None or len(frame) == 0:
         return {}
     out = {c: st.column_config.TextColumn(c, width=column_px(c, frame[c]), pinned=True)

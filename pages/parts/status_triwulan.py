@@ -14,7 +14,7 @@ from core.round_status import round_label
 from core.steps import disposisi
 from core.uow import unit_of_work
 from pages.parts.caches import OfficeOverview, missing_files, round_status
-from pages.parts.common import flash, may, show_flash, shown_errors, table
+from pages.parts.common import flash, may, named_columns, show_flash, shown_errors, table
 
 
 def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Optional[OfficeOverview]) -> None:
@@ -51,11 +51,12 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
                 help="Realisasi atau alasan tidak diukur; kendala dan tindak lanjut bila di bawah target; "
                      "bukti dukung bila diwajibkan.")
     partial = 0 < qs.measured < qs.indicator_count
-    m[4].metric("Capaian rata-rata", fmt.percent(qs.average_capaian, 1),
+    m[4].metric("Capaian TW", fmt.percent(qs.average_capaian, 1),
                 delta=f"{qs.measured} dari {qs.indicator_count} indikator" if partial else None,
                 delta_color="off", delta_arrow="off",
-                help=(f"Rata-rata dari {qs.measured} indikator yang sudah diisi realisasinya (termasuk draf yang "
-                      "belum diajukan). " if qs.measured else "")
+                help="Rata-rata capaian triwulan ini: realisasi TW terhadap target TW (Rencana Aksi)"
+                + (f", dari {qs.measured} indikator yang sudah diisi realisasinya (termasuk draf yang "
+                   "belum diajukan). " if qs.measured else ". ")
                 + ", ".join(f"{k}: {v}" for k, v in qs.predicate_counts.items()))
     if qs.budget_reported:
         lag = qs.absorption_ytd - qs.year_elapsed if qs.absorption_ytd is not None else None
@@ -92,7 +93,8 @@ def render(actor: Actor, version: tuple[str, int], today: dt.date, overview: Opt
             st.caption("Capaian triwulan di bawah 100 % dari target. Predikat mengikuti skala capaian "
                        f"({best} ≥ 91 %), sehingga indikator berpredikat {best} pun dapat "
                        "masih di bawah target.")
-            table(qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]], "")
+            behind = qs.behind[["Kode", "Indikator", "Capaian TW", "Predikat", "Unit", "Kendala"]]
+            table(behind, "", config=named_columns(behind, "Indikator", 240))  # capaian in view beside the name
             if partial:
                 st.caption(f"Dihitung dari {qs.measured} dari {qs.indicator_count} indikator yang sudah diisi "
                            "realisasinya (termasuk draf).")
