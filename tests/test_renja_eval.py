@@ -385,7 +385,14 @@ def test_the_footer_is_compiled_from_the_units_entries(session):
     assert "Koordinasi dengan kecamatan" in cells["Tindak lanjut yang diperlukan dalam triwulan berikutnya"]
     assert "IKU-01" in cells["Tindak lanjut yang diperlukan dalam Renja PD berikutnya"]
     assert cells["Predikat kinerja"] in ("Sangat Tinggi", "Tinggi", "Sedang", "Rendah", "Sangat Rendah")
-    assert cells["Rata-rata capaian kinerja (%)"].endswith(" %")
+    # the average of column 13 K over the indicators, a number shown as a percentage
+    caps = [Decimal(str(_k(row, 13))) for row in _table(_sheet(xlsx.content)) if row[3] and _k(row, 13) is not None]
+    average = cells["Rata-rata capaian kinerja (%)"]
+    assert isinstance(average, float) and caps
+    assert abs(Decimal(str(average)) - sum(caps) / len(caps)) < Decimal("0.01")
+    ws = _sheet(xlsx.content)
+    r = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Rata-rata capaian kinerja (%)")
+    assert ws.cell(r, 5).number_format == '#,##0.00" %"'
 
 
 def test_the_footer_follows_the_rule_by_which_ajukan_asked_for_each_text():

@@ -24,13 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Optional
 
 from core import achievement as ach
 from core import exports, renja
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 VALUE_COLUMNS = tuple(range(5, 16))  # 5..15, each K and Rp
 TITLE = "EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH LINGKUP KABUPATEN KAPUAS HULU"
 SHORT_TITLE = "Evaluasi Hasil Renja (E.81)"
@@ -357,6 +358,8 @@ def renja_eval_xlsx(doc: RenjaEval) -> bytes:
         "pct": wb.add_format({**base, "num_format": '#,##0.00" %"'}),
         "label": wb.add_format({"bold": True, "valign": "top", "font_size": 10}),
         "para": wb.add_format({"text_wrap": True, "valign": "top", "font_size": 10}),
+        "para_pct": wb.add_format({"valign": "top", "align": "left", "font_size": 10,
+                                   "num_format": '#,##0.00" %"'}),
         "sig": wb.add_format({"align": "center", "font_size": 10}),
         "sig_name": wb.add_format({"align": "center", "bold": True, "underline": True, "font_size": 10}),
     }
@@ -410,16 +413,22 @@ def renja_eval_xlsx(doc: RenjaEval) -> bytes:
                     ws.write_number(r, c, float(v), F["pct"])
                 elif part == "rp":
                     ws.write_number(r, c, float(v), F["money"])
-                else:
-                    whole = Decimal(v) == Decimal(v).to_integral_value()
-                    ws.write_number(r, c, float(v), k_whole if whole else k_decimal)
+                else:  # the figure as shown (an average such as 8,666… as 8,67), so a reader's sum agrees
+                    shown = Decimal(v).quantize(CENT, rounding=ROUND_HALF_UP)
+                    whole = shown == shown.to_integral_value()
+                    ws.write_number(r, c, float(shown), k_whole if whole else k_decimal)
         r += 1
     r += 1
     foot = doc.footer()
     from core import fmt
 
-    summary = [("Rata-rata capaian kinerja (%)", fmt.percent(foot["average"])),
-               ("Predikat kinerja", foot["predikat"] or "–")]
+    ws.merge_range(r, 0, r, 3, "Rata-rata capaian kinerja (%)", F["label"])
+    if foot["average"] is None:
+        ws.merge_range(r, 4, r, LAST_COLUMN, "–", F["para"])
+    else:  # a number, as every figure of the form, shown "101,08 %"
+        ws.merge_range(r, 4, r, LAST_COLUMN, float(foot["average"]), F["para_pct"])
+    r += 1
+    summary = [("Predikat kinerja", foot["predikat"] or "–")]
     summary += [(label, foot[f] or "–") for f, label in FOOTER_LABELS.items()]
     for label, value in summary:
         ws.merge_range(r, 0, r, 3, label, F["label"])
@@ -511,7 +520,10 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
             return ""
         if col in PERCENT_COLUMNS:
             return fmt.number(v, 2, strip=False)
-        return fmt.number(v, 0) if part == "rp" else fmt.number(v, 2)
+        if part == "rp":
+            return fmt.number(v, 0)
+        shown = Decimal(v).quantize(CENT, rounding=ROUND_HALF_UP)  # as the XLSX: whole, or two decimals
+        return fmt.number(shown, 0) if shown == shown.to_integral_value() else fmt.number(shown, 2, strip=False)
 
     n_cols = LAST_COLUMN + 1
     header1: list[Any] = [""] * n_cols
