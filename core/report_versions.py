@@ -209,23 +209,24 @@ def lines_table(session: Session, actor: Actor, report_id: int) -> pd.DataFrame:
             continue  # figures of the E.81, not a line a person reads or corrects
         if line.get("type") == "catatan":
             rows.append({"key": line["key"], "Jenis": "Catatan", "Kode": "E.81", "Uraian": CATATAN_LABEL,
-                         "Satuan": "", "Target TW": "", "Realisasi TW": "", "Capaian / serapan TW": "",
+                         "Satuan": "", "Target TW / pagu": "", "Realisasi TW": "", "Capaian / serapan TW": "",
                          "Predikat": "", "Kendala": line.get("faktor_penghambat", "")})
         elif line.get("type") == "indikator":
             rows.append({"key": line["key"], "Jenis": "Indikator", "Kode": line.get("code"),
                          "Uraian": line.get("name"), "Satuan": line.get("satuan", ""),
-                         "Target TW": display_value("target_tw", line.get("target_tw")),
+                         "Target TW / pagu": display_value("target_tw", line.get("target_tw")),
                          "Realisasi TW": display_value("realisasi_tw", line.get("realisasi_tw")),
                          "Capaian / serapan TW": display_value("capaian_tw", line.get("capaian_tw")),
                          "Predikat": line.get("predikat", ""), "Kendala": line.get("kendala", "")})
         else:
             rows.append({"key": line["key"], "Jenis": "Anggaran", "Kode": line.get("code"),
                          "Uraian": line.get("sub_kegiatan"), "Satuan": "Rp",
-                         "Target TW": "Pagu " + display_value("pagu", line.get("pagu"), "anggaran"),
+                         # the year's pagu, the figure a quarter's spending is measured against (serapan)
+                         "Target TW / pagu": display_value("pagu", line.get("pagu"), "anggaran"),
                          "Realisasi TW": display_value("realisasi_tw", line.get("realisasi_tw"), "anggaran"),
                          "Capaian / serapan TW": display_value("serapan_tw", line.get("serapan_tw"), "anggaran"),
                          "Predikat": "", "Kendala": ""})
-    return pd.DataFrame(rows, columns=["key", "Jenis", "Kode", "Uraian", "Satuan", "Target TW", "Realisasi TW",
+    return pd.DataFrame(rows, columns=["key", "Jenis", "Kode", "Uraian", "Satuan", "Target TW / pagu", "Realisasi TW",
                                        "Capaian / serapan TW", "Predikat", "Kendala"])
 
 

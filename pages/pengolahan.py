@@ -42,7 +42,8 @@ def _draft_outcome(key: tuple) -> bool:
     """The draft being built (a progress bar; also one another session of this process started), its error,
     or its message once built (the round has moved on). True while it is being built."""
     return job_outcome(DRAFT_JOB, lambda version: flash(
-        "pengolahan", f"Draf laporan versi {version} disusun. Langkah berikutnya: "
+        "pengolahan", f"Draf laporan versi {version} disusun. Berkasnya (laporan dan Evaluasi Hasil Renja E.81, "
+                      "Excel dan PDF) dapat diunduh di halaman **Sosialisasi & Koreksi**. Langkah berikutnya: "
                       f"{executors_of('sosialisasi')} mensosialisasikan draf kepada {executors_of('koreksi')}."),
         key=key)
 

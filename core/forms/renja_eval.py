@@ -420,7 +420,6 @@ def renja_eval_xlsx(doc: RenjaEval) -> bytes:
         r += 1
     r += 1
     foot = doc.footer()
-    from core import fmt
 
     ws.merge_range(r, 0, r, 3, "Rata-rata capaian kinerja (%)", F["label"])
     if foot["average"] is None:
