@@ -200,7 +200,7 @@ with st.container(key="hp_ringkas"):
     if view.editable:
         st.caption("Untuk mengisi, geser tabel di bawah ke samping atau gunakan layar yang lebih lebar.")
 st.data_editor(
-    grids.as_text(grid, NUMBERS),
+    grids.as_text(grid, NUMBERS, fixed=frozenset({"Capaian TW %", "Capaian s.d. TW %"})),
     key=grid_key,
     hide_index=True,
     num_rows="fixed",
@@ -288,7 +288,7 @@ if len(budget):
     BUDGET_NUMBERS = {"Pagu": 2, "Realisasi s.d. TW lalu": 2, "Realisasi TW": 2, "Realisasi s.d. TW": 2,
                       "Serapan %": 2}
     st.data_editor(
-        grids.as_text(budget, BUDGET_NUMBERS),
+        grids.as_text(budget, BUDGET_NUMBERS, fixed=frozenset({"Serapan %"})),
         key=budget_key,
         hide_index=True,
         num_rows="fixed",

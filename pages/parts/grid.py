@@ -40,19 +40,22 @@ def hold(family: str, key: str, fresh: pd.DataFrame) -> pd.DataFrame:
     return fresh
 
 
-def number_text(value: Any, decimals: int = 4) -> Optional[str]:
-    """A number as the grid shows it: Indonesian, trailing zero decimals dropped; None when empty."""
+def number_text(value: Any, decimals: int = 4, strip: bool = True) -> Optional[str]:
+    """A number as the grid shows it: Indonesian, trailing zero decimals dropped (unless not `strip`); None when
+    empty."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return None
-    return fmt.number(value if isinstance(value, (Decimal, int)) else Decimal(repr(float(value))), decimals)
+    return fmt.number(value if isinstance(value, (Decimal, int)) else Decimal(repr(float(value))), decimals,
+                      strip=strip)
 
 
-def as_text(frame: pd.DataFrame, columns: dict[str, int]) -> pd.DataFrame:
-    """A copy of `frame` with each number column (name -> decimals shown) as Indonesian text."""
+def as_text(frame: pd.DataFrame, columns: dict[str, int], fixed: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """A copy of `frame` with each number column (name -> decimals shown) as Indonesian text; the `fixed` ones
+    always with all their decimals (a capaian as "103,90", as every other screen shows it)."""
     out = frame.copy()
     for col, decimals in columns.items():
         if col in out.columns:
-            out[col] = pd.array([number_text(v, decimals) for v in out[col]], dtype="string")
+            out[col] = pd.array([number_text(v, decimals, col not in fixed) for v in out[col]], dtype="string")
     return out
 
 
