@@ -2,6 +2,9 @@
 Chromium, in an Indonesian (id-ID) and an English (en-US) browser, and checked in the database the server writes:
 
 - the administrator types the Renstra end-of-period target of an indicator in Data Induk (`1.250`, `73,5`);
+- the administrator types a program's Renstra end pagu (Rp) and the realisations (K and Rp) of a year before the
+  app; the E.81 built afterwards has them in columns 5 and 6 (every cell against the rows) and the LKjIP of the
+  next year shows the typed realisation as its earlier year;
 - a unit head types a faktor pendorong into the Isi Data grid; Ajukan without it on an indicator at its target is
   refused with the Indonesian message and the submission stays where it was.
 
@@ -140,3 +143,92 @@ def test_unit_head_types_faktor_pendorong_and_ajukan_asks_for_it_at_target(brows
     page.get_by_role("button", name="Ajukan", exact=True).click()
     settle(page)
     expect(page.get_by_text(message)).to_have_count(0)  # other gaps (evidence, other rows) may remain
+
+
+def grid_with(page, *headers: str):
+    """The Data Induk grid whose header names all of `headers`."""
+    grid = page.get_by_test_id("stDataFrame")
+    for h in headers:
+        grid = grid.filter(has_text=h)
+    return grid.first
+
+
+# What each browser types: the Indonesian way, in either browser (the values differ so each is a change)
+TYPED = {"id-ID": {"pagu": ("1.250.000.000", Decimal(1250000000)), "k": ("1.250", Decimal(1250)),
+                   "pct": ("73,5", Decimal("73.5")), "rp": ("987.654.321", Decimal(987654321))},
+         "en-US": {"pagu": ("1.300.000.000", Decimal(1300000000)), "k": ("1.300", Decimal(1300)),
+                   "pct": ("74,25", Decimal("74.25")), "rp": ("876.543.210,50", Decimal("876543210.50"))}}
+PROGRAM = "2.07.03"  # Program Pelatihan Kerja dan Produktivitas Tenaga Kerja
+
+
+@pytest.mark.parametrize("locale", ["id-ID", "en-US"])
+def test_admin_types_renstra_pagu_and_an_earlier_year_and_the_forms_carry_them(browser_as, inputs_db, locale):
+    from core.masterdata import renstra as mr
+    from db.models import PriorRealisation, RenstraBudget, RenstraPeriod
+
+    _url, db = inputs_db
+    typed = TYPED[locale]
+    with unit_of_work(db) as s:
+        office = actor_for(s, "admin").office_id
+        period = s.scalar(select(RenstraPeriod).where(RenstraPeriod.office_id == office)
+                          .order_by(RenstraPeriod.start_year.desc()))
+        rp_rows = list(mr.list_renstra_budgets(s, office, period.id)["kode"])
+        year = mr.prior_years(s, office, period.id)[-1]  # the page's default: the last year before the app
+        k_rows = list(mr.list_prior_indicators(s, office, year)["kode"])
+        prior_rp_rows = list(mr.list_prior_budgets(s, office, year, period.id)["kode"])
+        frame = md.list_indicator_renstra(s, office, exact=True)
+        percent = next(code for code, satuan in zip(frame["kode"], frame["satuan"]) if satuan == "%")
+    page = browser_as("admin", locale)
+    go(page, "Data Induk")
+    page.get_by_role("tab", name="Renstra & Indikator").click()
+    page.get_by_role("heading", name="Target Renstra (Rp)").wait_for()
+    settle(page)
+    # Renstra pagu of a program: grid columns 0 Kode · 1 Tingkat · 2 Nama · 3 Pagu akhir
+    edit_grid(page, grid_with(page, "Pagu akhir periode Renstra (Rp)"), [(rp_rows.index(PROGRAM), 3, typed["pagu"][0])])
+    press(page, "Simpan pagu Renstra", "Pagu akhir Renstra disimpan (1 baris diperbarui).", "Target Renstra (Rp)",
+          f"Simpan pagu Renstra ({locale})")
+    # the year before the app: K grid columns 0 Kode · 1 Indikator · 2 Satuan · 3 Realisasi · 4 Sumber; the Rp grid
+    # 0 Kode · 1 Tingkat · 2 Nama · 3 Realisasi · 4 Sumber
+    k_grid = grid_with(page, f"Realisasi {year}", "Satuan")
+    edit_grid(page, k_grid, [(k_rows.index("IK-04"), 3, typed["k"][0]), (k_rows.index(percent), 3, typed["pct"][0])])
+    edit_grid(page, grid_with(page, f"Realisasi {year} (Rp)"), [(prior_rp_rows.index(PROGRAM), 3, typed["rp"][0])])
+    press(page, f"Simpan realisasi {year}", f"Realisasi tahun {year} disimpan (3 baris diperbarui).",
+          "Realisasi tahun sebelum aplikasi", f"Simpan realisasi {year} ({locale})")
+
+    with unit_of_work(db) as s:
+        pagu = s.scalar(select(RenstraBudget.end_pagu).where(RenstraBudget.period_id == period.id,
+                                                             RenstraBudget.code == PROGRAM))
+        k = {c: s.scalar(select(PriorRealisation.value).join(Indicator, Indicator.id == PriorRealisation.indicator_id)
+                         .where(Indicator.code == c, PriorRealisation.year == year)) for c in ("IK-04", percent)}
+        rp = s.scalar(select(PriorRealisation.amount).where(PriorRealisation.office_id == office,
+                                                            PriorRealisation.year == year,
+                                                            PriorRealisation.code == PROGRAM))
+    assert pagu == typed["pagu"][1], f"{typed['pagu'][0]} ({locale})"
+    assert k == {"IK-04": typed["k"][1], percent: typed["pct"][1]}, locale
+    assert rp == typed["rp"][1], f"{typed['rp'][0]} ({locale})"
+
+    # the forms built from here on: the E.81 of TW II 2026 (columns 5 and 6 read the typed figures) and the LKjIP of
+    # the year after the typed one
+    import datetime as dt
+    import io
+
+    from openpyxl import load_workbook
+
+    from core import report_doc
+    from core.forms import lkjip
+    from db.models import CollectionRound
+    from tests.test_renja_eval import _rp, _table, check_every_cell
+
+    with unit_of_work(db) as s:
+        rnd = s.scalar(select(CollectionRound).where(CollectionRound.office_id == office, CollectionRound.year == 2026,
+                                                     CollectionRound.quarter == 2))
+        bundle = report_doc.build_report(s, rnd.id, "draf", 1, on=dt.date(2026, 7, 20), charts=False)
+        e81 = next(f for f in bundle.files if f.name.startswith("evaluasi-renja") and f.name.endswith(".xlsx"))
+        check_every_cell(s, office, e81.content, 2026, 2)
+        row = next(r for r in _table(load_workbook(io.BytesIO(e81.content))["E.81"])
+                   if (r[2] or "").split(" ")[0] == PROGRAM)
+        assert _rp(row, 5) == float(typed["pagu"][1])
+        ws = load_workbook(io.BytesIO(lkjip.lkjip_xlsx(lkjip.measurement(s, office, year + 1)))).active
+        assert ws.cell(7, 9).value == f"Tahun {year}"
+        r = next(r for r in range(9, ws.max_row + 1) if ws.cell(r, 2).value == "IK-04")
+        assert ws.cell(r, 9).value == float(typed["k"][1])
