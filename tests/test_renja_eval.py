@@ -431,9 +431,14 @@ def test_the_penyusun_sets_the_footer_and_the_draft_carries_it(session):
     assert stored["faktor_penghambat"] == "=Banjir di tiga kecamatan." and stored["faktor_pendorong"] is None
     row = session.scalar(select(AuditLog).where(AuditLog.action == "round.renja_footer"))
     assert row.after["faktor_penghambat"] == "=Banjir di tiga kecamatan." and row.actor_username == "penyusun"
-    with pytest.raises(Conflict):  # the form was read before that save
+    with pytest.raises(Conflict, match="^Faktor penghambat pencapaian kinerja baru saja diubah"):
         penyusunan.save_renja_footer(session, penyusun, rnd.id, {"faktor_penghambat": "Lain."},
-                                     expected=shown.stored)
+                                     expected=shown.stored)  # the form was read before that save
+    assert rnd.faktor_penghambat == "=Banjir di tiga kecamatan."
+    # the same stale form changing another field only: saved beside the newer text, which is kept
+    penyusunan.save_renja_footer(session, penyusun, rnd.id, {"tindak_lanjut_tw": "Percepat SPJ."},
+                                 expected=shown.stored)
+    assert (rnd.faktor_penghambat, rnd.tindak_lanjut_tw) == ("=Banjir di tiga kecamatan.", "Percepat SPJ.")
     rep = penyusunan.compile_draft(session, penyusun, rnd.id)
     xlsx = next(f for f in rep.files if f.name == "evaluasi-renja-2026-tw3-draf-v1.xlsx")
     cells = _footer_cells(xlsx.content)
@@ -473,11 +478,29 @@ def test_the_pengolahan_page_offers_the_footer_form(sqlite_url):
     at = logged_in("penyusun", "pages/pengolahan.py")
     assert not at.exception, at.exception
     assert "Catatan Evaluasi Hasil Renja (E.81)" in texts(at)
-    area = at.text_area(key="e81_faktor_penghambat")
+    stale = logged_in("penyusun", "pages/pengolahan.py")  # a second computer, its form drawn now
+
+    def save(app):
+        app.button[[b.label for b in app.button].index("Simpan catatan")].click().run()
+        assert not app.exception, app.exception
+
+    save(at)
+    assert "Tidak ada perubahan catatan untuk disimpan." in texts(at)
+    area = at.text_area(key="e81_faktor_penghambat_0")
     assert "Cuaca dan jarak tempuh." in area.value
     area.input("Jalan ke kecamatan terputus banjir.")
-    at.button[[b.label for b in at.button].index("Simpan catatan")].click().run()
-    assert not at.exception, at.exception
+    save(at)
     assert "Catatan Evaluasi Hasil Renja (E.81) disimpan" in texts(at)
+    assert at.text_area(key="e81_faktor_penghambat_1").value == "Jalan ke kecamatan terputus banjir."
+    with unit_of_work(sqlite_url) as s:
+        assert s.get(CollectionRound, rid).faktor_penghambat == "Jalan ke kecamatan terputus banjir."
+
+    # the second computer's form still holds the footer as it was: the same field is refused, not overwritten
+    stale.text_area(key="e81_faktor_penghambat_0").input("Cuaca.")
+    save(stale)
+    shown = texts(stale)
+    assert "Faktor penghambat pencapaian kinerja baru saja diubah oleh pengguna lain." in shown
+    assert "Faktor penghambat pencapaian kinerja yang Anda ketik: Cuaca." in shown
+    assert stale.text_area(key="e81_faktor_penghambat_1").value == "Jalan ke kecamatan terputus banjir."
     with unit_of_work(sqlite_url) as s:
         assert s.get(CollectionRound, rid).faktor_penghambat == "Jalan ke kecamatan terputus banjir."

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core import audit, workflow
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
+from core.forms.renja_eval import FOOTER_LABELS
 from core.parsing import parse_text
 from core.permissions import require_office
 from core.report_doc import FOOTER_FIELDS, build_report, compiled_footer, report_lines
@@ -110,16 +111,19 @@ def save_renja_footer(session: Session, actor: Actor, round_id: int, texts: dict
                       expected: Optional[dict[str, Optional[str]]] = None) -> dict[str, Optional[str]]:
     """Step 5: the Staf Penyusun sets the E.81 footer (faktor pendorong, faktor penghambat, tindak lanjut
     triwulan berikutnya, tindak lanjut Renja berikutnya) before the draft is compiled. A text equal to what
-    the units' entries compile to is stored as NULL, so it keeps following them. `expected` is the stored
-    footer the form was built from: saved only if nobody changed it since. Returns the stored columns."""
+    the units' entries compile to is stored as NULL, so it keeps following them. `texts` holds the fields the
+    person changed; `expected` is the stored footer the form was drawn from: each of those fields is saved only
+    if nobody changed it since (two people may each change another field). Returns the stored columns."""
     rnd, _step = begin(session, actor, "report.renja_footer", round_id, "penyusunan")
     unknown = set(texts) - set(FOOTER_FIELDS)
     if unknown:
         raise InvalidInput(f"Kolom catatan tidak dikenal: {', '.join(sorted(unknown))}.")
     before = {f: getattr(rnd, f) for f in FOOTER_FIELDS}
-    if expected is not None and any(before[f] != expected.get(f) for f in FOOTER_FIELDS):
-        raise Conflict("Catatan Evaluasi Hasil Renja baru saja diubah oleh pengguna lain. Catatan belum disimpan; "
-                       "muat ulang halaman lalu ulangi.")
+    changed = [f for f in FOOTER_FIELDS if f in texts and expected is not None and before[f] != expected.get(f)]
+    if changed:
+        names = ", ".join(FOOTER_LABELS[f] for f in changed)
+        raise Conflict(f"{names} baru saja diubah oleh pengguna lain. Catatan belum disimpan; isian terbaru kini "
+                       "ditampilkan: ulangi perubahan Anda di atasnya.")
     values = {f: parse_text(v) for f, v in texts.items()}
     too_long = [f for f, v in values.items() if len(v) > FOOTER_MAX]
     if too_long:

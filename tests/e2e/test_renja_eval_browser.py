@@ -157,3 +157,88 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         assert "Evaluasi Hasil Renja (E.81) — Triwulan III Tahun 2026" in " ".join(p.extract_text().split())
     text = " ".join(" ".join(p.extract_text() for p in pages).split())
     assert "Keterlambatan pencairan anggaran triwulan III." in text
+
+
+@pytest.fixture(scope="module")
+def footer_app(tmp_path_factory):
+    need_chromium()
+    data = tmp_path_factory.mktemp("e2e-e81-footer")
+    url = seed_demo(data)
+    with unit_of_work(url) as s:
+        factories.make_round(s, at="penyusunan", state="diterima")
+    server = serve(data)
+    yield next(server), url
+    next(server, None)
+
+
+def _type_note(page, label: str, text: str) -> None:
+    """Select what the text area holds and type `text` over it, as a person does."""
+    area = page.get_by_label(label, exact=True)
+    area.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def _stored_footer(db_url: str) -> dict[str, object]:
+    from db.models import CollectionRound
+
+    with unit_of_work(db_url) as s:
+        rnd = s.scalar(select(CollectionRound).where(CollectionRound.year == 2026, CollectionRound.quarter == 3))
+        return {"faktor_penghambat": rnd.faktor_penghambat, "tindak_lanjut_tw": rnd.tindak_lanjut_tw}
+
+
+def test_step_5_footer_typed_in_two_browsers_neither_overwrites_and_the_draft_carries_it(browser, footer_app):
+    """The Staf Penyusun types the E.81 footer at step 5 on two computers. A form drawn before the other's save
+    sends only what was typed in it: another field is saved beside the other's text, the same field is refused
+    (the newer text shown, what was typed listed) instead of overwriting. The draft's E.81 carries both texts."""
+    app_url, db_url = footer_app
+    contexts = []
+
+    def person(username):
+        ctx = new_context(browser)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        login(page, app_url, username)
+        return page
+
+    hambat = "Banjir di Kecamatan Embaloh Hulu; pencairan anggaran TW III terlambat 3 minggu."
+    lanjut = "Percepat verifikasi SPJ; jadwal ulang pelatihan ke bulan November."
+    late = "Tambah juru ukur dari BPN."
+    lanjut_label = "Tindak lanjut yang diperlukan dalam triwulan berikutnya"
+    try:
+        first, second = person("penyusun"), person("penyusun")
+        for page in (first, second):
+            go(page, "Pengolahan")
+            see(page, "Catatan Evaluasi Hasil Renja (E.81)", "Langkah 5: formulir catatan E.81")
+        _type_note(first, FOOTER, hambat)
+        first.get_by_role("button", name="Simpan catatan").click()
+        see(first, "Catatan Evaluasi Hasil Renja (E.81) disimpan.", "Langkah 5: catatan disimpan")
+        assert _stored_footer(db_url)["faktor_penghambat"] == hambat
+
+        # the second computer's form was drawn before that save; it changes another field: both are kept
+        _type_note(second, lanjut_label, lanjut)
+        second.get_by_role("button", name="Simpan catatan").click()
+        see(second, "Catatan Evaluasi Hasil Renja (E.81) disimpan.", "Langkah 5: catatan kedua disimpan")
+        assert _stored_footer(db_url) == {"faktor_penghambat": hambat, "tindak_lanjut_tw": lanjut}
+        assert second.get_by_label(FOOTER, exact=True).input_value() == hambat  # drawn again: the first's text
+
+        # the first computer's form was drawn before the second's save, and changes the same field: refused
+        _type_note(first, lanjut_label, late)
+        first.get_by_role("button", name="Simpan catatan").click()
+        see(first, f"{lanjut_label} baru saja diubah oleh pengguna lain.", "Langkah 5: konflik")
+        see(first, f"{lanjut_label} yang Anda ketik: {late}", "Langkah 5: teks yang diketik tidak hilang")
+        assert _stored_footer(db_url) == {"faktor_penghambat": hambat, "tindak_lanjut_tw": lanjut}
+        assert first.get_by_label(lanjut_label, exact=True).input_value() == lanjut  # the newer text, to add to
+
+        first.get_by_role("button", name="Susun draf laporan").click()
+        see(first, "Draf laporan versi 1 disusun.", "Langkah 5: Susun draf laporan")
+        see(first, "dapat diunduh di halaman Sosialisasi & Koreksi", "Langkah 5: di mana berkas draf")
+        go(first, "Sosialisasi & Koreksi")
+        name, data = _download(first, first.get_by_role("button", name="Unduh Evaluasi Hasil Renja (E.81) — Excel"))
+        assert name == "evaluasi-renja-2026-tw3-draf-v1.xlsx"
+        footer = _footer(data)
+        assert footer[FOOTER] == hambat
+        assert footer[lanjut_label] == lanjut
+    finally:
+        for ctx in contexts:
+            ctx.close()
