@@ -337,8 +337,11 @@ with tabs[2]:
         if not changes:
             st.info("Tidak ada perubahan untuk disimpan.")
         else:
+            drawn = renstra_rows.set_index("id")
+            shown = {i: {"target_renstra": grids.held_value(drawn.at[i, "target_renstra"]),
+                         "tingkat_renja": drawn.at[i, "tingkat_renja"]} for i in changes}
             n = grid_save("renstra", grids.typed_summary(changes, dict(zip(renstra_rows["id"], renstra_rows["kode"]))),
-                          lambda session: md.save_indicator_renstra(session, actor, office_id, changes))
+                          lambda session: md.save_indicator_renstra(session, actor, office_id, changes, shown))
             if n is not None:
                 saved("renstra", f"Target Renstra disimpan ({n} indikator diperbarui).")
 

@@ -63,6 +63,30 @@ def test_renstra_targets_are_read_the_indonesian_way_and_audited(session, actors
     assert counts(session) == before
 
 
+def test_a_renstra_grid_drawn_before_another_save_does_not_overwrite_it(session, actors):
+    from core.errors import Conflict
+
+    admin = actors["admin"]
+    ik04, ik03 = ind(session, "IK-04"), ind(session, "IK-03")
+    drawn = md.list_indicator_renstra(session, office_id(actors), exact=True).set_index("id")
+
+    def shown(*ids):
+        return {i: {"target_renstra": drawn.at[i, "target_renstra"], "tingkat_renja": drawn.at[i, "tingkat_renja"]}
+                for i in ids}
+
+    md.save_indicator_renstra(session, admin, office_id(actors), {ik04.id: {"target_renstra": "1.250"}},
+                              shown(ik04.id))
+    before = counts(session)
+    with pytest.raises(Conflict, match="Renstra indikator IK-04 sudah diubah oleh"):
+        md.save_indicator_renstra(session, admin, office_id(actors), {
+            ik03.id: {"target_renstra": "3.600"}, ik04.id: {"target_renstra": "9,5"}}, shown(ik03.id, ik04.id))
+    assert counts(session) == before and ind(session, "IK-04").renstra_target == Decimal(1250)
+    assert ind(session, "IK-03").renstra_target == drawn.at[ik03.id, "target_renstra"]  # all or nothing
+    # another column of the same row, unchanged since it was drawn, is saved
+    assert md.save_indicator_renstra(session, admin, office_id(actors), {ik04.id: {"tingkat_renja": "kegiatan"}},
+                                     shown(ik04.id)) == 1
+
+
 def test_bad_renstra_targets_are_refused_all_together_and_nothing_is_saved(session, actors):
     ik04, iku01 = ind(session, "IK-04"), ind(session, "IKU-01")
     old = (ik04.renstra_target, iku01.renstra_target, iku01.renja_level)

@@ -103,10 +103,12 @@ def list_indicator_renstra(session: Session, office_id: int, exact: bool = False
 INDICATOR_RENSTRA_COLUMNS = {"target_renstra": "renstra_target", "tingkat_renja": "renja_level"}
 
 
-def save_indicator_renstra(session: Session, actor: Actor, office_id: int,
-                           changes: dict[int, dict[str, Any]]) -> int:
+def save_indicator_renstra(session: Session, actor: Actor, office_id: int, changes: dict[int, dict[str, Any]],
+                           shown: Optional[dict[int, dict[str, Any]]] = None) -> int:
     """Save the edited rows of the indicator grid ({indicator id: {'target_renstra': '1.250', 'tingkat_renja':
-    'program'}}), all or nothing; one audit row per indicator changed. Returns the number changed."""
+    'program'}}), all or nothing; one audit row per indicator changed. Returns the number changed. `shown` is
+    each row as the grid drew it (list_indicator_renstra(exact=True)): a column someone changed since is
+    refused, naming who, instead of overwritten."""
     require(session, actor, "masterdata.manage", office_id=office_id)
     _office(session, office_id)
     problems: list[str] = []
@@ -131,6 +133,22 @@ def save_indicator_renstra(session: Session, actor: Actor, office_id: int,
         prepared.append((ind, values))
     if problems:
         raise _err(problems, "Target Renstra")
+    for ind, values in prepared:
+        drawn = (shown or {}).get(ind.id)
+        if drawn is None:
+            continue
+        for col, attr in INDICATOR_RENSTRA_COLUMNS.items():
+            if attr not in values or col not in drawn:
+                continue
+            now = getattr(ind, attr)
+            if attr == "renja_level":
+                stale = (now or "otomatis") != drawn[col]
+            else:
+                was = drawn[col]
+                stale = not (now is None and was is None) and not (
+                    now is not None and was is not None and Decimal(now) == Decimal(str(was)))
+            if stale:
+                raise audit.stale_save(session, f"Renstra indikator {ind.code}", "indicator", ind.id)
     n = 0
     for ind, values in prepared:
         changed = {k: v for k, v in values.items() if not _equal(getattr(ind, k), v)}

@@ -40,6 +40,13 @@ def hold(family: str, key: str, fresh: pd.DataFrame) -> pd.DataFrame:
     return fresh
 
 
+def held_value(value: Any) -> Any:
+    """A cell of a held frame as core compares it: pandas' empty (NaN, NA) as None."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
 def number_text(value: Any, decimals: int = 4, strip: bool = True) -> Optional[str]:
     """A number as the grid shows it: Indonesian, trailing zero decimals dropped (unless not `strip`); None when
     empty."""

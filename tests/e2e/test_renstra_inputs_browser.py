@@ -232,3 +232,27 @@ def test_admin_types_renstra_pagu_and_an_earlier_year_and_the_forms_carry_them(b
         assert ws.cell(7, 9).value == f"Tahun {year}"
         r = next(r for r in range(9, ws.max_row + 1) if ws.cell(r, 2).value == "IK-04")
         assert ws.cell(r, 9).value == float(typed["k"][1])
+
+
+def test_two_administrators_cannot_overwrite_each_other_in_the_renstra_grid(browser_as, inputs_db):
+    _url, db = inputs_db
+    rows, _percent = renstra_rows(db)
+
+    def open_grid(page):
+        go(page, "Data Induk")
+        page.get_by_role("tab", name="Renstra & Indikator").click()
+        page.get_by_role("heading", name="Target Renstra dan tingkat pada Renja").wait_for()
+        grid = renstra_grid(page)
+        grid.wait_for()
+        settle(page)
+        return grid
+
+    a, b = browser_as("admin"), browser_as("admin", "en-US")
+    grid_a, grid_b = open_grid(a), open_grid(b)
+    edit_grid(a, grid_a, [(rows["IK-03"], TARGET_RENSTRA, "3.650")])
+    edit_grid(b, grid_b, [(rows["IK-03"], TARGET_RENSTRA, "4.100,5")])
+    press(a, "Simpan target Renstra", "Target Renstra disimpan (1 indikator diperbarui).",
+          "Target Renstra dan tingkat pada Renja", "A menyimpan target Renstra IK-03")
+    press(b, "Simpan target Renstra", "sudah diubah oleh", "Target Renstra dan tingkat pada Renja",
+          "B, dibuka sebelum simpanan A, ditolak")
+    assert renstra_target(db, "IK-03") == Decimal(3650), "A's 3.650 is kept; B's 4.100,5 did not overwrite it"
