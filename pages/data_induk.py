@@ -13,7 +13,7 @@ from core.config import get_settings
 from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
 from pages.parts import grid as grids
-from pages.parts.common import actor_or_stop, fitted, flash, show_flash, shown_errors
+from pages.parts.common import actor_or_stop, edit_form, fitted, flash, forget_edit, gen_key, show_flash
 
 actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
@@ -33,14 +33,26 @@ with unit_of_work() as session:
 
 
 @contextmanager
-def action(message: str) -> Iterator:
-    """One save: a unit of work whose core error is shown; on success a message and a fresh page."""
+def action(message: str, edit: str | None = None) -> Iterator:
+    """One save: a unit of work whose core error is shown; on success a message and a fresh page. `edit`: the
+    edit form (common.edit_form) saved, drawn afresh after the save, or after a refusal over somebody else's
+    newer save (its message says who; the form then shows the newer values)."""
     done = False
-    with shown_errors():
+    try:
         with unit_of_work() as session:
             yield session
         done = True
+    except Conflict as err:
+        if edit is None:
+            st.error(markup.md(str(err)))
+        else:
+            forget_edit(edit)
+            flash("data_induk", markup.md(str(err)), kind="error")
+    except KinerjaError as err:
+        st.error(markup.md(str(err)))
     if done:
+        if edit is not None:
+            forget_edit(edit)
         flash("data_induk", message)
 
 
@@ -103,39 +115,48 @@ with tabs[0]:
         uid = st.selectbox("Unit", list(all_units), format_func=all_units.get, key="unit_pilih")
         row = units[units["id"] == uid].iloc[0] if uid is not None else None
         if row is not None:
-            with st.form(f"unit_ubah_{uid}"):
-                new_name = st.text_input("Nama unit", value=row["nama"].strip())
-                new_short = st.text_input("Nama singkat", value=row["nama_singkat"])
-                new_reports = st.checkbox("Melaporkan data kinerja", value=bool(row["melapor"]))
+            drawn, gen = edit_form("unit", uid, {
+                "name": row["nama"].strip(), "short_name": row["nama_singkat"], "reports_data": bool(row["melapor"]),
+                "parent_id": row["parent_id"], "active": bool(row["aktif"])}, f"unit_simpan_{uid}")
+            with st.form(gen_key(f"unit_ubah_{uid}", gen)):
+                new_name = st.text_input("Nama unit", value=drawn["name"])
+                new_short = st.text_input("Nama singkat", value=drawn["short_name"] or "")
+                new_reports = st.checkbox("Melaporkan data kinerja", value=drawn["reports_data"])
                 parents = {k: v for k, v in unit_names.items() if k != uid}
-                current = row["parent_id"] if row["parent_id"] in parents else None
+                current = drawn["parent_id"] if drawn["parent_id"] in parents else None
                 # The office itself has its parent outside this list: show no parent rather than a wrong one.
                 new_parent = st.selectbox("Pindahkan ke bawah unit", list(parents), format_func=parents.get,
                                           index=list(parents).index(current) if current is not None else None,
                                           placeholder="Unit teratas kantor (tidak dapat dipindahkan)",
                                           disabled=current is None)
-                active = st.checkbox("Aktif", value=bool(row["aktif"]))
-                if st.form_submit_button("Simpan perubahan unit"):
-                    with action("Perubahan unit disimpan.") as session:
-                        md.rename_unit(session, actor, uid, new_name, new_short, new_reports)
+                active = st.checkbox("Aktif", value=drawn["active"])
+                if st.form_submit_button("Simpan perubahan unit", key=f"unit_simpan_{uid}"):
+                    with action("Perubahan unit disimpan.", edit="unit") as session:
+                        md.rename_unit(session, actor, uid, new_name, new_short, new_reports, shown=drawn)
                         if current is not None and new_parent != current:
-                            md.move_unit(session, actor, uid, new_parent)
-                        if active != bool(row["aktif"]):
-                            md.set_unit_active(session, actor, uid, active)
+                            md.move_unit(session, actor, uid, new_parent, shown=drawn)
+                        if active != drawn["active"]:
+                            md.set_unit_active(session, actor, uid, active, shown=drawn)
 
     if office_id is not None:
-        with st.form("kunci_jadwal"):
+        drawn, gen = edit_form("kunci_jadwal", office_id, {"entry_lock_days": settings["entry_lock_days"]},
+                               "kunci_jadwal_simpan")
+        with st.form(gen_key("kunci_jadwal", gen)):
             st.subheader("Kunci jadwal pengisian data")
             st.caption("Pengisian data unit kerja ditutup sekian hari setelah tenggat yang berlaku (termasuk "
                        "perpanjangan). Sekretaris dapat membukanya kembali untuk unit tertentu dengan alasan dan "
                        "tenggat baru. Bila tidak diaktifkan, pengisian tidak pernah ditutup.")
-            days = settings["entry_lock_days"]
-            lock_on = st.checkbox("Aktifkan kunci jadwal", value=days is not None, key="kunci_jadwal_aktif")
+            days = drawn["entry_lock_days"]
+            lock_on = st.checkbox("Aktifkan kunci jadwal", value=days is not None,
+                                  key=gen_key("kunci_jadwal_aktif", gen))
             lock_days = st.number_input("Ditutup setelah tenggat lewat (hari)", min_value=0, max_value=90, step=1,
-                                        value=int(days) if days is not None else 3, key="kunci_jadwal_hari")
+                                        value=int(days) if days is not None else 3,
+                                        key=gen_key("kunci_jadwal_hari", gen))
             if st.form_submit_button("Simpan kunci jadwal", key="kunci_jadwal_simpan"):
-                with action("Kunci jadwal disimpan." if lock_on else "Kunci jadwal dinonaktifkan.") as session:
-                    md.set_entry_lock_days(session, actor, office_id, int(lock_days) if lock_on else None)
+                with action("Kunci jadwal disimpan." if lock_on else "Kunci jadwal dinonaktifkan.",
+                            edit="kunci_jadwal") as session:
+                    md.set_entry_lock_days(session, actor, office_id, int(lock_days) if lock_on else None,
+                                           shown=drawn)
 
 # --- Pengguna --------------------------------------------------------------------------------------------
 with tabs[1]:
@@ -175,23 +196,29 @@ with tabs[1]:
         user_id = st.selectbox("Pengguna", list(user_map), format_func=user_map.get, key="pengguna_pilih")
         if user_id is not None:
             u = users[users["id"] == user_id].iloc[0]
-            with st.form(f"pengguna_ubah_{user_id}"):
-                e_name = st.text_input("Nama lengkap", value=u["nama"])
-                e_nip = st.text_input("NIP", value=u["nip"])
-                e_jab = st.text_input("Jabatan", value=u["jabatan"])
-                e_pkt = st.text_input("Pangkat/golongan", value=u["pangkat"])
-                e_phone = st.text_input("Nomor ponsel (WhatsApp, boleh kosong)", value=u["telepon"],
-                                        placeholder="mis. 0812-3456-7890", key=f"pengguna_telepon_{user_id}")
-                e_role = st.selectbox("Peran", ROLES, format_func=ROLE_LABELS.get, index=ROLES.index(u["peran"]))
+            drawn, gen = edit_form("pengguna", user_id, {
+                "full_name": u["nama"], "nip": u["nip"], "jabatan": u["jabatan"], "pangkat": u["pangkat"],
+                "phone": u["telepon"], "role": u["peran"], "unit_id": u["unit_id"], "active": bool(u["aktif"])},
+                f"pengguna_simpan_{user_id}")
+            with st.form(gen_key(f"pengguna_ubah_{user_id}", gen)):
+                e_name = st.text_input("Nama lengkap", value=drawn["full_name"])
+                e_nip = st.text_input("NIP", value=drawn["nip"] or "")
+                e_jab = st.text_input("Jabatan", value=drawn["jabatan"] or "")
+                e_pkt = st.text_input("Pangkat/golongan", value=drawn["pangkat"] or "")
+                e_phone = st.text_input("Nomor ponsel (WhatsApp, boleh kosong)", value=drawn["phone"] or "",
+                                        placeholder="mis. 0812-3456-7890",
+                                        key=gen_key(f"pengguna_telepon_{user_id}", gen))
+                e_role = st.selectbox("Peran", ROLES, format_func=ROLE_LABELS.get, index=ROLES.index(drawn["role"]))
                 e_unit = st.selectbox("Unit kerja", list(unit_names), format_func=unit_names.get,
-                                      index=list(unit_names).index(u["unit_id"]) if u["unit_id"] in unit_names else 0)
-                e_active = st.checkbox("Aktif (dapat masuk)", value=bool(u["aktif"]))
-                if st.form_submit_button("Simpan perubahan pengguna"):
-                    with action("Perubahan pengguna disimpan.") as session:
+                                      index=list(unit_names).index(drawn["unit_id"])
+                                      if drawn["unit_id"] in unit_names else 0)
+                e_active = st.checkbox("Aktif (dapat masuk)", value=drawn["active"])
+                if st.form_submit_button("Simpan perubahan pengguna", key=f"pengguna_simpan_{user_id}"):
+                    with action("Perubahan pengguna disimpan.", edit="pengguna") as session:
                         md.update_user(session, actor, int(user_id), full_name=e_name, nip=e_nip, jabatan=e_jab,
-                                       pangkat=e_pkt, role=e_role, unit_id=e_unit, phone=e_phone)
-                        if e_active != bool(u["aktif"]):
-                            md.set_user_active(session, actor, int(user_id), e_active)
+                                       pangkat=e_pkt, role=e_role, unit_id=e_unit, phone=e_phone, shown=drawn)
+                        if e_active != drawn["active"]:
+                            md.set_user_active(session, actor, int(user_id), e_active, shown=drawn)
             with st.form(f"pengguna_sandi_{user_id}", clear_on_submit=True):
                 new_pw = st.text_input("Kata sandi baru", type="password")
                 if st.form_submit_button("Setel ulang kata sandi"):
@@ -273,11 +300,18 @@ with tabs[2]:
     ind_map = {0: "— indikator baru —", **dict(zip(indicators["id"], indicators["kode"] + " " + indicators["nama"]))}
     chosen = st.selectbox("Tambah atau ubah indikator", list(ind_map), format_func=ind_map.get, key="indikator_pilih")
     cur = indicators[indicators["id"] == chosen].iloc[0] if chosen else None
+    # an existing indicator: the form is drawn from, and its save checked against, the row as held (edit_form)
+    IND_FIELDS = {"kode": "code", "satuan": "satuan", "nama": "name", "sasaran_id": "sasaran_id",
+                  "polaritas": "polarity", "akumulasi": "combine", "unit_pemilik_id": "owner_unit_id",
+                  "definisi": "definition", "sumber_data": "data_source", "iku": "is_iku",
+                  "wajib_bukti": "needs_evidence", "aktif": "active"}
+    ind_drawn, ind_gen = edit_form("indikator", chosen, {a: cur[c] for c, a in IND_FIELDS.items()}
+                                   if cur is not None else {}, f"indikator_simpan_{chosen}")
 
     def val(col, default):
-        return cur[col] if cur is not None else default
+        return ind_drawn[IND_FIELDS[col]] if cur is not None else default
 
-    with st.form(f"indikator_{chosen}"):
+    with st.form(gen_key(f"indikator_{chosen}", ind_gen)):
         a, b = st.columns(2)
         i_code = a.text_input("Kode indikator (unik)", value=val("kode", ""))
         i_satuan = b.text_input("Satuan", value=val("satuan", ""), placeholder="%, orang, dokumen, hari…")
@@ -299,13 +333,13 @@ with tabs[2]:
         i_iku = a.checkbox("Indikator Kinerja Utama (IKU)", value=bool(val("iku", False)))
         i_ev = b.checkbox("Wajib bukti dukung", value=bool(val("wajib_bukti", True)))
         i_act = c.checkbox("Aktif", value=bool(val("aktif", True)))
-        if st.form_submit_button("Simpan indikator", type="primary"):
+        if st.form_submit_button("Simpan indikator", type="primary", key=f"indikator_simpan_{chosen}"):
             fields = dict(sasaran_id=i_sasaran, code=i_code, name=i_name, satuan=i_satuan, polarity=i_pol,
                           combine=i_comb, is_iku=i_iku, owner_unit_id=i_owner, definition=i_def,
                           data_source=i_src, needs_evidence=i_ev)
-            with action("Indikator disimpan.") as session:
+            with action("Indikator disimpan.", edit="indikator") as session:
                 if chosen:
-                    md.update_indicator(session, actor, int(chosen), active=i_act, **fields)
+                    md.update_indicator(session, actor, int(chosen), shown=ind_drawn, active=i_act, **fields)
                 else:
                     md.create_indicator(session, actor, office_id, **fields)
 
@@ -559,63 +593,74 @@ with tabs[5]:
     step_id = st.selectbox("Ubah langkah", list(step_map), format_func=step_map.get, key="sop_pilih")
     if step_id is not None:
         s = steps[steps["id"] == step_id].iloc[0]
-        with st.form(f"sop_{step_id}"):
+        drawn, gen = edit_form("sop", step_id, {
+            "name": s["kegiatan"], "short_name": s["nama_singkat"], "executor_roles": list(s["pelaksana"]),
+            "standard_minutes": int(s["waktu_menit"]), "standard_label": s["waktu_label"],
+            "inputs": s["kelengkapan"], "output": s["output"]}, f"sop_simpan_{step_id}")
+        with st.form(gen_key(f"sop_{step_id}", gen)):
             st.caption(f"Nomor {s['nomor']} dan kode '{s['kode']}' tetap; yang dapat diubah di bawah ini.")
-            e_name = st.text_input("Kegiatan", value=s["kegiatan"])
-            e_short = st.text_input("Nama singkat", value=s["nama_singkat"])
+            e_name = st.text_input("Kegiatan", value=drawn["name"])
+            e_short = st.text_input("Nama singkat", value=drawn["short_name"])
             # eight fixed roles: all shown at once, the executors highlighted
-            e_roles = st.pills("Pelaksana", ROLES, selection_mode="multi", default=list(s["pelaksana"]),
-                               format_func=ROLE_LABELS.get, key=f"sop_pelaksana_{step_id}")
+            e_roles = st.pills("Pelaksana", ROLES, selection_mode="multi", default=drawn["executor_roles"],
+                               format_func=ROLE_LABELS.get, key=gen_key(f"sop_pelaksana_{step_id}", gen))
             a, b = st.columns(2)
-            e_min = a.number_input("Waktu baku (menit)", 1, 60 * 24 * 60, int(s["waktu_menit"]), step=1,
-                                   key=f"sop_menit_{step_id}")
-            e_label = b.text_input("Label waktu baku", value=s["waktu_label"], key=f"sop_label_{step_id}")
-            e_inputs = st.text_input("Kelengkapan", value=s["kelengkapan"])
-            e_output = st.text_input("Output", value=s["output"])
+            e_min = a.number_input("Waktu baku (menit)", 1, 60 * 24 * 60, drawn["standard_minutes"], step=1,
+                                   key=gen_key(f"sop_menit_{step_id}", gen))
+            e_label = b.text_input("Label waktu baku", value=drawn["standard_label"],
+                                   key=gen_key(f"sop_label_{step_id}", gen))
+            e_inputs = st.text_input("Kelengkapan", value=drawn["inputs"])
+            e_output = st.text_input("Output", value=drawn["output"])
             if st.form_submit_button("Simpan langkah", type="primary", key=f"sop_simpan_{step_id}"):
-                with action("Langkah SOP disimpan.") as session:
+                with action("Langkah SOP disimpan.", edit="sop") as session:
                     md.update_sop_step(session, actor, int(step_id), executor_roles=e_roles,
                                        standard_minutes=e_min, standard_label=e_label, inputs=e_inputs,
-                                       output=e_output, name=e_name, short_name=e_short)
+                                       output=e_output, name=e_name, short_name=e_short, shown=drawn)
 
 # --- Rumus capaian ---------------------------------------------------------------------------------------
 with tabs[6]:
     with unit_of_work() as session:
-        current = md.formula_settings(session, office_id)
+        current, f_gen = edit_form("rumus", office_id, md.formula_settings(session, office_id), "rumus_simpan")
     st.caption("Cara perangkat daerah ini menghitung dan menyebut capaian. Berlaku di tabel Isi Data, Pengolahan, "
                "laporan (XLSX/PDF), rekap dan Status Triwulan sejak disimpan. Batas predikat tetap "
                "(Permendagri 86/2017): ≥ 91; 76 s.d. < 91; 66 s.d. < 76; 51 s.d. < 66; < 51.")
-    with st.form("rumus_capaian"):
+    with st.form(gen_key("rumus_capaian", f_gen)):
         f_neg = st.radio("Rumus capaian indikator negatif (makin rendah makin baik)", list(ach.NEGATIVE_FORMULAS),
                          format_func=ach.NEGATIVE_FORMULAS.get,
-                         index=list(ach.NEGATIVE_FORMULAS).index(current["negative_formula"]), key="rumus_negatif",
+                         index=list(ach.NEGATIVE_FORMULAS).index(current["negative_formula"]),
+                         key=gen_key("rumus_negatif", f_gen),
                          help="T = target, R = realisasi. Dengan T / R, realisasi 0 tidak dapat dihitung (–).")
         f_lab = st.radio("Sebutan predikat", list(ach.PREDICATE_LABELS), format_func=ach.PREDICATE_LABELS.get,
-                         index=list(ach.PREDICATE_LABELS).index(current["predicate_labels"]), key="rumus_predikat")
+                         index=list(ach.PREDICATE_LABELS).index(current["predicate_labels"]),
+                         key=gen_key("rumus_predikat", f_gen))
         f_rnd = st.radio("Pembulatan capaian", list(ach.ROUNDINGS), format_func=ach.ROUNDINGS.get,
-                         index=list(ach.ROUNDINGS).index(current["capaian_rounding"]), key="rumus_pembulatan",
+                         index=list(ach.ROUNDINGS).index(current["capaian_rounding"]),
+                         key=gen_key("rumus_pembulatan", f_gen),
                          help="Contoh 91,76 / 77: dibulatkan 119,17 %; dipotong 119,16 %.")
         if st.form_submit_button("Simpan rumus capaian", type="primary", key="rumus_simpan"):
-            with action("Rumus capaian disimpan; semua capaian dihitung ulang dengan rumus ini.") as session:
+            with action("Rumus capaian disimpan; semua capaian dihitung ulang dengan rumus ini.",
+                        edit="rumus") as session:
                 md.update_formula_settings(session, actor, office_id, negative_formula=f_neg,
-                                           predicate_labels=f_lab, capaian_rounding=f_rnd)
+                                           predicate_labels=f_lab, capaian_rounding=f_rnd, shown=current)
     st.markdown("**Contoh dengan rumus yang berlaku:**")
     for line in md.formula_examples(ach.Formula.of(current["negative_formula"], current["predicate_labels"],
                                                    current["capaian_rounding"])):
         st.markdown(f"- {markup.md(line)}")
 
     with unit_of_work() as session:
-        evaluator = md.evaluator_settings(session, office_id)
+        evaluator, e_gen = edit_form("penilai", office_id, md.evaluator_settings(session, office_id),
+                                     "penilai_simpan")
     st.subheader("Penandatangan 'Dievaluasi' (evaluasi Renja)")
     st.caption("Pejabat kabupaten yang menandatangani kolom 'Dievaluasi' pada evaluasi Renja (E.81), biasanya "
                f"Kepala Bappeda. Pengaturan ini milik {evaluator['regency'] or 'pemerintah kabupaten'} dan "
                "berlaku untuk semua perangkat daerahnya.")
-    with st.form("penilai_kabupaten"):
-        e_title = st.text_input("Jabatan", value=evaluator["title"], key="penilai_jabatan",
+    with st.form(gen_key("penilai_kabupaten", e_gen)):
+        e_title = st.text_input("Jabatan", value=evaluator["title"], key=gen_key("penilai_jabatan", e_gen),
                                 placeholder="Kepala Bappeda Kabupaten …")
-        e_name = st.text_input("Nama (dengan gelar)", value=evaluator["name"], key="penilai_nama")
-        e_nip = st.text_input("NIP (18 angka)", value=evaluator["nip"], key="penilai_nip")
+        e_name = st.text_input("Nama (dengan gelar)", value=evaluator["name"], key=gen_key("penilai_nama", e_gen))
+        e_nip = st.text_input("NIP (18 angka)", value=evaluator["nip"], key=gen_key("penilai_nip", e_gen))
         if st.form_submit_button("Simpan penandatangan", type="primary", key="penilai_simpan"):
-            with action("Penandatangan 'Dievaluasi' disimpan.") as session:
-                md.update_evaluator(session, actor, office_id, title=e_title, name=e_name, nip=e_nip)
+            with action("Penandatangan 'Dievaluasi' disimpan.", edit="penilai") as session:
+                md.update_evaluator(session, actor, office_id, title=e_title, name=e_name, nip=e_nip,
+                                    shown=evaluator)
 

@@ -14,8 +14,11 @@ from core.steps import pengolahan, penyusunan
 from core.uow import unit_of_work
 from pages.parts.common import (
     actor_or_stop,
+    edit_form,
     executors_of,
     flash,
+    forget_edit,
+    gen_key,
     job_outcome,
     job_running,
     may,
@@ -79,36 +82,23 @@ c4.metric("Diterima", f"{accepted} dari {len(overview)}")
 st.subheader("Data unit kerja")
 table(review.overview_table(overview), "Belum ada unit yang menerima distribusi.")
 
-FOOTER_SEEN = "e81_footer_seen"  # the round, the footer the text areas were drawn from, and their generation
-
-
-def _forget_footer_form() -> None:
-    """The next run draws the footer form afresh from the database (after a save, or a refused one): new text
-    areas (a new key generation), since a text area keeps what the browser holds whatever value it is given."""
-    held = st.session_state.pop(FOOTER_SEEN, None)
-    st.session_state["e81_footer_gen"] = (held[3] if held else st.session_state.get("e81_footer_gen", 0)) + 1
-
-
 if state.step_code == "penyusunan" and may(actor, "report.renja_footer"):
-    # The save is checked against the footer this browser drew, not the one read in the submit's own run (which
-    # would let a form drawn before another person's save overwrite it); only the fields typed in are sent.
-    seen = st.session_state.get(FOOTER_SEEN)
-    if seen is None or seen[0] != state.id:
-        with unit_of_work() as session:
-            footer = penyusunan.renja_footer(session, actor, state.id)
-        seen = (state.id, footer.stored, footer.texts, st.session_state.get("e81_footer_gen", 0))
-        st.session_state[FOOTER_SEEN] = seen
-    _round, seen_stored, seen_texts, gen = seen
+    # The save is checked against the footer this browser drew (edit_form), not the one read in the submit's own
+    # run (which let a form drawn before another person's save overwrite it); only the fields typed in are sent.
+    with unit_of_work() as session:
+        footer = penyusunan.renja_footer(session, actor, state.id)
+    drawn, gen = edit_form("e81", state.id, {"stored": footer.stored, "texts": footer.texts}, "e81_simpan")
+    seen_stored, seen_texts = drawn["stored"], drawn["texts"]
     show_flash("pengolahan", "catatan")
     with st.form("catatan_e81", border=True):
         st.subheader("Catatan Evaluasi Hasil Renja (E.81)")
         st.caption("Isian awal disusun dari isian unit kerja: faktor pendorong indikator yang mencapai target, "
                    "kendala dan tindak lanjut indikator yang belum mencapai target. Sesuaikan bila perlu; catatan "
                    "dimuat pada draf laporan yang disusun berikutnya dan dapat dikoreksi JFT Perencana.")
-        texts = {f: st.text_area(label, value=seen_texts[f], key=f"e81_{f}_{gen}", height=110)
+        texts = {f: st.text_area(label, value=seen_texts[f], key=gen_key(f"e81_{f}", gen), height=110)
                  for f, label in renja_eval.FOOTER_LABELS.items()}
         # while the draft is built its footer is already read: a note saved now would miss it
-        if st.form_submit_button("Simpan catatan", icon=":material/save:", disabled=building):
+        if st.form_submit_button("Simpan catatan", icon=":material/save:", disabled=building, key="e81_simpan"):
             changed = {f: v for f, v in texts.items() if (v or "").strip() != (seen_texts[f] or "").strip()}
             if not changed:
                 st.info("Tidak ada perubahan catatan untuk disimpan.")
@@ -117,13 +107,13 @@ if state.step_code == "penyusunan" and may(actor, "report.renja_footer"):
                     with unit_of_work() as session:
                         penyusunan.save_renja_footer(session, actor, state.id, changed, expected=seen_stored)
                 except Conflict as err:  # drawn again with the newer texts; what was typed listed under the message
-                    _forget_footer_form()
+                    forget_edit("e81")
                     flash("pengolahan", md(str(err)), "error", where="catatan",
                           details=[f"{renja_eval.FOOTER_LABELS[f]} yang Anda ketik: {v}" for f, v in changed.items()])
                 except KinerjaError as err:  # e.g. too long: the typed texts stay in the form to shorten
                     st.error(md(str(err)))
                 else:
-                    _forget_footer_form()
+                    forget_edit("e81")
                     flash("pengolahan", "Catatan Evaluasi Hasil Renja (E.81) disimpan. Catatan dimuat pada draf "
                                         "laporan yang disusun berikutnya.")
 

@@ -344,3 +344,79 @@ def test_one_save_of_the_dpa_grid_updates_each_changed_line(session, actors):
     assert n == 2 and audit_count(session, "budget.update") == 2
     with pytest.raises(InvalidInput, match="tidak dapat diubah"):
         md.save_budget_lines(session, admin, {a: {"tahun": 2030}})
+
+
+# --- edit forms drawn before another administrator's save ------------------------------------------------------
+
+
+def _kabid(session):
+    return session.scalar(select(User).where(User.username == "kabid_lattas"))
+
+
+FORMS = {
+    # name: (read the record as the form shows it, save(values, shown), the field changed by both, another field)
+    "unit": (lambda s, a: {"name": s.get(OrgUnit, unit_id(s, "BID-LATTAS")).name,
+                           "short_name": s.get(OrgUnit, unit_id(s, "BID-LATTAS")).short_name,
+                           "reports_data": True},
+             lambda s, a, v, shown: md.rename_unit(s, a, unit_id(s, "BID-LATTAS"), v["name"], v["short_name"],
+                                                   v["reports_data"], shown=shown),
+             ("name", "Bidang Pelatihan Kerja", "Bidang Penempatan"), ("short_name", "Lattas", None)),
+    "pengguna": (lambda s, a: {"full_name": _kabid(s).full_name, "jabatan": _kabid(s).jabatan,
+                               "phone": "0812-3456-7890"},
+                 lambda s, a, v, shown: md.update_user(s, a, _kabid(s).id, full_name=v["full_name"],
+                                                       jabatan=v["jabatan"], phone=v["phone"], shown=shown),
+                 ("jabatan", "Kepala Bidang Lattas", "Kabid Pelatihan"), ("full_name", "Agustinus L., S.Sos.", None)),
+    "indikator": (lambda s, a: {"name": indicator(s, "IK-03").name, "satuan": indicator(s, "IK-03").satuan},
+                  lambda s, a, v, shown: md.update_indicator(s, a, indicator(s, "IK-03").id, shown=shown,
+                                                             name=v["name"], satuan=v["satuan"]),
+                  ("satuan", "jiwa", "tenaga kerja"), ("name", "Jumlah tenaga kerja yang ditempatkan kerja", None)),
+    "sop": (lambda s, a: {"executor_roles": list(s.get(SopStep, 1).executor_roles),
+                          "standard_minutes": s.get(SopStep, 1).standard_minutes,
+                          "standard_label": s.get(SopStep, 1).standard_label, "inputs": s.get(SopStep, 1).inputs,
+                          "output": s.get(SopStep, 1).output},
+            lambda s, a, v, shown: md.update_sop_step(s, a, 1, executor_roles=v["executor_roles"],
+                                                      standard_minutes=v["standard_minutes"],
+                                                      standard_label=v["standard_label"], inputs=v["inputs"],
+                                                      output=v["output"], shown=shown),
+            ("standard_minutes", 45, 90), ("output", "Disposisi Kepala Dinas", None)),
+    "rumus": (lambda s, a: md.formula_settings(s, a.office_id),
+              lambda s, a, v, shown: md.update_formula_settings(
+                  s, a, a.office_id, negative_formula=v["negative_formula"], predicate_labels=v["predicate_labels"],
+                  capaian_rounding=v["capaian_rounding"], shown=shown),
+              ("capaian_rounding", "truncate", "half_up"), ("predicate_labels", "baik", None)),
+    "penilai": (lambda s, a: md.evaluator_settings(s, a.office_id),
+                lambda s, a, v, shown: md.update_evaluator(s, a, a.office_id, title=v["title"], name=v["name"],
+                                                           nip=v["nip"], shown=shown),
+                ("name", "Dr. Maria Ulfa, M.Si.", "Ir. Markus, M.T."), ("nip", "197503122000032001", None)),
+}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_an_edit_form_drawn_before_another_save_keeps_it_and_refuses_the_same_field(session, actors, form):
+    """Two administrators open the same form. The first saves a field. The second's form, drawn before, saves
+    another field: the first's value is kept. The second then changes the first's field over it: refused,
+    naming who, and nothing changes."""
+    read, save, (both, first_value, second_value), (other, other_value, _none) = FORMS[form]
+    admin = actors["admin"]
+    drawn = read(session, admin)  # both forms are drawn now
+    save(session, admin, {**drawn, both: first_value}, dict(drawn))
+    session.flush()
+    after_first = read(session, admin)
+    assert str(after_first[both]) == str(first_value) or after_first[both] == first_value
+    save(session, admin, {**drawn, other: other_value}, dict(drawn))  # the second form: another field
+    session.flush()
+    now = read(session, admin)
+    assert now[both] == after_first[both], f"{form}: the first's {both} was overwritten by a stale form"
+    assert str(now[other]) == str(other_value) or now[other] == other_value
+    before = audit_count(session)
+    if second_value == drawn[both]:  # a choice of two put back as drawn: left alone, nothing to refuse
+        save(session, admin, {**drawn, both: second_value}, dict(drawn))
+    else:
+        with pytest.raises(Conflict, match="sudah diubah oleh Administrator Sistem pada .* setelah Anda membuka"):
+            save(session, admin, {**drawn, both: second_value}, dict(drawn))
+    assert audit_count(session) == before and read(session, admin) == now
+    save(session, admin, {**drawn, both: first_value}, dict(drawn))  # the same change as the first's: no refusal
+    assert audit_count(session) == before
+    # without what was drawn (a caller that does not know it), the save is as before: every value given
+    save(session, admin, {**now, both: second_value}, None)
+    assert read(session, admin)[both] == second_value

@@ -344,6 +344,41 @@ def test_admin_sets_the_regency_evaluator_and_a_bad_nip_is_refused(sqlite_url):
         assert (regency.evaluator_name, regency.evaluator_nip) == ("Dr. Maria Ulfa, M.Si.", "197503122000032001")
 
 
+def test_two_administrators_edit_the_evaluator_form_and_neither_overwrites_the_other(sqlite_url):
+    """Two sessions draw the form. A saves the name; B, drawn before, saves the NIP: A's name stays and B's form
+    shows it afterwards. B then changes the name over A's: refused, naming who, and drawn afresh."""
+    a = logged_in("admin", "pages/data_induk.py")
+    b = logged_in("admin", "pages/data_induk.py")
+    a.text_input(key="penilai_nama").set_value("Dr. Maria Ulfa, M.Si.")
+    a.button(key="penilai_simpan").click().run()
+    assert "Penandatangan 'Dievaluasi' disimpan." in texts(a)
+    b.text_input(key="penilai_nip").set_value("197503122000032001")
+    b.button(key="penilai_simpan").click().run()
+    assert not b.exception, b.exception
+    assert "Penandatangan 'Dievaluasi' disimpan." in texts(b)
+    with unit_of_work(sqlite_url) as s:
+        regency = s.scalar(select(OrgUnit).where(OrgUnit.kind == "pemkab"))
+        assert (regency.evaluator_name, regency.evaluator_nip) == ("Dr. Maria Ulfa, M.Si.", "197503122000032001")
+    name = next(t for t in b.text_input if t.key and t.key.startswith("penilai_nama"))
+    assert name.value == "Dr. Maria Ulfa, M.Si."  # drawn afresh after the save, with A's name
+
+    a.run()  # any later run of A's page draws the record afresh, saying so: B's NIP is there
+    a_nip = next(t for t in a.text_input if t.key and t.key.startswith("penilai_nip"))
+    assert a_nip.value == "197503122000032001"
+    assert "Data ini baru saja diubah oleh pengguna lain" in texts(a)
+    a_name = next(t for t in a.text_input if t.key and t.key.startswith("penilai_nama"))
+    name.set_value("Ir. Markus, M.T.")  # B changes the name, then A, whose form was drawn before that
+    b.button(key="penilai_simpan").click().run()
+    a_name.set_value("Drs. Paulus, M.Si.")
+    a.button(key="penilai_simpan").click().run()
+    assert not a.exception, a.exception
+    shown = texts(a)
+    assert "Data penandatangan 'Dievaluasi' sudah diubah oleh Administrator Sistem" in shown
+    assert next(t for t in a.text_input if t.key and t.key.startswith("penilai_nama")).value == "Ir. Markus, M.T."
+    with unit_of_work(sqlite_url) as s:
+        assert s.scalar(select(OrgUnit).where(OrgUnit.kind == "pemkab")).evaluator_name == "Ir. Markus, M.T."
+
+
 def test_the_renstra_import_previews_per_row_problems_then_saves(sqlite_url):
     from core import imports
     from core.imports import renstra as ri

@@ -484,23 +484,26 @@ def test_the_pengolahan_page_offers_the_footer_form(sqlite_url):
         app.button[[b.label for b in app.button].index("Simpan catatan")].click().run()
         assert not app.exception, app.exception
 
+    def penghambat(app):  # the text area of this generation of the form (a new one after each save)
+        return next(t for t in app.text_area if t.key and t.key.startswith("e81_faktor_penghambat"))
+
     save(at)
     assert "Tidak ada perubahan catatan untuk disimpan." in texts(at)
-    area = at.text_area(key="e81_faktor_penghambat_0")
+    area = penghambat(at)
     assert "Cuaca dan jarak tempuh." in area.value
     area.input("Jalan ke kecamatan terputus banjir.")
     save(at)
     assert "Catatan Evaluasi Hasil Renja (E.81) disimpan" in texts(at)
-    assert at.text_area(key="e81_faktor_penghambat_1").value == "Jalan ke kecamatan terputus banjir."
+    assert penghambat(at).value == "Jalan ke kecamatan terputus banjir."
     with unit_of_work(sqlite_url) as s:
         assert s.get(CollectionRound, rid).faktor_penghambat == "Jalan ke kecamatan terputus banjir."
 
     # the second computer's form still holds the footer as it was: the same field is refused, not overwritten
-    stale.text_area(key="e81_faktor_penghambat_0").input("Cuaca.")
+    penghambat(stale).input("Cuaca.")
     save(stale)
     shown = texts(stale)
     assert "Faktor penghambat pencapaian kinerja baru saja diubah oleh pengguna lain." in shown
     assert "Faktor penghambat pencapaian kinerja yang Anda ketik: Cuaca." in shown
-    assert stale.text_area(key="e81_faktor_penghambat_1").value == "Jalan ke kecamatan terputus banjir."
+    assert penghambat(stale).value == "Jalan ke kecamatan terputus banjir."
     with unit_of_work(sqlite_url) as s:
         assert s.get(CollectionRound, rid).faktor_penghambat == "Jalan ke kecamatan terputus banjir."

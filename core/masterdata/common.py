@@ -74,9 +74,42 @@ def _unit_of_office(session: Session, unit_id: Any, office_id: int, label: str =
     return unit
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal as a form shows them: an empty text is no value, numbers by value."""
+    a = None if a == "" else a
+    b = None if b == "" else b
+    if isinstance(a, (Decimal, int, float)) and isinstance(b, (Decimal, int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return Decimal(str(a)) == Decimal(str(b))
+    return a == b
+
+
+def touched(session: Session, obj: Any, values: dict[str, Any], shown: Optional[dict[str, Any]], label: str,
+            entity: str) -> dict[str, Any]:
+    """Of `values` (an edit form's fields, checked), those the person changed. `shown` is the row as the form
+    drew it (model attribute names): a value equal to it was left alone and is dropped, so the database keeps
+    its own, which someone may have changed since; a changed value over a field someone else changed since is
+    refused (Conflict naming who and when) instead of overwriting it. Without `shown`, every value."""
+    if shown is None:
+        return values
+    out = {}
+    for k, v in values.items():
+        if k in shown and _same_value(v, shown[k]):
+            continue
+        if k in shown and not _same_value(getattr(obj, k), shown[k]):
+            if _same_value(getattr(obj, k), v):
+                continue  # the other person made the same change
+            raise audit.stale_save(session, label, entity, obj.id)
+        out[k] = v
+    return out
+
+
 def _apply(session: Session, actor: Actor, obj: Any, values: dict[str, Any], action: str, entity: str,
-           office_id: Optional[int], hide: tuple[str, ...] = ()) -> bool:
-    """Set changed fields and write one audit row with before/after of the changed fields only."""
+           office_id: Optional[int], hide: tuple[str, ...] = (), shown: Optional[dict[str, Any]] = None,
+           label: Optional[str] = None) -> bool:
+    """Set changed fields and write one audit row with before/after of the changed fields only; with `shown`
+    (the row as the person's form drew it) only the fields the person changed, checked by `touched`."""
+    values = touched(session, obj, values, shown, label or entity, entity)
     changed = _changes(obj, values)
     if not changed:
         return False

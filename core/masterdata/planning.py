@@ -166,8 +166,10 @@ def create_indicator(session: Session, actor: Actor, office_id: int, *, sasaran_
     return ind.id
 
 
-def update_indicator(session: Session, actor: Actor, indicator_id: int, **fields: Any) -> bool:
-    """Change an indicator; fields as in create_indicator plus `active`. Unchanged fields may be omitted."""
+def update_indicator(session: Session, actor: Actor, indicator_id: int, shown: Optional[dict[str, Any]] = None,
+                     **fields: Any) -> bool:
+    """Change an indicator; fields as in create_indicator plus `active`. Unchanged fields may be omitted;
+    `shown`: the indicator as the form drew it (common.touched)."""
     ind = _get(session, Indicator, indicator_id, "Indikator")
     require(session, actor, "masterdata.manage", office_id=ind.office_id)
     data = {k: getattr(ind, k) for k in ("sasaran_id", "code", "name", "satuan", "polarity", "combine", "is_iku",
@@ -185,4 +187,5 @@ def update_indicator(session: Session, actor: Actor, indicator_id: int, **fields
                                                       Indicator.code == values["code"]))
     if other is not None and other != ind.id:
         raise InvalidInput(f"Kode indikator '{values['code']}' sudah dipakai indikator lain.")
-    return _apply(session, actor, ind, values, "indicator.update", "indicator", ind.office_id)
+    return _apply(session, actor, ind, values, "indicator.update", "indicator", ind.office_id, shown=shown,
+                  label=f"indikator {ind.code}")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock, renja
 from core.actor import Actor
 from core.errors import InvalidInput, NotFound
-from core.masterdata.common import _float, _office, _same, _text, to_decimal
+from core.masterdata.common import _apply, _float, _office, _same, _text, to_decimal, touched
 from core.masterdata.users import validate_nip
 from core.permissions import require
 from db.models import (
@@ -133,22 +133,12 @@ def save_indicator_renstra(session: Session, actor: Actor, office_id: int, chang
         prepared.append((ind, values))
     if problems:
         raise _err(problems, "Target Renstra")
-    for ind, values in prepared:
+    for i, (ind, values) in enumerate(prepared):
         drawn = (shown or {}).get(ind.id)
-        if drawn is None:
-            continue
-        for col, attr in INDICATOR_RENSTRA_COLUMNS.items():
-            if attr not in values or col not in drawn:
-                continue
-            now = getattr(ind, attr)
-            if attr == "renja_level":
-                stale = (now or "otomatis") != drawn[col]
-            else:
-                was = drawn[col]
-                stale = not (now is None and was is None) and not (
-                    now is not None and was is not None and Decimal(now) == Decimal(str(was)))
-            if stale:
-                raise audit.stale_save(session, f"Renstra indikator {ind.code}", "indicator", ind.id)
+        if drawn is not None:  # as stored: 'otomatis' is no level
+            drawn = {INDICATOR_RENSTRA_COLUMNS[c]: (None if v == "otomatis" else v)
+                     for c, v in drawn.items() if c in INDICATOR_RENSTRA_COLUMNS}
+            prepared[i] = (ind, touched(session, ind, values, drawn, f"Renstra indikator {ind.code}", "indicator"))
     n = 0
     for ind, values in prepared:
         changed = {k: v for k, v in values.items() if not _equal(getattr(ind, k), v)}
@@ -536,9 +526,11 @@ def evaluator_settings(session: Session, office_id: int) -> dict[str, str]:
             "nip": regency.evaluator_nip or ""}
 
 
-def update_evaluator(session: Session, actor: Actor, office_id: int, *, title: Any, name: Any, nip: Any) -> bool:
+def update_evaluator(session: Session, actor: Actor, office_id: int, *, title: Any, name: Any, nip: Any,
+                     shown: Optional[dict[str, Any]] = None) -> bool:
     """Set the regency's evaluator (jabatan, name with degrees, NIP of 18 digits) on the office's parent row of
-    kind 'pemkab'; one audit row when anything changed."""
+    kind 'pemkab'; one audit row when anything changed. `shown`: the settings as the form drew them
+    (evaluator_settings' keys; common.touched)."""
     require(session, actor, "masterdata.manage", office_id=office_id)
     regency = _regency(session, office_id)
     problems: list[str] = []
@@ -555,16 +547,9 @@ def update_evaluator(session: Session, actor: Actor, office_id: int, *, title: A
         problems.append(err.message)
     if problems:
         raise _err(problems, "Penandatangan 'Dievaluasi'")
-    changed = {k: v for k, v in values.items() if getattr(regency, k) != v}
-    if not changed:
-        return False
-    before = {k: getattr(regency, k) for k in changed}
-    for k, v in changed.items():
-        setattr(regency, k, v)
-    session.flush()
-    audit.record(session, actor, "regency.evaluator", "org_unit", regency.id, before=before,
-                 after={k: getattr(regency, k) for k in changed}, office_id=office_id)
-    return True
+    drawn = None if shown is None else {f"evaluator_{k}": v for k, v in shown.items() if k in ("title", "name", "nip")}
+    return _apply(session, actor, regency, values, "regency.evaluator", "org_unit", office_id, shown=drawn,
+                  label="penandatangan 'Dievaluasi'")
 
 
 __all__ = [

@@ -8,7 +8,7 @@ core.achievement, where capaian and predikat are computed.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ def formula_settings(session: Session, office_id: int) -> dict[str, str]:
 
 def update_formula_settings(session: Session, actor: Actor, office_id: int, *,
                             negative_formula: Optional[str] = None, predicate_labels: Optional[str] = None,
-                            capaian_rounding: Optional[str] = None) -> bool:
+                            capaian_rounding: Optional[str] = None, shown: Optional[dict[str, Any]] = None) -> bool:
     """Set the office's capaian settings (None leaves one as it is); one audit row when anything changed.
 
     A default is stored as NULL, so an office that never chose keeps following the default."""
@@ -58,7 +58,11 @@ def update_formula_settings(session: Session, actor: Actor, office_id: int, *,
             raise InvalidInput(f"{LABELS[field]} '{value}' tidak dikenal. Pilih salah satu: "
                                f"{'; '.join(allowed.values())}.")
         values[field] = None if value == next(iter(allowed)) else value
-    return _apply(session, actor, office, values, "office.formula_settings", "org_unit", office.id)
+    # what the form drew, as stored: the default as NULL
+    drawn = None if shown is None else {f: None if v == next(iter(FIELDS[f])) else v
+                                        for f, v in shown.items() if f in FIELDS}
+    return _apply(session, actor, office, values, "office.formula_settings", "org_unit", office.id, shown=drawn,
+                  label="rumus capaian")
 
 
 def formula_examples(formula: ach.Formula) -> list[str]:

@@ -29,8 +29,10 @@ def list_sop_steps(session: Session) -> pd.DataFrame:
 
 def update_sop_step(session: Session, actor: Actor, step_id: int, *, executor_roles: list[str],
                     standard_minutes: Any, standard_label: str, inputs: str, output: str,
-                    name: Optional[str] = None, short_name: Optional[str] = None) -> bool:
-    """Edit a step's executors, standard time, inputs and output. Number and code are fixed."""
+                    name: Optional[str] = None, short_name: Optional[str] = None,
+                    shown: Optional[dict[str, Any]] = None) -> bool:
+    """Edit a step's executors, standard time, inputs and output. Number and code are fixed. `shown`: the step
+    as the form drew it (common.touched)."""
     require(session, actor, "sop.manage")
     step = _get(session, SopStep, step_id, "Langkah SOP")
     roles = list(dict.fromkeys(executor_roles or []))
@@ -54,4 +56,5 @@ def update_sop_step(session: Session, actor: Actor, step_id: int, *, executor_ro
         values["name"] = _text(name, "Uraian kegiatan", 300)
     if short_name is not None:
         values["short_name"] = _text(short_name, "Nama singkat", 60)
-    return _apply(session, actor, step, values, "sop.update", "sop_step", None)
+    return _apply(session, actor, step, values, "sop.update", "sop_step", None, shown=shown,
+                  label=f"langkah SOP {step.number}")

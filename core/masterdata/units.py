@@ -112,7 +112,9 @@ def create_unit(session: Session, actor: Actor, *, code: str, name: str, kind: s
 
 
 def rename_unit(session: Session, actor: Actor, unit_id: int, name: str, short_name: Optional[str] = None,
-                reports_data: Optional[bool] = None) -> bool:
+                reports_data: Optional[bool] = None, shown: Optional[dict[str, Any]] = None) -> bool:
+    """Rename a unit (and its short name, whether it reports data); `shown`: the unit as the form drew it
+    (common.touched)."""
     unit = _get(session, OrgUnit, unit_id, "Unit kerja")
     require(session, actor, "masterdata.manage", office_id=unit_office(session, unit.id))
     values: dict[str, Any] = {"name": _text(name, "Nama unit", 200)}
@@ -120,10 +122,12 @@ def rename_unit(session: Session, actor: Actor, unit_id: int, name: str, short_n
         values["short_name"] = _text(short_name, "Nama singkat", 80, required=False)
     if reports_data is not None:
         values["reports_data"] = bool(reports_data)
-    return _apply(session, actor, unit, values, "unit.update", "org_unit", unit.office_id)
+    return _apply(session, actor, unit, values, "unit.update", "org_unit", unit.office_id, shown=shown,
+                  label=f"unit kerja {unit.name}")
 
 
-def move_unit(session: Session, actor: Actor, unit_id: int, new_parent_id: int) -> bool:
+def move_unit(session: Session, actor: Actor, unit_id: int, new_parent_id: int,
+              shown: Optional[dict[str, Any]] = None) -> bool:
     unit = _get(session, OrgUnit, unit_id, "Unit kerja")
     require(session, actor, "masterdata.manage", office_id=unit_office(session, unit.id))
     parent = _get(session, OrgUnit, new_parent_id, "Unit induk baru")
@@ -140,10 +144,12 @@ def move_unit(session: Session, actor: Actor, unit_id: int, new_parent_id: int) 
         raise InvalidInput(f"Unit induk '{parent.name}' sudah dinonaktifkan.")
     if parent.office_id != unit.office_id:
         raise InvalidInput("Unit hanya dapat dipindahkan di dalam perangkat daerah yang sama.")
-    return _apply(session, actor, unit, {"parent_id": parent.id}, "unit.move", "org_unit", unit.office_id)
+    return _apply(session, actor, unit, {"parent_id": parent.id}, "unit.move", "org_unit", unit.office_id,
+                  shown=shown, label=f"unit kerja {unit.name}")
 
 
-def set_unit_active(session: Session, actor: Actor, unit_id: int, active: bool) -> bool:
+def set_unit_active(session: Session, actor: Actor, unit_id: int, active: bool,
+                    shown: Optional[dict[str, Any]] = None) -> bool:
     """Deactivate (or reactivate) a unit; never deletes, so history keeps its names."""
     unit = _get(session, OrgUnit, unit_id, "Unit kerja")
     require(session, actor, "masterdata.manage", office_id=unit_office(session, unit.id))
@@ -164,7 +170,8 @@ def set_unit_active(session: Session, actor: Actor, unit_id: int, active: bool) 
     elif unit.parent is not None and not unit.parent.active:
         raise InvalidInput(f"Aktifkan dahulu unit induknya '{unit.parent.name}'.")
     return _apply(session, actor, unit, {"active": bool(active)},
-                  "unit.activate" if active else "unit.deactivate", "org_unit", unit.office_id)
+                  "unit.activate" if active else "unit.deactivate", "org_unit", unit.office_id, shown=shown,
+                  label=f"unit kerja {unit.name}")
 
 
 def office_settings(session: Session, office_id: Optional[int]) -> dict[str, Any]:
@@ -173,7 +180,8 @@ def office_settings(session: Session, office_id: Optional[int]) -> dict[str, Any
     return {"entry_lock_days": office.entry_lock_days if office is not None else None}
 
 
-def set_entry_lock_days(session: Session, actor: Actor, office_id: int, days: Optional[int]) -> bool:
+def set_entry_lock_days(session: Session, actor: Actor, office_id: int, days: Optional[int],
+                        shown: Optional[dict[str, Any]] = None) -> bool:
     """The period lock (kunci jadwal): a unit's entry closes `days` after its deadline in force; None = never."""
     office = _get(session, OrgUnit, office_id, "Perangkat daerah")
     require(session, actor, "masterdata.manage", office_id=office.office_id)
@@ -186,4 +194,5 @@ def set_entry_lock_days(session: Session, actor: Actor, office_id: int, days: Op
             raise InvalidInput("Isi jumlah hari kunci jadwal dengan bilangan bulat 0 sampai 90.") from None
         if not 0 <= days <= 90:
             raise InvalidInput("Jumlah hari kunci jadwal harus 0 sampai 90 hari setelah tenggat.")
-    return _apply(session, actor, office, {"entry_lock_days": days}, "office.settings", "org_unit", office.office_id)
+    return _apply(session, actor, office, {"entry_lock_days": days}, "office.settings", "org_unit", office.office_id,
+                  shown=shown, label="kunci jadwal")

@@ -123,8 +123,9 @@ def create_user(session: Session, actor: Actor, *, username: str, full_name: str
 def update_user(session: Session, actor: Actor, user_id: int, *, full_name: Optional[str] = None,
                 role: Optional[str] = None, unit_id: Optional[int] = None, nip: Optional[str] = None,
                 jabatan: Optional[str] = None, pangkat: Optional[str] = None, email: Optional[str] = None,
-                phone: Optional[str] = None) -> bool:
-    """Change a user's profile fields; None leaves a field as it is (NIP '' and phone '' clear it)."""
+                phone: Optional[str] = None, shown: Optional[dict[str, Any]] = None) -> bool:
+    """Change a user's profile fields; None leaves a field as it is (NIP '' and phone '' clear it); `shown`: the
+    user as the form drew it (common.touched)."""
     user = _get(session, User, user_id, "Pengguna")
     require(session, actor, "user.manage", office_id=unit_office(session, user.unit_id))
     values: dict[str, Any] = {}
@@ -147,10 +148,17 @@ def update_user(session: Session, actor: Actor, user_id: int, *, full_name: Opti
         values["email"] = _text(email, "Email", 200, False)
     if phone is not None:
         values["phone"] = normalize_phone(phone)
-    return _apply(session, actor, user, values, "user.update", "user", None)
+    if shown is not None and shown.get("phone"):  # drawn as the list writes it ("0812-3456-7890"): as stored
+        try:
+            shown = {**shown, "phone": normalize_phone(shown["phone"])}
+        except InvalidInput:
+            pass
+    return _apply(session, actor, user, values, "user.update", "user", None, shown=shown,
+                  label=f"pengguna {user.username}")
 
 
-def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> bool:
+def set_user_active(session: Session, actor: Actor, user_id: int, active: bool,
+                    shown: Optional[dict[str, Any]] = None) -> bool:
     user = _get(session, User, user_id, "Pengguna")
     require(session, actor, "user.manage", office_id=unit_office(session, user.unit_id))
     if not active and user.id == actor.user_id:
@@ -158,7 +166,8 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
     values: dict[str, Any] = {"active": bool(active)}
     if not active and user.active:
         revoke_on_change(user)  # the sessions it has open end on their next click
-    return _apply(session, actor, user, values, "user.activate" if active else "user.deactivate", "user", None)
+    return _apply(session, actor, user, values, "user.activate" if active else "user.deactivate", "user", None,
+                  shown=shown, label=f"pengguna {user.username}")
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> None:

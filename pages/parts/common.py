@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -224,6 +225,50 @@ def fitted(frame, config: dict | None = None) -> dict:
             cfg["alignment"] = "right"  # "1.250,5" and "87,50 %" read as numbers: aligned as numbers
         out[col] = cfg
     return out
+
+
+_EDIT_FORMS = "_edit_forms"
+
+
+def edit_form(name: str, scope: Hashable, fresh: dict, submit_key: str) -> tuple[dict, int]:
+    """What an edit form over a shared record is drawn from and checked against, and its widget generation.
+
+    `fresh` is the record as the database holds it now. The form is drawn from it and it is held: on the run
+    of the form's submit (`submit_key` pressed) the held values go to core as `shown`, so a field the person
+    left alone keeps the database's value and one changed over somebody else's newer save is refused
+    (core.masterdata.common.touched). On any other run a record changed since is drawn afresh, with a note; the
+    generation changes, so keyed widgets (which keep what the browser holds) are drawn anew."""
+    fresh = {k: _plain(v) for k, v in fresh.items()}
+    forms = st.session_state.setdefault(_EDIT_FORMS, {})
+    held = forms.get(name)
+    if held is None or held[0] != scope or held[1] is None:
+        gen = held[2] + 1 if held else 0
+        forms[name] = (scope, fresh, gen)
+        return fresh, gen
+    if held[1] != fresh and not st.session_state.get(submit_key):
+        forms[name] = (scope, fresh, held[2] + 1)
+        st.info("Data ini baru saja diubah oleh pengguna lain; formulir di bawah menampilkan isian terbaru.")
+        return fresh, held[2] + 1
+    return held[1], held[2]
+
+
+def _plain(value):
+    """A DataFrame cell as a plain value: pandas' empty as None, numpy scalars as Python's."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") and not isinstance(value, (list, tuple, dict, str)) else value
+
+
+def gen_key(base: str, gen: int) -> str:
+    """A keyed widget's key in generation `gen` of its edit form (the first generation keeps the plain key)."""
+    return base if gen == 0 else f"{base}~{gen}"
+
+
+def forget_edit(name: str) -> None:
+    """After a save (or a refused one): the next run draws the form afresh, with new widgets."""
+    forms = st.session_state.get(_EDIT_FORMS) or {}
+    if name in forms:
+        forms[name] = (None, None, forms[name][2] + 1)
 
 
 def named_columns(frame, name: str, cap: int) -> dict:

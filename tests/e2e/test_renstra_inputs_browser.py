@@ -256,3 +256,53 @@ def test_two_administrators_cannot_overwrite_each_other_in_the_renstra_grid(brow
     press(b, "Simpan target Renstra", "sudah diubah oleh", "Target Renstra dan tingkat pada Renja",
           "B, dibuka sebelum simpanan A, ditolak")
     assert renstra_target(db, "IK-03") == Decimal(3650), "A's 3.650 is kept; B's 4.100,5 did not overwrite it"
+
+
+def test_two_administrators_edit_the_evaluator_and_neither_overwrites_the_other(browser_as, inputs_db):
+    """Who signs 'Dievaluasi' on the E.81, edited by two administrators at once: a form drawn before the other's
+    save keeps the other's field and saves its own; the same field over the other's newer save is refused,
+    naming who, and the form then shows the newer value. The database is checked after each save."""
+    from db.models import OrgUnit
+
+    _url, db = inputs_db
+
+    def evaluator() -> tuple[str, str]:
+        with unit_of_work(db) as s:
+            r = s.scalar(select(OrgUnit).where(OrgUnit.kind == "pemkab"))
+            return r.evaluator_name, r.evaluator_nip
+
+    def open_form(page):
+        go(page, "Data Induk")
+        page.get_by_role("tab", name="Rumus capaian").click()
+        page.get_by_role("heading", name="Penandatangan 'Dievaluasi' (evaluasi Renja)").wait_for()
+        settle(page)
+
+    def type_into(page, label: str, text: str) -> None:
+        field = page.get_by_label(label, exact=True)
+        field.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+
+    def save(page, expect_text: str) -> None:
+        page.get_by_role("button", name="Simpan penandatangan").click()
+        page.get_by_text(expect_text).first.wait_for()
+        settle(page)
+
+    a, b = browser_as("admin"), browser_as("admin", "en-US")
+    open_form(a)
+    open_form(b)
+    _name, nip = evaluator()
+    type_into(a, "Nama (dengan gelar)", "Dr. Maria Ulfa, M.Si.")
+    save(a, "Penandatangan 'Dievaluasi' disimpan.")
+    assert evaluator() == ("Dr. Maria Ulfa, M.Si.", nip)
+    type_into(b, "NIP (18 angka)", "197503122000032001")  # B's form was drawn before A's save
+    save(b, "Penandatangan 'Dievaluasi' disimpan.")
+    assert evaluator() == ("Dr. Maria Ulfa, M.Si.", "197503122000032001"), "A's name kept beside B's NIP"
+    assert b.get_by_label("Nama (dengan gelar)", exact=True).input_value() == "Dr. Maria Ulfa, M.Si."
+
+    type_into(b, "Nama (dengan gelar)", "Ir. Markus Tan, M.T.")
+    save(b, "Penandatangan 'Dievaluasi' disimpan.")
+    type_into(a, "Nama (dengan gelar)", "Drs. Paulus, M.Si.")  # A's form was drawn before B changed the name
+    save(a, "Data penandatangan 'Dievaluasi' sudah diubah oleh Administrator Sistem")
+    assert evaluator() == ("Ir. Markus Tan, M.T.", "197503122000032001"), "B's name not overwritten by A's"
+    expect(a.get_by_label("Nama (dengan gelar)", exact=True)).to_have_value("Ir. Markus Tan, M.T.")
