@@ -306,3 +306,46 @@ def test_two_administrators_edit_the_evaluator_and_neither_overwrites_the_other(
     save(a, "Data penandatangan 'Dievaluasi' sudah diubah oleh Administrator Sistem")
     assert evaluator() == ("Ir. Markus Tan, M.T.", "197503122000032001"), "B's name not overwritten by A's"
     expect(a.get_by_label("Nama (dengan gelar)", exact=True)).to_have_value("Ir. Markus Tan, M.T.")
+
+
+def test_admin_imports_the_renstra_workbook_through_the_browser(browser_as, inputs_db):
+    """Impor Excel → Renstra: the template downloaded in the browser, filled the way an office fills it (text
+    numbers "2.750", "82,5", "Rp 9.250.000.000"), uploaded, previewed, saved; the database holds the figures."""
+    from core.imports import renstra as ri
+    from db.models import RenstraBudget
+    from tests.e2e.test_full_round import put_file
+    from tests.test_imports_renstra import fill
+
+    _url, db = inputs_db
+    page = browser_as("admin")
+    go(page, "Impor Excel")
+    page.get_by_text("Renstra (target akhir periode K dan Rp)").click()
+    settle(page)
+    year = page.get_by_label("Tahun", exact=True)
+    year.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2026")
+    page.keyboard.press("Enter")
+    settle(page)
+    page.get_by_text("Periode Renstra 2021–2026").first.wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Unduh templat RENSTRA 2026 (.xlsx)").click()
+    template = download.value.path().read_bytes()
+    data = fill(template, ri.IND_SHEET, "Kode Indikator", {
+        "IK-05": {"Target Renstra akhir periode": "82,5", "Tingkat pada Renja": "Kegiatan"},
+        "IK-07": {"Target Renstra akhir periode": "2.750"}})
+    data = fill(data, ri.FUND_SHEET, "Kode", {"2.07.04": {"Pagu akhir periode (Rp)": "Rp 9.250.000.000"}})
+    put_file(page.get_by_test_id("stFileUploader").first, "renstra-2026.xlsx", data,
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    page.get_by_role("heading", name="3. Simpan").wait_for()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Baris diubah")).to_contain_text("3")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Masalah")).to_contain_text("0")
+    page.get_by_role("button", name="Simpan semua").click()
+    page.get_by_text("Impor RENSTRA 2026 tersimpan: 0 baris baru, 3 diubah").first.wait_for()
+    with unit_of_work(db) as s:
+        got = {c: (v, lvl) for c, v, lvl in s.execute(
+            select(Indicator.code, Indicator.renstra_target, Indicator.renja_level)
+            .where(Indicator.code.in_(["IK-05", "IK-07"])))}
+        pagu = s.scalar(select(RenstraBudget.end_pagu).where(RenstraBudget.code == "2.07.04"))
+    assert got["IK-05"] == (Decimal("82.5"), "kegiatan") and got["IK-07"][0] == Decimal(2750)
+    assert pagu == Decimal(9_250_000_000)
