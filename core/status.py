@@ -249,10 +249,16 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         ret = returned.get(sub.id)
         acc = accepted.get(sub.id)
         edit = first_edit.get(sub.id)
+        head = heads.get(sub.unit_id)
+
+        def by(user_id, head=head):  # the unit head is named in its own column: only someone else is named here
+            name = users.get(user_id)
+            return None if name == head else name
+
         stages = {
-            "Diterima disposisi": _stamp(sub.received_at, users.get(sub.received_by_id)),
-            "Mengisi (draf)": _stamp(edit[0], users.get(edit[1])) if edit else "–",
-            "Diajukan": _stamp(sub.submitted_at, users.get(sub.submitted_by_id)),
+            "Diterima disposisi": _stamp(sub.received_at, by(sub.received_by_id)),
+            "Mengisi (draf)": _stamp(edit[0], by(edit[1])) if edit else "–",
+            "Diajukan": _stamp(sub.submitted_at, by(sub.submitted_by_id)),
             "Dikembalikan": (_stamp(ret[0], users.get(ret[1])) + (f": {ret[2]}" if ret[2] else "")) if ret else "–",
             "Diterima": _stamp(acc[0], users.get(acc[1])) if acc else _stamp(sub.accepted_at, None),
         }

@@ -95,7 +95,8 @@ def test_board_shows_each_stage_with_who_and_when(session):
     one = board.loc["Bidang Uji"]
     assert one["Status"] == "Diterima" and one["Kepala Unit"] == "Kepala Bidang Uji"
     # stored in UTC, shown in the office's time (WIB, UTC+7)
-    assert one["Diterima disposisi"] == "25 September 2026 16.00 WIB (Kepala Bidang Uji)"
+    # the unit head (named in the board's own column) is not repeated; anyone else is named
+    assert one["Diterima disposisi"] == "25 September 2026 16.00 WIB"
     assert one["Mengisi (draf)"].startswith("26 September 2026")
     assert one["Diterima"] == "4 Oktober 2026 17.00 WIB (Penyusun Uji)"
     two = board.loc["Bidang Kedua"]
