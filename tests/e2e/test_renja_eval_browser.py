@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, select
 
 from core.uow import unit_of_work
 from tests import factories
-from tests.e2e.conftest import login, need_chromium, new_context, seed_demo, serve
+from tests.e2e.conftest import need_chromium, seed_demo, serve, signed_in_browsers
 from tests.e2e.test_full_round import _wait_for_rerun, choose, go, see
 from tests.test_renja_eval import check_every_cell
 
@@ -24,16 +24,22 @@ CORRECTED_LINES = ("• Keterlambatan pencairan anggaran triwulan III.", "• Ba
 CORRECTED = "\n".join(CORRECTED_LINES)
 
 
-@pytest.fixture(scope="module")
-def e81_app(tmp_path_factory):
+def round_at_step_5(tmp_path_factory, name: str, **env: str):
+    """A demo office whose TW III 2026 has every unit's data accepted (step 5), served in its own process:
+    yields (app url, database url), then stops the server (and checks its log)."""
     need_chromium()
-    data = tmp_path_factory.mktemp("e2e-e81")
+    data = tmp_path_factory.mktemp(name)
     url = seed_demo(data)
     with unit_of_work(url) as s:
-        factories.make_round(s, at="penyusunan", state="diterima")  # TW III 2026, every unit's data accepted
-    server = serve(data, KINERJA_FOREGROUND_SECONDS="0")  # every report build shows its progress bar
+        factories.make_round(s, at="penyusunan", state="diterima")
+    server = serve(data, **env)
     yield next(server), url
-    next(server, None)  # stop the server (and check its log)
+    next(server, None)
+
+
+@pytest.fixture(scope="module")
+def e81_app(tmp_path_factory):
+    yield from round_at_step_5(tmp_path_factory, "e2e-e81", KINERJA_FOREGROUND_SECONDS="0")  # every build: a bar
 
 
 def _footer(data: bytes) -> dict[str, object]:
@@ -58,14 +64,8 @@ def _download(page, button) -> tuple[str, bytes]:
 
 def test_e81_draft_correction_and_final(browser, e81_app):
     app_url, db_url = e81_app
-    contexts = []
-
-    def person(username):
-        ctx = new_context(browser)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        login(page, app_url, username)
-        return page
+    people = signed_in_browsers(browser, app_url)
+    person = next(people)  # person(username): signed in, in a browser of its own
 
     try:
         penyusun = person("penyusun")
@@ -134,8 +134,7 @@ def test_e81_draft_correction_and_final(browser, e81_app):
         name, pdf = _download(penyusun, row.get_by_role("button", name="Unduh"))
         assert name == "evaluasi-renja-2026-tw3-final-v3.pdf"
     finally:
-        for ctx in contexts:
-            ctx.close()
+        next(people, None)  # the browsers closed
 
     from db.models import CollectionRound, OrgUnit
 
@@ -161,14 +160,7 @@ def test_e81_draft_correction_and_final(browser, e81_app):
 
 @pytest.fixture(scope="module")
 def footer_app(tmp_path_factory):
-    need_chromium()
-    data = tmp_path_factory.mktemp("e2e-e81-footer")
-    url = seed_demo(data)
-    with unit_of_work(url) as s:
-        factories.make_round(s, at="penyusunan", state="diterima")
-    server = serve(data)
-    yield next(server), url
-    next(server, None)
+    yield from round_at_step_5(tmp_path_factory, "e2e-e81-footer")
 
 
 def _type_note(page, label: str, text: str) -> None:
@@ -192,14 +184,8 @@ def test_step_5_footer_typed_in_two_browsers_neither_overwrites_and_the_draft_ca
     sends only what was typed in it: another field is saved beside the other's text, the same field is refused
     (the newer text shown, what was typed listed) instead of overwriting. The draft's E.81 carries both texts."""
     app_url, db_url = footer_app
-    contexts = []
-
-    def person(username):
-        ctx = new_context(browser)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        login(page, app_url, username)
-        return page
+    people = signed_in_browsers(browser, app_url)
+    person = next(people)  # person(username): signed in, in a browser of its own
 
     hambat = "Banjir di Kecamatan Embaloh Hulu; pencairan anggaran TW III terlambat 3 minggu."
     lanjut = "Percepat verifikasi SPJ; jadwal ulang pelatihan ke bulan November."
@@ -240,5 +226,4 @@ def test_step_5_footer_typed_in_two_browsers_neither_overwrites_and_the_draft_ca
         assert footer[FOOTER] == hambat
         assert footer[lanjut_label] == lanjut
     finally:
-        for ctx in contexts:
-            ctx.close()
+        next(people, None)  # the browsers closed

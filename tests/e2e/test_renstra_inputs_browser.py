@@ -53,6 +53,17 @@ def renstra_grid(page):
     return page.locator(".st-key-renstra_grid").get_by_test_id("stDataFrame").first
 
 
+def open_renstra_grid(page):
+    """Data Induk → Renstra & Indikator, the Renstra targets grid ready for typing."""
+    go(page, "Data Induk")
+    page.get_by_role("tab", name="Renstra & Indikator").click()
+    page.get_by_role("heading", name="Target Renstra dan tingkat pada Renja").wait_for()
+    grid = renstra_grid(page)
+    grid.wait_for()
+    settle(page)
+    return grid
+
+
 def renstra_rows(db: str) -> tuple[dict[str, int], str]:
     """The grid's row of each indicator code, and the code of the first indicator measured in %."""
     with unit_of_work(db) as s:
@@ -76,12 +87,7 @@ def test_admin_types_the_renstra_end_target_the_indonesian_way(browser_as, input
         for code in ("IK-04", percent):
             s.scalar(select(Indicator).where(Indicator.code == code)).renstra_target = None
     page = browser_as("admin", locale)
-    go(page, "Data Induk")
-    page.get_by_role("tab", name="Renstra & Indikator").click()
-    page.get_by_role("heading", name="Target Renstra dan tingkat pada Renja").wait_for()
-    grid = renstra_grid(page)
-    grid.wait_for()
-    settle(page)
+    grid = open_renstra_grid(page)
     edit_grid(page, grid, [(rows["IK-04"], TARGET_RENSTRA, "1.250"), (rows[percent], TARGET_RENSTRA, "73,5")])
     press(page, "Simpan target Renstra", "Target Renstra disimpan (2 indikator diperbarui).",
           "Target Renstra dan tingkat pada Renja", f"Simpan target Renstra ({locale})")
@@ -237,18 +243,8 @@ def test_admin_types_renstra_pagu_and_an_earlier_year_and_the_forms_carry_them(b
 def test_two_administrators_cannot_overwrite_each_other_in_the_renstra_grid(browser_as, inputs_db):
     _url, db = inputs_db
     rows, _percent = renstra_rows(db)
-
-    def open_grid(page):
-        go(page, "Data Induk")
-        page.get_by_role("tab", name="Renstra & Indikator").click()
-        page.get_by_role("heading", name="Target Renstra dan tingkat pada Renja").wait_for()
-        grid = renstra_grid(page)
-        grid.wait_for()
-        settle(page)
-        return grid
-
     a, b = browser_as("admin"), browser_as("admin", "en-US")
-    grid_a, grid_b = open_grid(a), open_grid(b)
+    grid_a, grid_b = open_renstra_grid(a), open_renstra_grid(b)
     edit_grid(a, grid_a, [(rows["IK-03"], TARGET_RENSTRA, "3.650")])
     edit_grid(b, grid_b, [(rows["IK-03"], TARGET_RENSTRA, "4.100,5")])
     press(a, "Simpan target Renstra", "Target Renstra disimpan (1 indikator diperbarui).",
