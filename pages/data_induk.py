@@ -353,18 +353,19 @@ with tabs[2]:
     with unit_of_work() as session:
         renstra_rows = grids.hold("data_induk_renstra", r_key, md.list_indicator_renstra(session, office_id,
                                                                                           exact=True))
+    RENSTRA_COLS = {"kode": st.column_config.TextColumn("Kode", pinned=True),
+                    "nama": st.column_config.TextColumn("Indikator", width="medium"), "satuan": "Satuan",
+                    "target_renstra": grids.number_column("Target Renstra akhir periode", editable=True),
+                    "tingkat_renja": st.column_config.SelectboxColumn(
+                        "Tingkat pada Renja", options=list(md.RENJA_LEVELS), required=True,
+                        format_func=lambda k: md.RENJA_LEVELS.get(k, k)),
+                    "dpa_terkait": "DPA terkait", "periode": "Periode Renstra"}
     st.container(key="renstra_grid").data_editor(
         grids.as_text(renstra_rows, {"target_renstra": 4}), key=r_key, hide_index=True, num_rows="fixed",
         width="stretch", placeholder="–",
         disabled=[c for c in renstra_rows.columns if c not in ("target_renstra", "tingkat_renja")],
         column_order=["kode", "nama", "satuan", "target_renstra", "tingkat_renja", "dpa_terkait", "periode"],
-        column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
-                       "nama": st.column_config.TextColumn("Indikator", width="medium"), "satuan": "Satuan",
-                       "target_renstra": grids.number_column("Target Renstra akhir periode", editable=True),
-                       "tingkat_renja": st.column_config.SelectboxColumn(
-                           "Tingkat pada Renja", options=list(md.RENJA_LEVELS), required=True,
-                           format_func=lambda k: md.RENJA_LEVELS.get(k, k)),
-                       "dpa_terkait": "DPA terkait", "periode": "Periode Renstra"},
+        column_config=RENSTRA_COLS,
     )
     if st.button("Simpan target Renstra", type="primary", key="simpan_renstra"):
         changes, _versions = grids.edits(r_key, renstra_rows, "id", "versi")
@@ -374,7 +375,8 @@ with tabs[2]:
             drawn = renstra_rows.set_index("id")
             shown = {i: {"target_renstra": grids.held_value(drawn.at[i, "target_renstra"]),
                          "tingkat_renja": drawn.at[i, "tingkat_renja"]} for i in changes}
-            n = grid_save("renstra", grids.typed_summary(changes, dict(zip(renstra_rows["id"], renstra_rows["kode"]))),
+            n = grid_save("renstra", grids.typed_summary(changes, dict(zip(renstra_rows["id"], renstra_rows["kode"])),
+                                                     RENSTRA_COLS),
                           lambda session: md.save_indicator_renstra(session, actor, office_id, changes, shown))
             if n is not None:
                 saved("renstra", f"Target Renstra disimpan ({n} indikator diperbarui).")
@@ -395,14 +397,15 @@ with tabs[2]:
             rp_rows = grids.hold("data_induk_renstra_rp", rp_key,
                                  md.list_renstra_budgets(session, office_id, int(rp_period), exact=True))
             years_before = md.prior_years(session, office_id, int(rp_period))
+        RENSTRA_RP_COLS = {"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
+                           "nama": st.column_config.TextColumn("Nama program/kegiatan/sub kegiatan", width="large"),
+                           "pagu_akhir": grids.number_column("Pagu akhir periode Renstra (Rp)", editable=True)}
         st.data_editor(
             grids.as_text(rp_rows, {"pagu_akhir": 2}), key=rp_key, hide_index=True, num_rows="fixed",
             width="stretch", placeholder="–",
             disabled=[c for c in rp_rows.columns if c not in ("nama", "pagu_akhir")],
             column_order=["kode", "tingkat", "nama", "pagu_akhir"],
-            column_config={"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
-                           "nama": st.column_config.TextColumn("Nama program/kegiatan/sub kegiatan", width="large"),
-                           "pagu_akhir": grids.number_column("Pagu akhir periode Renstra (Rp)", editable=True)},
+            column_config=RENSTRA_RP_COLS,
         )
         if st.button("Simpan pagu Renstra", type="primary", key="simpan_renstra_rp"):
             changes, versions = grids.edits(rp_key, rp_rows, "no", "versi")
@@ -410,7 +413,7 @@ with tabs[2]:
             if not changes:
                 st.info("Tidak ada perubahan untuk disimpan.")
             else:
-                n = grid_save("renstra_rp", grids.typed_summary(changes, by_no),
+                n = grid_save("renstra_rp", grids.typed_summary(changes, by_no, RENSTRA_RP_COLS),
                               lambda session: md.save_renstra_budgets(
                                   session, actor, office_id, int(rp_period),
                                   {by_no[k]: v for k, v in changes.items()},
@@ -435,28 +438,30 @@ with tabs[2]:
                 pr_rows = grids.hold("data_induk_prior_rp", pr_key, md.list_prior_budgets(
                     session, office_id, int(pr_year), int(rp_period), exact=True))
             st.markdown(f"**Indikator (K), tahun {pr_year}**")
+            PRIOR_K_COLS = {"kode": st.column_config.TextColumn("Kode", pinned=True),
+                            "nama": st.column_config.TextColumn("Indikator", width="medium"), "satuan": "Satuan",
+                            "realisasi": grids.number_column(f"Realisasi {pr_year}", editable=True),
+                            "sumber": st.column_config.TextColumn("Sumber", max_chars=200)}
             st.data_editor(
                 grids.as_text(pk_rows, {"realisasi": 4}), key=pk_key, hide_index=True, num_rows="fixed",
                 width="stretch", placeholder="–",
                 disabled=[c for c in pk_rows.columns if c not in ("realisasi", "sumber")],
                 column_order=["kode", "nama", "satuan", "realisasi", "sumber"],
-                column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
-                               "nama": st.column_config.TextColumn("Indikator", width="medium"), "satuan": "Satuan",
-                               "realisasi": grids.number_column(f"Realisasi {pr_year}", editable=True),
-                               "sumber": st.column_config.TextColumn("Sumber", max_chars=200)},
+                column_config=PRIOR_K_COLS,
             )
             st.markdown(f"**Program, kegiatan dan sub kegiatan (Rp), tahun {pr_year}**")
             st.caption("Program atau kegiatan yang dibiarkan kosong dihitung dari jumlah baris di bawahnya; "
                        "angka yang diisi pada program atau kegiatan itu sendiri yang dipakai.")
+            PRIOR_RP_COLS = {"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
+                             "nama": st.column_config.TextColumn("Nama program/kegiatan/sub kegiatan", width="medium"),
+                             "realisasi": grids.number_column(f"Realisasi {pr_year} (Rp)", editable=True),
+                             "sumber": st.column_config.TextColumn("Sumber", max_chars=200)}
             st.data_editor(
                 grids.as_text(pr_rows, {"realisasi": 2}), key=pr_key, hide_index=True, num_rows="fixed",
                 width="stretch", placeholder="–",
                 disabled=[c for c in pr_rows.columns if c not in ("realisasi", "sumber")],
                 column_order=["kode", "tingkat", "nama", "realisasi", "sumber"],
-                column_config={"kode": st.column_config.TextColumn("Kode", pinned=True), "tingkat": "Tingkat",
-                               "nama": st.column_config.TextColumn("Nama program/kegiatan/sub kegiatan", width="medium"),
-                               "realisasi": grids.number_column(f"Realisasi {pr_year} (Rp)", editable=True),
-                               "sumber": st.column_config.TextColumn("Sumber", max_chars=200)},
+                column_config=PRIOR_RP_COLS,
             )
             if st.button(f"Simpan realisasi {pr_year}", type="primary", key="simpan_realisasi_lalu"):
                 k_changes, k_versions = grids.edits(pk_key, pk_rows, "id", "versi")
@@ -466,8 +471,8 @@ with tabs[2]:
                     st.info("Tidak ada perubahan untuk disimpan.")
                 else:
                     typed = "; ".join(t for t in (
-                        grids.typed_summary(k_changes, dict(zip(pk_rows["id"], pk_rows["kode"]))),
-                        grids.typed_summary(r_changes, by_no)) if t)
+                        grids.typed_summary(k_changes, dict(zip(pk_rows["id"], pk_rows["kode"])), PRIOR_K_COLS),
+                        grids.typed_summary(r_changes, by_no, PRIOR_RP_COLS)) if t)
                     n = grid_save("prior", typed, lambda session: md.save_prior_realisations(
                         session, actor, office_id, int(pr_year), indicators=k_changes,
                         codes={by_no[k]: v for k, v in r_changes.items()}, indicator_versions=k_versions,
@@ -490,19 +495,20 @@ with tabs[3]:
     num = {c: grids.number_column(label, editable=True)
            for c, label in (("tahunan", "Target tahunan (PK)"), ("batas_atas", "Batas atas"), ("tw1", "TW I"),
                             ("tw2", "TW II"), ("tw3", "TW III"), ("tw4", "TW IV"))}
+    TARGET_COLS = {"kode": st.column_config.TextColumn("Kode", pinned=True),
+                   "indikator": st.column_config.TextColumn("Indikator", pinned=True, width="medium"),
+                   "satuan": "Satuan", "akumulasi": "Akumulasi",
+                   "sumber_pk": "Sumber PK", "sumber_ra": "Sumber RA",
+                   "alasan_selisih": st.column_config.TextColumn(
+                       "Alasan selisih", width="medium", max_chars=500,
+                       help="Wajib bila target triwulan tidak cocok dengan target tahunan"),
+                   "peringatan": "Peringatan", **num}
     st.data_editor(
         grids.as_text(targets.assign(akumulasi=targets["akumulasi"].map(md.COMBINE_LABELS)), numbers), key=key,
         hide_index=True, num_rows="fixed", width="stretch", placeholder="–",
         disabled=[c for c in targets.columns if c not in editable],
         column_order=["kode", "indikator", "satuan", "akumulasi", *editable, "peringatan"],
-        column_config={"kode": st.column_config.TextColumn("Kode", pinned=True),
-                       "indikator": st.column_config.TextColumn("Indikator", pinned=True, width="medium"),
-                       "satuan": "Satuan", "akumulasi": "Akumulasi",
-                       "sumber_pk": "Sumber PK", "sumber_ra": "Sumber RA",
-                       "alasan_selisih": st.column_config.TextColumn(
-                           "Alasan selisih", width="medium", max_chars=500,
-                           help="Wajib bila target triwulan tidak cocok dengan target tahunan"),
-                       "peringatan": "Peringatan", **num},
+        column_config=TARGET_COLS,
     )
     if st.button("Simpan target", type="primary", key="simpan_target"):
         changes, versions = grids.edits(key, targets, "indicator_id", "versi")
@@ -510,7 +516,7 @@ with tabs[3]:
         if not changes:
             st.info("Tidak ada perubahan untuk disimpan.")
         else:
-            result = grid_save("target", grids.typed_summary(changes, names), lambda session: md.save_targets(
+            result = grid_save("target", grids.typed_summary(changes, names, TARGET_COLS), lambda session: md.save_targets(
                 session, actor, int(year), changes, versions))
             if result is not None and result.saved:
                 saved("target", "Target disimpan." + (
@@ -537,30 +543,31 @@ with tabs[4]:
     st.caption(f"{len(lines)} baris, total pagu {fmt.money(sum(lines['pagu']) if len(lines) else 0)}. "
                "Mengubah pagu dengan dokumen DPPA menyimpan pagu sebelumnya di riwayat.")
     b_edit = ["program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id", "indikator_terkait"]
+    DPA_COLS = {"kode": st.column_config.TextColumn("Kode rekening", pinned=True), "program": "Program",
+                "kegiatan": "Kegiatan", "sub_kegiatan": "Sub kegiatan",
+                "pagu": grids.number_column("Pagu (Rp)", editable=True),
+                "dokumen": st.column_config.SelectboxColumn("Dokumen", options=list(md.DOCUMENTS)),
+                "unit_pemilik_id": st.column_config.SelectboxColumn(
+                    "Unit pemilik", options=list(unit_names), format_func=lambda i: all_units.get(i, i)),
+                "indikator_terkait": st.column_config.TextColumn(
+                    "Indikator terkait", max_chars=500,
+                    help="Kode indikator yang mengukur program/kegiatan baris ini, dipisahkan koma "
+                         "(mis. IK-03, IK-04)"),
+                "pagu_sebelumnya": "Pagu sebelumnya"}
     st.data_editor(
         grids.as_text(lines, {"pagu": 2}), key=b_key, hide_index=True, num_rows="fixed", width="stretch",
         placeholder="–",
         disabled=[c for c in lines.columns if c not in b_edit],
         column_order=["kode", "program", "kegiatan", "sub_kegiatan", "pagu", "dokumen", "unit_pemilik_id",
                       "indikator_terkait", "pagu_sebelumnya"],
-        column_config={"kode": st.column_config.TextColumn("Kode rekening", pinned=True), "program": "Program",
-                       "kegiatan": "Kegiatan", "sub_kegiatan": "Sub kegiatan",
-                       "pagu": grids.number_column("Pagu (Rp)", editable=True),
-                       "dokumen": st.column_config.SelectboxColumn("Dokumen", options=list(md.DOCUMENTS)),
-                       "unit_pemilik_id": st.column_config.SelectboxColumn(
-                           "Unit pemilik", options=list(unit_names), format_func=lambda i: all_units.get(i, i)),
-                       "indikator_terkait": st.column_config.TextColumn(
-                           "Indikator terkait", max_chars=500,
-                           help="Kode indikator yang mengukur program/kegiatan baris ini, dipisahkan koma "
-                                "(mis. IK-03, IK-04)"),
-                       "pagu_sebelumnya": "Pagu sebelumnya"},
+        column_config=DPA_COLS,
     )
     if st.button("Simpan anggaran", type="primary", key="simpan_dpa"):
         changes, versions = grids.edits(b_key, lines, "id", "versi")
         if not changes:
             st.info("Tidak ada perubahan untuk disimpan.")
         else:
-            n = grid_save("dpa", grids.typed_summary(changes, dict(zip(lines["id"], lines["kode"]))),
+            n = grid_save("dpa", grids.typed_summary(changes, dict(zip(lines["id"], lines["kode"])), DPA_COLS),
                           lambda session: md.save_budget_lines(session, actor, changes, versions))
             if n is not None:
                 saved("dpa", f"{len(changes)} baris anggaran disimpan.")

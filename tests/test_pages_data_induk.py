@@ -141,7 +141,7 @@ def test_a_stale_target_grid_is_refused_and_the_newer_target_stays(sqlite_url):
     at.run()
     at.button(key="simpan_target").click().run()
     shown = texts(at)
-    assert "sudah diubah oleh" in shown and "Yang Anda ketik, belum tersimpan: IK-04 tw4: 88" in shown
+    assert "sudah diubah oleh" in shown and "Yang Anda ketik, belum tersimpan: IK-04 TW IV: 88" in shown
     with unit_of_work(sqlite_url) as s:
         assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == 77
 

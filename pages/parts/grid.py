@@ -84,10 +84,13 @@ def edits(key: str, frame: pd.DataFrame, id_col: str, version_col: str = "versio
     return changes, versions
 
 
-def typed_summary(changes: dict[int, dict[str, Any]], names: dict[int, str]) -> str:
-    """What the person typed, to show beside a refusal so nothing typed is lost from sight."""
+def typed_summary(changes: dict[int, dict[str, Any]], names: dict[int, str], config: dict | None = None) -> str:
+    """What the person typed, to show beside a refusal so nothing typed is lost from sight; each column by the
+    header the grid shows (its `config` label: "Target Renstra akhir periode", not target_renstra)."""
     parts = []
     for row_id, cols in changes.items():
         for col, value in cols.items():
-            parts.append(f"{names.get(row_id, row_id)} {col}: {value if value not in (None, '') else '(kosong)'}")
+            cfg = (config or {}).get(col)
+            label = cfg if isinstance(cfg, str) else (cfg or {}).get("label") or col
+            parts.append(f"{names.get(row_id, row_id)} {label}: {value if value not in (None, '') else '(kosong)'}")
     return "; ".join(parts)

@@ -251,6 +251,9 @@ def test_two_administrators_cannot_overwrite_each_other_in_the_renstra_grid(brow
           "Target Renstra dan tingkat pada Renja", "A menyimpan target Renstra IK-03")
     press(b, "Simpan target Renstra", "sudah diubah oleh", "Target Renstra dan tingkat pada Renja",
           "B, dibuka sebelum simpanan A, ditolak")
+    # what B typed is repeated by the column's header, not its internal name
+    expect(b.get_by_text("Yang Anda ketik, belum tersimpan: IK-03 Target Renstra akhir periode: 4.100,5").first
+           ).to_be_visible()
     assert renstra_target(db, "IK-03") == Decimal(3650), "A's 3.650 is kept; B's 4.100,5 did not overwrite it"
 
 
