@@ -644,7 +644,11 @@ with tabs[6]:
                          index=list(ach.ROUNDINGS).index(current["capaian_rounding"]),
                          key=gen_key("rumus_pembulatan", f_gen),
                          help="Contoh 91,76 / 77: dibulatkan 119,17 %; dipotong 119,16 %.")
-        if st.form_submit_button("Simpan rumus capaian", type="primary", key="rumus_simpan"):
+        submitted = st.form_submit_button("Simpan rumus capaian", type="primary", key="rumus_simpan")
+        if submitted and (f_neg, f_lab, f_rnd) == (current["negative_formula"], current["predicate_labels"],
+                                                   current["capaian_rounding"]):
+            st.info("Tidak ada perubahan untuk disimpan.")  # nothing is recomputed
+        elif submitted:
             with action("Rumus capaian disimpan; semua capaian dihitung ulang dengan rumus ini.",
                         edit="rumus") as session:
                 md.update_formula_settings(session, actor, office_id, negative_formula=f_neg,
@@ -666,7 +670,11 @@ with tabs[6]:
                                 placeholder="Kepala Bappeda Kabupaten …")
         e_name = st.text_input("Nama (dengan gelar)", value=evaluator["name"], key=gen_key("penilai_nama", e_gen))
         e_nip = st.text_input("NIP (18 angka)", value=evaluator["nip"], key=gen_key("penilai_nip", e_gen))
-        if st.form_submit_button("Simpan penandatangan", type="primary", key="penilai_simpan"):
+        submitted = st.form_submit_button("Simpan penandatangan", type="primary", key="penilai_simpan")
+        if submitted and [v.strip() for v in (e_title, e_name, e_nip)] == [evaluator[k] for k in ("title", "name",
+                                                                                                 "nip")]:
+            st.info("Tidak ada perubahan untuk disimpan.")
+        elif submitted:
             with action("Penandatangan 'Dievaluasi' disimpan.", edit="penilai") as session:
                 md.update_evaluator(session, actor, office_id, title=e_title, name=e_name, nip=e_nip,
                                     shown=evaluator)

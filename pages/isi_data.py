@@ -302,7 +302,7 @@ if len(budget):
             "version": None,
             "Kode": st.column_config.TextColumn("Kode", width=column_px("Kode", budget["Kode"]), pinned=True),
             "Sub kegiatan": st.column_config.TextColumn(
-                "Sub kegiatan", width=min(320, column_px("Sub kegiatan", budget["Sub kegiatan"])), pinned=True),
+                "Sub kegiatan", width=min(260, column_px("Sub kegiatan", budget["Sub kegiatan"])), pinned=True),
             "Pagu": grids.number_column("Pagu (Rp)", width=150),
             "Realisasi s.d. TW lalu": grids.number_column("Realisasi s.d. TW lalu (Rp)"),
             "Realisasi TW": grids.number_column("Realisasi TW (Rp)" + pen, editable=view.editable, width=170),

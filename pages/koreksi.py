@@ -15,6 +15,7 @@ from pages.parts.common import (
     job_outcome,
     job_running,
     may,
+    named_columns,
     show_flash,
     shown_errors,
     start_job,
@@ -99,7 +100,9 @@ cols = st.columns(2)
 for i, f in enumerate(files):
     cols[i % 2].download_button(f"Unduh {report_versions.file_label(f.name)}", data=f.content, file_name=f.name,
                                 mime=f.media_type, key=f"unduh_{f.name}", icon=":material/download:")
-table(lines.drop(columns=["key"]), "Draf laporan tidak memiliki baris.")
+shown_lines = lines.drop(columns=["key"])
+table(shown_lines, "Draf laporan tidak memiliki baris.",  # which line stays in view while the figures scroll
+      config=named_columns(shown_lines, "Uraian", 260, lead=("Jenis", "Kode")))
 
 # --- step 7: corrections ---------------------------------------------------------------------
 at_correction = state.step_code == "koreksi"

@@ -159,7 +159,7 @@ if tabs[8].open:
         # the code and the name stay in view (capped, as on Isi Data) while the years scroll beside them
         lk_rows = lkjip.preview_frame(measured)
         table(lk_rows, "Tidak ada indikator pada periode Renstra tahun ini.", width="content",
-              config=named_columns(lk_rows, "Indikator", 300))
+              config=named_columns(lk_rows, "Indikator", 260))
         for note in measured.notes:
             st.caption(md(note))
         st.markdown(f"**Anggaran per program {lk_year}**")

@@ -183,6 +183,8 @@ def test_admin_chooses_the_capaian_formula_and_sees_its_examples(sqlite_url):
     shown = texts(at)
     assert "target 8, realisasi 9 → capaian 87,50 % (Tinggi)" in shown  # the default, (2T − R) / T
     assert at.radio(key="rumus_negatif").value == "2t_minus_r"
+    at.button(key="rumus_simpan").click().run()  # nothing chosen: nothing saved, nothing said to be recomputed
+    assert "Tidak ada perubahan untuk disimpan." in texts(at) and "Rumus capaian disimpan" not in texts(at)
     at.radio(key="rumus_negatif").set_value("t_over_r")
     at.radio(key="rumus_predikat").set_value("baik")
     at.radio(key="rumus_pembulatan").set_value("truncate")

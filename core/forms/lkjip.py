@@ -540,7 +540,7 @@ def lkjip_xlsx(m: Measurement) -> bytes:
     text(r, 0, "Efisiensi: Capaian Kinerja terhadap Serapan Anggaran", "h2")
     r += 1
     ecols = [(0, 0, "No"), (1, 1, "Kode"), (2, 6, "Program"), (7, 8, "Jumlah Indikator"),
-             (9, 10, "Rata-rata Capaian (%)"), (11, 12, "Serapan (%)"), (13, 14, "Selisih (poin %)"),
+             (9, 10, "Rata-rata Capaian (%)"), (11, 12, "Serapan (%)"), (13, 14, "Selisih (poin)"),
              (15, 15, "Keterangan")]
     for a, b, label in ecols:
         span(r, a, b, label, "head")
@@ -705,7 +705,7 @@ def lkjip_pdf(m: Measurement) -> bytes:
 
     story.append(Paragraph("Efisiensi: Capaian Kinerja terhadap Serapan Anggaran", st["h2"]))
     edata = [["No", "Kode", "Program", "Jumlah Indikator", "Rata-rata Capaian (%)", "Serapan (%)",
-              "Selisih (poin %)", "Keterangan"]]
+              "Selisih (poin)", "Keterangan"]]
     for i, e in enumerate(m.efficiency, start=1):
         last = i == len(m.efficiency)
         edata.append(["" if last else i, e.code, e.name, e.indicators, p(e.capaian), p(e.serapan),

@@ -271,14 +271,14 @@ def forget_edit(name: str) -> None:
         forms[name] = (None, None, forms[name][2] + 1)
 
 
-def named_columns(frame, name: str, cap: int) -> dict:
-    """A column_config that pins "Sasaran" and "Kode" (where present) and the `name` column (at most `cap` px
+def named_columns(frame, name: str, cap: int, lead: tuple[str, ...] = ("Sasaran", "Kode")) -> dict:
+    """A column_config that pins the `lead` columns (where present) and the `name` column (at most `cap` px
     wide) at the left of a wide read-only table, so each row stays known while the figures scroll beside it."""
     frame = _data(frame)
     if frame is None or len(frame) == 0:
         return {}
     out = {c: st.column_config.TextColumn(c, width=column_px(c, frame[c]), pinned=True)
-           for c in ("Sasaran", "Kode") if c in frame.columns}
+           for c in lead if c in frame.columns}
     out[name] = st.column_config.TextColumn(name, width=min(cap, column_px(name, frame[name])), pinned=True)
     return out
 
