@@ -304,7 +304,10 @@ if len(budget):
             "Sub kegiatan": st.column_config.TextColumn(
                 "Sub kegiatan", width=min(260, column_px("Sub kegiatan", budget["Sub kegiatan"])), pinned=True),
             "Pagu": grids.number_column("Pagu (Rp)", width=150),
-            "Realisasi s.d. TW lalu": grids.number_column("Realisasi s.d. TW lalu (Rp)"),
+            # a short header, so the figure beside what is typed is in view at 1400 px
+            "Realisasi s.d. TW lalu": st.column_config.TextColumn(
+                "S.d. TW lalu (Rp)", alignment="right", width=150,
+                help="Realisasi anggaran s.d. triwulan sebelumnya (Rp)."),
             "Realisasi TW": grids.number_column("Realisasi TW (Rp)" + pen, editable=view.editable, width=170),
             "Realisasi s.d. TW": grids.number_column("Realisasi s.d. TW (Rp)"),
             "Serapan %": grids.number_column("Serapan %"),
