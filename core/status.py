@@ -138,6 +138,11 @@ def _stamp(when: Optional[dt.datetime], who: Optional[str]) -> str:
     return f"{fmt.datetime(when)} ({who})" if who else fmt.datetime(when)
 
 
+def _other_than(name: Optional[str], head: Optional[str]) -> Optional[str]:
+    """Who acted, named on the board unless it is the unit head (named in the board's own column)."""
+    return None if name == head else name
+
+
 def quarter_status(session: Session, office_id: int, round_id: Optional[int], today: dt.date) -> QuarterStatus:
     """Everything Beranda shows about one round (the open or latest one when round_id is None)."""
     round_id = round_id or default_round_id(session, office_id)
@@ -250,15 +255,10 @@ def quarter_status(session: Session, office_id: int, round_id: Optional[int], to
         acc = accepted.get(sub.id)
         edit = first_edit.get(sub.id)
         head = heads.get(sub.unit_id)
-
-        def by(user_id, head=head):  # the unit head is named in its own column: only someone else is named here
-            name = users.get(user_id)
-            return None if name == head else name
-
         stages = {
-            "Diterima disposisi": _stamp(sub.received_at, by(sub.received_by_id)),
-            "Mengisi (draf)": _stamp(edit[0], by(edit[1])) if edit else "–",
-            "Diajukan": _stamp(sub.submitted_at, by(sub.submitted_by_id)),
+            "Diterima disposisi": _stamp(sub.received_at, _other_than(users.get(sub.received_by_id), head)),
+            "Mengisi (draf)": _stamp(edit[0], _other_than(users.get(edit[1]), head)) if edit else "–",
+            "Diajukan": _stamp(sub.submitted_at, _other_than(users.get(sub.submitted_by_id), head)),
             "Dikembalikan": (_stamp(ret[0], users.get(ret[1])) + (f": {ret[2]}" if ret[2] else "")) if ret else "–",
             "Diterima": _stamp(acc[0], users.get(acc[1])) if acc else _stamp(sub.accepted_at, None),
         }

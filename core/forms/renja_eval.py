@@ -342,6 +342,12 @@ LAST_COLUMN = sheet_column(17)
 HEADER_ROWS = 3  # titles, K / Rp, numbers
 
 
+def k_shown(value: Any) -> tuple[Decimal, bool]:
+    """A K figure as both files show it: rounded half up to two decimals, and whether it is whole."""
+    shown = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return shown, shown == shown.to_integral_value()
+
+
 def renja_eval_xlsx(doc: RenjaEval) -> bytes:
     from core.exports import form_workbook, neutralise
 
@@ -414,8 +420,7 @@ def renja_eval_xlsx(doc: RenjaEval) -> bytes:
                 elif part == "rp":
                     ws.write_number(r, c, float(v), F["money"])
                 else:  # the figure as shown (an average such as 8,666… as 8,67), so a reader's sum agrees
-                    shown = Decimal(v).quantize(CENT, rounding=ROUND_HALF_UP)
-                    whole = shown == shown.to_integral_value()
+                    shown, whole = k_shown(v)
                     ws.write_number(r, c, float(shown), k_whole if whole else k_decimal)
         r += 1
     r += 1
@@ -521,8 +526,8 @@ def renja_eval_pdf(doc: RenjaEval) -> bytes:
             return fmt.number(v, 2, strip=False)
         if part == "rp":
             return fmt.number(v, 0)
-        shown = Decimal(v).quantize(CENT, rounding=ROUND_HALF_UP)  # as the XLSX: whole, or two decimals
-        return fmt.number(shown, 0) if shown == shown.to_integral_value() else fmt.number(shown, 2, strip=False)
+        shown, whole = k_shown(v)  # as the XLSX: whole, or two decimals
+        return fmt.number(shown, 0) if whole else fmt.number(shown, 2, strip=False)
 
     n_cols = LAST_COLUMN + 1
     header1: list[Any] = [""] * n_cols

@@ -9,7 +9,6 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
 
-import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -21,6 +20,7 @@ from core.markup import md
 from core.navigation import page_allowed
 from core.permissions import allowed_roles_from, step_executors
 from core.uow import unit_of_work
+from pages.parts.grid import held_value
 
 T = TypeVar("T")
 _FLASH = "_flash"  # page -> (kind, text, details, where): the message of its last action, not shown yet
@@ -253,9 +253,8 @@ def edit_form(name: str, scope: Hashable, fresh: dict, submit_key: str) -> tuple
 
 
 def _plain(value):
-    """A DataFrame cell as a plain value: pandas' empty as None, numpy scalars as Python's."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
+    """A DataFrame cell as a plain value: pandas' empty as None (grid.held_value), numpy scalars as Python's."""
+    value = held_value(value)
     return value.item() if hasattr(value, "item") and not isinstance(value, (list, tuple, dict, str)) else value
 
 

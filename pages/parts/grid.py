@@ -50,7 +50,7 @@ def held_value(value: Any) -> Any:
 def number_text(value: Any, decimals: int = 4, strip: bool = True) -> Optional[str]:
     """A number as the grid shows it: Indonesian, trailing zero decimals dropped (unless not `strip`); None when
     empty."""
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+    if held_value(value) is None:
         return None
     return fmt.number(value if isinstance(value, (Decimal, int)) else Decimal(repr(float(value))), decimals,
                       strip=strip)
