@@ -130,12 +130,21 @@ def see(page, text: str, why: str, exact: bool = False) -> None:
     settle(page)
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick the option of the st.selectbox labelled `label` whose text starts with `option` (typed to filter)."""
+def choose(page, label: str, option: str, typed: str = "") -> None:
+    """Pick the option of the st.selectbox labelled `label` whose text starts with `option`.
+
+    As a person does with the keyboard: open the list, type `typed` to filter it (a long list draws only
+    the options in view), walk it with the arrow keys to the wanted option and press Enter. Clicking the
+    option instead failed on a loaded machine: the list, drawn while the page was still moving, lay
+    outside the viewport where no scroll could reach it.
+    """
     box = page.get_by_role("combobox", name=label, exact=True)
-    wanted = page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}"))
+    starts = re.compile(rf"^{re.escape(option)}")
+    wanted = page.get_by_role("option", name=starts)
     for attempt in range(3):
         box.click()
+        if typed:
+            page.keyboard.type(typed)
         try:
             wanted.first.wait_for(timeout=5_000)
             break
@@ -143,7 +152,18 @@ def choose(page, label: str, option: str) -> None:
             page.keyboard.press("Escape")
             if attempt == 2:
                 raise AssertionError(f"pilihan {option!r} pada {label!r} tidak muncul di {page.url}") from None
-    wanted.first.click()
+    options = page.get_by_role("option")
+    for _ in range(2 * options.count() + 2):
+        texts = [(text or "").strip() for text in options.all_text_contents()]
+        now = options.evaluate_all("all => all.findIndex(o => o.dataset.focused === 'true')")
+        goal = next((i for i, text in enumerate(texts) if starts.match(text)), None)
+        if goal is not None and now == goal:
+            page.keyboard.press("Enter")
+            break
+        page.keyboard.press("ArrowUp" if goal is not None and now > goal else "ArrowDown")
+    else:
+        raise AssertionError(f"pilihan {option!r} pada {label!r} tidak dapat dipilih dengan keyboard di {page.url}")
+    expect(box).to_have_value(starts)  # the box shows what was picked
     _wait_for_rerun(page)  # a selectbox outside a form reruns the page: a file chosen during that run is lost
 
 

@@ -47,15 +47,6 @@ def _footer(data: bytes) -> dict[str, object]:
     return {ws.cell(r, 1).value: ws.cell(r, 5).value for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
 
 
-def pick_typed(page, label: str, typed: str, option: str) -> None:
-    """Pick an option of a long st.selectbox (its list draws only the options in view): type to filter first."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    page.keyboard.type(typed)
-    page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}")).first.click()
-    _wait_for_rerun(page)
-
-
 def _download(page, button) -> tuple[str, bytes]:
     with page.expect_download() as download:
         button.click()
@@ -91,7 +82,7 @@ def test_e81_draft_correction_and_final(browser, e81_app):
 
         perencana = person("perencana")
         go(perencana, "Sosialisasi & Koreksi")
-        pick_typed(perencana, "Baris", "Catatan Evaluasi", "E.81 — Catatan Evaluasi Hasil Renja")
+        choose(perencana, "Baris", "E.81 — Catatan Evaluasi Hasil Renja", typed="Catatan Evaluasi")
         choose(perencana, "Kolom", "Faktor penghambat")
         perencana.get_by_label("Catatan koreksi (wajib)").fill("Sebutkan keterlambatan pencairan dan banjir.")
         # the text area starts from the footer's text: the planner selects it and types two lines over it
