@@ -32,11 +32,31 @@ with unit_of_work() as session:
 
 
 
+def typed_fields(*fields: tuple[str, object, object]) -> list[str]:
+    """Of an edit form's fields (label, as submitted, as drawn), those the person changed, as lines to list
+    under a refusal: '<label> yang Anda ketik: <value>' (the form is then drawn afresh with the newer values)."""
+    return [f"{label} yang Anda ketik: {said}" for label, now, was in fields if (said := _said(now)) != _said(was)]
+
+
+def _said(value: object) -> str:
+    """A form value as the person saw it: a number the Indonesian way, a box ya/tidak, nothing '(kosong)'."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "(kosong)"
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, (int, float)):
+        return fmt.number(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_said(v) for v in value) or "(kosong)"
+    return str(value).strip()
+
+
 @contextmanager
-def action(message: str, edit: str | None = None) -> Iterator:
+def action(message: str, edit: str | None = None, typed: list[str] = ()) -> Iterator:
     """One save: a unit of work whose core error is shown; on success a message and a fresh page. `edit`: the
     edit form (common.edit_form) saved, drawn afresh after the save, or after a refusal over somebody else's
-    newer save (its message says who; the form then shows the newer values)."""
+    newer save (its message says who, `typed` lists what the person had changed; the form then shows the
+    newer values)."""
     done = False
     try:
         with unit_of_work() as session:
@@ -47,7 +67,7 @@ def action(message: str, edit: str | None = None) -> Iterator:
             st.error(markup.md(str(err)))
         else:
             forget_edit(edit)
-            flash("data_induk", markup.md(str(err)), kind="error")
+            flash("data_induk", markup.md(str(err)), kind="error", details=typed)
     except KinerjaError as err:
         st.error(markup.md(str(err)))
     if done:
@@ -131,7 +151,11 @@ with tabs[0]:
                                           disabled=current is None)
                 active = st.checkbox("Aktif", value=drawn["active"])
                 if st.form_submit_button("Simpan perubahan unit", key=f"unit_simpan_{uid}"):
-                    with action("Perubahan unit disimpan.", edit="unit") as session:
+                    with action("Perubahan unit disimpan.", edit="unit", typed=typed_fields(
+                            ("Nama unit", new_name, drawn["name"]), ("Nama singkat", new_short, drawn["short_name"]),
+                            ("Melaporkan data kinerja", new_reports, drawn["reports_data"]),
+                            ("Pindahkan ke bawah unit", parents.get(new_parent), parents.get(current)),
+                            ("Aktif", active, drawn["active"]))) as session:
                         md.rename_unit(session, actor, uid, new_name, new_short, new_reports, shown=drawn)
                         if current is not None and new_parent != current:
                             md.move_unit(session, actor, uid, new_parent, shown=drawn)
@@ -154,7 +178,10 @@ with tabs[0]:
                                         key=gen_key("kunci_jadwal_hari", gen))
             if st.form_submit_button("Simpan kunci jadwal", key="kunci_jadwal_simpan"):
                 with action("Kunci jadwal disimpan." if lock_on else "Kunci jadwal dinonaktifkan.",
-                            edit="kunci_jadwal") as session:
+                            edit="kunci_jadwal", typed=typed_fields(
+                                ("Aktifkan kunci jadwal", lock_on, days is not None),
+                                ("Ditutup setelah tenggat lewat (hari)", int(lock_days) if lock_on else None,
+                                 days))) as session:
                     md.set_entry_lock_days(session, actor, office_id, int(lock_days) if lock_on else None,
                                            shown=drawn)
 
@@ -214,7 +241,13 @@ with tabs[1]:
                                       if drawn["unit_id"] in unit_names else 0)
                 e_active = st.checkbox("Aktif (dapat masuk)", value=drawn["active"])
                 if st.form_submit_button("Simpan perubahan pengguna", key=f"pengguna_simpan_{user_id}"):
-                    with action("Perubahan pengguna disimpan.", edit="pengguna") as session:
+                    with action("Perubahan pengguna disimpan.", edit="pengguna", typed=typed_fields(
+                            ("Nama lengkap", e_name, drawn["full_name"]), ("NIP", e_nip, drawn["nip"]),
+                            ("Jabatan", e_jab, drawn["jabatan"]), ("Pangkat/golongan", e_pkt, drawn["pangkat"]),
+                            ("Nomor ponsel", e_phone, drawn["phone"]),
+                            ("Peran", ROLE_LABELS.get(e_role), ROLE_LABELS.get(drawn["role"])),
+                            ("Unit kerja", unit_names.get(e_unit), unit_names.get(drawn["unit_id"])),
+                            ("Aktif (dapat masuk)", e_active, drawn["active"]))) as session:
                         md.update_user(session, actor, int(user_id), full_name=e_name, nip=e_nip, jabatan=e_jab,
                                        pangkat=e_pkt, role=e_role, unit_id=e_unit, phone=e_phone, shown=drawn)
                         if e_active != drawn["active"]:
@@ -337,7 +370,17 @@ with tabs[2]:
             fields = dict(sasaran_id=i_sasaran, code=i_code, name=i_name, satuan=i_satuan, polarity=i_pol,
                           combine=i_comb, is_iku=i_iku, owner_unit_id=i_owner, definition=i_def,
                           data_source=i_src, needs_evidence=i_ev)
-            with action("Indikator disimpan.", edit="indikator") as session:
+            with action("Indikator disimpan.", edit="indikator", typed=typed_fields(
+                    ("Kode indikator (unik)", i_code, val("kode", "")), ("Satuan", i_satuan, val("satuan", "")),
+                    ("Nama indikator", i_name, val("nama", "")),
+                    ("Sasaran strategis", sasaran_map.get(i_sasaran), sasaran_map.get(val("sasaran_id", None))),
+                    ("Polaritas", md.POLARITY_LABELS.get(i_pol), md.POLARITY_LABELS.get(val("polaritas", None))),
+                    ("Akumulasi triwulan", md.COMBINE_LABELS.get(i_comb),
+                     md.COMBINE_LABELS.get(val("akumulasi", None))),
+                    ("Unit pemilik", all_units.get(i_owner), all_units.get(val("unit_pemilik_id", None))),
+                    ("Definisi / formula", i_def, val("definisi", "")), ("Sumber data", i_src, val("sumber_data", "")),
+                    ("Indikator Kinerja Utama (IKU)", i_iku, bool(val("iku", False))), ("Wajib bukti dukung", i_ev, bool(val("wajib_bukti", True))),
+                    ("Aktif", i_act, bool(val("aktif", True))))) as session:
                 if chosen:
                     md.update_indicator(session, actor, int(chosen), shown=ind_drawn, active=i_act, **fields)
                 else:
@@ -619,7 +662,13 @@ with tabs[5]:
             e_inputs = st.text_input("Kelengkapan", value=drawn["inputs"])
             e_output = st.text_input("Output", value=drawn["output"])
             if st.form_submit_button("Simpan langkah", type="primary", key=f"sop_simpan_{step_id}"):
-                with action("Langkah SOP disimpan.", edit="sop") as session:
+                with action("Langkah SOP disimpan.", edit="sop", typed=typed_fields(
+                        ("Kegiatan", e_name, drawn["name"]), ("Nama singkat", e_short, drawn["short_name"]),
+                        ("Pelaksana", [ROLE_LABELS.get(r) for r in e_roles],
+                         [ROLE_LABELS.get(r) for r in drawn["executor_roles"]]),
+                        ("Waktu baku (menit)", e_min, drawn["standard_minutes"]),
+                        ("Label waktu baku", e_label, drawn["standard_label"]),
+                        ("Kelengkapan", e_inputs, drawn["inputs"]), ("Output", e_output, drawn["output"]))) as session:
                     md.update_sop_step(session, actor, int(step_id), executor_roles=e_roles,
                                        standard_minutes=e_min, standard_label=e_label, inputs=e_inputs,
                                        output=e_output, name=e_name, short_name=e_short, shown=drawn)
@@ -649,8 +698,13 @@ with tabs[6]:
                                                    current["capaian_rounding"]):
             st.info("Tidak ada perubahan untuk disimpan.")  # nothing is recomputed
         elif submitted:
-            with action("Rumus capaian disimpan; semua capaian dihitung ulang dengan rumus ini.",
-                        edit="rumus") as session:
+            with action("Rumus capaian disimpan; semua capaian dihitung ulang dengan rumus ini.", edit="rumus",
+                        typed=typed_fields(("Rumus capaian indikator negatif", ach.NEGATIVE_FORMULAS.get(f_neg),
+                                     ach.NEGATIVE_FORMULAS.get(current["negative_formula"])),
+                                    ("Sebutan predikat", ach.PREDICATE_LABELS.get(f_lab),
+                                     ach.PREDICATE_LABELS.get(current["predicate_labels"])),
+                                    ("Pembulatan capaian", ach.ROUNDINGS.get(f_rnd),
+                                     ach.ROUNDINGS.get(current["capaian_rounding"])))) as session:
                 md.update_formula_settings(session, actor, office_id, negative_formula=f_neg,
                                            predicate_labels=f_lab, capaian_rounding=f_rnd, shown=current)
     st.markdown("**Contoh dengan rumus yang berlaku:**")
@@ -675,7 +729,9 @@ with tabs[6]:
                                                                                                  "nip")]:
             st.info("Tidak ada perubahan untuk disimpan.")
         elif submitted:
-            with action("Penandatangan 'Dievaluasi' disimpan.", edit="penilai") as session:
+            with action("Penandatangan 'Dievaluasi' disimpan.", edit="penilai", typed=typed_fields(
+                    ("Jabatan", e_title, evaluator["title"]), ("Nama (dengan gelar)", e_name, evaluator["name"]),
+                    ("NIP (18 angka)", e_nip, evaluator["nip"]))) as session:
                 md.update_evaluator(session, actor, office_id, title=e_title, name=e_name, nip=e_nip,
                                     shown=evaluator)
 

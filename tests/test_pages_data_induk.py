@@ -97,6 +97,53 @@ def test_admin_changes_sop_step_standard_time(sqlite_url):
         assert step.executor_roles == ["kepala_dinas"]  # the executors shown as chosen were kept
 
 
+def test_a_stale_sop_step_form_is_refused_and_lists_what_was_typed(sqlite_url):
+    """A and B open step 1. A saves 20 minutes; B, drawn before, types 45 minutes and a new Output: refused,
+    naming who, with B's own changes listed (in Indonesian numbers) and nothing of B's written."""
+    a = logged_in("admin", "pages/data_induk.py")
+    b = logged_in("admin", "pages/data_induk.py")
+    with unit_of_work(sqlite_url) as s:
+        step_id = s.scalar(select(SopStep.id).where(SopStep.number == 1))
+    a.number_input(key=f"sop_menit_{step_id}").set_value(20)
+    a.button(key=f"sop_simpan_{step_id}").click().run()
+    assert "Langkah SOP disimpan." in texts(a)
+    b.number_input(key=f"sop_menit_{step_id}").set_value(1500)
+    next(t for t in b.text_input if t.label == "Output").set_value("Surat perintah pengumpulan data")
+    b.button(key=f"sop_simpan_{step_id}").click().run()
+    assert not b.exception, b.exception
+    shown = texts(b)
+    assert "Data langkah SOP" in shown and "sudah diubah oleh Administrator Sistem" in shown, shown
+    assert "Waktu baku (menit) yang Anda ketik: 1.500" in shown
+    assert "Output yang Anda ketik: Surat perintah pengumpulan data" in shown
+    assert "Kegiatan yang Anda ketik" not in shown  # left alone: not listed
+    minutes = next(n for n in b.number_input if n.key and n.key.startswith(f"sop_menit_{step_id}"))
+    assert minutes.value == 20  # drawn afresh with A's save
+    with unit_of_work(sqlite_url) as s:
+        step = s.get(SopStep, step_id)
+        assert step.standard_minutes == 20 and step.output != "Surat perintah pengumpulan data"
+
+
+def test_a_stale_user_form_lists_the_role_and_unit_by_their_names(sqlite_url):
+    a = logged_in("admin", "pages/data_induk.py")
+    b = logged_in("admin", "pages/data_induk.py")
+    with unit_of_work(sqlite_url) as s:
+        user_id = s.scalar(select(User.id).where(User.username == "penyusun"))
+    for at in (a, b):
+        at.selectbox(key="pengguna_pilih").set_value(user_id).run()
+    [*_, role] = (t for t in a.selectbox if t.label == "Peran")  # the last: Ubah pengguna's, not Tambah's
+    role.set_value("perencana")
+    a.button(key=f"pengguna_simpan_{user_id}").click().run()
+    assert "Perubahan pengguna disimpan." in texts(a)
+    [*_, role] = (t for t in b.selectbox if t.label == "Peran")
+    role.set_value("pemantau")
+    b.button(key=f"pengguna_simpan_{user_id}").click().run()
+    shown = texts(b)
+    assert "sudah diubah oleh Administrator Sistem" in shown, shown
+    assert "Peran yang Anda ketik: Pemantau" in shown, shown
+    with unit_of_work(sqlite_url) as s:
+        assert s.get(User, user_id).role == "perencana"
+
+
 def test_admin_opens_import_page_with_template_download(sqlite_url):
     at = logged_in("admin", "pages/impor.py")
     assert not at.exception, at.exception
@@ -376,6 +423,9 @@ def test_two_administrators_edit_the_evaluator_form_and_neither_overwrites_the_o
     assert not a.exception, a.exception
     shown = texts(a)
     assert "Data penandatangan 'Dievaluasi' sudah diubah oleh Administrator Sistem" in shown
+    # what A typed, not saved, listed under the refusal (the fields A left alone are not)
+    assert "Nama (dengan gelar) yang Anda ketik: Drs. Paulus, M.Si." in shown
+    assert "NIP (18 angka) yang Anda ketik" not in shown and "Jabatan yang Anda ketik" not in shown
     assert next(t for t in a.text_input if t.key and t.key.startswith("penilai_nama")).value == "Ir. Markus, M.T."
     with unit_of_work(sqlite_url) as s:
         assert s.scalar(select(OrgUnit).where(OrgUnit.kind == "pemkab")).evaluator_name == "Ir. Markus, M.T."

@@ -304,6 +304,8 @@ def test_two_administrators_edit_the_evaluator_and_neither_overwrites_the_other(
     type_into(a, "Nama (dengan gelar)", "Drs. Paulus, M.Si.")  # A's form was drawn before B changed the name
     save(a, "Data penandatangan 'Dievaluasi' sudah diubah oleh Administrator Sistem")
     assert evaluator() == ("Ir. Markus Tan, M.T.", "197503122000032001"), "B's name not overwritten by A's"
+    # what A typed and could not save is listed under the refusal, to type again if still wanted
+    expect(a.get_by_text("Nama (dengan gelar) yang Anda ketik: Drs. Paulus, M.Si.")).to_be_visible()
     expect(a.get_by_label("Nama (dengan gelar)", exact=True)).to_have_value("Ir. Markus Tan, M.T.")
 
 
