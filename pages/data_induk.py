@@ -13,7 +13,7 @@ from core.config import get_settings
 from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
 from pages.parts import grid as grids
-from pages.parts.common import actor_or_stop, edit_form, fitted, flash, forget_edit, gen_key, show_flash
+from pages.parts.common import actor_or_stop, edit_form, fitted, flash, forget_edit, gen_key, show_flash, typed_fields
 
 actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
@@ -30,25 +30,6 @@ with unit_of_work() as session:
     all_units = md.unit_choices(session, office_id, active_only=False)
     settings = md.office_settings(session, office_id)
 
-
-
-def typed_fields(*fields: tuple[str, object, object]) -> list[str]:
-    """Of an edit form's fields (label, as submitted, as drawn), those the person changed, as lines to list
-    under a refusal: '<label> yang Anda ketik: <value>' (the form is then drawn afresh with the newer values)."""
-    return [f"{label} yang Anda ketik: {said}" for label, now, was in fields if (said := _said(now)) != _said(was)]
-
-
-def _said(value: object) -> str:
-    """A form value as the person saw it: a number the Indonesian way, a box ya/tidak, nothing '(kosong)'."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "(kosong)"
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, (int, float)):
-        return fmt.number(value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_said(v) for v in value) or "(kosong)"
-    return str(value).strip()
 
 
 @contextmanager

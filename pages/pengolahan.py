@@ -26,6 +26,7 @@ from pages.parts.common import (
     shown_errors,
     start_job,
     table,
+    typed_fields,
 )
 
 actor = actor_or_stop("pages/pengolahan.py")
@@ -109,7 +110,8 @@ if state.step_code == "penyusunan" and may(actor, "report.renja_footer"):
                 except Conflict as err:  # drawn again with the newer texts; what was typed listed under the message
                     forget_edit("e81")
                     flash("pengolahan", md(str(err)), "error", where="catatan",
-                          details=[f"{renja_eval.FOOTER_LABELS[f]} yang Anda ketik: {v}" for f, v in changed.items()])
+                          details=typed_fields(*((renja_eval.FOOTER_LABELS[f], v, seen_texts[f])
+                                                 for f, v in changed.items())))
                 except KinerjaError as err:  # e.g. too long: the typed texts stay in the form to shorten
                     st.error(md(str(err)))
                 else:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pandas as pd
 
 from core import entry
-from pages.parts.common import column_px, fitted, named_columns
+from pages.parts.common import column_px, fitted, named_columns, typed_fields
 
 
 def test_a_column_is_as_wide_as_its_longest_text_within_bounds():
@@ -59,3 +59,23 @@ def test_the_phone_lines_carry_target_realisation_and_capaian_or_say_what_is_mis
     assert first.figures == ("Target TW: 204 orang · Realisasi TW: 1.250 orang · "
                              "Capaian TW: 612,75 % (Sangat Tinggi)")
     assert second.figures == "Target TW: 4,16 % · Realisasi TW: belum diisi · Capaian TW: –"
+
+
+def test_typed_fields_lists_only_what_the_person_changed_as_they_saw_it():
+    lines = typed_fields(
+        ("Nama", "Drs. Paulus, M.Si.", "Ir. Markus"),  # changed
+        ("NIP", "", None),  # empty either way: left alone
+        ("Waktu baku (menit)", 1500, 30),  # a number the Indonesian way
+        ("Target", Decimal("1250.5"), Decimal("1250.50")),  # the same figure: left alone
+        ("Aktif", False, True),
+        ("Pelaksana", ["Kepala Dinas", "Sekretaris"], ["Kepala Dinas"]),
+        ("Jabatan", "  Analis  ", "Analis"),  # spaces around are not a change
+        ("Nomor ponsel", "", "0812"),  # emptied
+    )
+    assert lines == [
+        "Nama yang Anda ketik: Drs. Paulus, M.Si.",
+        "Waktu baku (menit) yang Anda ketik: 1.500",
+        "Aktif yang Anda ketik: tidak",
+        "Pelaksana yang Anda ketik: Kepala Dinas, Sekretaris",
+        "Nomor ponsel yang Anda ketik: (kosong)",
+    ]

@@ -7,12 +7,13 @@ import hashlib
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import NoReturn, TypeVar
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from core import audit, jobs
+from core import audit, fmt, jobs
 from core.actor import ROLE_LABELS, ROLES, Actor
 from core.config import get_settings
 from core.errors import KinerjaError
@@ -268,6 +269,25 @@ def forget_edit(name: str) -> None:
     forms = st.session_state.get(_EDIT_FORMS) or {}
     if name in forms:
         forms[name] = (None, None, forms[name][2] + 1)
+
+
+def typed_fields(*fields: tuple[str, object, object]) -> list[str]:
+    """Of an edit form's fields (label, as submitted, as drawn), those the person changed, as lines to list
+    under a refusal: '<label> yang Anda ketik: <value>' (the form is then drawn afresh with the newer values)."""
+    return [f"{label} yang Anda ketik: {said}" for label, now, was in fields if (said := _said(now)) != _said(was)]
+
+
+def _said(value: object) -> str:
+    """A form value as the person saw it: a number the Indonesian way, a box ya/tidak, nothing '(kosong)'."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "(kosong)"
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, (int, float, Decimal)):
+        return fmt.number(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_said(v) for v in value) or "(kosong)"
+    return str(value).strip()
 
 
 def named_columns(frame, name: str, cap: int, lead: tuple[str, ...] = ("Sasaran", "Kode")) -> dict:
