@@ -13,7 +13,17 @@ from core.config import get_settings
 from core.errors import Conflict, KinerjaError
 from core.uow import unit_of_work
 from pages.parts import grid as grids
-from pages.parts.common import actor_or_stop, edit_form, fitted, flash, forget_edit, gen_key, show_flash, typed_fields
+from pages.parts.common import (
+    actor_or_stop,
+    edit_form,
+    fitted,
+    flash,
+    forget_edit,
+    gen_key,
+    pick_record,
+    show_flash,
+    typed_fields,
+)
 
 actor = actor_or_stop("pages/data_induk.py")
 office_id = actor.office_id
@@ -113,7 +123,7 @@ with tabs[0]:
                                short_name=short, reports_data=reports)
     with right:
         st.subheader("Ubah unit kerja")
-        uid = st.selectbox("Unit", list(all_units), format_func=all_units.get, key="unit_pilih")
+        uid = pick_record("Unit", all_units, "unit_pilih")
         row = units[units["id"] == uid].iloc[0] if uid is not None else None
         if row is not None:
             drawn, gen = edit_form("unit", uid, {
@@ -201,7 +211,7 @@ with tabs[1]:
     with right:
         st.subheader("Ubah pengguna")
         user_map = dict(zip(users["id"], users["username"] + " — " + users["nama"]))
-        user_id = st.selectbox("Pengguna", list(user_map), format_func=user_map.get, key="pengguna_pilih")
+        user_id = pick_record("Pengguna", user_map, "pengguna_pilih")
         if user_id is not None:
             u = users[users["id"] == user_id].iloc[0]
             drawn, gen = edit_form("pengguna", user_id, {
@@ -312,7 +322,7 @@ with tabs[2]:
             "aktif": st.column_config.CheckboxColumn("Aktif")}))
     sasaran_map = dict(zip(sasaran["id"], sasaran["periode"] + " · " + sasaran["kode"] + " " + sasaran["nama"]))
     ind_map = {0: "— indikator baru —", **dict(zip(indicators["id"], indicators["kode"] + " " + indicators["nama"]))}
-    chosen = st.selectbox("Tambah atau ubah indikator", list(ind_map), format_func=ind_map.get, key="indikator_pilih")
+    chosen = pick_record("Tambah atau ubah indikator", ind_map, "indikator_pilih")
     cur = indicators[indicators["id"] == chosen].iloc[0] if chosen else None
     # an existing indicator: the form is drawn from, and its save checked against, the row as held (edit_form)
     IND_FIELDS = {"kode": "code", "satuan": "satuan", "nama": "name", "sasaran_id": "sasaran_id",
@@ -621,7 +631,7 @@ with tabs[5]:
                      "pelaksana_label": "Pelaksana", "kelengkapan": "Kelengkapan",
                      "waktu_label": "Waktu baku", "output": "Output"}))
     step_map = dict(zip(steps["id"], steps["nomor"].astype(str) + ". " + steps["nama_singkat"]))
-    step_id = st.selectbox("Ubah langkah", list(step_map), format_func=step_map.get, key="sop_pilih")
+    step_id = pick_record("Ubah langkah", step_map, "sop_pilih")
     if step_id is not None:
         s = steps[steps["id"] == step_id].iloc[0]
         drawn, gen = edit_form("sop", step_id, {

@@ -18,6 +18,7 @@ from pages.parts.common import (
     flash,
     job_outcome,
     job_running,
+    pick_record,
     show_flash,
     shown_errors,
     start_job,
@@ -149,7 +150,7 @@ table(shown[["Triwulan", "Versi", "Dibuat", "Oleh", "Catatan", "Berkas", "Ukuran
 
 labels = {int(a): f"{t} — versi {v}" for a, t, v in zip(archives["archive_id"], shown["Triwulan"],
                                                        archives["version"])}
-chosen = st.selectbox("Pilih arsip", list(labels), format_func=labels.get, key="pilih_arsip")
+chosen = pick_record("Pilih arsip", labels, "pilih_arsip")
 row = archives.set_index("archive_id").loc[chosen]
 
 with unit_of_work() as session:
@@ -221,7 +222,7 @@ if documented:
         st.markdown("Koreksi sesudah dokumentasi tidak menimpa laporan lama: terbit versi final baru dengan "
                     "arsip baru, sedangkan versi dan arsip lama tetap utuh.")
         names = {r.id: f"{r.title} (versi terakhir {r.latest_version})" for r in documented}
-        st.selectbox("Pengumpulan data", list(names), format_func=names.get, key="terbit_ulang_ronde")
+        pick_record("Pengumpulan data", names, "terbit_ulang_ronde")
         st.text_area("Alasan penerbitan ulang (wajib)", key="terbit_ulang_alasan")
         st.button("Terbitkan ulang", key="terbit_ulang", icon=":material/new_releases:", disabled=documenting,
                   on_click=_start_reissue)

@@ -16,6 +16,7 @@ from pages.parts.common import (
     job_running,
     may,
     named_columns,
+    pick_record,
     show_flash,
     shown_errors,
     start_job,
@@ -116,9 +117,8 @@ if at_correction and may(actor, "correction.create"):
                    "dihitung ulang. Koreksi tanpa nilai usulan membaca ulang baris dari data. Baris E.81 memuat "
                    "catatan Evaluasi Hasil Renja (faktor pendorong, faktor penghambat, tindak lanjut): nilai "
                    "usulannya menjadi catatan pengumpulan data ini.")
-        keys = list(lines["key"])
         names = dict(zip(lines["key"], [f"{k} — {u}" for k, u in zip(lines["Kode"], lines["Uraian"])]))
-        key = st.selectbox("Baris", keys, format_func=names.get, key="koreksi_baris")
+        key = pick_record("Baris", names, "koreksi_baris")
         with unit_of_work() as session:
             fields = report_versions.line_fields(session, actor, state.latest_report_id, key)
         field = st.selectbox("Kolom", [""] + fields,

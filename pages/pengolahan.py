@@ -22,6 +22,7 @@ from pages.parts.common import (
     job_outcome,
     job_running,
     may,
+    pick_record,
     show_flash,
     shown_errors,
     start_job,
@@ -270,10 +271,9 @@ for c in comments.itertuples():
 if can_review:
     with st.form("form_catatan", border=True, clear_on_submit=True):
         st.markdown("**Tambah catatan**")
-        options = [None] + [int(i) for i in detail["indicator_id"]]
         names = {None: "Seluruh data unit"} | {int(i): f"{c} — {n}" for i, c, n in
                                                zip(detail["indicator_id"], detail["code"], detail["indicator"])}
-        target = st.selectbox("Baris indikator", options, format_func=names.get, key="catatan_baris")
+        target = pick_record("Baris indikator", names, "catatan_baris")
         text = st.text_area("Catatan", key="catatan_isi")
         if st.form_submit_button("Simpan catatan", icon=":material/comment:"):
             with shown_errors():

@@ -17,7 +17,7 @@ from pages.parts.caches import (
     regency_annual,
     regency_annual_xlsx,
 )
-from pages.parts.common import actor_or_stop, data_version, named_columns, shown_errors, table
+from pages.parts.common import actor_or_stop, data_version, named_columns, pick_record, shown_errors, table
 
 actor = actor_or_stop("pages/rekap.py")
 
@@ -108,9 +108,8 @@ with tabs[4]:
     annual = recap.for_display(b.annual, recap.ANNUAL_VIEW)
     table(annual, "Belum ada data tahunan.", width="content", config=named_columns(annual, "Indikator", 300))
 with tabs[5]:
-    codes = list(b.indicators["code"])
-    names = dict(zip(b.indicators["code"], b.indicators["name"]))
-    code = st.selectbox("Indikator", codes, format_func=lambda k: f"{k} {names[k]}", key="rekap_chart_ind")
+    names = {k: f"{k} {n}" for k, n in zip(b.indicators["code"], b.indicators["name"])}
+    code = pick_record("Indikator", names, "rekap_chart_ind")
     st.altair_chart(charts.realisation_vs_target(b.quarterly, code), width="stretch")
     st.altair_chart(charts.indicator_achievement(b.indicators), width="stretch")
     st.altair_chart(charts.trend_chart(b.quarterly), width="stretch")

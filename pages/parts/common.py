@@ -290,6 +290,25 @@ def _said(value: object) -> str:
     return str(value).strip()
 
 
+_PICKER_LABELS = "_picker_labels"
+
+
+def pick_record(label: str, choices: dict, key: str, *, where=None, **kwargs):
+    """A keyed st.selectbox over records by id, each shown by its name (`choices`: id → name).
+
+    The browser holds the chosen option by its name, not its id. After the record was renamed (by this person's
+    save or somebody else's) the browser would still show the old name and send it back on the next run, where
+    it is no option any more: the choice fell to the first record, and a form drawn for the record saved nothing,
+    or was opened on another record. So when the names differ from this session's last run, the choice is sent
+    to the browser again under its new name. `where`: the container (st by default)."""
+    names = [str(choices[k]) for k in choices]
+    held = st.session_state.setdefault(_PICKER_LABELS, {})
+    if key in held and held[key] != names and st.session_state.get(key) in choices:
+        st.session_state[key] = st.session_state[key]  # a value set this run is sent to the browser
+    held[key] = names
+    return (where or st).selectbox(label, list(choices), format_func=choices.get, key=key, **kwargs)
+
+
 def named_columns(frame, name: str, cap: int, lead: tuple[str, ...] = ("Sasaran", "Kode")) -> dict:
     """A column_config that pins the `lead` columns (where present) and the `name` column (at most `cap` px
     wide) at the left of a wide read-only table, so each row stays known while the figures scroll beside it."""
