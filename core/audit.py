@@ -138,26 +138,36 @@ def _forget_rolled_back_changes(session: Session, _previous_transaction) -> None
     session.info.pop(_CHANGED_OFFICES, None)
 
 
-def last_change(session: Session, entity: str, entity_id: Any) -> Optional[tuple[str, Any]]:
-    """(who, when) of the newest audit row of one entity, for telling a person who saved before them."""
+def last_change(session: Session, entity: str, entity_id: Any, field: Optional[str] = None,
+                ) -> Optional[tuple[str, Any, str]]:
+    """(who, when, username) of the newest audit row of one entity, for telling a person who saved before
+    them; with `field`, of the newest row that changed that field (of the last 50; else the newest row)."""
     from db.models import User
 
-    row = session.execute(
-        select(AuditLog.actor_username, User.full_name, AuditLog.at)
+    rows = session.execute(
+        select(AuditLog.actor_username, User.full_name, AuditLog.at, AuditLog.after)
         .outerjoin(User, User.id == AuditLog.actor_id)
         .where(AuditLog.entity == entity, AuditLog.entity_id == str(entity_id))
-        .order_by(AuditLog.id.desc()).limit(1)).first()
-    if row is None:
+        .order_by(AuditLog.id.desc()).limit(1 if field is None else 50)).all()
+    if not rows:
         return None
-    username, name, at = row
-    return (name or username), at
+    username, name, at, _after = next((r for r in rows if field in (r[3] or {})), rows[0])
+    return (name or username), at, username
 
 
-def stale_save(session: Session, label: str, entity: str, entity_id: Any = None) -> Conflict:
-    """The refusal of a save over a newer version: who changed the row and when, and what to do."""
+def stale_save(session: Session, label: str, entity: str, entity_id: Any = None,
+               actor: Optional[Actor] = None, field: Optional[str] = None) -> Conflict:
+    """The refusal of a save over a newer version: who changed the row (`field`: that field of it) and when, and
+    what to do. `actor`: the person refused; when the newer save was made with the same account (a second tab,
+    or a shared account on another computer), the message says so instead of naming them as somebody else."""
     from core import fmt
 
-    who = last_change(session, entity, entity_id) if entity_id is not None else None
-    by = f" oleh {who[0]} pada {fmt.datetime(who[1])}" if who else " oleh pengguna lain"
+    who = last_change(session, entity, entity_id, field) if entity_id is not None else None
+    if who and actor is not None and who[2] == actor.username:
+        by = f" melalui akun Anda ({who[0]}) di jendela atau komputer lain pada {fmt.datetime(who[1])}"
+    elif who:
+        by = f" oleh {who[0]} pada {fmt.datetime(who[1])}"
+    else:
+        by = " oleh pengguna lain"
     return Conflict(f"Data {label} sudah diubah{by} setelah Anda membuka halaman ini. Simpanan Anda dibatalkan "
                     "dan tidak ada yang tertimpa; lihat nilai terbaru lalu ulangi perubahan Anda bila masih perlu.")

@@ -25,6 +25,13 @@ class StepDef:
 
 DAY = 24 * 60
 
+
+def duration_label(minutes: int) -> str:
+    """A standard time as the SOP writes it: '10 menit', '1 hari', '1 hari 1 jam' (1.500 minutes)."""
+    days, rest = divmod(int(minutes), DAY)
+    hours, mins = divmod(rest, 60)
+    return " ".join(f"{n} {unit}" for n, unit in ((days, "hari"), (hours, "jam"), (mins, "menit")) if n) or "0 menit"
+
 DEFAULT_STEPS: tuple[StepDef, ...] = (
     StepDef(1, "disposisi", "Disposisi", "Kepala Dinas memerintahkan Sekretaris untuk mengumpulkan data kinerja triwulan",
             ("kepala_dinas",), "Perjanjian Kinerja, Rencana Aksi", 10, "10 menit", "Disposisi"),

@@ -23,6 +23,7 @@ from pages.parts.common import (
     pick_record,
     show_flash,
     typed_fields,
+    unsaved,
 )
 
 actor = actor_or_stop("pages/data_induk.py")
@@ -58,7 +59,7 @@ def action(message: str, edit: str | None = None, typed: list[str] = ()) -> Iter
             st.error(markup.md(str(err)))
         else:
             forget_edit(edit)
-            flash("data_induk", markup.md(str(err)), kind="error", details=typed)
+            flash("data_induk", unsaved(markup.md(str(err)), typed), kind="error", details=typed)
     except KinerjaError as err:
         st.error(markup.md(str(err)))
     if done:
@@ -67,7 +68,7 @@ def action(message: str, edit: str | None = None, typed: list[str] = ()) -> Iter
         flash("data_induk", message)
 
 
-show_flash("data_induk")
+show_flash("data_induk", toast=True)
 GENS = st.session_state.setdefault("data_induk_gen", {"target": 0, "dpa": 0})
 
 
@@ -649,7 +650,9 @@ with tabs[5]:
             e_min = a.number_input("Waktu baku (menit)", 1, 60 * 24 * 60, drawn["standard_minutes"], step=1,
                                    key=gen_key(f"sop_menit_{step_id}", gen))
             e_label = b.text_input("Label waktu baku", value=drawn["standard_label"],
-                                   key=gen_key(f"sop_label_{step_id}", gen))
+                                   key=gen_key(f"sop_label_{step_id}", gen),
+                                   help="Bila waktu baku diubah dan label ini dibiarkan atau dikosongkan, label "
+                                        "mengikuti waktu baku yang baru (mis. 1.500 menit → '1 hari 1 jam').")
             e_inputs = st.text_input("Kelengkapan", value=drawn["inputs"])
             e_output = st.text_input("Output", value=drawn["output"])
             if st.form_submit_button("Simpan langkah", type="primary", key=f"sop_simpan_{step_id}"):

@@ -28,6 +28,7 @@ from pages.parts.common import (
     start_job,
     table,
     typed_fields,
+    unsaved,
 )
 
 actor = actor_or_stop("pages/pengolahan.py")
@@ -110,9 +111,8 @@ if state.step_code == "penyusunan" and may(actor, "report.renja_footer"):
                         penyusunan.save_renja_footer(session, actor, state.id, changed, expected=seen_stored)
                 except Conflict as err:  # drawn again with the newer texts; what was typed listed under the message
                     forget_edit("e81")
-                    flash("pengolahan", md(str(err)), "error", where="catatan",
-                          details=typed_fields(*((renja_eval.FOOTER_LABELS[f], v, seen_texts[f])
-                                                 for f, v in changed.items())))
+                    typed = typed_fields(*((renja_eval.FOOTER_LABELS[f], v, seen_texts[f]) for f, v in changed.items()))
+                    flash("pengolahan", unsaved(md(str(err)), typed), "error", where="catatan", details=typed)
                 except KinerjaError as err:  # e.g. too long: the typed texts stay in the form to shorten
                     st.error(md(str(err)))
                 else:

@@ -51,6 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # helpers whose calling service writes the audit row.
 READ_ONLY = {
     "audit.record",  # the audit writer itself
+    "audit.stale_save",  # builds the refusal of a stale save (the actor only for its wording)
+    "masterdata.common.touched",  # which fields a form changed; refuses a stale one (the actor for the wording)
     "auth.lockouts",  # the administrator's list of failed logins
     "audit_view.actions", "audit_view.entries",
     "entry.budget_table", "entry.entry_table", "entry.is_editable", "entry.my_submissions",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core import masterdata as md
@@ -228,7 +230,7 @@ def test_target_mismatch_is_saved_only_with_a_reason_which_is_stored_and_audited
     assert res.saved and not t.mismatch_accepted and t.mismatch_reason is None and t.version == 2
     update = session.scalars(select(AuditLog).where(AuditLog.action == "target.update")).all()[-1]
     assert update.before["mismatch_reason"] == "PK perubahan belum ditetapkan" and update.after["mismatch_reason"] is None
-    with pytest.raises(Conflict, match="sudah diubah oleh .* tidak ada yang tertimpa"):
+    with pytest.raises(Conflict, match="sudah diubah .* tidak ada yang tertimpa"):
         md.save_target(session, admin, ind.id, 2027, q4="251", expected_version=1)
     actions = session.scalars(select(AuditLog.action).where(AuditLog.entity == "target")).all()
     assert actions == ["target.create", "target.update"]
@@ -353,6 +355,16 @@ def _kabid(session):
     return session.scalar(select(User).where(User.username == "kabid_lattas"))
 
 
+def _second_admin(session, admin):
+    """Another administrator of the office, with an account of its own."""
+    from core.auth import actor_for
+
+    md.create_user(session, admin, username="operator", full_name="Yohana Operator, S.Kom.", password="sandi2026x",
+                   role="admin", unit_id=admin.unit_id)
+    session.flush()
+    return actor_for(session, "operator")
+
+
 FORMS = {
     # name: (read the record as the form shows it, save(values, shown), the field changed by both, another field)
     "unit": (lambda s, a: {"name": s.get(OrgUnit, unit_id(s, "BID-LATTAS")).name,
@@ -398,8 +410,9 @@ def test_an_edit_form_drawn_before_another_save_keeps_it_and_refuses_the_same_fi
     naming who, and nothing changes."""
     read, save, (both, first_value, second_value), (other, other_value, _none) = FORMS[form]
     admin = actors["admin"]
+    operator = _second_admin(session, admin)
     drawn = read(session, admin)  # both forms are drawn now
-    save(session, admin, {**drawn, both: first_value}, dict(drawn))
+    save(session, operator, {**drawn, both: first_value}, dict(drawn))
     session.flush()
     after_first = read(session, admin)
     assert str(after_first[both]) == str(first_value) or after_first[both] == first_value
@@ -412,7 +425,7 @@ def test_an_edit_form_drawn_before_another_save_keeps_it_and_refuses_the_same_fi
     if second_value == drawn[both]:  # a choice of two put back as drawn: left alone, nothing to refuse
         save(session, admin, {**drawn, both: second_value}, dict(drawn))
     else:
-        with pytest.raises(Conflict, match="sudah diubah oleh Administrator Sistem pada .* setelah Anda membuka"):
+        with pytest.raises(Conflict, match=r"sudah diubah oleh Yohana Operator, S\.Kom\. pada .* setelah Anda membuka"):
             save(session, admin, {**drawn, both: second_value}, dict(drawn))
     assert audit_count(session) == before and read(session, admin) == now
     save(session, admin, {**drawn, both: first_value}, dict(drawn))  # the same change as the first's: no refusal
@@ -420,3 +433,39 @@ def test_an_edit_form_drawn_before_another_save_keeps_it_and_refuses_the_same_fi
     # without what was drawn (a caller that does not know it), the save is as before: every value given
     save(session, admin, {**now, both: second_value}, None)
     assert read(session, admin)[both] == second_value
+
+
+def test_a_stale_form_of_the_same_account_is_refused_without_naming_the_person_as_somebody_else(session, actors):
+    """One account in two tabs (or shared on two computers): the refusal says the newer save came through this
+    account elsewhere, instead of naming the person as if it was someone else."""
+    read, save, (both, first_value, second_value), _other = FORMS["penilai"]
+    admin = actors["admin"]
+    drawn = read(session, admin)
+    save(session, admin, {**drawn, both: first_value}, dict(drawn))
+    session.flush()
+    with pytest.raises(Conflict, match=r"^Data penandatangan 'Dievaluasi' sudah diubah melalui akun Anda "
+                                       r"\(Administrator Sistem\) di jendela atau komputer lain pada .* WIB"):
+        save(session, admin, {**drawn, both: second_value}, dict(drawn))
+
+
+def test_a_new_standard_time_with_its_label_left_as_it_was_gets_the_label_of_the_new_time(session, actors):
+    admin = actors["admin"]
+    step = session.get(SopStep, 3)
+    drawn = {"executor_roles": list(step.executor_roles), "standard_minutes": step.standard_minutes,
+             "standard_label": step.standard_label, "inputs": step.inputs, "output": step.output}
+    md.update_sop_step(session, admin, 3, **{**drawn, "standard_minutes": "1500"}, shown=dict(drawn))
+    assert (step.standard_minutes, step.standard_label) == (1500, "1 hari 1 jam")
+    md.update_sop_step(session, admin, 3, **{**drawn, "standard_minutes": 2880, "standard_label": "2 hari kerja"})
+    assert (step.standard_minutes, step.standard_label) == (2880, "2 hari kerja")  # a label typed is kept
+    md.update_sop_step(session, admin, 3, **{**drawn, "standard_minutes": 45, "standard_label": "  "})
+    assert step.standard_label == "45 menit"  # emptied: from the time
+
+
+@given(st.integers(min_value=1, max_value=60 * 24 * 60))
+def test_a_duration_label_reads_back_as_its_minutes(minutes):
+    from core.sop import duration_label
+
+    words = duration_label(minutes).split()
+    per = {"hari": 24 * 60, "jam": 60, "menit": 1}
+    assert sum(int(n) * per[unit] for n, unit in zip(words[::2], words[1::2])) == minutes
+    assert all(int(n) > 0 for n in words[::2])

@@ -106,16 +106,19 @@ def test_a_stale_sop_step_form_is_refused_and_lists_what_was_typed(sqlite_url):
         step_id = s.scalar(select(SopStep.id).where(SopStep.number == 1))
     a.number_input(key=f"sop_menit_{step_id}").set_value(20)
     a.button(key=f"sop_simpan_{step_id}").click().run()
-    assert "Langkah SOP disimpan." in texts(a)
+    assert "Langkah SOP disimpan." in texts(a) and [t.value for t in a.toast] == ["Langkah SOP disimpan."]
     b.number_input(key=f"sop_menit_{step_id}").set_value(1500)
     next(t for t in b.text_input if t.label == "Output").set_value("Surat perintah pengumpulan data")
     b.button(key=f"sop_simpan_{step_id}").click().run()
     assert not b.exception, b.exception
     shown = texts(b)
-    assert "Data langkah SOP" in shown and "sudah diubah oleh Administrator Sistem" in shown, shown
-    assert "Waktu baku (menit) yang Anda ketik: 1.500" in shown
-    assert "Output yang Anda ketik: Surat perintah pengumpulan data" in shown
-    assert "Kegiatan yang Anda ketik" not in shown  # left alone: not listed
+    assert "Data langkah SOP" in shown and "sudah diubah melalui akun Anda (Administrator Sistem)" in shown, shown
+    assert "Isian Anda yang belum tersimpan:" in shown
+    assert "- Waktu baku (menit): 1.500" in shown
+    assert "- Output: Surat perintah pengumpulan data" in shown
+    assert "- Kegiatan:" not in shown  # left alone: not listed
+    # the form may be far down a long page: a toast in the window's corner points to the message
+    assert [t.value for t in b.toast] == ["Tidak tersimpan. Baca pesannya di bagian atas halaman."]
     minutes = next(n for n in b.number_input if n.key and n.key.startswith(f"sop_menit_{step_id}"))
     assert minutes.value == 20  # drawn afresh with A's save
     with unit_of_work(sqlite_url) as s:
@@ -138,8 +141,8 @@ def test_a_stale_user_form_lists_the_role_and_unit_by_their_names(sqlite_url):
     role.set_value("pemantau")
     b.button(key=f"pengguna_simpan_{user_id}").click().run()
     shown = texts(b)
-    assert "sudah diubah oleh Administrator Sistem" in shown, shown
-    assert "Peran yang Anda ketik: Pemantau" in shown, shown
+    assert "sudah diubah melalui akun Anda (Administrator Sistem)" in shown, shown
+    assert "- Peran: Pemantau" in shown, shown
     with unit_of_work(sqlite_url) as s:
         assert s.get(User, user_id).role == "perencana"
 
@@ -188,7 +191,7 @@ def test_a_stale_target_grid_is_refused_and_the_newer_target_stays(sqlite_url):
     at.run()
     at.button(key="simpan_target").click().run()
     shown = texts(at)
-    assert "sudah diubah oleh" in shown and "Yang Anda ketik, belum tersimpan: IK-04 TW IV: 88" in shown
+    assert "sudah diubah melalui akun Anda" in shown and "Yang Anda ketik, belum tersimpan: IK-04 TW IV: 88" in shown
     with unit_of_work(sqlite_url) as s:
         assert s.scalar(select(Target.q4).where(Target.indicator_id == ind, Target.year == year)) == 77
 
@@ -422,10 +425,10 @@ def test_two_administrators_edit_the_evaluator_form_and_neither_overwrites_the_o
     a.button(key="penilai_simpan").click().run()
     assert not a.exception, a.exception
     shown = texts(a)
-    assert "Data penandatangan 'Dievaluasi' sudah diubah oleh Administrator Sistem" in shown
+    assert "Data penandatangan 'Dievaluasi' sudah diubah melalui akun Anda (Administrator Sistem)" in shown
     # what A typed, not saved, listed under the refusal (the fields A left alone are not)
-    assert "Nama (dengan gelar) yang Anda ketik: Drs. Paulus, M.Si." in shown
-    assert "NIP (18 angka) yang Anda ketik" not in shown and "Jabatan yang Anda ketik" not in shown
+    assert "Isian Anda yang belum tersimpan:" in shown and "- Nama (dengan gelar): Drs. Paulus, M.Si." in shown
+    assert "- NIP (18 angka):" not in shown and "- Jabatan:" not in shown
     assert next(t for t in a.text_input if t.key and t.key.startswith("penilai_nama")).value == "Ir. Markus, M.T."
     with unit_of_work(sqlite_url) as s:
         assert s.scalar(select(OrgUnit).where(OrgUnit.kind == "pemkab")).evaluator_name == "Ir. Markus, M.T."

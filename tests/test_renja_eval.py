@@ -503,7 +503,8 @@ def test_the_pengolahan_page_offers_the_footer_form(sqlite_url):
     save(stale)
     shown = texts(stale)
     assert "Faktor penghambat pencapaian kinerja baru saja diubah oleh pengguna lain." in shown
-    assert "Faktor penghambat pencapaian kinerja yang Anda ketik: Cuaca." in shown
+    assert "Isian Anda yang belum tersimpan:" in shown
+    assert "- Faktor penghambat pencapaian kinerja: Cuaca." in shown
     assert penghambat(stale).value == "Jalan ke kecamatan terputus banjir."
     with unit_of_work(sqlite_url) as s:
         assert s.get(CollectionRound, rid).faktor_penghambat == "Jalan ke kecamatan terputus banjir."

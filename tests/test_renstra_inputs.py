@@ -77,7 +77,7 @@ def test_a_renstra_grid_drawn_before_another_save_does_not_overwrite_it(session,
     md.save_indicator_renstra(session, admin, office_id(actors), {ik04.id: {"target_renstra": "1.250"}},
                               shown(ik04.id))
     before = counts(session)
-    with pytest.raises(Conflict, match="Renstra indikator IK-04 sudah diubah oleh"):
+    with pytest.raises(Conflict, match="Renstra indikator IK-04 sudah diubah melalui akun Anda"):
         md.save_indicator_renstra(session, admin, office_id(actors), {
             ik03.id: {"target_renstra": "3.600"}, ik04.id: {"target_renstra": "9,5"}}, shown(ik03.id, ik04.id))
     assert counts(session) == before and ind(session, "IK-04").renstra_target == Decimal(1250)

@@ -73,9 +73,9 @@ def test_typed_fields_lists_only_what_the_person_changed_as_they_saw_it():
         ("Nomor ponsel", "", "0812"),  # emptied
     )
     assert lines == [
-        "Nama yang Anda ketik: Drs. Paulus, M.Si.",
-        "Waktu baku (menit) yang Anda ketik: 1.500",
-        "Aktif yang Anda ketik: tidak",
-        "Pelaksana yang Anda ketik: Kepala Dinas, Sekretaris",
-        "Nomor ponsel yang Anda ketik: (kosong)",
+        "Nama: Drs. Paulus, M.Si.",
+        "Waktu baku (menit): 1.500",
+        "Aktif: tidak",
+        "Pelaksana: Kepala Dinas, Sekretaris",
+        "Nomor ponsel: (kosong)",
     ]

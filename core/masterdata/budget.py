@@ -87,7 +87,7 @@ def update_budget_line(session: Session, actor: Actor, line_id: int, *, expected
     b = _get(session, BudgetLine, line_id, "Baris anggaran")
     require(session, actor, "masterdata.manage", office_id=b.office_id)
     if expected_version is not None and expected_version != b.version:
-        raise audit.stale_save(session, f"baris anggaran {b.code}", "budget_line", b.id)
+        raise audit.stale_save(session, f"baris anggaran {b.code}", "budget_line", b.id, actor)
     links = None
     if "indicator_codes" in fields:
         from core.masterdata.renstra import codes_text, indicators_of_codes

@@ -85,11 +85,12 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 def touched(session: Session, obj: Any, values: dict[str, Any], shown: Optional[dict[str, Any]], label: str,
-            entity: str) -> dict[str, Any]:
+            entity: str, actor: Optional[Actor] = None) -> dict[str, Any]:
     """Of `values` (an edit form's fields, checked), those the person changed. `shown` is the row as the form
     drew it (model attribute names): a value equal to it was left alone and is dropped, so the database keeps
     its own, which someone may have changed since; a changed value over a field someone else changed since is
-    refused (Conflict naming who and when) instead of overwriting it. Without `shown`, every value."""
+    refused (Conflict naming who and when; `actor`, the person saving) instead of overwriting it. Without
+    `shown`, every value."""
     if shown is None:
         return values
     out = {}
@@ -99,7 +100,7 @@ def touched(session: Session, obj: Any, values: dict[str, Any], shown: Optional[
         if k in shown and not _same_value(getattr(obj, k), shown[k]):
             if _same_value(getattr(obj, k), v):
                 continue  # the other person made the same change
-            raise audit.stale_save(session, label, entity, obj.id)
+            raise audit.stale_save(session, label, entity, obj.id, actor, field=k)
         out[k] = v
     return out
 
@@ -109,7 +110,7 @@ def _apply(session: Session, actor: Actor, obj: Any, values: dict[str, Any], act
            label: Optional[str] = None) -> bool:
     """Set changed fields and write one audit row with before/after of the changed fields only; with `shown`
     (the row as the person's form drew it) only the fields the person changed, checked by `touched`."""
-    values = touched(session, obj, values, shown, label or entity, entity)
+    values = touched(session, obj, values, shown, label or entity, entity, actor)
     changed = _changes(obj, values)
     if not changed:
         return False

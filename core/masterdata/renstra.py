@@ -138,7 +138,8 @@ def save_indicator_renstra(session: Session, actor: Actor, office_id: int, chang
         if drawn is not None:  # as stored: 'otomatis' is no level
             drawn = {INDICATOR_RENSTRA_COLUMNS[c]: (None if v == "otomatis" else v)
                      for c, v in drawn.items() if c in INDICATOR_RENSTRA_COLUMNS}
-            prepared[i] = (ind, touched(session, ind, values, drawn, f"Renstra indikator {ind.code}", "indicator"))
+            prepared[i] = (ind, touched(session, ind, values, drawn, f"Renstra indikator {ind.code}", "indicator",
+                                         actor))
     n = 0
     for ind, values in prepared:
         changed = {k: v for k, v in values.items() if not _equal(getattr(ind, k), v)}
@@ -312,7 +313,7 @@ def save_renstra_budgets(session: Session, actor: Actor, office_id: int, period_
         b = saved.get(code)
         expected = expected_versions.get(code)
         if expected is not None and int(expected) != (b.version if b else 0):
-            raise audit.stale_save(session, f"pagu Renstra {code}", "renstra_budget", b.id if b else None)
+            raise audit.stale_save(session, f"pagu Renstra {code}", "renstra_budget", b.id if b else None, actor)
     n = 0
     for code, values in prepared:
         b = saved.get(code)
@@ -448,7 +449,8 @@ def save_prior_realisations(session: Session, actor: Actor, office_id: int, year
         r = (saved_ind if kind == "indicator" else saved_code).get(key)
         expected = (indicator_versions if kind == "indicator" else code_versions).get(key)
         if expected is not None and int(expected) != (r.version if r else 0):
-            raise audit.stale_save(session, f"realisasi {y} {label}", "prior_realisation", r.id if r else None)
+            raise audit.stale_save(session, f"realisasi {y} {label}", "prior_realisation", r.id if r else None,
+                                   actor)
     n = 0
     fields = ["year", "indicator_id", "code", "value", "amount", "source", "version"]
     for key, _label, kind, values in prepared:

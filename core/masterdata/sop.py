@@ -13,6 +13,7 @@ from core.actor import ROLE_LABELS, ROLES, Actor
 from core.errors import InvalidInput
 from core.masterdata.common import _apply, _get, _text
 from core.permissions import require
+from core.sop import duration_label
 from db.models import SopStep
 
 
@@ -32,7 +33,8 @@ def update_sop_step(session: Session, actor: Actor, step_id: int, *, executor_ro
                     name: Optional[str] = None, short_name: Optional[str] = None,
                     shown: Optional[dict[str, Any]] = None) -> bool:
     """Edit a step's executors, standard time, inputs and output. Number and code are fixed. `shown`: the step
-    as the form drew it (common.touched)."""
+    as the form drew it (common.touched). A new standard time with its label left as it was (or emptied) gets
+    the label of the new time ('1 hari 1 jam'), so the SOP table never shows the old time beside the new one."""
     require(session, actor, "sop.manage")
     step = _get(session, SopStep, step_id, "Langkah SOP")
     roles = list(dict.fromkeys(executor_roles or []))
@@ -47,9 +49,13 @@ def update_sop_step(session: Session, actor: Actor, step_id: int, *, executor_ro
         raise InvalidInput(f"Waktu baku langkah {step.number} harus jumlah menit (angka bulat).") from None
     if not 1 <= minutes <= 60 * 24 * 60:
         raise InvalidInput(f"Waktu baku langkah {step.number} harus antara 1 menit dan 60 hari.")
+    label = (standard_label or "").strip()
+    was = (shown or {}).get("standard_label", step.standard_label)
+    if not label or (minutes != (shown or {}).get("standard_minutes", step.standard_minutes) and label == was):
+        label = duration_label(minutes)
     values: dict[str, Any] = {
         "executor_roles": roles, "standard_minutes": minutes,
-        "standard_label": _text(standard_label, "Label waktu baku", 40),
+        "standard_label": _text(label, "Label waktu baku", 40),
         "inputs": _text(inputs, "Kelengkapan", 5000, False), "output": _text(output, "Output", 200, False),
     }
     if name is not None:

@@ -142,7 +142,7 @@ def save_target(session: Session, actor: Actor, indicator_id: int, year: int, *,
     t = session.scalar(select(Target).where(Target.indicator_id == ind.id, Target.year == year))
     seen = 0 if t is None else t.version
     if expected_version is not None and expected_version != seen:
-        raise audit.stale_save(session, f"target {ind.code} tahun {year}", "target", t.id if t else None)
+        raise audit.stale_save(session, f"target {ind.code} tahun {year}", "target", t.id if t else None, actor)
     labels = {"annual": "Target tahunan", "annual_upper": "Batas atas target", "q1": "Target TW I",
               "q2": "Target TW II", "q3": "Target TW III", "q4": "Target TW IV"}
     given = {"annual": annual, "annual_upper": annual_upper, "q1": q1, "q2": q2, "q3": q3, "q4": q4}

@@ -115,13 +115,18 @@ def job_outcome(slot: str, done: Callable[[object], None], key: Hashable = None)
     return True
 
 
-def show_flash(page: str, where: str = "top") -> None:
-    """The message `flash` left for this page at this place (`where`), shown once, then forgotten."""
+def show_flash(page: str, where: str = "top", toast: bool = False) -> None:
+    """The message `flash` left for this page at this place (`where`), shown once, then forgotten. `toast`: also
+    a toast in the corner of the window, for a long page whose form may be scrolled far below the message."""
     held = st.session_state.get(_FLASH) or {}
     if page not in held or held[page][3] != where:
         return
     kind, text, details, _where = held.pop(page)
     getattr(st, kind)(text)
+    if toast and kind == "success":
+        st.toast(text, icon=":material/check_circle:")
+    elif toast:
+        st.toast("Tidak tersimpan. Baca pesannya di bagian atas halaman.", icon=":material/error:", duration="long")
     if details:
         st.markdown("\n".join(f"- {md(p)}" for p in details))
 
@@ -273,8 +278,13 @@ def forget_edit(name: str) -> None:
 
 def typed_fields(*fields: tuple[str, object, object]) -> list[str]:
     """Of an edit form's fields (label, as submitted, as drawn), those the person changed, as lines to list
-    under a refusal: '<label> yang Anda ketik: <value>' (the form is then drawn afresh with the newer values)."""
-    return [f"{label} yang Anda ketik: {said}" for label, now, was in fields if (said := _said(now)) != _said(was)]
+    under a refusal (`unsaved`): '<label>: <value>' (the form is then drawn afresh with the newer values)."""
+    return [f"{label}: {said}" for label, now, was in fields if (said := _said(now)) != _said(was)]
+
+
+def unsaved(refusal: str, typed: Sequence[str]) -> str:
+    """A refusal's text, leading to the list of what the person had filled in (`typed_fields`) when there is one."""
+    return f"{refusal} Isian Anda yang belum tersimpan:" if typed else refusal
 
 
 def _said(value: object) -> str:

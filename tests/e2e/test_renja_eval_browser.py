@@ -203,7 +203,7 @@ def test_step_5_footer_typed_in_two_browsers_neither_overwrites_and_the_draft_ca
         _type_note(first, lanjut_label, late)
         first.get_by_role("button", name="Simpan catatan").click()
         see(first, f"{lanjut_label} baru saja diubah oleh pengguna lain.", "Langkah 5: konflik")
-        see(first, f"{lanjut_label} yang Anda ketik: {late}", "Langkah 5: teks yang diketik tidak hilang")
+        see(first, f"{lanjut_label}: {late}", "Langkah 5: teks yang diketik tidak hilang")
         assert _stored_footer(db_url) == {"faktor_penghambat": hambat, "tindak_lanjut_tw": lanjut}
         assert first.get_by_label(lanjut_label, exact=True).input_value() == lanjut  # the newer text, to add to
 

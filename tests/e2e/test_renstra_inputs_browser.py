@@ -249,7 +249,7 @@ def test_two_administrators_cannot_overwrite_each_other_in_the_renstra_grid(brow
     edit_grid(b, grid_b, [(rows["IK-03"], TARGET_RENSTRA, "4.100,5")])
     press(a, "Simpan target Renstra", "Target Renstra disimpan (1 indikator diperbarui).",
           "Target Renstra dan tingkat pada Renja", "A menyimpan target Renstra IK-03")
-    press(b, "Simpan target Renstra", "sudah diubah oleh", "Target Renstra dan tingkat pada Renja",
+    press(b, "Simpan target Renstra", "sudah diubah melalui akun Anda", "Target Renstra dan tingkat pada Renja",
           "B, dibuka sebelum simpanan A, ditolak")
     # what B typed is repeated by the column's header, not its internal name
     expect(b.get_by_text("Yang Anda ketik, belum tersimpan: IK-03 Target Renstra akhir periode: 4.100,5").first
@@ -302,10 +302,11 @@ def test_two_administrators_edit_the_evaluator_and_neither_overwrites_the_other(
     type_into(b, "Nama (dengan gelar)", "Ir. Markus Tan, M.T.")
     save(b, "Penandatangan 'Dievaluasi' disimpan.")
     type_into(a, "Nama (dengan gelar)", "Drs. Paulus, M.Si.")  # A's form was drawn before B changed the name
-    save(a, "Data penandatangan 'Dievaluasi' sudah diubah oleh Administrator Sistem")
+    save(a, "Data penandatangan 'Dievaluasi' sudah diubah melalui akun Anda (Administrator Sistem)")
     assert evaluator() == ("Ir. Markus Tan, M.T.", "197503122000032001"), "B's name not overwritten by A's"
     # what A typed and could not save is listed under the refusal, to type again if still wanted
-    expect(a.get_by_text("Nama (dengan gelar) yang Anda ketik: Drs. Paulus, M.Si.")).to_be_visible()
+    expect(a.get_by_text("Isian Anda yang belum tersimpan:")).to_be_visible()
+    expect(a.get_by_text("Nama (dengan gelar): Drs. Paulus, M.Si.")).to_be_visible()
     expect(a.get_by_label("Nama (dengan gelar)", exact=True)).to_have_value("Ir. Markus Tan, M.T.")
 
 
