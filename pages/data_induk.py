@@ -640,7 +640,7 @@ with tabs[5]:
             "standard_minutes": int(s["waktu_menit"]), "standard_label": s["waktu_label"],
             "inputs": s["kelengkapan"], "output": s["output"]}, f"sop_simpan_{step_id}")
         with st.form(gen_key(f"sop_{step_id}", gen)):
-            st.caption(f"Nomor {s['nomor']} dan kode '{s['kode']}' tetap; yang dapat diubah di bawah ini.")
+            st.caption(f"Nomor langkah ({s['nomor']}) dan urutannya dalam SOP tetap; yang dapat diubah ada di bawah ini.")
             e_name = st.text_input("Kegiatan", value=drawn["name"])
             e_short = st.text_input("Nama singkat", value=drawn["short_name"])
             # eight fixed roles: all shown at once, the executors highlighted

@@ -27,10 +27,11 @@ def test_fitted_keeps_what_a_page_set_and_hides_what_it_hid():
     assert "alignment" not in config["Kode"] or config["Kode"]["alignment"] != "right"
 
 
-def test_indonesian_numbers_are_aligned_right_and_dpa_codes_left():
+def test_indonesian_numbers_are_aligned_right_and_dpa_codes_and_nip_left():
     frame = pd.DataFrame({"Kode": ["2.07.01", "2.07.03.2.01.0001", ""], "Tahun": ["2025", "2026", "2024"],
                           "Pagu": ["Rp 1.250.000", "Rp 204", "–"], "Nilai": ["1.250", "73,5", "-4,2"],
-                          "Capaian": ["87,50 %", "100 %", "–"], "Kode Rekening": ["5.1.02", "5.1.02.01", "5"]})
+                          "Capaian": ["87,50 %", "100 %", "–"], "Kode Rekening": ["5.1.02", "5.1.02.01", "5"],
+                          "NIP": ["198609232011011007", "", "197204151998031007"]})  # an id: read as text
     config = fitted(frame)
     right = {c for c, cfg in config.items() if cfg.get("alignment") == "right"}
     assert right == {"Tahun", "Pagu", "Nilai", "Capaian"}

@@ -199,7 +199,7 @@ def column_px(header: str, values) -> int:
 
 # An Indonesian number as text: "1.250", "204", "73,5", "Rp 1.250.000", "87,50 %". Dots only as thousands
 # separators (groups of three), so a DPA code such as "2.07.03.2.01.0001" stays text, aligned left.
-_NUMBER_TEXT = re.compile(r"^(Rp\s?)?-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s?%?$")
+_NUMBER_TEXT = re.compile(r"^(Rp\s?)?-?(\d{1,3}(\.\d{3})+|\d{1,4})(,\d+)?\s?%?$")  # a long digit run: an id (NIP)
 
 
 def _numbers_as_text(values) -> bool:
