@@ -5,6 +5,7 @@ user, or indicator) chosen in the picker above an edit form, the picker still sh
 save sent that old name back: no option any more, so the choice fell to the first record and the save was lost
 without a word (or a later one went to the wrong record). Checked here in the database after each save: one
 administrator renaming and saving again, and a second administrator whose page was drawn before a rename.
+Also a standard time of an SOP step typed in an English browser, stored with the label of the new time.
 
 Its own server and database (the demo office).
 """
@@ -16,7 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.uow import unit_of_work
-from db.models import Indicator, OrgUnit, User
+from db.models import Indicator, OrgUnit, SopStep, User
 from tests.e2e.conftest import need_chromium, serve, signed_in_browsers
 from tests.e2e.test_full_round import choose, go, settle
 
@@ -120,3 +121,20 @@ def test_a_user_renamed_by_another_administrator_is_still_the_one_edited(admin_a
     save(b, "Simpan perubahan pengguna", "Perubahan pengguna disimpan.")
     with unit_of_work(db) as s:
         assert s.scalar(select(User.pangkat).where(User.username == "kabid_ind")) == "Pembina (IV/a)"
+
+
+def test_a_standard_time_typed_in_an_english_browser_is_stored_with_its_label(admin_as, induk_app):
+    """Langkah SOP, step 3, in an en-US browser: 1500 typed into Waktu baku (menit) with the label left as it
+    was; the database holds 1500 minutes labelled '1 hari 1 jam', and the SOP table shows that label."""
+    _url, db = induk_app
+    page = admin_as("admin", "en-US")
+    open_tab(page, "Langkah SOP")
+    choose(page, "Ubah langkah", "3. Isi Data Kinerja", typed="Isi Data")
+    type_into(page, "Langkah SOP", "Waktu baku (menit)", "1500")
+    save(page, "Simpan langkah", "Langkah SOP disimpan.")
+    with unit_of_work(db) as s:
+        step = s.scalar(select(SopStep).where(SopStep.number == 3))
+        assert (step.standard_minutes, step.standard_label) == (1500, "1 hari 1 jam")
+    panel = page.get_by_role("tabpanel", name="Langkah SOP")
+    expect(panel.get_by_label("Label waktu baku", exact=True)).to_have_value("1 hari 1 jam")
+    expect(panel.get_by_label("Waktu baku (menit)", exact=True)).to_have_value("1500")
