@@ -237,7 +237,7 @@ def test_a_stale_grid_cannot_overwrite_a_newer_save_and_says_who_saved(sqlite_ur
     at.run()  # the rerun that the edit itself causes: the grid the person saw is kept
     button(at, "Simpan draf").click().run()
     shown = texts(at)
-    assert "Data IK-03 sudah diubah oleh" in shown and "tidak ada yang tertimpa" in shown
+    assert "Data IK-03 sudah diubah melalui akun Anda" in shown and "tidak ada yang tertimpa" in shown
     assert "Yang Anda ketik, belum tersimpan: IK-03 Realisasi TW: 22" in shown
     assert realisation(sqlite_url, sub_id, "IK-03") == Decimal("11")
     grid = at.dataframe[0].value.set_index("Kode")  # reloaded with the newer value

@@ -115,7 +115,7 @@ def test_a_stale_row_in_a_grid_save_is_named_and_nothing_is_saved(db_url, draft)
     with pytest.raises(Conflict) as err, unit_of_work(db_url) as s:
         isi_data.save_entries(s, actor, sub_id, {i: {"Realisasi TW": 7} for i in inds},
                            expected_versions=seen)
-    assert "sudah diubah oleh" in str(err.value) and stale_code in str(err.value)
+    assert "sudah diubah melalui akun Anda" in str(err.value) and stale_code in str(err.value)
     with unit_of_work(db_url) as s:
         values = {r.indicator_id: r.value for r in s.scalars(select(Realization).where(
             Realization.submission_id == sub_id))}

@@ -310,7 +310,8 @@ def test_stale_version_is_a_conflict_and_the_newer_value_stays(session, actors):
     ind = session.scalar(select(Indicator).where(Indicator.code == "IK-04"))
     isi_data.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 60}}, {ind.id: 0})
     name = session.scalar(select(User.full_name).where(User.username == "kabid_lattas"))
-    with pytest.raises(Conflict, match=f"^Data IK-04 sudah diubah oleh {re.escape(name)} pada .* WIB .*"
+    with pytest.raises(Conflict, match=f"^Data IK-04 sudah diubah melalui akun Anda \\({re.escape(name)}\\) di jendela "
+                                       "atau komputer lain pada .* WIB .*"
                                        "tidak ada yang tertimpa; lihat nilai terbaru lalu ulangi"):
         isi_data.save_entries(session, kabid, sub.id, {ind.id: {"Realisasi TW": 50}}, {ind.id: 0})
     grid = entry.entry_table(session, kabid, sub.id).set_index("Kode")

@@ -146,11 +146,11 @@ def _start_draft(session: Session, actor: Actor, sub: Submission) -> None:
                      after={"state": SubmissionState.DRAF}, office_id=sub.round.office_id)
 
 
-def _check_version(session: Session, label: str, current: int, expected: Optional[int], entity: str,
+def _check_version(session: Session, actor: Actor, label: str, current: int, expected: Optional[int], entity: str,
                    entity_id: Optional[int]) -> None:
     """Refuse a save made from an older version of the row than the database holds, naming who saved it."""
     if expected is not None and int(expected) != current:
-        raise audit.stale_save(session, label, entity, entity_id)
+        raise audit.stale_save(session, label, entity, entity_id, actor)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -232,7 +232,7 @@ def save_entries(session: Session, actor: Actor, submission_id: int, changes: di
         raise InvalidInput("Data belum disimpan. Perbaiki: " + " ".join(problems), problems)
     for ind_id in parsed:
         r = reals.get(ind_id)
-        _check_version(session, inds[ind_id].code, r.version if r else 0, expected_versions.get(ind_id),
+        _check_version(session, actor, inds[ind_id].code, r.version if r else 0, expected_versions.get(ind_id),
                        "realization", r.id if r else None)
     result = SaveResult()
     now = utcnow()
@@ -312,7 +312,7 @@ def save_budget(session: Session, actor: Actor, submission_id: int, changes: dic
         raise InvalidInput("Realisasi anggaran belum disimpan. Perbaiki: " + " ".join(problems), problems)
     for line_id in parsed:
         br = current.get(line_id)
-        _check_version(session, f"anggaran {lines[line_id].code}", br.version if br else 0,
+        _check_version(session, actor, f"anggaran {lines[line_id].code}", br.version if br else 0,
                        expected_versions.get(line_id), "budget_realization", br.id if br else None)
     result = SaveResult()
     for line_id, amount in parsed.items():

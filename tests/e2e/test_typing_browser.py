@@ -160,7 +160,7 @@ def test_two_browsers_cannot_overwrite_each_other_in_the_indicator_grid(browser_
     edit_grid(a, grid_a, [(ROWS["IK-03"], REALISASI, "11")])
     press(a, "Simpan draf", "Draf disimpan (1 indikator diperbarui).", "Realisasi indikator kinerja", "A menyimpan")
     edit_grid(b, grid_b, [(ROWS["IK-03"], REALISASI, "22")])
-    press(b, "Simpan draf", "Data IK-03 sudah diubah oleh", "Realisasi indikator kinerja", "B yang usang menyimpan")
+    press(b, "Simpan draf", "Data IK-03 sudah diubah melalui akun Anda", "Realisasi indikator kinerja", "B yang usang menyimpan")
     expect(b.get_by_text("Yang Anda ketik, belum tersimpan: IK-03 Realisasi TW: 22").first).to_be_visible()
     assert value_in_db(db, "IK-03") == Decimal("11")
     assert grid_cell(indicator_grid(b), ROWS["IK-03"], REALISASI) == "11"  # B now shows the newer value
@@ -174,7 +174,7 @@ def test_two_browsers_cannot_overwrite_each_other_in_the_budget_grid(browser_as,
     press(a, "Simpan realisasi anggaran", "Realisasi anggaran disimpan (1 baris diperbarui).",
           "Realisasi anggaran (DPA)", "A menyimpan anggaran")
     edit_grid(b, budget_grid(b), [(0, BUDGET_REALISASI, "90.000.000")])
-    press(b, "Simpan realisasi anggaran", "sudah diubah oleh", "Realisasi anggaran (DPA)", "B yang usang menyimpan")
+    press(b, "Simpan realisasi anggaran", "sudah diubah melalui akun Anda", "Realisasi anggaran (DPA)", "B yang usang menyimpan")
     assert budget_in_db(db, 0) == Decimal("100000000")
 
 
@@ -198,7 +198,7 @@ def test_two_administrators_cannot_overwrite_each_other_in_the_target_grid(brows
     a.get_by_role("button", name="Simpan target").click()
     a.get_by_text("Target disimpan.").first.wait_for()
     b.get_by_role("button", name="Simpan target").click()
-    b.get_by_text("sudah diubah oleh").first.wait_for()
+    b.get_by_text("sudah diubah melalui akun Anda").first.wait_for()
     with unit_of_work(db) as s:
         q4 = s.scalar(select(Target.q4).join(Indicator, Indicator.id == Target.indicator_id)
                       .where(Indicator.code == code, Target.year == 2026))
