@@ -625,11 +625,13 @@ with tabs[5]:
     with unit_of_work() as session:
         steps = md.list_sop_steps(session)
     st.dataframe(steps, hide_index=True, width="stretch",
-                 column_order=["nomor", "nama_singkat", "kegiatan", "pelaksana_label", "kelengkapan", "waktu_label",
+                 column_order=["nomor", "nama_singkat", "kegiatan", "pelaksana_label", "waktu_label", "kelengkapan",
                                "output"],
                  column_config=fitted(steps, {
-                     "nomor": "No", "nama_singkat": "Langkah", "kegiatan": "Kegiatan",
-                     "pelaksana_label": "Pelaksana", "kelengkapan": "Kelengkapan",
+                     "nomor": "No", "nama_singkat": "Langkah",
+                     # capped (the full text in the cell's overlay), Waktu baku beside Pelaksana: in view at 1400 px
+                     "kegiatan": {"label": "Kegiatan", "width": 300},
+                     "pelaksana_label": {"label": "Pelaksana", "width": 200}, "kelengkapan": "Kelengkapan",
                      "waktu_label": "Waktu baku", "output": "Output"}))
     step_map = dict(zip(steps["id"], steps["nomor"].astype(str) + ". " + steps["nama_singkat"]))
     step_id = pick_record("Ubah langkah", step_map, "sop_pilih")
