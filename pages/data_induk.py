@@ -22,6 +22,7 @@ from pages.parts.common import (
     gen_key,
     pick_record,
     show_flash,
+    shown_errors,
     typed_fields,
     unsaved,
 )
@@ -50,18 +51,16 @@ def action(message: str, edit: str | None = None, typed: list[str] = ()) -> Iter
     newer save (its message says who, `typed` lists what the person had changed; the form then shows the
     newer values)."""
     done = False
-    try:
-        with unit_of_work() as session:
-            yield session
-        done = True
-    except Conflict as err:
-        if edit is None:
-            st.error(markup.md(str(err)))
-        else:
+    with shown_errors():
+        try:
+            with unit_of_work() as session:
+                yield session
+            done = True
+        except Conflict as err:
+            if edit is None:
+                raise
             forget_edit(edit)
             flash("data_induk", unsaved(markup.md(str(err)), typed), kind="error", details=typed)
-    except KinerjaError as err:
-        st.error(markup.md(str(err)))
     if done:
         if edit is not None:
             forget_edit(edit)
